@@ -1,0 +1,93 @@
+//! What happens inside the World, in order, with virtual timestamps: [`WorldEvent`]. The
+//! transcript and the dashboard show these; the judge reads them.
+
+use serde::Serialize;
+
+use super::clock::VirtualTime;
+use super::codes::CardOutcome;
+use super::ids::{AmsId, TaskId, Tid};
+use super::task::{CancelledBy, TaskState};
+
+/// One transition of the World.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct WorldEvent {
+    /// When, in virtual time.
+    pub at: VirtualTime,
+    /// What.
+    #[serde(flatten)]
+    pub kind: WorldEventKind,
+}
+
+/// The transitions the World reports.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum WorldEventKind {
+    /// A task joined a terminal's queue.
+    TaskQueued {
+        /// Terminal.
+        tid: Tid,
+        /// Task.
+        task: TaskId,
+    },
+    /// An assisted terminal's operator got a push notification about a new task.
+    OperatorNotified {
+        /// Terminal.
+        tid: Tid,
+        /// Task.
+        task: TaskId,
+    },
+    /// A task changed state.
+    TaskState {
+        /// Terminal.
+        tid: Tid,
+        /// Task.
+        task: TaskId,
+        /// The new state.
+        state: TaskState,
+        /// Who cancelled it, for `CANCELLED`.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        by: Option<CancelledBy>,
+    },
+    /// A card sale waits for the card.
+    WaitingForCard {
+        /// Terminal.
+        tid: Tid,
+        /// Task.
+        task: TaskId,
+    },
+    /// A card outcome was decided for a sale.
+    CardRead {
+        /// Terminal.
+        tid: Tid,
+        /// Transaction.
+        ams_id: AmsId,
+        /// Outcome.
+        outcome: CardOutcome,
+    },
+    /// A transaction reached its result.
+    TransactionResult {
+        /// Terminal.
+        tid: Tid,
+        /// Transaction.
+        ams_id: AmsId,
+        /// ECR result code.
+        result: i32,
+    },
+    /// A batch closed and the next opened.
+    BatchClosed {
+        /// Terminal.
+        tid: Tid,
+        /// The closed batch.
+        ams_id: AmsId,
+        /// Its number.
+        batch_number: u32,
+    },
+    /// A terminal's mode changed.
+    ModeChanged {
+        /// Terminal.
+        tid: Tid,
+        /// The new mode.
+        mode: super::terminal::TerminalMode,
+    },
+}

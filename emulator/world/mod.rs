@@ -1,0 +1,23 @@
+//! The pure domain: terminals with queues and modes, tasks, transactions, batches, the
+//! ledger and the virtual clock. No I/O and no real time: every change is a method call at
+//! an explicit virtual time, so it is tested synchronously.
+
+pub mod batch;
+pub mod clock;
+pub mod codes;
+pub mod events;
+pub mod ids;
+pub mod ledger;
+pub mod money;
+mod processing;
+mod state;
+pub mod task;
+pub mod terminal;
+pub mod transaction;
+pub mod void_rules;
+
+#[cfg(test)]
+mod tests;
+
+pub use processing::CardPresented;
+pub use state::{CreateRefusal, PastSale, TaskRefusal, World};
