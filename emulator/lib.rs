@@ -1,9 +1,24 @@
-//! payterm: a payment-terminal emulator and conformance test harness.
+//! payterm: a payment-terminal emulator and conformance test harness for the GP tom Cloud
+//! API, GP tom deep links and the HyPe Initiator.
 //!
 //! # Layout
 //! - [`world`]: the pure domain: terminals, tasks, transactions, batches, the ledger, the
 //!   virtual clock.
 //! - [`profile`]: every figure the emulator uses and where each behaviour comes from.
+//! - [`surfaces`]: the protocols over HTTP: the Cloud API and the control API.
+//! - [`http`]: the server core the surfaces share (limits, panic isolation, TLS).
+//! - [`journal`]: the bounded record of exchanges and World transitions.
+//! - [`mock_cloud`]: [`MockCloud`], the emulator in-process for Rust tests.
+//! - [`cli`]: the `payterm` command line; [`exit_codes`] its exit codes.
 
+pub mod cli;
+pub mod client;
+pub mod exit_codes;
+pub mod http;
+pub mod journal;
+pub mod mock_cloud;
 pub mod profile;
+pub mod surfaces;
 pub mod world;
+
+pub use mock_cloud::{MockCloud, MockCloudBuilder, StartError};

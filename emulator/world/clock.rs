@@ -123,10 +123,13 @@ impl VirtualTime {
 
     /// The instant as RFC 3339 text in UTC with milliseconds, e.g. `2026-01-01T00:00:00.000Z`.
     pub fn to_rfc3339(self) -> String {
+        const FORMAT: &[time::format_description::BorrowedFormatItem<'static>] = time::macros::format_description!(
+            "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"
+        );
         let nanos = i128::from(self.0) * 1_000_000;
         OffsetDateTime::from_unix_timestamp_nanos(nanos)
             .ok()
-            .and_then(|t| t.format(&Rfc3339).ok())
+            .and_then(|t| t.format(FORMAT).ok())
             .unwrap_or_else(|| format!("@{}ms", self.0))
     }
 
@@ -284,7 +287,7 @@ mod tests {
     #[test]
     fn rfc3339_round_trips() {
         let t = VirtualTime::DEFAULT_START;
-        assert_eq!(t.to_rfc3339(), "2026-01-01T00:00:00Z");
+        assert_eq!(t.to_rfc3339(), "2026-01-01T00:00:00.000Z");
         assert_eq!(VirtualTime::parse_rfc3339(&t.to_rfc3339()), Some(t));
     }
 }

@@ -245,7 +245,7 @@ pub struct TaskError {
 }
 
 /// Who cancelled a task.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum CancelledBy {
     /// The integration withdrew it (`DELETE /v1/tasks/{id}`).

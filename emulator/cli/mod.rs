@@ -1,0 +1,88 @@
+//! The command line: [`Cli`] parsed by clap, one file per command, and [`CliError`] with the
+//! exit code each failure maps to.
+
+mod demo;
+mod docs;
+mod serve;
+
+use clap::{Parser, Subcommand};
+
+use crate::exit_codes;
+
+/// payterm: a payment-terminal emulator and conformance test harness.
+#[derive(Debug, Parser)]
+#[command(name = "payterm", version, about, long_about = None)]
+pub struct Cli {
+    /// The command.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// payterm's commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the mock cloud and its control API until Ctrl-C.
+    Serve(serve::ServeArgs),
+    /// Walk a sale, a declined sale, a void and a close batch through the Cloud API, printing
+    /// each request and answer.
+    Demo(demo::DemoArgs),
+    /// Print the Cloud API's OpenAPI 3.1 document.
+    Openapi,
+    /// Print the emulator's profile: which behaviour the vendor documents and which is ours.
+    Spec,
+}
+
+/// A failure of a command, with its exit code.
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
+pub struct CliError {
+    /// What went wrong, lowercase, with a hint line where the fix is known.
+    pub message: String,
+    /// The exit code.
+    pub code: i32,
+}
+
+impl CliError {
+    /// A failure with `code`.
+    pub fn new(code: i32, message: impl Into<String>) -> Self {
+        CliError { message: message.into(), code }
+    }
+
+    /// The exit code.
+    pub fn exit_code(&self) -> i32 {
+        self.code
+    }
+}
+
+impl From<crate::mock_cloud::StartError> for CliError {
+    fn from(e: crate::mock_cloud::StartError) -> Self {
+        let code = match e {
+            crate::mock_cloud::StartError::Bind { .. } => exit_codes::BIND_FAILED,
+            _ => exit_codes::SETUP_FAILED,
+        };
+        CliError::new(code, e.to_string())
+    }
+}
+
+/// Runs a parsed command line.
+pub fn run(cli: Cli) -> Result<(), CliError> {
+    match cli.command {
+        Command::Openapi => {
+            println!("{}", crate::surfaces::cloud::openapi::document());
+            Ok(())
+        }
+        Command::Spec => {
+            docs::print_spec();
+            Ok(())
+        }
+        Command::Serve(args) => runtime()?.block_on(serve::run(args)),
+        Command::Demo(args) => runtime()?.block_on(demo::run(args)),
+    }
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| CliError::new(exit_codes::INTERNAL, format!("failed to start the async runtime: {e}")))
+}

@@ -1,0 +1,16 @@
+//! The exit codes of `payterm`: a public contract, listed in the README as well.
+
+/// Everything passed (or the command did what it was asked).
+pub const SUCCESS: i32 = 0;
+/// At least one scenario failed a rule, or the demo saw an answer it did not expect.
+pub const FAILED: i32 = 1;
+/// The command line was wrong (clap's own code).
+pub const USAGE: i32 = 2;
+/// A scenario or input file is invalid.
+pub const INVALID_INPUT: i32 = 3;
+/// The harness could not set up (a file it needs is missing, an integration cannot start).
+pub const SETUP_FAILED: i32 = 4;
+/// The mock cloud could not bind its port.
+pub const BIND_FAILED: i32 = 5;
+/// A bug in payterm itself.
+pub const INTERNAL: i32 = 70;

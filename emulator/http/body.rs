@@ -1,0 +1,221 @@
+//! Request bodies read under a cap, JSON answers, and [`ApiError`], the one error shape every
+//! JSON endpoint answers with: `{"error": {"code", "message", "field"?, …}}`.
+
+use std::time::Duration;
+
+use bytes::Bytes;
+use http::{HeaderValue, Response, StatusCode, header};
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::Incoming;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::{Map, Value};
+
+/// An answer ready to send.
+pub type Reply = Response<Full<Bytes>>;
+
+/// How long a client has to send the whole body once the head arrived.
+const BODY_READ_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// An error answer: a status and a JSON body naming what is wrong.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ApiError {
+    /// The HTTP status.
+    pub status: StatusCode,
+    /// A stable machine-readable code, e.g. `INVALID_FIELD`.
+    pub code: String,
+    /// A sentence for people, lowercase, with a "(hint: …)" line where the fix is known.
+    pub message: String,
+    /// Further members of the error object (`field`, `ecrResult`, `reason`).
+    pub extra: Map<String, Value>,
+    /// Extra headers (e.g. `WWW-Authenticate`).
+    pub headers: Vec<(header::HeaderName, HeaderValue)>,
+}
+
+impl ApiError {
+    /// An error with `status`, `code` and `message`.
+    pub fn new(status: StatusCode, code: &str, message: impl Into<String>) -> Self {
+        ApiError {
+            status,
+            code: code.to_owned(),
+            message: message.into(),
+            extra: Map::new(),
+            headers: Vec::new(),
+        }
+    }
+
+    /// A 400 that names the offending field.
+    pub fn field(field: &str, message: impl Into<String>) -> Self {
+        ApiError::new(StatusCode::BAD_REQUEST, "INVALID_FIELD", message).with("field", field)
+    }
+
+    /// A 404 for an unknown route or resource.
+    pub fn not_found(message: impl Into<String>) -> Self {
+        ApiError::new(StatusCode::NOT_FOUND, "NOT_FOUND", message)
+    }
+
+    /// Adds a member to the error object.
+    pub fn with(mut self, key: &str, value: impl Into<Value>) -> Self {
+        self.extra.insert(key.to_owned(), value.into());
+        self
+    }
+
+    /// Adds a header to the answer.
+    pub fn with_header(mut self, name: header::HeaderName, value: &str) -> Self {
+        if let Ok(v) = HeaderValue::from_str(value) {
+            self.headers.push((name, v));
+        }
+        self
+    }
+
+    /// The JSON answer.
+    pub fn into_response(self) -> Reply {
+        let mut error = Map::new();
+        error.insert("code".to_owned(), Value::String(self.code));
+        error.insert("message".to_owned(), Value::String(self.message));
+        error.extend(self.extra);
+        let mut body = Map::new();
+        body.insert("error".to_owned(), Value::Object(error));
+        let mut resp = json(self.status, &Value::Object(body));
+        for (name, value) in self.headers {
+            resp.headers_mut().append(name, value);
+        }
+        resp
+    }
+}
+
+impl From<ApiError> for Reply {
+    fn from(e: ApiError) -> Reply {
+        e.into_response()
+    }
+}
+
+/// Anything that becomes a JSON answer.
+pub trait JsonResponse {
+    /// The answer.
+    fn into_reply(self) -> Reply;
+}
+
+impl JsonResponse for Result<Reply, ApiError> {
+    fn into_reply(self) -> Reply {
+        self.unwrap_or_else(ApiError::into_response)
+    }
+}
+
+/// A JSON answer with `status`.
+pub fn json<T: Serialize + ?Sized>(status: StatusCode, body: &T) -> Reply {
+    let bytes = serde_json::to_vec(body).unwrap_or_else(|_| b"{}".to_vec());
+    let mut resp = Response::new(Full::new(Bytes::from(bytes)));
+    *resp.status_mut() = status;
+    resp.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    resp
+}
+
+/// An answer with no body.
+pub fn empty(status: StatusCode) -> Reply {
+    let mut resp = Response::new(Full::new(Bytes::new()));
+    *resp.status_mut() = status;
+    resp
+}
+
+/// Reads the whole body, refusing more than `cap` bytes (413) or a client too slow to send it
+/// (408).
+pub async fn read_body(body: Incoming, declared_len: Option<u64>, cap: usize) -> Result<Bytes, ApiError> {
+    let too_large = || {
+        ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "PAYLOAD_TOO_LARGE",
+            format!("the request body is larger than {cap} bytes"),
+        )
+        .with("limit", cap)
+    };
+    if declared_len.is_some_and(|n| n > cap as u64) {
+        return Err(too_large());
+    }
+    let collected = tokio::time::timeout(BODY_READ_TIMEOUT, Limited::new(body, cap).collect()).await;
+    match collected {
+        Err(_) => Err(ApiError::new(
+            StatusCode::REQUEST_TIMEOUT,
+            "REQUEST_TIMEOUT",
+            format!("the request body did not arrive within {} s", BODY_READ_TIMEOUT.as_secs()),
+        )),
+        Ok(Err(e)) if e.downcast_ref::<http_body_util::LengthLimitError>().is_some() => Err(too_large()),
+        Ok(Err(e)) => Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "BODY_UNREADABLE",
+            format!("failed to read the request body: {e}"),
+        )),
+        Ok(Ok(c)) => Ok(c.to_bytes()),
+    }
+}
+
+/// Parses `bytes` as JSON into `T`; a 400 names the position and, where it can, the field.
+pub fn read_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "INVALID_JSON",
+            "the request body is empty (hint: send a JSON object)",
+        ));
+    }
+    let de = &mut serde_json::Deserializer::from_slice(bytes);
+    serde_path_to_error::deserialize(de).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        let position = format!("line {} column {}", inner.line(), inner.column());
+        let text = inner.to_string();
+        // serde_json appends " at line L column C"; we say the position once, up front.
+        let detail = text.split(" at line ").next().unwrap_or(&text).to_owned();
+        let field = unknown_field_name(&detail).or_else(|| (path != "." && !path.is_empty()).then(|| path.clone()));
+        let (code, what) = match inner.classify() {
+            serde_json::error::Category::Syntax | serde_json::error::Category::Eof => {
+                ("INVALID_JSON", "the request body is not valid JSON")
+            }
+            _ => ("INVALID_FIELD", "the request body does not match the schema"),
+        };
+        let mut err = ApiError::new(StatusCode::BAD_REQUEST, code, format!("{what}: {detail} at {position}"))
+            .with("line", inner.line())
+            .with("column", inner.column());
+        if let Some(f) = field {
+            err = err.with("field", f);
+        }
+        err
+    })
+}
+
+fn unknown_field_name(detail: &str) -> Option<String> {
+    let rest = detail.strip_prefix("unknown field `")?;
+    rest.split('`').next().map(str::to_owned)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(serde::Deserialize, Debug)]
+    #[serde(deny_unknown_fields)]
+    #[expect(dead_code, reason = "fields are read by serde only")]
+    struct Body {
+        amount: u64,
+    }
+
+    #[test]
+    fn malformed_json_names_its_position() {
+        let e = read_json::<Body>(b"{\"amount\": ").unwrap_err();
+        assert_eq!(e.code, "INVALID_JSON");
+        assert!(e.message.contains("line 1 column 11"), "{}", e.message);
+    }
+
+    #[test]
+    fn a_wrong_type_names_the_field() {
+        let e = read_json::<Body>(br#"{"amount": "ten"}"#).unwrap_err();
+        assert_eq!(e.extra["field"], "amount");
+    }
+
+    #[test]
+    fn an_unknown_field_is_named() {
+        let e = read_json::<Body>(br#"{"amount": 1, "amont": 2}"#).unwrap_err();
+        assert_eq!(e.extra["field"], "amont");
+    }
+}

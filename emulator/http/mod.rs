@@ -1,0 +1,12 @@
+//! The HTTP server core every surface shares: the accept loop with graceful shutdown,
+//! connection limits, panic isolation, capped bodies, JSON answers and optional TLS.
+
+mod body;
+mod request;
+mod server;
+mod tls;
+
+pub use request::ApiRequest;
+pub use body::{ApiError, JsonResponse, Reply, empty, json, read_body, read_json};
+pub use server::{BoxReply, Handler, ServerHandle, ServerLimits, serve};
+pub use tls::{SelfSignedTls, default_cert_path, self_signed};

@@ -1,0 +1,304 @@
+//! [`MockCloud`]: the emulator in-process, on random loopback ports, shut down on drop — the
+//! way a Rust integrator uses `wiremock::MockServer`.
+//!
+//! ```no_run
+//! # async fn demo() {
+//! let cloud = payterm::MockCloud::start().await;
+//! let token_url = format!("{}/cloud/oauth/token", cloud.uri());
+//! # let _ = token_url;
+//! # }
+//! ```
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use tokio::net::TcpListener;
+
+use crate::http::{Handler, ServerHandle, ServerLimits, serve};
+use crate::profile::Profile;
+use crate::surfaces::cloud::auth::{DOCUMENTED_CLIENT_ID, DOCUMENTED_CLIENT_SECRET, TokenService};
+use crate::surfaces::cloud::{self, CloudApi};
+use crate::surfaces::control;
+use crate::surfaces::sim::Sim;
+use crate::world::World;
+use crate::world::clock::{Clock, VirtualDuration, VirtualTime};
+use crate::world::ids::Tid;
+use crate::world::money::Currency;
+use crate::world::terminal::{Merchant, TerminalConfig, TerminalMode};
+
+/// Why the mock cloud could not start.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StartError {
+    /// A port could not be bound.
+    #[error("failed to bind {what} on {addr}: {source}\n(hint: pick another port, or 0 for any free one)")]
+    Bind {
+        /// Which listener.
+        what: &'static str,
+        /// The address.
+        addr: SocketAddr,
+        /// The OS error.
+        source: std::io::Error,
+    },
+    /// TLS could not be set up.
+    #[error("{0}")]
+    Tls(String),
+}
+
+/// Builds a [`MockCloud`].
+#[must_use = "a builder does nothing until `start` is called"]
+#[derive(Clone, Debug)]
+pub struct MockCloudBuilder {
+    seed: u64,
+    start_at: Option<VirtualTime>,
+    time_scale: Option<f64>,
+    terminals: Vec<TerminalConfig>,
+    merchants: Vec<Merchant>,
+    port: u16,
+    control_port: u16,
+    tls: Option<PathBuf>,
+    client: (String, String),
+    profile: Profile,
+    journal_capacity: usize,
+}
+
+impl Default for MockCloudBuilder {
+    fn default() -> Self {
+        MockCloudBuilder {
+            seed: 0,
+            start_at: None,
+            time_scale: Some(0.01),
+            terminals: Vec::new(),
+            merchants: vec![Merchant::documented_example()],
+            port: 0,
+            control_port: 0,
+            tls: None,
+            client: (DOCUMENTED_CLIENT_ID.to_owned(), DOCUMENTED_CLIENT_SECRET.to_owned()),
+            profile: Profile::default(),
+            journal_capacity: 10_000,
+        }
+    }
+}
+
+impl MockCloudBuilder {
+    /// The seed every id and random choice comes from (default 0).
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.seed = seed;
+        self
+    }
+
+    /// Real seconds per virtual second (default 0.01: one virtual second lasts 10 ms).
+    pub fn time_scale(mut self, scale: f64) -> Self {
+        self.time_scale = Some(scale);
+        self
+    }
+
+    /// A paused clock: virtual time moves only through [`MockCloud::advance`].
+    pub fn paused(mut self) -> Self {
+        self.time_scale = None;
+        self
+    }
+
+    /// Where virtual time starts (default 2026-01-01T00:00:00Z).
+    pub fn starting_at(mut self, at: VirtualTime) -> Self {
+        self.start_at = Some(at);
+        self
+    }
+
+    /// Adds a terminal. Without any, the vendor's example terminal `999888` is there.
+    pub fn terminal(mut self, config: TerminalConfig) -> Self {
+        self.terminals.push(config);
+        self
+    }
+
+    /// Adds `n` terminals in `mode` with the documented example's currency and merchant:
+    /// `999888` first, then `100001`, `100002`, …
+    pub fn terminals(mut self, n: usize, mode: TerminalMode, currency: Currency) -> Self {
+        for i in 0..n {
+            let tid = if i == 0 && !self.terminals.iter().any(|t| t.tid.as_str() == "999888") {
+                "999888".to_owned()
+            } else {
+                format!("{}", 100_000 + i)
+            };
+            self.terminals.push(TerminalConfig { tid: Tid(tid), mode, currency, ..TerminalConfig::documented_example() });
+        }
+        self
+    }
+
+    /// Adds a merchant login.
+    pub fn merchant(mut self, merchant: Merchant) -> Self {
+        self.merchants.push(merchant);
+        self
+    }
+
+    /// The Cloud API port (default 0: any free port).
+    pub fn port(mut self, port: u16) -> Self {
+        self.port = port;
+        self
+    }
+
+    /// The control API port (default 0: any free port).
+    pub fn control_port(mut self, port: u16) -> Self {
+        self.control_port = port;
+        self
+    }
+
+    /// Serves HTTPS with a self-signed certificate written to `cert_path`.
+    pub fn tls(mut self, cert_path: PathBuf) -> Self {
+        self.tls = Some(cert_path);
+        self
+    }
+
+    /// The OAuth client credential (default: the vendor's documented `atom` client).
+    pub fn client(mut self, id: &str, secret: &str) -> Self {
+        self.client = (id.to_owned(), secret.to_owned());
+        self
+    }
+
+    /// The profile (timings and limits).
+    pub fn profile(mut self, profile: Profile) -> Self {
+        self.profile = profile;
+        self
+    }
+
+    /// How many journal entries to keep (default 10,000; 0 keeps none).
+    pub fn journal_capacity(mut self, n: usize) -> Self {
+        self.journal_capacity = n;
+        self
+    }
+
+    fn world_factory(&self) -> impl Fn() -> World + Send + Sync + 'static {
+        let (seed, start, profile) = (self.seed, self.start_at.unwrap_or(VirtualTime::DEFAULT_START), self.profile.clone());
+        let merchants = self.merchants.clone();
+        let terminals = if self.terminals.is_empty() { vec![TerminalConfig::documented_example()] } else { self.terminals.clone() };
+        move || {
+            let mut w = World::new(seed, start, profile.clone());
+            for m in &merchants {
+                w.add_merchant(m.clone());
+            }
+            for t in &terminals {
+                w.add_terminal(t.clone());
+            }
+            w
+        }
+    }
+
+    /// Starts the server on the current tokio runtime.
+    pub async fn start(self) -> Result<MockCloud, StartError> {
+        let start = self.start_at.unwrap_or(VirtualTime::DEFAULT_START);
+        let clock = match self.time_scale {
+            Some(scale) => Clock::running(start, scale),
+            None => Clock::paused(start),
+        };
+        let sim = Arc::new(Sim::new(Box::new(self.world_factory()), clock, self.journal_capacity));
+        let cloud_addr = SocketAddr::from(([127, 0, 0, 1], self.port));
+        let control_addr = SocketAddr::from(([127, 0, 0, 1], self.control_port));
+        let bind = |what, addr| async move {
+            TcpListener::bind(addr).await.map_err(|source| StartError::Bind { what, addr, source })
+        };
+        let cloud_listener = bind("the Cloud API", cloud_addr).await?;
+        let control_listener = bind("the control API", control_addr).await?;
+        let tls = match &self.tls {
+            None => None,
+            Some(path) => Some(crate::http::self_signed(path).map_err(StartError::Tls)?.acceptor),
+        };
+        let api = Arc::new(CloudApi {
+            sim: sim.clone(),
+            tokens: TokenService::new(&self.client.0, &self.client.1, self.seed),
+            max_body_bytes: self.profile.max_body_bytes,
+        });
+        let basic = api.tokens.basic_credential();
+        let cloud_handler: Arc<dyn Handler> = {
+            let api = api.clone();
+            Arc::new(move |req| -> crate::http::BoxReply { Box::pin(cloud::handle(api.clone(), req)) })
+        };
+        let control_handler: Arc<dyn Handler> = {
+            let sim = sim.clone();
+            Arc::new(move |req| -> crate::http::BoxReply { Box::pin(control::handle(sim.clone(), req)) })
+        };
+        let io_err = |what, addr| move |source| StartError::Bind { what, addr, source };
+        let cloud = serve(cloud_listener, cloud_handler, ServerLimits::default(), tls.clone())
+            .map_err(io_err("the Cloud API", cloud_addr))?;
+        let control = serve(control_listener, control_handler, ServerLimits::default(), None)
+            .map_err(io_err("the control API", control_addr))?;
+        Ok(MockCloud { cloud, control, sim, tls: self.tls.is_some(), basic, seed: self.seed })
+    }
+}
+
+/// A running emulator. Dropping it shuts both servers down.
+pub struct MockCloud {
+    cloud: ServerHandle,
+    control: ServerHandle,
+    sim: Arc<Sim>,
+    tls: bool,
+    basic: String,
+    seed: u64,
+}
+
+impl MockCloud {
+    /// Starts an emulator with the vendor's documented example (terminal `999888`, merchant
+    /// `jan.novak@example.com`), a clock at 0.01 real seconds per virtual second, on random
+    /// loopback ports.
+    ///
+    /// # Panics
+    /// If no loopback port can be bound, as `wiremock::MockServer::start` does.
+    pub async fn start() -> MockCloud {
+        match MockCloud::builder().start().await {
+            Ok(cloud) => cloud,
+            Err(e) => panic!("failed to start the mock cloud: {e}"),
+        }
+    }
+
+    /// A builder for anything but the defaults.
+    pub fn builder() -> MockCloudBuilder {
+        MockCloudBuilder::default()
+    }
+
+    /// The Cloud API's base URL, e.g. `http://127.0.0.1:41234`.
+    pub fn uri(&self) -> String {
+        let scheme = if self.tls { "https" } else { "http" };
+        format!("{scheme}://{}", self.cloud.addr())
+    }
+
+    /// The Cloud API's address.
+    pub fn address(&self) -> SocketAddr {
+        self.cloud.addr()
+    }
+
+    /// The control API's base URL.
+    pub fn control_uri(&self) -> String {
+        format!("http://{}", self.control.addr())
+    }
+
+    /// The `Authorization` header value for the token endpoint.
+    pub fn basic_credential(&self) -> &str {
+        &self.basic
+    }
+
+    /// The seed.
+    pub fn seed(&self) -> u64 {
+        self.seed
+    }
+
+    /// Runs `f` on the World, brought up to the clock's time.
+    pub fn with_world<R>(&self, f: impl FnOnce(&mut World) -> R) -> R {
+        let mut world = self.sim.world();
+        f(&mut world)
+    }
+
+    /// Jumps virtual time forward by `by`, firing what falls due.
+    pub fn advance(&self, by: VirtualDuration) -> VirtualTime {
+        self.sim.advance(by)
+    }
+
+    /// Virtual time now.
+    pub fn now(&self) -> VirtualTime {
+        self.sim.now()
+    }
+
+    /// The journal of exchanges and World transitions.
+    pub fn journal(&self) -> &crate::journal::Journal {
+        &self.sim.journal
+    }
+}

@@ -1,0 +1,27 @@
+//! The GP tom Cloud API: OAuth, tasks, results, and the OpenAPI document, over the shared
+//! HTTP core. [`CloudApi`] holds what the handlers share.
+
+pub mod auth;
+pub mod dto;
+pub mod openapi;
+mod results;
+mod router;
+mod tasks;
+
+use std::sync::Arc;
+
+pub use crate::http::ApiRequest;
+pub use router::handle;
+
+use crate::surfaces::sim::Sim;
+use auth::TokenService;
+
+/// What every Cloud API handler shares.
+pub struct CloudApi {
+    /// The World, its clock and the journal.
+    pub sim: Arc<Sim>,
+    /// Issues and checks tokens.
+    pub tokens: TokenService,
+    /// The largest body read.
+    pub max_body_bytes: usize,
+}

@@ -1,0 +1,100 @@
+//! Routes a Cloud API request to its handler, reads the body under the cap first, answers 404
+//! or 405 for what matches no route, and journals every exchange.
+
+use std::sync::Arc;
+
+use http::{Method, Request, StatusCode};
+use http::header;
+use http_body_util::{BodyExt, Full};
+use hyper::body::Incoming;
+
+use crate::http::ApiRequest;
+use super::{CloudApi, openapi, results, tasks};
+use crate::http::{ApiError, JsonResponse, Reply, json};
+use crate::journal::{Exchange, body_text};
+
+/// Answers one request.
+pub async fn handle(api: Arc<CloudApi>, req: Request<Incoming>) -> Reply {
+    let target = req.uri().path_and_query().map_or_else(|| req.uri().path().to_owned(), |p| p.as_str().to_owned());
+    match ApiRequest::read(req, api.max_body_bytes).await {
+        Err((error, method)) => journal(&api, &method, target, &[], error.into_response()).await,
+        Ok(req) => {
+            let reply = dispatch(&api, &req);
+            journal(&api, &req.method, target, &req.body, reply).await
+        }
+    }
+}
+
+async fn journal(api: &CloudApi, method: &Method, target: String, request: &[u8], reply: Reply) -> Reply {
+    let (parts, body) = reply.into_parts();
+    let bytes = body.collect().await.map(|c| c.to_bytes()).unwrap_or_default();
+    let at = api.sim.now();
+    api.sim.journal.exchange(
+        at,
+        Exchange {
+            surface: "cloud",
+            method: method.as_str().to_owned(),
+            target,
+            status: parts.status.as_u16(),
+            request: body_text(request),
+            response: body_text(&bytes),
+        },
+    );
+    Reply::from_parts(parts, Full::new(bytes))
+}
+
+fn dispatch(api: &CloudApi, req: &ApiRequest) -> Reply {
+    let segments = req.segments();
+    let m = &req.method;
+    let result = match segments.as_slice() {
+        ["cloud" | "api", "oauth", "token"] if m == Method::POST => {
+            let world = api.sim.world();
+            return api.tokens.token_endpoint(&req.headers, &req.body, &world);
+        }
+        ["v1", "tasks", "TRANSACTION"] if m == Method::POST => tasks::create_transaction(api, req),
+        ["v1", "tasks", "BATCH"] if m == Method::POST => tasks::create_batch(api, req),
+        ["v1", "tasks"] if m == Method::GET => tasks::list(api, req),
+        ["v1", "tasks", id] if m == Method::GET => tasks::get(api, req, id),
+        ["v1", "tasks", id] if m == Method::DELETE => tasks::withdraw(api, req, id),
+        ["v1", "transactions", id] if m == Method::GET => results::transaction(api, req, id),
+        ["v1", "batches", id] if m == Method::GET => results::batch(api, req, id),
+        ["openapi.json"] if m == Method::GET => Ok(openapi::reply()),
+        ["health"] if m == Method::GET => Ok(json(StatusCode::OK, &serde_json::json!({"status": "ok"}))),
+        other => Err(no_route(m, other, &req.path)),
+    };
+    result.into_reply()
+}
+
+/// The methods a known path accepts, for a 405.
+fn allowed(segments: &[&str]) -> Option<&'static str> {
+    match segments {
+        ["cloud" | "api", "oauth", "token"] => Some("POST"),
+        ["v1", "tasks", "TRANSACTION" | "BATCH"] => Some("POST, GET, DELETE"),
+        ["v1", "tasks"] => Some("GET"),
+        ["v1", "tasks", _] => Some("GET, DELETE"),
+        ["v1", "transactions" | "batches", _] => Some("GET"),
+        ["openapi.json"] | ["health"] => Some("GET"),
+        _ => None,
+    }
+}
+
+fn no_route(method: &Method, segments: &[&str], path: &str) -> ApiError {
+    match allowed(segments) {
+        Some(allow) => ApiError::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "METHOD_NOT_ALLOWED",
+            format!("{method} is not allowed on {path} (allowed: {allow})"),
+        )
+        .with_header(header::ALLOW, allow),
+        None => {
+            let hint = match segments {
+                ["v1", "tasks", kind] if kind.eq_ignore_ascii_case("transaction") || kind.eq_ignore_ascii_case("batch") => {
+                    format!("\n(hint: the task type is upper case: /v1/tasks/{})", kind.to_ascii_uppercase())
+                }
+                _ => "\n(hint: GET /openapi.json lists every route)".to_owned(),
+            };
+            ApiError::not_found(format!("no route for {method} {path}{hint}"))
+        }
+    }
+}
+

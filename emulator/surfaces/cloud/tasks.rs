@@ -1,0 +1,277 @@
+//! The task endpoints: create a sale or void (`POST /v1/tasks/TRANSACTION`), a close batch
+//! (`POST /v1/tasks/BATCH`), poll one (`GET /v1/tasks/{taskId}`), list a terminal's
+//! (`GET /v1/tasks`), and withdraw one that has not started (`DELETE /v1/tasks/{taskId}`).
+
+use http::StatusCode;
+
+use super::CloudApi;
+use super::auth::{TokenProblem, may_see, target_tid};
+use super::dto::{
+    CloudTaskDetailApiResponse, CreateCloudTaskBatchApiRequest, CreateCloudTaskTransactionApiRequest,
+    ErrorResponse, TaskListResponse, named_tid,
+};
+use crate::http::ApiRequest;
+use crate::http::{ApiError, Reply, json, read_json};
+use crate::profile::Profile;
+use crate::world::codes::{EcrResult, TransactionType};
+use crate::world::ids::{AmsId, TaskId};
+use crate::world::money::Currency;
+use crate::world::task::{CloseBatchRequest, ReceiptOptions, SaleRequest, TaskRequest, TaskState, VoidRequest};
+use crate::world::{CreateRefusal, TaskRefusal};
+
+/// Create a sale or a void task.
+#[utoipa::path(
+    post, path = "/v1/tasks/TRANSACTION", tag = "tasks",
+    request_body = CreateCloudTaskTransactionApiRequest,
+    responses(
+        (status = 201, description = "The task is queued", body = CloudTaskDetailApiResponse),
+        (status = 400, description = "A field is missing or malformed; `field` names it", body = ErrorResponse),
+        (status = 401, description = "No token, a forged one, or an expired one", body = ErrorResponse),
+        (status = 403, description = "The token may not act on that terminal", body = ErrorResponse),
+        (status = 409, description = "A semi-integrated terminal is busy (`TERMINAL_BUSY`)", body = ErrorResponse),
+        (status = 422, description = "A business rule refuses it: wrong currency, or a void that is not allowed", body = ErrorResponse),
+    ),
+    security(("bearer" = []))
+)]
+pub fn create_transaction(api: &CloudApi, req: &ApiRequest) -> Result<Reply, ApiError> {
+    let body = read_json::<CreateCloudTaskTransactionApiRequest>(&req.body);
+    let mut world = api.sim.world();
+    let claims = api.tokens.verify(&req.headers, world.now()).map_err(TokenProblem::into_error)?;
+    let body = body?;
+    let tid = target_tid(&claims, named_tid(&body.tid), &world)?;
+    let request = validate_transaction(body, world.profile())?;
+    let id = world.create_task(&tid, request).map_err(refusal)?;
+    created(&world, &id)
+}
+
+/// Create a close-batch task.
+#[utoipa::path(
+    post, path = "/v1/tasks/BATCH", tag = "tasks",
+    request_body(content = Option<CreateCloudTaskBatchApiRequest>, description = "optional; an empty body is fine"),
+    responses(
+        (status = 201, description = "The task is queued", body = CloudTaskDetailApiResponse),
+        (status = 400, description = "A field is malformed", body = ErrorResponse),
+        (status = 401, description = "No valid token", body = ErrorResponse),
+        (status = 409, description = "A semi-integrated terminal is busy", body = ErrorResponse),
+    ),
+    security(("bearer" = []))
+)]
+pub fn create_batch(api: &CloudApi, req: &ApiRequest) -> Result<Reply, ApiError> {
+    let body = if req.body.iter().all(u8::is_ascii_whitespace) {
+        Ok(CreateCloudTaskBatchApiRequest::default())
+    } else {
+        read_json::<CreateCloudTaskBatchApiRequest>(&req.body)
+    };
+    let mut world = api.sim.world();
+    let claims = api.tokens.verify(&req.headers, world.now()).map_err(TokenProblem::into_error)?;
+    let body = body?;
+    let tid = target_tid(&claims, named_tid(&body.tid), &world)?;
+    let reference = validate_reference(body.origin_reference_num, world.profile())?;
+    let request = TaskRequest::CloseBatch(CloseBatchRequest {
+        reference,
+        receipt: ReceiptOptions { print_by_payment_app: body.print_by_payment_app, ..Default::default() },
+    });
+    let id = world.create_task(&tid, request).map_err(refusal)?;
+    created(&world, &id)
+}
+
+fn created(world: &crate::world::World, id: &TaskId) -> Result<Reply, ApiError> {
+    let task = world.task(id).ok_or_else(|| ApiError::not_found("the task vanished"))?;
+    Ok(json(StatusCode::CREATED, &CloudTaskDetailApiResponse::from_task(task)))
+}
+
+/// Poll one task.
+#[utoipa::path(
+    get, path = "/v1/tasks/{taskId}", tag = "tasks",
+    params(("taskId" = String, Path, description = "The task id")),
+    responses(
+        (status = 200, description = "The task", body = CloudTaskDetailApiResponse),
+        (status = 401, description = "No valid token", body = ErrorResponse),
+        (status = 404, description = "No such task for this token", body = ErrorResponse),
+    ),
+    security(("bearer" = []))
+)]
+pub fn get(api: &CloudApi, req: &ApiRequest, id: &str) -> Result<Reply, ApiError> {
+    let world = api.sim.world();
+    let claims = api.tokens.verify(&req.headers, world.now()).map_err(TokenProblem::into_error)?;
+    let task = world
+        .task(&TaskId::from(id))
+        .filter(|t| may_see(&claims, &t.tid, &world))
+        .ok_or_else(|| task_not_found(id))?;
+    Ok(json(StatusCode::OK, &CloudTaskDetailApiResponse::from_task(task)))
+}
+
+/// Withdraw a task that has not started.
+#[utoipa::path(
+    delete, path = "/v1/tasks/{taskId}", tag = "tasks",
+    params(("taskId" = String, Path, description = "The task id")),
+    responses(
+        (status = 200, description = "The task, now CANCELLED", body = CloudTaskDetailApiResponse),
+        (status = 401, description = "No valid token", body = ErrorResponse),
+        (status = 404, description = "No such task for this token", body = ErrorResponse),
+        (status = 409, description = "The task has started or is final (`TASK_NOT_CANCELLABLE`)", body = ErrorResponse),
+    ),
+    security(("bearer" = []))
+)]
+pub fn withdraw(api: &CloudApi, req: &ApiRequest, id: &str) -> Result<Reply, ApiError> {
+    let mut world = api.sim.world();
+    let claims = api.tokens.verify(&req.headers, world.now()).map_err(TokenProblem::into_error)?;
+    let task_id = TaskId::from(id);
+    if !world.task(&task_id).is_some_and(|t| may_see(&claims, &t.tid, &world)) {
+        return Err(task_not_found(id));
+    }
+    match world.withdraw_task(&task_id) {
+        Ok(()) => {}
+        Err(TaskRefusal::WrongState { state, .. }) => {
+            return Err(ApiError::new(
+                StatusCode::CONFLICT,
+                "TASK_NOT_CANCELLABLE",
+                format!("the task is {}; only QUEUED tasks can be withdrawn", state.as_str()),
+            )
+            .with("state", state.as_str()));
+        }
+        Err(other) => return Err(ApiError::not_found(other.to_string())),
+    }
+    let task = world.task(&task_id).ok_or_else(|| task_not_found(id))?;
+    Ok(json(StatusCode::OK, &CloudTaskDetailApiResponse::from_task(task)))
+}
+
+/// List a terminal's tasks, oldest first.
+#[utoipa::path(
+    get, path = "/v1/tasks", tag = "tasks",
+    params(
+        ("tid" = Option<String>, Query, description = "The terminal; mandatory with a master-account token"),
+        ("state" = Option<TaskState>, Query, description = "Only tasks in this state"),
+        ("reference" = Option<String>, Query, description = "Only tasks whose originReferenceNum is this: find a task whose create answer was lost"),
+    ),
+    responses(
+        (status = 200, description = "The tasks", body = TaskListResponse),
+        (status = 400, description = "A bad `state`", body = ErrorResponse),
+        (status = 401, description = "No valid token", body = ErrorResponse),
+    ),
+    security(("bearer" = []))
+)]
+pub fn list(api: &CloudApi, req: &ApiRequest) -> Result<Reply, ApiError> {
+    let world = api.sim.world();
+    let claims = api.tokens.verify(&req.headers, world.now()).map_err(TokenProblem::into_error)?;
+    let tid = target_tid(&claims, req.query("tid"), &world)?;
+    let state = match req.query("state") {
+        None => None,
+        Some(text) => Some(TaskState::parse(text).ok_or_else(|| {
+            ApiError::field("state", format!("unknown task state `{text}` (hint: QUEUED, IN_PROGRESS, COMPLETED, FAILED or CANCELLED)"))
+        })?),
+    };
+    let reference = req.query("reference");
+    let tasks = world
+        .tasks_of(&tid)
+        .filter(|t| state.is_none_or(|s| t.state == s))
+        .filter(|t| reference.is_none_or(|r| t.request.reference() == Some(r)))
+        .map(CloudTaskDetailApiResponse::from_task)
+        .collect();
+    Ok(json(StatusCode::OK, &TaskListResponse { tasks }))
+}
+
+pub(super) fn task_not_found(id: &str) -> ApiError {
+    ApiError::new(StatusCode::NOT_FOUND, "TASK_NOT_FOUND", format!("no task `{id}` for this token"))
+}
+
+fn mandatory(field: &str, what: &str) -> ApiError {
+    ApiError::field(field, format!("`{field}` is mandatory {what}"))
+}
+
+fn validate_reference(reference: Option<String>, profile: &Profile) -> Result<Option<String>, ApiError> {
+    let Some(r) = reference else { return Ok(None) };
+    if r.chars().count() > profile.max_reference_len {
+        return Err(ApiError::field(
+            "originReferenceNum",
+            format!("`originReferenceNum` is longer than {} characters", profile.max_reference_len),
+        ));
+    }
+    if !r.chars().all(|c| c.is_ascii_alphanumeric() || c == ' ') {
+        return Err(ApiError::field(
+            "originReferenceNum",
+            "`originReferenceNum` may hold only ASCII letters, digits and spaces",
+        ));
+    }
+    Ok(Some(r))
+}
+
+fn validate_amount(field: &str, amount: u64, profile: &Profile) -> Result<u64, ApiError> {
+    if amount == 0 {
+        return Err(ApiError::field(field, format!("`{field}` must be greater than 0 (minor units: 1000 = 10.00)")));
+    }
+    if amount > profile.max_amount {
+        return Err(ApiError::field(field, format!("`{field}` is larger than the terminal's limit of {}", profile.max_amount)));
+    }
+    Ok(amount)
+}
+
+/// Checks a transaction task's fields and turns them into a World request.
+pub fn validate_transaction(b: CreateCloudTaskTransactionApiRequest, profile: &Profile) -> Result<TaskRequest, ApiError> {
+    let kind = b.transaction_type.ok_or_else(|| mandatory("transactionType", "(SALE or VOID)"))?;
+    let code = b.currency_code.ok_or_else(|| mandatory("currencyCode", "(ISO 4217 letters, e.g. CZK)"))?;
+    let currency: Currency = code.parse().map_err(|e: crate::world::money::UnknownCurrency| ApiError::field("currencyCode", e.to_string()))?;
+    let reference = validate_reference(b.origin_reference_num, profile)?;
+    if let Some(tip) = b.tip_amount.filter(|t| *t > profile.max_amount) {
+        return Err(ApiError::field("tipAmount", format!("`tipAmount` {tip} is larger than the terminal's limit")));
+    }
+    let receipt = ReceiptOptions {
+        print_by_payment_app: b.print_by_payment_app,
+        preferable_receipt_type: b.preferable_receipt_type,
+        client_info: b.client_info,
+    };
+    match kind {
+        TransactionType::Sale => {
+            if b.origin_transaction_id.is_some() {
+                return Err(ApiError::field("originTransactionID", "`originTransactionID` is only for VOID"));
+            }
+            let amount = b.amount.ok_or_else(|| mandatory("amount", "for SALE (minor units: 1000 = 10.00)"))?;
+            let method = b.payment_method.ok_or_else(|| mandatory("paymentMethod", "for SALE (CARD, CASH, ACCOUNT_PAYMENT, BLIK_PAYMENT, PAYMENT_GATEWAY or GO_CRYPTO)"))?;
+            Ok(TaskRequest::Sale(SaleRequest {
+                amount: validate_amount("amount", amount, profile)?,
+                currency,
+                method,
+                tip_amount: b.tip_amount,
+                tip_collect: b.tip_collect,
+                reference,
+                receipt,
+            }))
+        }
+        TransactionType::Void => {
+            let origin = b
+                .origin_transaction_id
+                .map(|o| o.trim().to_owned())
+                .filter(|o| !o.is_empty())
+                .ok_or_else(|| mandatory("originTransactionID", "for VOID (the sale's amsId)"))?;
+            let amount = b.amount.map(|a| validate_amount("amount", a, profile)).transpose()?;
+            Ok(TaskRequest::Void(VoidRequest { origin: AmsId(origin), currency, amount, reference, receipt }))
+        }
+    }
+}
+
+/// The answer to a refused creation.
+pub fn refusal(r: CreateRefusal) -> ApiError {
+    match r {
+        CreateRefusal::UnknownTerminal(tid) => ApiError::new(
+            StatusCode::NOT_FOUND,
+            "TERMINAL_NOT_FOUND",
+            format!("no terminal has TID {tid}"),
+        ),
+        CreateRefusal::CurrencyMismatch { expected, got } => ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            EcrResult::PARAMETER_INVALID.name(),
+            format!("currency {got} does not match the terminal's currency {expected}"),
+        )
+        .with("ecrResult", EcrResult::PARAMETER_INVALID.0)
+        .with("reason", "CURRENCY_MISMATCH")
+        .with("field", "currencyCode"),
+        CreateRefusal::Busy(tid) => ApiError::new(
+            StatusCode::CONFLICT,
+            "TERMINAL_BUSY",
+            format!("terminal {tid} is busy with another task and has no queue (semi-integrated mode)\n(hint: wait until the running task is final, then create the next)"),
+        ),
+        CreateRefusal::Void(v) => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, v.ecr().name(), v.message())
+            .with("ecrResult", v.ecr().0)
+            .with("reason", v.reason()),
+    }
+}

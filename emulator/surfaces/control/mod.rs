@@ -1,0 +1,73 @@
+//! The control API: what a person or a test uses to drive the emulated side — list
+//! terminals and queues, act as the operator, present card outcomes, move the clock, reset.
+//! It listens on its own port, never on the one the integration uses.
+
+mod handlers;
+mod views;
+
+use std::sync::Arc;
+
+use http::{Method, Request, StatusCode};
+use http_body_util::{BodyExt, Full};
+use hyper::body::Incoming;
+
+use crate::http::{ApiError, ApiRequest, JsonResponse, Reply, json};
+use crate::journal::{Exchange, body_text};
+use crate::surfaces::sim::Sim;
+
+/// The largest body the control API reads.
+const MAX_BODY: usize = 64 * 1024;
+
+/// Answers one control request.
+pub async fn handle(sim: Arc<Sim>, req: Request<Incoming>) -> Reply {
+    let target = req.uri().path_and_query().map_or_else(|| req.uri().path().to_owned(), |p| p.as_str().to_owned());
+    let (reply, method, body) = match ApiRequest::read(req, MAX_BODY).await {
+        Err((error, method)) => (error.into_response(), method, Default::default()),
+        Ok(req) => (dispatch(&sim, &req), req.method, req.body),
+    };
+    // Reads of the journal itself are not journalled, or a watcher would flood it.
+    if target.starts_with("/journal") || method == Method::GET {
+        return reply;
+    }
+    let (parts, resp_body) = reply.into_parts();
+    let bytes = resp_body.collect().await.map(|c| c.to_bytes()).unwrap_or_default();
+    sim.journal.exchange(
+        sim.now(),
+        Exchange {
+            surface: "control",
+            method: method.as_str().to_owned(),
+            target,
+            status: parts.status.as_u16(),
+            request: body_text(&body),
+            response: body_text(&bytes),
+        },
+    );
+    Reply::from_parts(parts, Full::new(bytes))
+}
+
+fn dispatch(sim: &Sim, req: &ApiRequest) -> Reply {
+    let segments = req.segments();
+    let m = &req.method;
+    let result = match segments.as_slice() {
+        ["health"] if m == Method::GET => Ok(json(StatusCode::OK, &serde_json::json!({"status": "ok"}))),
+        ["terminals"] if m == Method::GET => handlers::list_terminals(sim),
+        ["terminals"] if m == Method::POST => handlers::add_terminal(sim, req),
+        ["terminals", tid] if m == Method::GET => handlers::terminal(sim, tid),
+        ["terminals", tid, "mode"] if m == Method::POST => handlers::set_mode(sim, tid, req),
+        ["terminals", tid, "pick"] if m == Method::POST => handlers::pick(sim, tid, req),
+        ["terminals", tid, "reject"] if m == Method::POST => handlers::reject(sim, tid, req),
+        ["terminals", tid, "card"] if m == Method::POST => handlers::card(sim, tid, req),
+        ["clock"] if m == Method::GET => handlers::clock(sim),
+        ["clock", "advance"] if m == Method::POST => handlers::advance(sim, req),
+        ["clock", "pause"] if m == Method::POST => handlers::pause(sim, true),
+        ["clock", "resume"] if m == Method::POST => handlers::pause(sim, false),
+        ["reset"] if m == Method::POST => handlers::reset(sim),
+        ["ledger"] if m == Method::GET => handlers::ledger(sim),
+        ["journal"] if m == Method::GET => handlers::journal(sim, req),
+        _ => Err(ApiError::not_found(format!(
+            "no control route for {m} {}\n(hint: GET /terminals, POST /terminals/{{tid}}/pick|reject|card|mode, GET /clock, POST /clock/advance|pause|resume, POST /reset, GET /ledger, GET /journal)",
+            req.path
+        ))),
+    };
+    result.into_reply()
+}
