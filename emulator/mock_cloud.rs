@@ -121,7 +121,12 @@ impl MockCloudBuilder {
             } else {
                 format!("{}", 100_000 + i)
             };
-            self.terminals.push(TerminalConfig { tid: Tid(tid), mode, currency, ..TerminalConfig::documented_example() });
+            self.terminals.push(TerminalConfig {
+                tid: Tid(tid),
+                mode,
+                currency,
+                ..TerminalConfig::documented_example()
+            });
         }
         self
     }
@@ -169,9 +174,11 @@ impl MockCloudBuilder {
     }
 
     fn world_factory(&self) -> impl Fn() -> World + Send + Sync + 'static {
-        let (seed, start, profile) = (self.seed, self.start_at.unwrap_or(VirtualTime::DEFAULT_START), self.profile.clone());
+        let (seed, start, profile) =
+            (self.seed, self.start_at.unwrap_or(VirtualTime::DEFAULT_START), self.profile.clone());
         let merchants = self.merchants.clone();
-        let terminals = if self.terminals.is_empty() { vec![TerminalConfig::documented_example()] } else { self.terminals.clone() };
+        let terminals =
+            if self.terminals.is_empty() { vec![TerminalConfig::documented_example()] } else { self.terminals.clone() };
         move || {
             let mut w = World::new(seed, start, profile.clone());
             for m in &merchants {

@@ -86,31 +86,99 @@ const fn item(area: &'static str, source: Source, behaviour: &'static str) -> Sp
 
 /// The emulator's behaviour, item by item, each tagged with its source.
 pub const SPEC: &[SpecItem] = &[
-    item("cloud", Source::Seed, "tasks (sale, void, close batch) queue on a terminal; many in parallel for one terminal"),
-    item("cloud", Source::Seed, "a task's state is not the payment's result: a COMPLETED task may carry a declined payment"),
-    item("cloud", Source::Seed, "assisted mode: tasks wait until the operator picks one; a notification is raised on arrival"),
+    item(
+        "cloud",
+        Source::Seed,
+        "tasks (sale, void, close batch) queue on a terminal; many in parallel for one terminal",
+    ),
+    item(
+        "cloud",
+        Source::Seed,
+        "a task's state is not the payment's result: a COMPLETED task may carry a declined payment",
+    ),
+    item(
+        "cloud",
+        Source::Seed,
+        "assisted mode: tasks wait until the operator picks one; a notification is raised on arrival",
+    ),
     item("cloud", Source::Seed, "automatic mode: tasks run at once, one at a time, in arrival order"),
-    item("cloud", Source::Ours, "semi-integrated mode: one task at a time, no queue; a new task while busy gets 409 TERMINAL_BUSY"),
+    item(
+        "cloud",
+        Source::Ours,
+        "semi-integrated mode: one task at a time, no queue; a new task while busy gets 409 TERMINAL_BUSY",
+    ),
     item("cloud", Source::Seed, "void: same TID as the sale; card sales within 93 × 24 h; never cryptocurrency"),
-    item("cloud", Source::Ours, "void of CASH, ACCOUNT_PAYMENT, BLIK_PAYMENT, PAYMENT_GATEWAY only while their batch is open"),
+    item(
+        "cloud",
+        Source::Ours,
+        "void of CASH, ACCOUNT_PAYMENT, BLIK_PAYMENT, PAYMENT_GATEWAY only while their batch is open",
+    ),
     item("cloud", Source::Seed, "close batch returns totals and opens the next batch number"),
-    item("cloud", Source::Doc, "POST /cloud/oauth/token with HTTP Basic client credentials and grant_type=password; refresh at POST /api/oauth/token"),
-    item("cloud", Source::Doc, "access tokens: JWT, expires_in 3600 for a terminal login, 86399 for a master login (tid null)"),
+    item(
+        "cloud",
+        Source::Doc,
+        "POST /cloud/oauth/token with HTTP Basic client credentials and grant_type=password; refresh at POST /api/oauth/token",
+    ),
+    item(
+        "cloud",
+        Source::Doc,
+        "access tokens: JWT, expires_in 3600 for a terminal login, 86399 for a master login (tid null)",
+    ),
     item("cloud", Source::Ours, "refresh tokens live 90 days; refresh is also accepted at /cloud/oauth/token"),
     item("cloud", Source::Ours, "master tokens name the TID in the request body's `tid` or in `?tid=` on reads"),
     item("cloud", Source::Doc, "POST /v1/tasks/TRANSACTION and POST /v1/tasks/BATCH create tasks"),
-    item("cloud", Source::Ours, "GET /v1/tasks/{taskId}, GET /v1/tasks?tid=&state=&reference=, DELETE /v1/tasks/{taskId}"),
-    item("cloud", Source::Ours, "GET /v1/transactions/{amsId} and GET /v1/batches/{amsId} (OPEN = the open batch so far)"),
+    item(
+        "cloud",
+        Source::Ours,
+        "GET /v1/tasks/{taskId}, GET /v1/tasks?tid=&state=&reference=, DELETE /v1/tasks/{taskId}",
+    ),
+    item(
+        "cloud",
+        Source::Ours,
+        "GET /v1/transactions/{amsId} and GET /v1/batches/{amsId} (OPEN = the open batch so far)",
+    ),
     item("cloud", Source::Ours, "task states QUEUED → IN_PROGRESS → COMPLETED | FAILED, QUEUED → CANCELLED"),
-    item("cloud", Source::Ours, "create answers 201 with CloudTaskDetailApiResponse; 400 names the field; 422 carries an ECR code and a reason"),
-    item("cloud", Source::Doc, "ECR result codes 0, -1 … -9 (success, failed, id invalid, not found, declined, already voided, parameter invalid, unauthorised, not allowed, user input needed)"),
-    item("cloud", Source::Doc, "test amounts: 1111 approved, 1122 declined, 1123 timeout, 1124 exception; any other approved"),
-    item("cloud", Source::Ours, "1122 → COMPLETED, result -4, 42 PAYMENT_DECLINED; 1123 → FAILED, -1, 65 TRANSACTION_TIMEOUT; 1124 → FAILED, -1, 104 TECHNICAL_ERROR"),
-    item("cloud", Source::Ours, "a card sale's transaction exists from the moment its task starts, with result -9 until the card is read"),
-    item("cloud", Source::Ours, "a void the host refuses when the terminal runs it (e.g. voided meanwhile) completes the task with the refusal's ECR code"),
-    item("cloud", Source::Ours, "batch arithmetic: saleAmount includes tips; totalAmount = saleAmount − voidAmount; totalCount = saleCount + voidCount, overall and per sub-batch; GO_CRYPTO has its own sub-batch"),
+    item(
+        "cloud",
+        Source::Ours,
+        "create answers 201 with CloudTaskDetailApiResponse; 400 names the field; 422 carries an ECR code and a reason",
+    ),
+    item(
+        "cloud",
+        Source::Doc,
+        "ECR result codes 0, -1 … -9 (success, failed, id invalid, not found, declined, already voided, parameter invalid, unauthorised, not allowed, user input needed)",
+    ),
+    item(
+        "cloud",
+        Source::Doc,
+        "test amounts: 1111 approved, 1122 declined, 1123 timeout, 1124 exception; any other approved",
+    ),
+    item(
+        "cloud",
+        Source::Ours,
+        "1122 → COMPLETED, result -4, 42 PAYMENT_DECLINED; 1123 → FAILED, -1, 65 TRANSACTION_TIMEOUT; 1124 → FAILED, -1, 104 TECHNICAL_ERROR",
+    ),
+    item(
+        "cloud",
+        Source::Ours,
+        "a card sale's transaction exists from the moment its task starts, with result -9 until the card is read",
+    ),
+    item(
+        "cloud",
+        Source::Ours,
+        "a void the host refuses when the terminal runs it (e.g. voided meanwhile) completes the task with the refusal's ECR code",
+    ),
+    item(
+        "cloud",
+        Source::Ours,
+        "batch arithmetic: saleAmount includes tips; totalAmount = saleAmount − voidAmount; totalCount = saleCount + voidCount, overall and per sub-batch; GO_CRYPTO has its own sub-batch",
+    ),
     item("cloud", Source::Ours, "timings: pickup 1 s, card processing 3 s, other tasks 1 s (virtual)"),
-    item("cloud", Source::Ours, "request bodies over 64 KiB get 413; unknown routes 404 JSON; malformed JSON 400 with line and column"),
+    item(
+        "cloud",
+        Source::Ours,
+        "request bodies over 64 KiB get 413; unknown routes 404 JSON; malformed JSON 400 with line and column",
+    ),
 ];
 
 #[cfg(test)]

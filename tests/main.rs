@@ -1,1 +1,22 @@
+//! payterm's integration tests: one binary, one module per area, everything through the real
+//! interfaces (HTTP on loopback, the real `payterm` binary, real files).
 
+#![expect(clippy::unwrap_used, reason = "a test helper that meets an unexpected answer should fail loudly")]
+
+// Shared helpers: a started mock cloud, an HTTP client, tokens.
+mod support;
+
+// OAuth: the documented credentials, wrong ones, expiry on the virtual clock, refresh, master tokens.
+mod cloud_auth;
+// Task endpoints: create, poll, list, withdraw; every 400/404/409/422 the spec names.
+mod cloud_tasks;
+// Results after a task completed: transactions, batches, batch arithmetic.
+mod cloud_results;
+// The server under bad input: malformed JSON, oversized bodies and headers, unknown routes, concurrency.
+mod server_robustness;
+// The control API: operator actions, card outcomes, clock, reset, ledger, journal.
+mod control_api;
+// The `payterm` binary: serve, demo, openapi, spec, exit codes.
+mod cli;
+// Pinned answer shapes (insta snapshots in snapshots/).
+mod answer_snapshots;

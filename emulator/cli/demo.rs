@@ -59,7 +59,8 @@ impl Walk {
             headers.push(("content-type", "application/json"));
         }
         let bytes = text.clone().map(Bytes::from).unwrap_or_default();
-        let answer = self.http.send(method.clone(), &format!("{}{path}", self.base), &headers, bytes).await.map_err(failed)?;
+        let answer =
+            self.http.send(method.clone(), &format!("{}{path}", self.base), &headers, bytes).await.map_err(failed)?;
         if !quiet {
             print_exchange(&method, path, text.as_deref(), &answer);
         }
@@ -134,29 +135,45 @@ pub async fn run(args: DemoArgs) -> Result<(), CliError> {
     print_exchange(&Method::POST, "/cloud/oauth/token", Some(form), &answer);
     let token = answer.json()["access_token"].as_str().unwrap_or_default().to_owned();
     check("logged in with the documented credentials", answer.status.is_success() && !token.is_empty())?;
-    let walk = Walk { http, base: cloud.uri(), token, verbose: args.verbose, poll: Duration::from_secs_f64((0.5 * args.time_scale).max(0.002)) };
+    let walk = Walk {
+        http,
+        base: cloud.uri(),
+        token,
+        verbose: args.verbose,
+        poll: Duration::from_secs_f64((0.5 * args.time_scale).max(0.002)),
+    };
 
     println!("── 1. a sale of 12.50 CZK (approved)\n");
     let (task, sale) = walk.sale(1250, "Invoice 37364FD").await?;
-    check("the sale's task COMPLETED and its transaction is approved (result 0)", task["state"] == "COMPLETED" && sale["result"] == 0)?;
+    check(
+        "the sale's task COMPLETED and its transaction is approved (result 0)",
+        task["state"] == "COMPLETED" && sale["result"] == 0,
+    )?;
 
     println!("── 2. a sale of 11.22 CZK (the test amount the issuer declines)\n");
     let (task, declined) = walk.sale(1122, "Invoice 37364FE").await?;
-    check("the task COMPLETED — yet the payment is declined (result -4): a task's state is not the payment's result", task["state"] == "COMPLETED" && declined["result"] == -4)?;
+    check(
+        "the task COMPLETED — yet the payment is declined (result -4): a task's state is not the payment's result",
+        task["state"] == "COMPLETED" && declined["result"] == -4,
+    )?;
 
     println!("── 3. a void of the first sale\n");
     let ams = sale["amsId"].as_str().unwrap_or_default();
     let body = json!({"transactionType": "VOID", "originTransactionID": ams, "currencyCode": "CZK"});
     let task = walk.expect(Method::POST, "/v1/tasks/TRANSACTION", Some(body), 201).await?;
     let done = walk.poll(task["taskId"].as_str().unwrap_or_default()).await?;
-    let void = walk.expect(Method::GET, &format!("/v1/transactions/{}", done["amsId"].as_str().unwrap_or_default()), None, 200).await?;
+    let void = walk
+        .expect(Method::GET, &format!("/v1/transactions/{}", done["amsId"].as_str().unwrap_or_default()), None, 200)
+        .await?;
     let original = walk.expect(Method::GET, &format!("/v1/transactions/{ams}"), None, 200).await?;
     check("the void is approved and the sale is marked voided", void["result"] == 0 && original["voided"] == true)?;
 
     println!("── 4. close batch\n");
     let task = walk.expect(Method::POST, "/v1/tasks/BATCH", Some(json!({})), 201).await?;
     let done = walk.poll(task["taskId"].as_str().unwrap_or_default()).await?;
-    let batch = walk.expect(Method::GET, &format!("/v1/batches/{}", done["amsId"].as_str().unwrap_or_default()), None, 200).await?;
+    let batch = walk
+        .expect(Method::GET, &format!("/v1/batches/{}", done["amsId"].as_str().unwrap_or_default()), None, 200)
+        .await?;
     check(
         "the batch holds 1 sale and 1 void of 12.50, total 0, with 1 declined (invalid) transaction",
         batch["saleCount"] == 1 && batch["voidCount"] == 1 && batch["totalAmount"] == 0 && batch["invalidCount"] == 1,

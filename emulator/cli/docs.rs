@@ -3,7 +3,9 @@
 use crate::profile::{Profile, SPEC};
 
 pub fn print_spec() {
-    println!("payterm emulator profile — [seed] seed document, [doc] vendor documentation, [ours] this project's completion\n");
+    println!(
+        "payterm emulator profile — [seed] seed document, [doc] vendor documentation, [ours] this project's completion\n"
+    );
     let mut area = "";
     for item in SPEC {
         if item.area != area {

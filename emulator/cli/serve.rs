@@ -52,7 +52,10 @@ pub async fn run(args: ServeArgs) -> Result<(), CliError> {
     if args.terminals == 0 {
         return Err(CliError::new(exit_codes::USAGE, "--terminals must be at least 1"));
     }
-    let currency: Currency = args.currency.parse().map_err(|e: crate::world::money::UnknownCurrency| CliError::new(exit_codes::USAGE, e.to_string()))?;
+    let currency: Currency = args
+        .currency
+        .parse()
+        .map_err(|e: crate::world::money::UnknownCurrency| CliError::new(exit_codes::USAGE, e.to_string()))?;
     let seed = args.seed.unwrap_or_else(|| VirtualTime::wall_clock_now().0.unsigned_abs());
     let mut builder = MockCloud::builder()
         .seed(seed)

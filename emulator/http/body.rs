@@ -35,13 +35,7 @@ pub struct ApiError {
 impl ApiError {
     /// An error with `status`, `code` and `message`.
     pub fn new(status: StatusCode, code: &str, message: impl Into<String>) -> Self {
-        ApiError {
-            status,
-            code: code.to_owned(),
-            message: message.into(),
-            extra: Map::new(),
-            headers: Vec::new(),
-        }
+        ApiError { status, code: code.to_owned(), message: message.into(), extra: Map::new(), headers: Vec::new() }
     }
 
     /// A 400 that names the offending field.
@@ -107,8 +101,7 @@ pub fn json<T: Serialize + ?Sized>(status: StatusCode, body: &T) -> Reply {
     let bytes = serde_json::to_vec(body).unwrap_or_else(|_| b"{}".to_vec());
     let mut resp = Response::new(Full::new(Bytes::from(bytes)));
     *resp.status_mut() = status;
-    resp.headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    resp.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
     resp
 }
 

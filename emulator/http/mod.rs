@@ -6,7 +6,7 @@ mod request;
 mod server;
 mod tls;
 
-pub use request::ApiRequest;
 pub use body::{ApiError, JsonResponse, Reply, empty, json, read_body, read_json};
+pub use request::ApiRequest;
 pub use server::{BoxReply, Handler, ServerHandle, ServerLimits, serve};
 pub use tls::{SelfSignedTls, default_cert_path, self_signed};

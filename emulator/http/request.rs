@@ -21,12 +21,7 @@ pub struct ApiRequest {
 impl ApiRequest {
     /// The last value of query parameter `key`, if present and not empty.
     pub fn query(&self, key: &str) -> Option<&str> {
-        self.query
-            .iter()
-            .rev()
-            .find(|(k, _)| k == key)
-            .map(|(_, v)| v.as_str())
-            .filter(|v| !v.trim().is_empty())
+        self.query.iter().rev().find(|(k, _)| k == key).map(|(_, v)| v.as_str()).filter(|v| !v.trim().is_empty())
     }
 
     /// The path's segments, without empty ones.
@@ -38,7 +33,10 @@ impl ApiRequest {
 impl ApiRequest {
     /// Reads `req`'s body under `cap` bytes. On failure the error answer comes back with the
     /// method and target, so the exchange can still be journalled.
-    pub async fn read(req: http::Request<hyper::body::Incoming>, cap: usize) -> Result<ApiRequest, (super::ApiError, Method)> {
+    pub async fn read(
+        req: http::Request<hyper::body::Incoming>,
+        cap: usize,
+    ) -> Result<ApiRequest, (super::ApiError, Method)> {
         let (parts, body) = req.into_parts();
         let declared = parts
             .headers
@@ -46,11 +44,8 @@ impl ApiRequest {
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.parse::<u64>().ok());
         let body = super::read_body(body, declared, cap).await.map_err(|e| (e, parts.method.clone()))?;
-        let query = parts
-            .uri
-            .query()
-            .map(|q| form_urlencoded::parse(q.as_bytes()).into_owned().collect())
-            .unwrap_or_default();
+        let query =
+            parts.uri.query().map(|q| form_urlencoded::parse(q.as_bytes()).into_owned().collect()).unwrap_or_default();
         Ok(ApiRequest { method: parts.method, path: parts.uri.path().to_owned(), query, headers: parts.headers, body })
     }
 

@@ -55,11 +55,7 @@ impl Sim {
     /// A Sim running `factory()`'s World on `clock`.
     pub fn new(factory: WorldFactory, clock: Clock, journal_capacity: usize) -> Self {
         let world = factory();
-        Sim {
-            inner: Mutex::new(Inner { world, clock }),
-            factory,
-            journal: Journal::new(journal_capacity),
-        }
+        Sim { inner: Mutex::new(Inner { world, clock }), factory, journal: Journal::new(journal_capacity) }
     }
 
     fn lock(&self) -> MutexGuard<'_, Inner> {

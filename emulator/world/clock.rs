@@ -81,10 +81,7 @@ impl FromStr for VirtualDuration {
                 _ => return Err(err()),
             };
             rest = &rest[unit_len..];
-            total = n
-                .checked_mul(factor)
-                .and_then(|part| total.checked_add(part))
-                .ok_or_else(err)?;
+            total = n.checked_mul(factor).and_then(|part| total.checked_add(part)).ok_or_else(err)?;
         }
         Ok(VirtualDuration(sign * total))
     }
@@ -123,9 +120,8 @@ impl VirtualTime {
 
     /// The instant as RFC 3339 text in UTC with milliseconds, e.g. `2026-01-01T00:00:00.000Z`.
     pub fn to_rfc3339(self) -> String {
-        const FORMAT: &[time::format_description::BorrowedFormatItem<'static>] = time::macros::format_description!(
-            "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"
-        );
+        const FORMAT: &[time::format_description::BorrowedFormatItem<'static>] =
+            time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z");
         let nanos = i128::from(self.0) * 1_000_000;
         OffsetDateTime::from_unix_timestamp_nanos(nanos)
             .ok()

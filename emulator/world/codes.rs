@@ -5,9 +5,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 /// How a sale is paid.
-#[derive(
-    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema,
-)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum PaymentMethod {
     /// A payment card; the only method whose outcome the test amounts decide.
@@ -166,8 +164,7 @@ impl TaskErrorCode {
     /// 42: the payment was declined.
     pub const PAYMENT_DECLINED: TaskErrorCode = TaskErrorCode { code: 42, name: "PAYMENT_DECLINED" };
     /// 65: the terminal timed out.
-    pub const TRANSACTION_TIMEOUT: TaskErrorCode =
-        TaskErrorCode { code: 65, name: "TRANSACTION_TIMEOUT" };
+    pub const TRANSACTION_TIMEOUT: TaskErrorCode = TaskErrorCode { code: 65, name: "TRANSACTION_TIMEOUT" };
     /// 104: a technical error on the terminal.
     pub const TECHNICAL_ERROR: TaskErrorCode = TaskErrorCode { code: 104, name: "TECHNICAL_ERROR" };
     /// The terminal refused a void when it came to run it (the sale changed since the task

@@ -93,9 +93,7 @@ impl IdGen {
     /// A six-character authorisation (approval) code.
     pub fn approval_code(&mut self) -> String {
         const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ0123456789";
-        (0..6)
-            .map(|_| char::from(ALPHABET[self.rng.random_range(0..ALPHABET.len())]))
-            .collect()
+        (0..6).map(|_| char::from(ALPHABET[self.rng.random_range(0..ALPHABET.len())])).collect()
     }
 
     /// A number in `0..n`, for choices such as which test card a customer holds.

@@ -100,10 +100,7 @@ impl Ledger {
 
     /// Payments still standing for `reference` now: each is money the customer paid.
     pub fn standing_payments(&self, reference: Option<&str>) -> usize {
-        self.payments_for(reference, VirtualTime(i64::MAX))
-            .values()
-            .filter(|b| b.is_standing())
-            .count()
+        self.payments_for(reference, VirtualTime(i64::MAX)).values().filter(|b| b.is_standing()).count()
     }
 
     /// Net money captured minus returned over the whole ledger, per currency.
@@ -111,8 +108,7 @@ impl Ledger {
         let mut out = BTreeMap::new();
         for e in &self.entries {
             let sign = if e.kind == LedgerKind::Capture { 1 } else { -1 };
-            *out.entry(e.currency.code().to_owned()).or_insert(0) +=
-                sign * i64::try_from(e.amount).unwrap_or(i64::MAX);
+            *out.entry(e.currency.code().to_owned()).or_insert(0) += sign * i64::try_from(e.amount).unwrap_or(i64::MAX);
         }
         out
     }

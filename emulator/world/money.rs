@@ -15,17 +15,8 @@ pub struct Currency {
 
 /// The currencies a virtual terminal can be configured with. The list is short on purpose:
 /// an unknown code is far more often a typo than a currency nobody thought of.
-const KNOWN: &[(&str, u8)] = &[
-    ("CZK", 2),
-    ("EUR", 2),
-    ("USD", 2),
-    ("GBP", 2),
-    ("PLN", 2),
-    ("HUF", 2),
-    ("RON", 2),
-    ("CHF", 2),
-    ("UZS", 2),
-];
+const KNOWN: &[(&str, u8)] =
+    &[("CZK", 2), ("EUR", 2), ("USD", 2), ("GBP", 2), ("PLN", 2), ("HUF", 2), ("RON", 2), ("CHF", 2), ("UZS", 2)];
 
 impl Currency {
     /// Czech koruna, the currency of the vendor's documented example terminal.
@@ -126,8 +117,7 @@ pub fn to_major_string(minor: i64, exponent: u8) -> String {
 /// the number exact where a float division would not.
 pub fn to_major_number(minor: i64, exponent: u8) -> serde_json::Number {
     let text = to_major_string(minor, exponent);
-    text.parse::<serde_json::Number>()
-        .unwrap_or_else(|_| serde_json::Number::from(minor))
+    text.parse::<serde_json::Number>().unwrap_or_else(|_| serde_json::Number::from(minor))
 }
 
 impl fmt::Display for Money {

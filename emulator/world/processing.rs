@@ -85,9 +85,7 @@ impl World {
         let t = self.terminals.get(tid).ok_or_else(|| TaskRefusal::UnknownTerminal(tid.clone()))?;
         if !t.queue.contains(task) {
             return Err(match self.tasks.get(task) {
-                Some(found) if &found.tid == tid => {
-                    TaskRefusal::WrongState { task: task.clone(), state: found.state }
-                }
+                Some(found) if &found.tid == tid => TaskRefusal::WrongState { task: task.clone(), state: found.state },
                 _ => TaskRefusal::UnknownTask(task.clone()),
             });
         }
@@ -110,10 +108,7 @@ impl World {
     /// Presents a card with `outcome` on terminal `tid`: finishes the sale that waits for a
     /// card, or is kept for the next card sale.
     pub fn present_card(&mut self, tid: &Tid, outcome: CardOutcome) -> Result<CardPresented, TaskRefusal> {
-        let t = self
-            .terminals
-            .get_mut(tid)
-            .ok_or_else(|| TaskRefusal::UnknownTerminal(tid.clone()))?;
+        let t = self.terminals.get_mut(tid).ok_or_else(|| TaskRefusal::UnknownTerminal(tid.clone()))?;
         match (t.waiting_for_card, t.current.clone()) {
             (true, Some(task)) => {
                 self.finish(&task, Some(outcome));
@@ -128,10 +123,7 @@ impl World {
 
     /// Switches terminal `tid` to `mode`; an automatic terminal then runs what is queued.
     pub fn set_mode(&mut self, tid: &Tid, mode: TerminalMode) -> Result<(), TaskRefusal> {
-        let t = self
-            .terminals
-            .get_mut(tid)
-            .ok_or_else(|| TaskRefusal::UnknownTerminal(tid.clone()))?;
+        let t = self.terminals.get_mut(tid).ok_or_else(|| TaskRefusal::UnknownTerminal(tid.clone()))?;
         t.mode = mode;
         self.emit(WorldEventKind::ModeChanged { tid: tid.clone(), mode });
         if mode != TerminalMode::Assisted {
@@ -263,7 +255,8 @@ impl World {
         tx.card = card_data;
         tx.approval_code = approval;
         tx.date = now;
-        let (total, tip, currency, reference) = (tx.total_amount(), tx.tip_amount, tx.currency, tx.order_reference.clone());
+        let (total, tip, currency, reference) =
+            (tx.total_amount(), tx.tip_amount, tx.currency, tx.order_reference.clone());
         let batch = &mut self.terminal_mut(tid).batch;
         if outcome == CardOutcome::Approved {
             batch.add_sale(sale.method, total, tip, now);

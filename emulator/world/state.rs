@@ -177,11 +177,7 @@ impl World {
 
     /// Every task of terminal `tid`, oldest first.
     pub fn tasks_of<'a>(&'a self, tid: &Tid) -> impl Iterator<Item = &'a Task> + 'a {
-        self.terminals
-            .get(tid)
-            .into_iter()
-            .flat_map(|t| t.tasks.iter())
-            .filter_map(|id| self.tasks.get(id))
+        self.terminals.get(tid).into_iter().flat_map(|t| t.tasks.iter()).filter_map(|id| self.tasks.get(id))
     }
 
     /// The number of tasks in the World.
@@ -223,8 +219,7 @@ impl World {
 
     /// Creates a task on terminal `tid` at the World's current time.
     pub fn create_task(&mut self, tid: &Tid, request: TaskRequest) -> Result<TaskId, CreateRefusal> {
-        let terminal =
-            self.terminals.get(tid).ok_or_else(|| CreateRefusal::UnknownTerminal(tid.clone()))?;
+        let terminal = self.terminals.get(tid).ok_or_else(|| CreateRefusal::UnknownTerminal(tid.clone()))?;
         let currency = match &request {
             TaskRequest::Sale(s) => Some(s.currency),
             TaskRequest::Void(v) => Some(v.currency),
@@ -296,10 +291,8 @@ impl World {
     /// Puts a sale in the World's history, as if it had been approved at `at` on `tid`; used
     /// by scenarios that start with earlier sales.
     pub fn record_past_sale(&mut self, past: PastSale) -> Result<AmsId, CreateRefusal> {
-        let terminal = self
-            .terminals
-            .get_mut(&past.tid)
-            .ok_or_else(|| CreateRefusal::UnknownTerminal(past.tid.clone()))?;
+        let terminal =
+            self.terminals.get_mut(&past.tid).ok_or_else(|| CreateRefusal::UnknownTerminal(past.tid.clone()))?;
         let ams_id = past.ams_id.unwrap_or_else(|| self.ids.ams_id());
         terminal.receipt_seq += 1;
         let batch_number = if past.in_open_batch { terminal.batch.number } else { 0 };

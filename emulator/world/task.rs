@@ -52,13 +52,8 @@ impl TaskState {
     }
 
     /// Every state.
-    pub const ALL: [TaskState; 5] = [
-        TaskState::Queued,
-        TaskState::InProgress,
-        TaskState::Completed,
-        TaskState::Failed,
-        TaskState::Cancelled,
-    ];
+    pub const ALL: [TaskState; 5] =
+        [TaskState::Queued, TaskState::InProgress, TaskState::Completed, TaskState::Failed, TaskState::Cancelled];
 
     /// Reads a wire name, ignoring case.
     pub fn parse(text: &str) -> Option<TaskState> {

@@ -6,9 +6,7 @@ use super::clock::{VirtualDuration, VirtualTime};
 use super::codes::{CardOutcome, EcrResult, PaymentMethod};
 use super::ids::{AmsId, TaskId, Tid};
 use super::money::Currency;
-use super::task::{
-    CancelledBy, CloseBatchRequest, ReceiptOptions, SaleRequest, TaskRequest, TaskState, VoidRequest,
-};
+use super::task::{CancelledBy, CloseBatchRequest, ReceiptOptions, SaleRequest, TaskRequest, TaskState, VoidRequest};
 use super::terminal::{TerminalConfig, TerminalMode};
 use super::void_rules::VoidRefusal;
 use super::{CardPresented, CreateRefusal, PastSale, TaskRefusal, World};
@@ -296,10 +294,7 @@ fn a_past_sale_94_days_old_is_in_history_and_cannot_be_voided() {
         })
         .unwrap();
     assert_eq!(ams, AmsId::from("AMS-OLD-1"));
-    assert!(matches!(
-        w.create_task(&tid(), void(&ams)),
-        Err(CreateRefusal::Void(VoidRefusal::WindowExpired { .. }))
-    ));
+    assert!(matches!(w.create_task(&tid(), void(&ams)), Err(CreateRefusal::Void(VoidRefusal::WindowExpired { .. }))));
 }
 
 #[test]

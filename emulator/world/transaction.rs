@@ -19,11 +19,8 @@ pub struct CardData {
 }
 
 /// The cards the virtual customer holds; one is chosen per sale from the seeded RNG.
-pub const TEST_CARDS: &[(&str, &str)] = &[
-    ("VISA", "************0119"),
-    ("MASTERCARD", "************4444"),
-    ("MAESTRO", "************0035"),
-];
+pub const TEST_CARDS: &[(&str, &str)] =
+    &[("VISA", "************0119"), ("MASTERCARD", "************4444"), ("MAESTRO", "************0035")];
 
 /// A sale or void as the terminal and the authorisation host record it.
 #[derive(Clone, Debug, PartialEq, Eq)]

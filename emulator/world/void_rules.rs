@@ -45,9 +45,7 @@ impl VoidRefusal {
         match self {
             VoidRefusal::UnknownSale => EcrResult::NOT_FOUND,
             VoidRefusal::AlreadyVoided => EcrResult::ALREADY_VOIDED,
-            VoidRefusal::NotASale | VoidRefusal::SaleNotApproved => {
-                EcrResult::TRANSACTION_ID_INVALID
-            }
+            VoidRefusal::NotASale | VoidRefusal::SaleNotApproved => EcrResult::TRANSACTION_ID_INVALID,
             VoidRefusal::OtherTid { .. }
             | VoidRefusal::WindowExpired { .. }
             | VoidRefusal::Crypto
@@ -74,23 +72,18 @@ impl VoidRefusal {
         match self {
             VoidRefusal::UnknownSale => "no sale has that originTransactionID".to_owned(),
             VoidRefusal::NotASale => "originTransactionID names a void, not a sale".to_owned(),
-            VoidRefusal::SaleNotApproved => {
-                "the sale was not approved, so there is nothing to void".to_owned()
-            }
+            VoidRefusal::SaleNotApproved => "the sale was not approved, so there is nothing to void".to_owned(),
             VoidRefusal::OtherTid { sale_tid } => format!(
                 "the sale was made on terminal {sale_tid}\n(hint: create the VOID task for the TID that made the sale)"
             ),
             VoidRefusal::AlreadyVoided => "the sale is already voided".to_owned(),
-            VoidRefusal::WindowExpired { age, window } => format!(
-                "the sale is {} old; card sales can be voided for {} (93 × 24 h)",
-                describe_age(*age),
-                window
-            ),
+            VoidRefusal::WindowExpired { age, window } => {
+                format!("the sale is {} old; card sales can be voided for {} (93 × 24 h)", describe_age(*age), window)
+            }
             VoidRefusal::Crypto => "cryptocurrency payments cannot be voided".to_owned(),
-            VoidRefusal::BatchClosed { method } => format!(
-                "{} sales can be voided only while their batch is open, and it has closed",
-                method.as_str()
-            ),
+            VoidRefusal::BatchClosed { method } => {
+                format!("{} sales can be voided only while their batch is open, and it has closed", method.as_str())
+            }
         }
     }
 }
@@ -128,11 +121,7 @@ pub fn check_void(
         PaymentMethod::GoCrypto => Err(VoidRefusal::Crypto),
         PaymentMethod::Card => {
             let age = now - sale.date;
-            if age > window {
-                Err(VoidRefusal::WindowExpired { age, window })
-            } else {
-                Ok(())
-            }
+            if age > window { Err(VoidRefusal::WindowExpired { age, window }) } else { Ok(()) }
         }
         method => {
             if sale.batch_number == open_batch {
@@ -206,10 +195,38 @@ mod tests {
     }
 
     #[rstest]
-    #[case::void_of_unknown_sale_is_refused(None, "999888", 1, VirtualDuration::secs(1), EcrResult::NOT_FOUND, "SALE_NOT_FOUND")]
-    #[case::void_on_another_tid_is_refused(Some(sale(PaymentMethod::Card)), "111222", 1, VirtualDuration::secs(1), EcrResult::NOT_ALLOWED, "OTHER_TID")]
-    #[case::void_of_crypto_sale_is_refused(Some(sale(PaymentMethod::GoCrypto)), "999888", 1, VirtualDuration::secs(1), EcrResult::NOT_ALLOWED, "CRYPTO_NOT_VOIDABLE")]
-    #[case::void_of_cash_sale_after_batch_closed_is_refused(Some(sale(PaymentMethod::Cash)), "999888", 2, VirtualDuration::secs(1), EcrResult::NOT_ALLOWED, "BATCH_CLOSED")]
+    #[case::void_of_unknown_sale_is_refused(
+        None,
+        "999888",
+        1,
+        VirtualDuration::secs(1),
+        EcrResult::NOT_FOUND,
+        "SALE_NOT_FOUND"
+    )]
+    #[case::void_on_another_tid_is_refused(
+        Some(sale(PaymentMethod::Card)),
+        "111222",
+        1,
+        VirtualDuration::secs(1),
+        EcrResult::NOT_ALLOWED,
+        "OTHER_TID"
+    )]
+    #[case::void_of_crypto_sale_is_refused(
+        Some(sale(PaymentMethod::GoCrypto)),
+        "999888",
+        1,
+        VirtualDuration::secs(1),
+        EcrResult::NOT_ALLOWED,
+        "CRYPTO_NOT_VOIDABLE"
+    )]
+    #[case::void_of_cash_sale_after_batch_closed_is_refused(
+        Some(sale(PaymentMethod::Cash)),
+        "999888",
+        2,
+        VirtualDuration::secs(1),
+        EcrResult::NOT_ALLOWED,
+        "BATCH_CLOSED"
+    )]
     fn voids_that_are_refused(
         #[case] sale: Option<Transaction>,
         #[case] tid: &str,

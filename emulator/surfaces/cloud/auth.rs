@@ -165,11 +165,8 @@ impl TokenService {
     pub fn verify(&self, headers: &HeaderMap, now: VirtualTime) -> Result<Claims, TokenProblem> {
         let value = headers.get(header::AUTHORIZATION).ok_or(TokenProblem::Missing)?;
         let text = value.to_str().map_err(|_| TokenProblem::Invalid)?;
-        let token = text
-            .strip_prefix("Bearer ")
-            .or_else(|| text.strip_prefix("bearer "))
-            .ok_or(TokenProblem::Missing)?
-            .trim();
+        let token =
+            text.strip_prefix("Bearer ").or_else(|| text.strip_prefix("bearer ")).ok_or(TokenProblem::Missing)?.trim();
         let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
             .map_err(|_| TokenProblem::Invalid)?;
         if data.claims.exp * 1000 <= now.0 {
@@ -178,7 +175,15 @@ impl TokenService {
         Ok(data.claims)
     }
 
-    fn issue(&self, username: &str, merchant_id: &str, tid: Option<String>, refresh: Option<String>, now: VirtualTime, profile: &Profile) -> TokenResponse {
+    fn issue(
+        &self,
+        username: &str,
+        merchant_id: &str,
+        tid: Option<String>,
+        refresh: Option<String>,
+        now: VirtualTime,
+        profile: &Profile,
+    ) -> TokenResponse {
         let ttl = if tid.is_some() { profile.access_token_ttl } else { profile.master_token_ttl };
         let jti = self.next_id();
         let claims = Claims {
@@ -191,11 +196,15 @@ impl TokenService {
             scope: "read write".to_owned(),
             client_id: self.client_id.clone(),
         };
-        let access_token = jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
-            .unwrap_or_default();
+        let access_token =
+            jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding).unwrap_or_default();
         let refresh_token = refresh.unwrap_or_else(|| {
             let token = self.next_id();
-            let grant = RefreshGrant { username: username.to_owned(), tid: tid.clone(), expires: now + profile.refresh_token_ttl };
+            let grant = RefreshGrant {
+                username: username.to_owned(),
+                tid: tid.clone(),
+                expires: now + profile.refresh_token_ttl,
+            };
             self.refresh.lock().unwrap_or_else(|e| e.into_inner()).insert(token.clone(), grant);
             token
         });
@@ -252,10 +261,18 @@ impl TokenService {
 
     fn password_grant(&self, form: &HashMap<String, String>, world: &World, now: VirtualTime) -> Reply {
         let (Some(username), Some(password)) = (form.get("username"), form.get("password")) else {
-            return oauth_error(StatusCode::BAD_REQUEST, "invalid_request", "the password grant needs `username` and `password`");
+            return oauth_error(
+                StatusCode::BAD_REQUEST,
+                "invalid_request",
+                "the password grant needs `username` and `password`",
+            );
         };
         let Some(merchant) = world.merchant_by_login(username).filter(|m| &m.password == password) else {
-            return oauth_error(StatusCode::UNAUTHORIZED, "invalid_grant", "bad credentials: unknown username or wrong password");
+            return oauth_error(
+                StatusCode::UNAUTHORIZED,
+                "invalid_grant",
+                "bad credentials: unknown username or wrong password",
+            );
         };
         let tid = form.get("tid").map(|t| t.trim().to_owned()).filter(|t| !t.is_empty());
         if let Some(tid) = &tid {
@@ -264,7 +281,9 @@ impl TokenService {
                 return oauth_error(
                     StatusCode::BAD_REQUEST,
                     "invalid_request",
-                    format!("tid `{tid}` is not a terminal of this merchant (hint: leave tid out for a master-account token)"),
+                    format!(
+                        "tid `{tid}` is not a terminal of this merchant (hint: leave tid out for a master-account token)"
+                    ),
                 );
             }
         }
@@ -278,15 +297,28 @@ impl TokenService {
         };
         let grant = self.refresh.lock().unwrap_or_else(|e| e.into_inner()).get(token).cloned();
         let Some(grant) = grant else {
-            return oauth_error(StatusCode::UNAUTHORIZED, "invalid_grant", "the refresh token is not one this server issued");
+            return oauth_error(
+                StatusCode::UNAUTHORIZED,
+                "invalid_grant",
+                "the refresh token is not one this server issued",
+            );
         };
         if grant.expires <= now {
-            return oauth_error(StatusCode::UNAUTHORIZED, "invalid_grant", "the refresh token has expired (hint: log in again with the password grant)");
+            return oauth_error(
+                StatusCode::UNAUTHORIZED,
+                "invalid_grant",
+                "the refresh token has expired (hint: log in again with the password grant)",
+            );
         }
         let Some(merchant) = world.merchant_by_login(&grant.username) else {
-            return oauth_error(StatusCode::UNAUTHORIZED, "invalid_grant", "the merchant of this refresh token no longer exists");
+            return oauth_error(
+                StatusCode::UNAUTHORIZED,
+                "invalid_grant",
+                "the merchant of this refresh token no longer exists",
+            );
         };
-        let answer = self.issue(&merchant.username, &merchant.merchant_id, grant.tid, Some(token.clone()), now, world.profile());
+        let answer =
+            self.issue(&merchant.username, &merchant.merchant_id, grant.tid, Some(token.clone()), now, world.profile());
         json(StatusCode::OK, &answer)
     }
 }
@@ -299,7 +331,9 @@ pub fn target_tid(claims: &Claims, named: Option<&str>, world: &World) -> Result
         (Some(own), Some(named)) => Err(ApiError::new(
             StatusCode::FORBIDDEN,
             "TID_NOT_ALLOWED",
-            format!("this token is for terminal {own}, not {named} (hint: use a master-account token to act on several terminals)"),
+            format!(
+                "this token is for terminal {own}, not {named} (hint: use a master-account token to act on several terminals)"
+            ),
         )),
         (None, None) => Err(ApiError::field(
             "tid",

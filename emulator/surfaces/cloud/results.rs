@@ -24,11 +24,13 @@ use crate::world::ids::AmsId;
 pub fn transaction(api: &CloudApi, req: &ApiRequest, ams_id: &str) -> Result<Reply, ApiError> {
     let world = api.sim.world();
     let claims = api.tokens.verify(&req.headers, world.now()).map_err(TokenProblem::into_error)?;
-    let tx = world
-        .transaction(&AmsId::from(ams_id))
-        .filter(|tx| may_see(&claims, &tx.tid, &world))
-        .ok_or_else(|| {
-            ApiError::new(StatusCode::NOT_FOUND, "TRANSACTION_NOT_FOUND", format!("no transaction `{ams_id}` for this token"))
+    let tx =
+        world.transaction(&AmsId::from(ams_id)).filter(|tx| may_see(&claims, &tx.tid, &world)).ok_or_else(|| {
+            ApiError::new(
+                StatusCode::NOT_FOUND,
+                "TRANSACTION_NOT_FOUND",
+                format!("no transaction `{ams_id}` for this token"),
+            )
         })?;
     let merchant = world.terminal(&tx.tid).map(|t| t.merchant_id.clone()).unwrap_or_default();
     Ok(json(StatusCode::OK, &TransactionResultResponse::from_transaction(tx, &merchant)))
@@ -53,14 +55,13 @@ pub fn batch(api: &CloudApi, req: &ApiRequest, ams_id: &str) -> Result<Reply, Ap
     let claims = api.tokens.verify(&req.headers, world.now()).map_err(TokenProblem::into_error)?;
     if ams_id.eq_ignore_ascii_case("OPEN") {
         let tid = target_tid(&claims, req.query("tid"), &world)?;
-        let terminal = world
-            .terminal(&tid)
-            .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "TERMINAL_NOT_FOUND", format!("no terminal has TID {tid}")))?;
+        let terminal = world.terminal(&tid).ok_or_else(|| {
+            ApiError::new(StatusCode::NOT_FOUND, "TERMINAL_NOT_FOUND", format!("no terminal has TID {tid}"))
+        })?;
         return Ok(json(StatusCode::OK, &BatchResultResponse::open(&terminal.batch, terminal.currency)));
     }
-    let batch = world
-        .batch(&AmsId::from(ams_id))
-        .filter(|b| may_see(&claims, &b.tid, &world))
-        .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "BATCH_NOT_FOUND", format!("no batch `{ams_id}` for this token")))?;
+    let batch = world.batch(&AmsId::from(ams_id)).filter(|b| may_see(&claims, &b.tid, &world)).ok_or_else(|| {
+        ApiError::new(StatusCode::NOT_FOUND, "BATCH_NOT_FOUND", format!("no batch `{ams_id}` for this token"))
+    })?;
     Ok(json(StatusCode::OK, &BatchResultResponse::closed(batch)))
 }

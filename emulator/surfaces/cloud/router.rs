@@ -3,13 +3,13 @@
 
 use std::sync::Arc;
 
-use http::{Method, Request, StatusCode};
 use http::header;
+use http::{Method, Request, StatusCode};
 use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
 
-use crate::http::ApiRequest;
 use super::{CloudApi, openapi, results, tasks};
+use crate::http::ApiRequest;
 use crate::http::{ApiError, JsonResponse, Reply, json};
 use crate::journal::{Exchange, body_text};
 
@@ -69,7 +69,7 @@ fn dispatch(api: &CloudApi, req: &ApiRequest) -> Reply {
 fn allowed(segments: &[&str]) -> Option<&'static str> {
     match segments {
         ["cloud" | "api", "oauth", "token"] => Some("POST"),
-        ["v1", "tasks", "TRANSACTION" | "BATCH"] => Some("POST, GET, DELETE"),
+        ["v1", "tasks", "TRANSACTION" | "BATCH"] => Some("POST"),
         ["v1", "tasks"] => Some("GET"),
         ["v1", "tasks", _] => Some("GET, DELETE"),
         ["v1", "transactions" | "batches", _] => Some("GET"),
@@ -79,6 +79,14 @@ fn allowed(segments: &[&str]) -> Option<&'static str> {
 }
 
 fn no_route(method: &Method, segments: &[&str], path: &str) -> ApiError {
+    if let ["v1", "tasks", kind] = segments
+        && (kind.eq_ignore_ascii_case("transaction") || kind.eq_ignore_ascii_case("batch"))
+    {
+        return ApiError::not_found(format!(
+            "no route for {method} {path}\n(hint: the task type is upper case: POST /v1/tasks/{})",
+            kind.to_ascii_uppercase()
+        ));
+    }
     match allowed(segments) {
         Some(allow) => ApiError::new(
             StatusCode::METHOD_NOT_ALLOWED,
@@ -87,14 +95,8 @@ fn no_route(method: &Method, segments: &[&str], path: &str) -> ApiError {
         )
         .with_header(header::ALLOW, allow),
         None => {
-            let hint = match segments {
-                ["v1", "tasks", kind] if kind.eq_ignore_ascii_case("transaction") || kind.eq_ignore_ascii_case("batch") => {
-                    format!("\n(hint: the task type is upper case: /v1/tasks/{})", kind.to_ascii_uppercase())
-                }
-                _ => "\n(hint: GET /openapi.json lists every route)".to_owned(),
-            };
+            let hint = "\n(hint: GET /openapi.json lists every route)";
             ApiError::not_found(format!("no route for {method} {path}{hint}"))
         }
     }
 }
-

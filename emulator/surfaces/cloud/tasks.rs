@@ -7,8 +7,8 @@ use http::StatusCode;
 use super::CloudApi;
 use super::auth::{TokenProblem, may_see, target_tid};
 use super::dto::{
-    CloudTaskDetailApiResponse, CreateCloudTaskBatchApiRequest, CreateCloudTaskTransactionApiRequest,
-    ErrorResponse, TaskListResponse, named_tid,
+    CloudTaskDetailApiResponse, CreateCloudTaskBatchApiRequest, CreateCloudTaskTransactionApiRequest, ErrorResponse,
+    TaskListResponse, named_tid,
 };
 use crate::http::ApiRequest;
 use crate::http::{ApiError, Reply, json, read_json};
@@ -94,10 +94,8 @@ fn created(world: &crate::world::World, id: &TaskId) -> Result<Reply, ApiError> 
 pub fn get(api: &CloudApi, req: &ApiRequest, id: &str) -> Result<Reply, ApiError> {
     let world = api.sim.world();
     let claims = api.tokens.verify(&req.headers, world.now()).map_err(TokenProblem::into_error)?;
-    let task = world
-        .task(&TaskId::from(id))
-        .filter(|t| may_see(&claims, &t.tid, &world))
-        .ok_or_else(|| task_not_found(id))?;
+    let task =
+        world.task(&TaskId::from(id)).filter(|t| may_see(&claims, &t.tid, &world)).ok_or_else(|| task_not_found(id))?;
     Ok(json(StatusCode::OK, &CloudTaskDetailApiResponse::from_task(task)))
 }
 
@@ -158,7 +156,10 @@ pub fn list(api: &CloudApi, req: &ApiRequest) -> Result<Reply, ApiError> {
     let state = match req.query("state") {
         None => None,
         Some(text) => Some(TaskState::parse(text).ok_or_else(|| {
-            ApiError::field("state", format!("unknown task state `{text}` (hint: QUEUED, IN_PROGRESS, COMPLETED, FAILED or CANCELLED)"))
+            ApiError::field(
+                "state",
+                format!("unknown task state `{text}` (hint: QUEUED, IN_PROGRESS, COMPLETED, FAILED or CANCELLED)"),
+            )
         })?),
     };
     let reference = req.query("reference");
@@ -201,16 +202,24 @@ fn validate_amount(field: &str, amount: u64, profile: &Profile) -> Result<u64, A
         return Err(ApiError::field(field, format!("`{field}` must be greater than 0 (minor units: 1000 = 10.00)")));
     }
     if amount > profile.max_amount {
-        return Err(ApiError::field(field, format!("`{field}` is larger than the terminal's limit of {}", profile.max_amount)));
+        return Err(ApiError::field(
+            field,
+            format!("`{field}` is larger than the terminal's limit of {}", profile.max_amount),
+        ));
     }
     Ok(amount)
 }
 
 /// Checks a transaction task's fields and turns them into a World request.
-pub fn validate_transaction(b: CreateCloudTaskTransactionApiRequest, profile: &Profile) -> Result<TaskRequest, ApiError> {
+pub fn validate_transaction(
+    b: CreateCloudTaskTransactionApiRequest,
+    profile: &Profile,
+) -> Result<TaskRequest, ApiError> {
     let kind = b.transaction_type.ok_or_else(|| mandatory("transactionType", "(SALE or VOID)"))?;
     let code = b.currency_code.ok_or_else(|| mandatory("currencyCode", "(ISO 4217 letters, e.g. CZK)"))?;
-    let currency: Currency = code.parse().map_err(|e: crate::world::money::UnknownCurrency| ApiError::field("currencyCode", e.to_string()))?;
+    let currency: Currency = code
+        .parse()
+        .map_err(|e: crate::world::money::UnknownCurrency| ApiError::field("currencyCode", e.to_string()))?;
     let reference = validate_reference(b.origin_reference_num, profile)?;
     if let Some(tip) = b.tip_amount.filter(|t| *t > profile.max_amount) {
         return Err(ApiError::field("tipAmount", format!("`tipAmount` {tip} is larger than the terminal's limit")));
@@ -226,7 +235,12 @@ pub fn validate_transaction(b: CreateCloudTaskTransactionApiRequest, profile: &P
                 return Err(ApiError::field("originTransactionID", "`originTransactionID` is only for VOID"));
             }
             let amount = b.amount.ok_or_else(|| mandatory("amount", "for SALE (minor units: 1000 = 10.00)"))?;
-            let method = b.payment_method.ok_or_else(|| mandatory("paymentMethod", "for SALE (CARD, CASH, ACCOUNT_PAYMENT, BLIK_PAYMENT, PAYMENT_GATEWAY or GO_CRYPTO)"))?;
+            let method = b.payment_method.ok_or_else(|| {
+                mandatory(
+                    "paymentMethod",
+                    "for SALE (CARD, CASH, ACCOUNT_PAYMENT, BLIK_PAYMENT, PAYMENT_GATEWAY or GO_CRYPTO)",
+                )
+            })?;
             Ok(TaskRequest::Sale(SaleRequest {
                 amount: validate_amount("amount", amount, profile)?,
                 currency,
@@ -252,11 +266,9 @@ pub fn validate_transaction(b: CreateCloudTaskTransactionApiRequest, profile: &P
 /// The answer to a refused creation.
 pub fn refusal(r: CreateRefusal) -> ApiError {
     match r {
-        CreateRefusal::UnknownTerminal(tid) => ApiError::new(
-            StatusCode::NOT_FOUND,
-            "TERMINAL_NOT_FOUND",
-            format!("no terminal has TID {tid}"),
-        ),
+        CreateRefusal::UnknownTerminal(tid) => {
+            ApiError::new(StatusCode::NOT_FOUND, "TERMINAL_NOT_FOUND", format!("no terminal has TID {tid}"))
+        }
         CreateRefusal::CurrencyMismatch { expected, got } => ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             EcrResult::PARAMETER_INVALID.name(),
@@ -268,7 +280,9 @@ pub fn refusal(r: CreateRefusal) -> ApiError {
         CreateRefusal::Busy(tid) => ApiError::new(
             StatusCode::CONFLICT,
             "TERMINAL_BUSY",
-            format!("terminal {tid} is busy with another task and has no queue (semi-integrated mode)\n(hint: wait until the running task is final, then create the next)"),
+            format!(
+                "terminal {tid} is busy with another task and has no queue (semi-integrated mode)\n(hint: wait until the running task is final, then create the next)"
+            ),
         ),
         CreateRefusal::Void(v) => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, v.ecr().name(), v.message())
             .with("ecrResult", v.ecr().0)

@@ -59,7 +59,9 @@ pub fn add_terminal(sim: &Sim, req: &ApiRequest) -> Result<Reply, ApiError> {
     }
     let currency = match body.currency {
         None => Currency::CZK,
-        Some(c) => c.parse().map_err(|e: crate::world::money::UnknownCurrency| ApiError::field("currency", e.to_string()))?,
+        Some(c) => {
+            c.parse().map_err(|e: crate::world::money::UnknownCurrency| ApiError::field("currency", e.to_string()))?
+        }
     };
     let mode = parse_mode(body.mode.as_deref())?.unwrap_or(TerminalMode::Automatic);
     let mut world = sim.world();
@@ -139,7 +141,10 @@ struct CardBody {
 pub fn card(sim: &Sim, tid: &str, req: &ApiRequest) -> Result<Reply, ApiError> {
     let body: CardBody = read_json(&req.body)?;
     let outcome = CardOutcome::parse(&body.outcome).ok_or_else(|| {
-        ApiError::field("outcome", format!("unknown card outcome `{}` (hint: approved, declined, timeout or exception)", body.outcome))
+        ApiError::field(
+            "outcome",
+            format!("unknown card outcome `{}` (hint: approved, declined, timeout or exception)", body.outcome),
+        )
     })?;
     let mut world = sim.world();
     let tid = known(&world, tid)?;
@@ -169,7 +174,8 @@ struct AdvanceBody {
 
 pub fn advance(sim: &Sim, req: &ApiRequest) -> Result<Reply, ApiError> {
     let body: AdvanceBody = read_json(&req.body)?;
-    let by: VirtualDuration = body.by.parse().map_err(|e: crate::world::clock::InvalidDuration| ApiError::field("by", e.to_string()))?;
+    let by: VirtualDuration =
+        body.by.parse().map_err(|e: crate::world::clock::InvalidDuration| ApiError::field("by", e.to_string()))?;
     if by.as_millis() < 0 {
         return Err(ApiError::field("by", "virtual time only moves forward"));
     }
@@ -197,5 +203,8 @@ pub fn journal(sim: &Sim, req: &ApiRequest) -> Result<Reply, ApiError> {
         None => 0,
         Some(a) => a.parse().map_err(|_| ApiError::field("after", "`after` must be a sequence number"))?,
     };
-    Ok(json(StatusCode::OK, &serde_json::json!({ "entries": sim.journal.since(after), "dropped": sim.journal.dropped() })))
+    Ok(json(
+        StatusCode::OK,
+        &serde_json::json!({ "entries": sim.journal.since(after), "dropped": sim.journal.dropped() }),
+    ))
 }

@@ -1,0 +1,36 @@
+# payterm — `make help` lists the targets. `make ci` is exactly what CI runs.
+
+CARGO ?= cargo
+export CARGO_TERM_COLOR ?= never
+
+.PHONY: help build test lint fmt fmt-check doc ci bench demo run
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+build: ## build the payterm binary (debug)
+	$(CARGO) build --locked
+
+test: ## run every test: unit, integration (through HTTP and the real binary) and doc tests
+	$(CARGO) nextest run --locked --no-fail-fast
+	$(CARGO) test --locked --doc
+
+lint: ## clippy on every target, warnings denied
+	$(CARGO) clippy --locked --all-targets --all-features -- -D warnings
+
+fmt: ## format the code
+	$(CARGO) fmt
+
+fmt-check: ## check formatting
+	$(CARGO) fmt --check
+
+doc: ## build the API docs, warnings denied
+	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --locked --no-deps
+
+demo: ## the main job on its built-in default: walk a sale, a decline, a void and a close batch
+	$(CARGO) run --locked --quiet -- demo
+
+bench: ## measure throughput, latency and memory against a bare hyper server (figures in target/bench/results.json)
+	$(CARGO) bench --locked --bench load
+
+ci: fmt-check lint test doc demo ## what CI runs

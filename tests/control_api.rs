@@ -1,0 +1,98 @@
+//! The control API, on its own port: operator actions, card outcomes, the clock, reset, the
+//! ledger and the journal.
+
+use reqwest::StatusCode;
+use serde_json::json;
+
+use crate::support::{Cloud, TID};
+
+#[tokio::test]
+async fn the_control_api_is_on_its_own_port_not_the_integrations() {
+    let c = Cloud::paused().await;
+    assert_ne!(c.cloud.uri(), c.cloud.control_uri());
+    let resp = c.http.get(c.url("/terminals")).send().await.unwrap();
+    assert_eq!(resp.status(), StatusCode::NOT_FOUND);
+    let (status, body) = c.control_get("/terminals").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body["terminals"][0]["tid"], TID);
+    assert_eq!(body["terminals"][0]["mode"], "automatic");
+}
+
+#[tokio::test]
+async fn the_operator_rejects_a_queued_task() {
+    let c = Cloud::paused().await;
+    c.control_post(&format!("/terminals/{TID}/mode"), json!({"mode": "assisted"})).await;
+    let token = c.token().await;
+    let task = c.sale(&token, 100, "CARD").await;
+    let (status, _) = c.control_post(&format!("/terminals/{TID}/reject"), json!({"taskId": task["taskId"]})).await;
+    assert_eq!(status, StatusCode::OK);
+    let task = c.task(&token, &task["taskId"]).await;
+    assert_eq!((task["state"].as_str(), task["cancelledBy"].as_str()), (Some("CANCELLED"), Some("operator")));
+}
+
+#[tokio::test]
+async fn a_card_outcome_presented_in_advance_decides_the_next_sale() {
+    let c = Cloud::paused().await;
+    let (status, body) = c.control_post(&format!("/terminals/{TID}/card"), json!({"outcome": "declined"})).await;
+    assert_eq!((status, body["effect"].as_str()), (StatusCode::OK, Some("kept_for_next_sale")));
+    let token = c.token().await;
+    let (_, tx) = c.completed_sale(&token, 1111, "CARD").await;
+    assert_eq!(tx["result"], -4);
+}
+
+#[tokio::test]
+async fn bad_control_input_is_named() {
+    let c = Cloud::paused().await;
+    let (status, body) = c.control_post(&format!("/terminals/{TID}/card"), json!({"outcome": "maybe"})).await;
+    assert_eq!((status, body["error"]["field"].as_str()), (StatusCode::BAD_REQUEST, Some("outcome")));
+    let (status, _) = c.control_post("/terminals/nope/mode", json!({"mode": "assisted"})).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, body) = c.control_post("/clock/advance", json!({"by": "soon"})).await;
+    assert_eq!((status, body["error"]["field"].as_str()), (StatusCode::BAD_REQUEST, Some("by")));
+    let (status, _) = c.control_post(&format!("/terminals/{TID}/pick"), json!({})).await;
+    assert_eq!(status, StatusCode::CONFLICT, "an empty queue has nothing to pick");
+}
+
+#[tokio::test]
+async fn advancing_the_clock_by_days_takes_milliseconds() {
+    let c = Cloud::paused().await;
+    let (_, before) = c.control_get("/clock").await;
+    let started = std::time::Instant::now();
+    let (status, after) = c.control_post("/clock/advance", json!({"by": "94d"})).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+    assert_eq!(before["now"], "2026-01-01T00:00:00.000Z");
+    assert_eq!(after["now"], "2026-04-05T00:00:00.000Z");
+    assert_eq!(after["paused"], true);
+}
+
+#[tokio::test]
+async fn a_terminal_can_be_added_and_the_world_reset() {
+    let c = Cloud::paused().await;
+    let (status, body) =
+        c.control_post("/terminals", json!({"tid": "555000", "currency": "EUR", "mode": "semi_integrated"})).await;
+    assert_eq!((status, body["currency"].as_str()), (StatusCode::CREATED, Some("EUR")));
+    let token = c.token().await;
+    c.sale(&token, 100, "CARD").await;
+    let (status, body) = c.control_post("/reset", json!({})).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body["terminals"].as_array().unwrap().len(), 1);
+    assert_eq!(c.get("/v1/tasks", &token).await.1["tasks"], json!([]));
+}
+
+#[tokio::test]
+async fn the_ledger_and_journal_show_what_happened() {
+    let c = Cloud::paused().await;
+    let token = c.token().await;
+    c.completed_sale(&token, 1250, "CARD").await;
+    let (_, ledger) = c.control_get("/ledger").await;
+    assert_eq!(ledger["entries"][0]["kind"], "capture");
+    assert_eq!(ledger["entries"][0]["amount"], 1250);
+    assert_eq!(ledger["net"]["CZK"], 1250);
+    let (_, journal) = c.control_get("/journal").await;
+    let entries = journal["entries"].as_array().unwrap();
+    assert!(
+        entries.iter().any(|e| e["kind"] == "exchange" && e["target"] == "/v1/tasks/TRANSACTION" && e["status"] == 201)
+    );
+    assert!(entries.iter().any(|e| e["kind"] == "world" && e["event"] == "task_state" && e["state"] == "COMPLETED"));
+}
