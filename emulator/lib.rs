@@ -8,6 +8,7 @@
 //! - [`surfaces`]: the protocols over HTTP: the Cloud API and the control API.
 //! - [`http`]: the server core the surfaces share (limits, panic isolation, TLS).
 //! - [`journal`]: the bounded record of exchanges and World transitions.
+//! - [`redact`]: stable placeholders for what changes between runs, for snapshots.
 //! - [`mock_cloud`]: [`MockCloud`], the emulator in-process for Rust tests.
 //! - [`cli`]: the `payterm` command line; [`exit_codes`] its exit codes.
 
@@ -18,7 +19,13 @@ pub mod http;
 pub mod journal;
 pub mod mock_cloud;
 pub mod profile;
+pub mod redact;
 pub mod surfaces;
 pub mod world;
 
 pub use mock_cloud::{MockCloud, MockCloudBuilder, StartError};
+
+/// The README's Rust examples, compiled as doc tests so they cannot rot.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

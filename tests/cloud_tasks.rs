@@ -286,3 +286,47 @@ async fn a_cash_sale_cannot_be_voided_once_its_batch_closed() {
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(answer["error"]["reason"], "BATCH_CLOSED");
 }
+
+#[tokio::test]
+async fn a_void_of_a_declined_sale_or_of_a_void_is_422_transaction_id_invalid() {
+    // Arrange
+    let c = Cloud::paused().await;
+    let token = c.token().await;
+    let (_, declined) = c.completed_sale(&token, 1122, "CARD").await;
+    let (_, approved) = c.completed_sale(&token, 1111, "CARD").await;
+    let (_, void_task) = void(&c, &token, &approved["amsId"]).await;
+    c.advance_secs(10);
+    let void_ams = c.task(&token, &void_task["taskId"]).await["amsId"].clone();
+    // Act
+    let (s1, of_declined) = void(&c, &token, &declined["amsId"]).await;
+    let (s2, of_void) = void(&c, &token, &void_ams).await;
+    // Assert
+    assert_eq!((s1, s2), (StatusCode::UNPROCESSABLE_ENTITY, StatusCode::UNPROCESSABLE_ENTITY));
+    assert_eq!(
+        (of_declined["error"]["ecrResult"].as_i64(), of_declined["error"]["reason"].as_str()),
+        (Some(-2), Some("SALE_NOT_APPROVED"))
+    );
+    assert_eq!(
+        (of_void["error"]["ecrResult"].as_i64(), of_void["error"]["reason"].as_str()),
+        (Some(-2), Some("NOT_A_SALE"))
+    );
+}
+
+#[tokio::test]
+async fn two_voids_queued_for_one_sale_void_it_once_and_the_second_completes_with_already_voided() {
+    let c = Cloud::paused().await;
+    let token = c.token().await;
+    let (_, sale) = c.completed_sale(&token, 3000, "CARD").await;
+    let (s1, first) = void(&c, &token, &sale["amsId"]).await;
+    let (s2, second) = void(&c, &token, &sale["amsId"]).await;
+    assert_eq!((s1, s2), (StatusCode::CREATED, StatusCode::CREATED), "both are accepted while the sale is unvoided");
+    c.advance_secs(10);
+    let first = c.task(&token, &first["taskId"]).await;
+    let second = c.task(&token, &second["taskId"]).await;
+    let (_, first_tx) = c.get(&format!("/v1/transactions/{}", first["amsId"].as_str().unwrap()), &token).await;
+    let (_, second_tx) = c.get(&format!("/v1/transactions/{}", second["amsId"].as_str().unwrap()), &token).await;
+    assert_eq!((first["state"].as_str(), second["state"].as_str()), (Some("COMPLETED"), Some("COMPLETED")));
+    assert_eq!((first_tx["result"].as_i64(), second_tx["result"].as_i64()), (Some(0), Some(-5)));
+    let (_, open) = c.get("/v1/batches/OPEN", &token).await;
+    assert_eq!(open["voidCount"], 1);
+}
