@@ -59,6 +59,8 @@ pub enum TransactionType {
     Sale,
     /// Return an earlier sale's money.
     Void,
+    /// Return money without voiding a sale (deep links' `transaction/refund`).
+    Refund,
 }
 
 /// The vendor's ECR result code of a transaction.
@@ -117,6 +119,8 @@ pub enum CardOutcome {
     Timeout,
     /// The terminal hits an exception; the task fails.
     Exception,
+    /// The customer or the operator cancels on the device; the task fails.
+    Cancelled,
 }
 
 impl CardOutcome {
@@ -137,12 +141,18 @@ impl CardOutcome {
             CardOutcome::Declined => "declined",
             CardOutcome::Timeout => "timeout",
             CardOutcome::Exception => "exception",
+            CardOutcome::Cancelled => "cancelled",
         }
     }
 
     /// Every outcome.
-    pub const ALL: [CardOutcome; 4] =
-        [CardOutcome::Approved, CardOutcome::Declined, CardOutcome::Timeout, CardOutcome::Exception];
+    pub const ALL: [CardOutcome; 5] = [
+        CardOutcome::Approved,
+        CardOutcome::Declined,
+        CardOutcome::Timeout,
+        CardOutcome::Exception,
+        CardOutcome::Cancelled,
+    ];
 
     /// Reads a wire name.
     pub fn parse(text: &str) -> Option<CardOutcome> {
@@ -167,7 +177,6 @@ impl TaskErrorCode {
     pub const TRANSACTION_TIMEOUT: TaskErrorCode = TaskErrorCode { code: 65, name: "TRANSACTION_TIMEOUT" };
     /// 104: a technical error on the terminal.
     pub const TECHNICAL_ERROR: TaskErrorCode = TaskErrorCode { code: 104, name: "TECHNICAL_ERROR" };
-    /// The terminal refused a void when it came to run it (the sale changed since the task
-    /// was accepted, e.g. an earlier void in the queue voided it first).
-    pub const VOID_REFUSED: TaskErrorCode = TaskErrorCode { code: 13, name: "VOID_REFUSED" };
+    /// 20: cancelled on the device by the customer or the operator.
+    pub const CANCELLED_ON_DEVICE: TaskErrorCode = TaskErrorCode { code: 20, name: "CANCELLED_ON_DEVICE" };
 }

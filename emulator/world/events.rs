@@ -83,6 +83,32 @@ pub enum WorldEventKind {
         /// Its number.
         batch_number: u32,
     },
+    /// An invoice was issued.
+    InvoiceIssued {
+        /// The service's identifier.
+        identifier: String,
+        /// The integrator's invoice id.
+        invoice: String,
+        /// The store.
+        store: String,
+    },
+    /// An invoice's status changed.
+    InvoiceStatus {
+        /// The invoice.
+        identifier: String,
+        /// The new status.
+        status: super::invoice::InvoiceStatus,
+        /// The customer's action that moved it; none when a script set it.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        action: Option<super::invoice::CustomerAction>,
+    },
+    /// The integration handed an invoice's gateway URI to the customer.
+    UriPresented {
+        /// The invoice.
+        identifier: String,
+        /// Its status at that moment.
+        status: super::invoice::InvoiceStatus,
+    },
     /// A terminal's mode changed.
     ModeChanged {
         /// Terminal.

@@ -7,9 +7,13 @@ pub mod clock;
 pub mod codes;
 pub mod events;
 pub mod ids;
+mod immediate;
+pub mod invoice;
+mod invoicing;
 pub mod ledger;
 pub mod money;
 mod processing;
+mod settle;
 mod state;
 pub mod task;
 pub mod terminal;
@@ -19,5 +23,7 @@ pub mod void_rules;
 #[cfg(test)]
 mod tests;
 
+pub use immediate::Settled;
+pub use invoicing::{CustomerRefusal, InvoiceOrder, InvoiceRefusal, check_totals};
 pub use processing::CardPresented;
 pub use state::{CreateRefusal, PastSale, TaskRefusal, World};

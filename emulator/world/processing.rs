@@ -3,17 +3,14 @@
 
 use std::cmp::Reverse;
 
-use super::batch::{BatchResult, OpenBatch};
 use super::clock::{VirtualDuration, VirtualTime};
-use super::codes::{CardOutcome, EcrResult, PaymentMethod, TaskErrorCode, TransactionType};
+use super::codes::{CardOutcome, PaymentMethod, TaskErrorCode, TransactionType};
 use super::events::WorldEventKind;
-use super::ids::{AmsId, TaskId, Tid};
-use super::ledger::{LedgerEntry, LedgerKind, Surface};
+use super::ids::{TaskId, Tid};
+use super::ledger::Surface;
 use super::state::{TaskRefusal, Timer, TimerKind, World};
 use super::task::{CancelledBy, TaskError, TaskEvent, TaskRequest, TaskState, next_state};
 use super::terminal::TerminalMode;
-use super::transaction::{CardData, TEST_CARDS, Transaction};
-use super::void_rules::check_void;
 
 /// What presenting a card did.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -153,7 +150,7 @@ impl World {
         let (mode, has_card) = (t.mode, !t.next_cards.is_empty());
         let delay = match &request {
             TaskRequest::Sale(sale) => {
-                let ams_id = self.open_sale(tid, &id, sale);
+                let ams_id = self.open_sale(tid, sale, TransactionType::Sale);
                 self.task_mut(&id).ams_id = Some(ams_id);
                 if sale.method == PaymentMethod::Card && mode == TerminalMode::Assisted && !has_card {
                     self.terminal_mut(tid).waiting_for_card = true;
@@ -176,48 +173,37 @@ impl World {
         self.tasks.get_mut(id).expect("task ids handed out by the World stay valid")
     }
 
-    /// Opens the transaction of a sale as it starts: result `-9` until the card is read.
-    fn open_sale(&mut self, tid: &Tid, task: &TaskId, sale: &super::task::SaleRequest) -> AmsId {
-        let ams_id = self.ids.ams_id();
-        let reference_number = self.ids.digits(12);
-        let t = self.terminal_mut(tid);
-        t.receipt_seq += 1;
-        let tx = Transaction {
-            ams_id: ams_id.clone(),
-            tid: tid.clone(),
-            kind: TransactionType::Sale,
-            method: sale.method,
-            amount: sale.amount,
-            tip_amount: sale.tip_amount.unwrap_or(0),
-            currency: sale.currency,
-            result: EcrResult::USER_INPUT_NEEDED,
-            error: None,
-            card: None,
-            approval_code: None,
-            reference_number,
-            batch_number: t.batch.number,
-            receipt_number: t.receipt_seq,
-            date: self.now,
-            voided: false,
-            origin: None,
-            order_reference: sale.reference.clone(),
-        };
-        let _ = task;
-        self.transactions.insert(ams_id.clone(), tx);
-        ams_id
-    }
-
     /// Finishes running task `id`; `card` overrides the outcome of a card sale.
     fn finish(&mut self, id: &TaskId, card: Option<CardOutcome>) {
         let Some(task) = self.tasks.get(id) else { return };
         if task.state != TaskState::InProgress {
             return;
         }
-        let (tid, request) = (task.tid.clone(), task.request.clone());
+        let (tid, request, ams_id) = (task.tid.clone(), task.request.clone(), task.ams_id.clone());
         match request {
-            TaskRequest::Sale(sale) => self.finish_sale(&tid, id, &sale, card),
-            TaskRequest::Void(void) => self.finish_void(&tid, id, &void.origin, void.reference),
-            TaskRequest::CloseBatch(_) => self.finish_close_batch(&tid, id),
+            TaskRequest::Sale(sale) => {
+                let Some(ams_id) = ams_id else { return };
+                let (outcome, error) = self.settle_sale(&tid, &ams_id, &sale, card, Surface::Cloud);
+                match (outcome, error) {
+                    (CardOutcome::Approved | CardOutcome::Declined, _) | (_, None) => {
+                        self.set_state(id, TaskEvent::Complete);
+                    }
+                    (_, Some(code)) => {
+                        self.task_mut(id).error = Some(TaskError { code, message: describe_failure(code) });
+                        self.set_state(id, TaskEvent::Fail);
+                    }
+                }
+            }
+            TaskRequest::Void(void) => {
+                let (ams_id, _) = self.settle_void(&tid, &void.origin, void.reference, Surface::Cloud);
+                self.task_mut(id).ams_id = Some(ams_id);
+                self.set_state(id, TaskEvent::Complete);
+            }
+            TaskRequest::CloseBatch(_) => {
+                let ams_id = self.settle_close_batch(&tid);
+                self.task_mut(id).ams_id = Some(ams_id);
+                self.set_state(id, TaskEvent::Complete);
+            }
         }
         let t = self.terminal_mut(&tid);
         t.current = None;
@@ -226,137 +212,11 @@ impl World {
             self.schedule_pickup(&tid);
         }
     }
-
-    fn finish_sale(&mut self, tid: &Tid, id: &TaskId, sale: &super::task::SaleRequest, card: Option<CardOutcome>) {
-        let Some(ams_id) = self.tasks.get(id).and_then(|t| t.ams_id.clone()) else { return };
-        let outcome = if sale.method == PaymentMethod::Card {
-            let kept = self.terminal_mut(tid).next_cards.pop_front();
-            let outcome = card.or(kept).unwrap_or_else(|| CardOutcome::for_test_amount(sale.amount));
-            self.emit(WorldEventKind::CardRead { tid: tid.clone(), ams_id: ams_id.clone(), outcome });
-            outcome
-        } else {
-            CardOutcome::Approved
-        };
-        let card_data = (sale.method == PaymentMethod::Card).then(|| {
-            let (card_type, masked) = TEST_CARDS[self.ids.below(TEST_CARDS.len())];
-            CardData { masked_number: masked.to_owned(), card_type, entry_mode: "CONTACTLESS", pin_ok: true }
-        });
-        let approval = (outcome == CardOutcome::Approved).then(|| self.ids.approval_code());
-        let (result, error) = match outcome {
-            CardOutcome::Approved => (EcrResult::SUCCESS, None),
-            CardOutcome::Declined => (EcrResult::DECLINED, Some(TaskErrorCode::PAYMENT_DECLINED)),
-            CardOutcome::Timeout => (EcrResult::FAILED, Some(TaskErrorCode::TRANSACTION_TIMEOUT)),
-            CardOutcome::Exception => (EcrResult::FAILED, Some(TaskErrorCode::TECHNICAL_ERROR)),
-        };
-        let now = self.now;
-        let Some(tx) = self.transactions.get_mut(&ams_id) else { return };
-        tx.result = result;
-        tx.error = error;
-        tx.card = card_data;
-        tx.approval_code = approval;
-        tx.date = now;
-        let (total, tip, currency, reference) =
-            (tx.total_amount(), tx.tip_amount, tx.currency, tx.order_reference.clone());
-        let batch = &mut self.terminal_mut(tid).batch;
-        if outcome == CardOutcome::Approved {
-            batch.add_sale(sale.method, total, tip, now);
-            self.ledger.record(LedgerEntry {
-                at: now,
-                kind: LedgerKind::Capture,
-                payment: ams_id.0.clone(),
-                amount: total,
-                currency,
-                reference,
-                surface: Surface::Cloud,
-            });
-        } else {
-            batch.add_invalid(now);
-        }
-        self.emit(WorldEventKind::TransactionResult { tid: tid.clone(), ams_id, result: result.0 });
-        match (outcome, error) {
-            (CardOutcome::Timeout | CardOutcome::Exception, Some(code)) => {
-                self.task_mut(id).error = Some(TaskError { code, message: describe_failure(code) });
-                self.set_state(id, TaskEvent::Fail);
-            }
-            _ => {
-                self.set_state(id, TaskEvent::Complete);
-            }
-        }
-    }
-
-    fn finish_void(&mut self, tid: &Tid, id: &TaskId, origin: &AmsId, reference: Option<String>) {
-        let open_batch = self.terminal_mut(tid).batch.number;
-        let check = check_void(self.transactions.get(origin), tid, open_batch, self.now, self.profile.void_window);
-        let ams_id = self.ids.ams_id();
-        let reference_number = self.ids.digits(12);
-        let now = self.now;
-        let sale = self.transactions.get(origin).cloned();
-        let result = match &check {
-            Ok(()) => EcrResult::SUCCESS,
-            Err(refusal) => refusal.ecr(),
-        };
-        let t = self.terminal_mut(tid);
-        t.receipt_seq += 1;
-        let (receipt_number, currency, batch_number) = (t.receipt_seq, t.currency, t.batch.number);
-        let void = Transaction {
-            ams_id: ams_id.clone(),
-            tid: tid.clone(),
-            kind: TransactionType::Void,
-            method: sale.as_ref().map_or(PaymentMethod::Card, |s| s.method),
-            amount: sale.as_ref().map_or(0, |s| s.amount),
-            tip_amount: sale.as_ref().map_or(0, |s| s.tip_amount),
-            currency,
-            result,
-            error: None,
-            card: sale.as_ref().and_then(|s| s.card.clone()),
-            approval_code: None,
-            reference_number,
-            batch_number,
-            receipt_number,
-            date: now,
-            voided: false,
-            origin: Some(origin.clone()),
-            order_reference: reference.or_else(|| sale.as_ref().and_then(|s| s.order_reference.clone())),
-        };
-        if let (Ok(()), Some(sale)) = (&check, &sale) {
-            if let Some(s) = self.transactions.get_mut(origin) {
-                s.voided = true;
-            }
-            self.terminal_mut(tid).batch.add_void(sale.method, sale.total_amount(), now);
-            self.ledger.record(LedgerEntry {
-                at: now,
-                kind: LedgerKind::Void,
-                payment: origin.0.clone(),
-                amount: sale.total_amount(),
-                currency: sale.currency,
-                reference: sale.order_reference.clone(),
-                surface: Surface::Cloud,
-            });
-        }
-        self.transactions.insert(ams_id.clone(), void);
-        self.task_mut(id).ams_id = Some(ams_id.clone());
-        self.emit(WorldEventKind::TransactionResult { tid: tid.clone(), ams_id, result: result.0 });
-        self.set_state(id, TaskEvent::Complete);
-    }
-
-    fn finish_close_batch(&mut self, tid: &Tid, id: &TaskId) {
-        let ams_id = self.ids.ams_id();
-        let communication_id = self.ids.digits(8);
-        let now = self.now;
-        let t = self.terminal_mut(tid);
-        let result = BatchResult::close(&t.batch, tid.clone(), t.currency, ams_id.clone(), communication_id, now);
-        t.batch = OpenBatch::new(t.batch.number + 1, Some(now));
-        t.closed_batches.push(ams_id.clone());
-        let batch_number = result.batch_number;
-        self.batches.insert(ams_id.clone(), result);
-        self.task_mut(id).ams_id = Some(ams_id.clone());
-        self.emit(WorldEventKind::BatchClosed { tid: tid.clone(), ams_id, batch_number });
-        self.set_state(id, TaskEvent::Complete);
-    }
 }
 
 fn describe_failure(code: TaskErrorCode) -> String {
     match code {
+        TaskErrorCode::CANCELLED_ON_DEVICE => "the customer or the operator cancelled on the device".to_owned(),
         TaskErrorCode::TRANSACTION_TIMEOUT => "the terminal timed out waiting for the card".to_owned(),
         TaskErrorCode::TECHNICAL_ERROR => "the terminal hit a technical error".to_owned(),
         other => other.name.to_lowercase().replace('_', " "),

@@ -9,6 +9,7 @@ use super::clock::VirtualTime;
 use super::codes::{EcrResult, PaymentMethod, TransactionType};
 use super::events::{WorldEvent, WorldEventKind};
 use super::ids::{AmsId, IdGen, TaskId, Tid};
+use super::invoice::{Invoice, Store};
 use super::ledger::{Ledger, LedgerEntry, LedgerKind, Surface};
 use super::money::Currency;
 use super::task::{CancelledBy, Task, TaskEvent, TaskRequest, TaskState, next_state};
@@ -99,6 +100,10 @@ pub struct World {
     pub(crate) timers: BinaryHeap<Reverse<Timer>>,
     pub(crate) timer_seq: u64,
     pub(crate) events: VecDeque<WorldEvent>,
+    pub(crate) request_ids: HashMap<String, AmsId>,
+    pub(crate) stores: BTreeMap<String, Store>,
+    pub(crate) invoices: HashMap<String, Invoice>,
+    pub(crate) invoice_index: HashMap<(String, i32, String), String>,
 }
 
 impl World {
@@ -117,6 +122,10 @@ impl World {
             timers: BinaryHeap::new(),
             timer_seq: 0,
             events: VecDeque::new(),
+            request_ids: HashMap::new(),
+            stores: BTreeMap::new(),
+            invoices: HashMap::new(),
+            invoice_index: HashMap::new(),
         }
     }
 

@@ -12,13 +12,23 @@ use crate::world::money::Currency;
 use crate::world::task::{CancelledBy, ClientInfo, ReceiptType, Task, TaskRequest, TaskState, TaskType};
 use crate::world::transaction::Transaction;
 
+/// The transaction types a Cloud API task may ask for (deep links also know refunds).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum CloudTransactionType {
+    /// Charge the customer.
+    Sale,
+    /// Void an earlier sale.
+    Void,
+}
+
 /// `POST /v1/tasks/TRANSACTION`: a sale or a void. Also echoed in task answers.
 #[derive(Clone, Debug, Default, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct CreateCloudTaskTransactionApiRequest {
     /// `SALE` or `VOID`. Mandatory.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub transaction_type: Option<TransactionType>,
+    pub transaction_type: Option<CloudTransactionType>,
     /// Minor units (1000 = 10.00); mandatory for SALE, > 0.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub amount: Option<u64>,
@@ -136,7 +146,7 @@ impl CloudTaskDetailApiResponse {
 fn echo(request: &TaskRequest) -> serde_json::Value {
     let value = match request {
         TaskRequest::Sale(s) => serde_json::to_value(CreateCloudTaskTransactionApiRequest {
-            transaction_type: Some(TransactionType::Sale),
+            transaction_type: Some(CloudTransactionType::Sale),
             amount: Some(s.amount),
             currency_code: Some(s.currency.code().to_owned()),
             payment_method: Some(s.method),
@@ -149,7 +159,7 @@ fn echo(request: &TaskRequest) -> serde_json::Value {
             ..Default::default()
         }),
         TaskRequest::Void(v) => serde_json::to_value(CreateCloudTaskTransactionApiRequest {
-            transaction_type: Some(TransactionType::Void),
+            transaction_type: Some(CloudTransactionType::Void),
             amount: v.amount,
             currency_code: Some(v.currency.code().to_owned()),
             origin_transaction_id: Some(v.origin.0.clone()),

@@ -7,13 +7,13 @@ use http::StatusCode;
 use super::CloudApi;
 use super::auth::{TokenProblem, may_see, target_tid};
 use super::dto::{
-    CloudTaskDetailApiResponse, CreateCloudTaskBatchApiRequest, CreateCloudTaskTransactionApiRequest, ErrorResponse,
-    TaskListResponse, named_tid,
+    CloudTaskDetailApiResponse, CloudTransactionType, CreateCloudTaskBatchApiRequest,
+    CreateCloudTaskTransactionApiRequest, ErrorResponse, TaskListResponse, named_tid,
 };
 use crate::http::ApiRequest;
 use crate::http::{ApiError, Reply, json, read_json};
 use crate::profile::Profile;
-use crate::world::codes::{EcrResult, TransactionType};
+use crate::world::codes::EcrResult;
 use crate::world::ids::{AmsId, TaskId};
 use crate::world::money::Currency;
 use crate::world::task::{CloseBatchRequest, ReceiptOptions, SaleRequest, TaskRequest, TaskState, VoidRequest};
@@ -230,7 +230,7 @@ pub fn validate_transaction(
         client_info: b.client_info,
     };
     match kind {
-        TransactionType::Sale => {
+        CloudTransactionType::Sale => {
             if b.origin_transaction_id.is_some() {
                 return Err(ApiError::field("originTransactionID", "`originTransactionID` is only for VOID"));
             }
@@ -251,7 +251,7 @@ pub fn validate_transaction(
                 receipt,
             }))
         }
-        TransactionType::Void => {
+        CloudTransactionType::Void => {
             let origin = b
                 .origin_transaction_id
                 .map(|o| o.trim().to_owned())
