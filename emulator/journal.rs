@@ -9,6 +9,10 @@ use serde::Serialize;
 use crate::world::clock::VirtualTime;
 use crate::world::events::WorldEvent;
 
+/// The header a handler sets to attach a note to its exchange in the journal; the server
+/// removes it before answering.
+pub const NOTE_HEADER: &str = "x-payterm-note";
+
 /// The most bytes of a body the journal keeps; the rest is cut and marked.
 const BODY_KEEP: usize = 4096;
 
@@ -23,6 +27,9 @@ pub struct Exchange {
     pub target: String,
     /// The status answered.
     pub status: u16,
+    /// Notes the handler attached (e.g. a duplicated deep-link parameter).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
     /// The request body as text (cut past 4 KiB).
     #[serde(skip_serializing_if = "String::is_empty")]
     pub request: String,
@@ -145,6 +152,7 @@ mod tests {
             method: "GET".into(),
             target: "/".into(),
             status: n,
+            notes: Vec::new(),
             request: String::new(),
             response: String::new(),
         }

@@ -210,10 +210,20 @@ impl MockCloudBuilder {
             None => None,
             Some(path) => Some(crate::http::self_signed(path).map_err(StartError::Tls)?.acceptor),
         };
+        let scheme = if self.tls.is_some() { "https" } else { "http" };
+        let base_url = format!(
+            "{scheme}://{}",
+            cloud_listener.local_addr().map_err(|source| StartError::Bind {
+                what: "the Cloud API",
+                addr: cloud_addr,
+                source
+            })?
+        );
         let api = Arc::new(CloudApi {
             sim: sim.clone(),
             tokens: TokenService::new(&self.client.0, &self.client.1, self.seed),
             max_body_bytes: self.profile.max_body_bytes,
+            base_url,
         });
         let basic = api.tokens.basic_credential();
         let cloud_handler: Arc<dyn Handler> = {

@@ -18,5 +18,9 @@ mod server_robustness;
 mod control_api;
 // The `payterm` binary: serve, demo, openapi, spec, exit codes.
 mod cli;
+// GP tom deep links: every operation, the redirect, hostile links, `payterm link`.
+mod app2app;
+// The HyPe Initiator: signing, every status and fault, the customer, the drop-in client.
+mod initiator;
 // Pinned answer shapes (insta snapshots in snapshots/).
 mod answer_snapshots;

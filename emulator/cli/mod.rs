@@ -26,6 +26,10 @@ pub enum Command {
     /// Walk a sale, a declined sale, a void and a close batch through the Cloud API, printing
     /// each request and answer.
     Demo(demo::DemoArgs),
+    /// Print the redirect URL a GP tom deep link (`gptom://…`) is answered with.
+    Link(crate::surfaces::app2app::cli::LinkArgs),
+    /// The HyPe Initiator client: keygen, enroll, invoice, status, install-shim.
+    Initiator(crate::surfaces::initiator::cli::InitiatorArgs),
     /// Print the Cloud API's OpenAPI 3.1 document.
     Openapi,
     /// Print the emulator's profile: which behaviour the vendor documents and which is ours.
@@ -77,10 +81,12 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         }
         Command::Serve(args) => runtime()?.block_on(serve::run(args)),
         Command::Demo(args) => runtime()?.block_on(demo::run(args)),
+        Command::Link(args) => crate::surfaces::app2app::cli::run(args),
+        Command::Initiator(args) => crate::surfaces::initiator::cli::run(args),
     }
 }
 
-fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
+pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

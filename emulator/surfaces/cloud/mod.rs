@@ -24,4 +24,6 @@ pub struct CloudApi {
     pub tokens: TokenService,
     /// The largest body read.
     pub max_body_bytes: usize,
+    /// This server's own base URL, e.g. `http://127.0.0.1:41234`.
+    pub base_url: String,
 }

@@ -26,13 +26,15 @@ pub async fn handle(api: Arc<CloudApi>, req: Request<Incoming>) -> Reply {
 }
 
 async fn journal(api: &CloudApi, method: &Method, target: String, request: &[u8], reply: Reply) -> Reply {
-    let (parts, body) = reply.into_parts();
+    let (mut parts, body) = reply.into_parts();
     let bytes = body.collect().await.map(|c| c.to_bytes()).unwrap_or_default();
     let at = api.sim.now();
+    let notes = take_notes(&mut parts.headers);
     api.sim.journal.exchange(
         at,
         Exchange {
-            surface: "cloud",
+            surface: surface_of(&target),
+            notes,
             method: method.as_str().to_owned(),
             target,
             status: parts.status.as_u16(),
@@ -41,6 +43,29 @@ async fn journal(api: &CloudApi, method: &Method, target: String, request: &[u8]
         },
     );
     Reply::from_parts(parts, Full::new(bytes))
+}
+
+/// Which surface a path belongs to, for the journal.
+fn surface_of(target: &str) -> &'static str {
+    if target.starts_with("/app2app") {
+        "app2app"
+    } else if target.starts_with("/hype/") {
+        "initiator"
+    } else {
+        "cloud"
+    }
+}
+
+/// Handlers attach journal notes (e.g. "parameter amount given twice; the last wins") as
+/// `x-payterm-note` headers; they go to the journal, not to the client.
+fn take_notes(headers: &mut http::HeaderMap) -> Vec<String> {
+    let notes = headers
+        .get_all(crate::journal::NOTE_HEADER)
+        .iter()
+        .filter_map(|v| v.to_str().ok().map(str::to_owned))
+        .collect();
+    headers.remove(crate::journal::NOTE_HEADER);
+    notes
 }
 
 fn dispatch(api: &CloudApi, req: &ApiRequest) -> Reply {
@@ -58,6 +83,8 @@ fn dispatch(api: &CloudApi, req: &ApiRequest) -> Reply {
         ["v1", "tasks", id] if m == Method::DELETE => tasks::withdraw(api, req, id),
         ["v1", "transactions", id] if m == Method::GET => results::transaction(api, req, id),
         ["v1", "batches", id] if m == Method::GET => results::batch(api, req, id),
+        ["app2app"] if m == Method::GET => crate::surfaces::app2app::http_answer(&api.sim, req),
+        ["hype", ..] => crate::surfaces::initiator::http_answer(&api.sim, req, &api.base_url),
         ["openapi.json"] if m == Method::GET => Ok(openapi::reply()),
         ["health"] if m == Method::GET => Ok(json(StatusCode::OK, &serde_json::json!({"status": "ok"}))),
         other => Err(no_route(m, other, &req.path)),
@@ -73,7 +100,7 @@ fn allowed(segments: &[&str]) -> Option<&'static str> {
         ["v1", "tasks"] => Some("GET"),
         ["v1", "tasks", _] => Some("GET, DELETE"),
         ["v1", "transactions" | "batches", _] => Some("GET"),
-        ["openapi.json"] | ["health"] => Some("GET"),
+        ["openapi.json"] | ["health"] | ["app2app"] => Some("GET"),
         _ => None,
     }
 }

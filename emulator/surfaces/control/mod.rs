@@ -35,6 +35,7 @@ pub async fn handle(sim: Arc<Sim>, req: Request<Incoming>) -> Reply {
         sim.now(),
         Exchange {
             surface: "control",
+            notes: Vec::new(),
             method: method.as_str().to_owned(),
             target,
             status: parts.status.as_u16(),
@@ -48,6 +49,9 @@ pub async fn handle(sim: Arc<Sim>, req: Request<Incoming>) -> Reply {
 fn dispatch(sim: &Sim, req: &ApiRequest) -> Reply {
     let segments = req.segments();
     let m = &req.method;
+    if let Some(result) = crate::surfaces::initiator::control(sim, req, &segments) {
+        return result.into_reply();
+    }
     let result = match segments.as_slice() {
         ["health"] if m == Method::GET => Ok(json(StatusCode::OK, &serde_json::json!({"status": "ok"}))),
         ["terminals"] if m == Method::GET => handlers::list_terminals(sim),

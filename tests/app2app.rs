@@ -1,0 +1,1 @@
+//! GP tom deep links through `GET /app2app` and `payterm link`.
