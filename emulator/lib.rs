@@ -10,6 +10,8 @@
 //! - [`journal`]: the bounded record of exchanges and World transitions.
 //! - [`redact`]: stable placeholders for what changes between runs, for snapshots.
 //! - [`mock_cloud`]: [`MockCloud`], the emulator in-process for Rust tests.
+//! - [`scenario`]: the scenario file format, read in two stages with diagnostics.
+//! - [`judge`]: the conformance rules as data.
 //! - [`cli`]: the `payterm` command line; [`exit_codes`] its exit codes.
 
 pub mod cli;
@@ -17,9 +19,11 @@ pub mod client;
 pub mod exit_codes;
 pub mod http;
 pub mod journal;
+pub mod judge;
 pub mod mock_cloud;
 pub mod profile;
 pub mod redact;
+pub mod scenario;
 pub mod surfaces;
 pub mod world;
 

@@ -22,5 +22,7 @@ mod cli;
 mod app2app;
 // The HyPe Initiator: signing, every status and fault, the customer, the drop-in client.
 mod initiator;
+// Scenario files: the built-in suite validates; broken files get diagnostics that point into them.
+mod scenario_files;
 // Pinned answer shapes (insta snapshots in snapshots/).
 mod answer_snapshots;

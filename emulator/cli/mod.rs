@@ -1,6 +1,7 @@
 //! The command line: [`Cli`] parsed by clap, one file per command, and [`CliError`] with the
 //! exit code each failure maps to.
 
+mod check;
 mod demo;
 mod docs;
 mod serve;
@@ -30,6 +31,13 @@ pub enum Command {
     Link(crate::surfaces::app2app::cli::LinkArgs),
     /// The HyPe Initiator client: keygen, enroll, invoice, status, install-shim.
     Initiator(crate::surfaces::initiator::cli::InitiatorArgs),
+    /// Validate scenario files without running them.
+    Check(check::CheckArgs),
+    /// Scenario tools.
+    #[command(subcommand)]
+    Scenario(check::ScenarioCommand),
+    /// Print the conformance rules: ID, spec row, how each is judged.
+    Rules,
     /// Print the Cloud API's OpenAPI 3.1 document.
     Openapi,
     /// Print the emulator's profile: which behaviour the vendor documents and which is ours.
@@ -73,6 +81,12 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
     match cli.command {
         Command::Openapi => {
             println!("{}", crate::surfaces::cloud::openapi::document());
+            Ok(())
+        }
+        Command::Check(args) => check::run(args),
+        Command::Scenario(command) => check::scenario_command(command),
+        Command::Rules => {
+            check::print_rules();
             Ok(())
         }
         Command::Spec => {

@@ -1,0 +1,118 @@
+//! `payterm check FILES…`: validates scenario files without running them; `payterm rules`
+//! prints the rule table; `payterm scenario schema` prints the file format's JSON Schema.
+
+use std::path::{Path, PathBuf};
+
+use clap::{Args, Subcommand};
+
+use super::CliError;
+use crate::exit_codes;
+use crate::judge::rules::RULES;
+use crate::scenario::{self, LoadError};
+
+/// Options of `payterm check`.
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Scenario files, or directories searched for `*.toml` (default: `scenarios`).
+    pub paths: Vec<PathBuf>,
+}
+
+/// `payterm scenario …`.
+#[derive(Debug, Subcommand)]
+pub enum ScenarioCommand {
+    /// Print the JSON Schema of scenario files, for editors.
+    Schema,
+}
+
+/// Every `*.toml` under `paths`, sorted, directories searched recursively.
+pub fn scenario_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, CliError> {
+    let mut out = Vec::new();
+    for path in paths {
+        if path.is_dir() {
+            collect(path, &mut out).map_err(|e| {
+                CliError::new(exit_codes::SETUP_FAILED, format!("failed to read directory {}: {e}", path.display()))
+            })?;
+        } else if path.exists() {
+            out.push(path.clone());
+        } else {
+            return Err(CliError::new(
+                exit_codes::SETUP_FAILED,
+                format!("no such file or directory: {}", path.display()),
+            ));
+        }
+    }
+    out.sort();
+    out.dedup();
+    Ok(out)
+}
+
+fn collect(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        if path.is_dir() {
+            collect(&path, out)?;
+        } else if path.extension().is_some_and(|e| e == "toml") {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+/// Runs `payterm check`.
+pub fn run(args: CheckArgs) -> Result<(), CliError> {
+    let paths = if args.paths.is_empty() { vec![PathBuf::from("scenarios")] } else { args.paths };
+    let files = scenario_files(&paths)?;
+    if files.is_empty() {
+        return Err(CliError::new(exit_codes::SETUP_FAILED, "no scenario files (*.toml) found"));
+    }
+    let mut invalid = 0;
+    for file in &files {
+        match scenario::load(file) {
+            Ok(s) => println!("ok       {}  ({})", file.display(), s.name),
+            Err(LoadError::Invalid(errors)) => {
+                invalid += 1;
+                println!(
+                    "invalid  {}  ({} problem{})",
+                    file.display(),
+                    errors.diagnostics.len(),
+                    if errors.diagnostics.len() == 1 { "" } else { "s" }
+                );
+                eprintln!("{}", errors.render());
+            }
+            Err(e) => {
+                invalid += 1;
+                println!("invalid  {}", file.display());
+                eprintln!("payterm: {e}");
+            }
+        }
+    }
+    println!("{} valid, {invalid} invalid", files.len() - invalid);
+    if invalid > 0 {
+        return Err(CliError::new(
+            exit_codes::INVALID_INPUT,
+            format!("{invalid} of {} scenario files are invalid", files.len()),
+        ));
+    }
+    Ok(())
+}
+
+/// Runs `payterm scenario …`.
+pub fn scenario_command(command: ScenarioCommand) -> Result<(), CliError> {
+    match command {
+        ScenarioCommand::Schema => println!("{}", scenario::json_schema()),
+    }
+    Ok(())
+}
+
+/// Prints the rule table.
+pub fn print_rules() {
+    let mut area = None;
+    for rule in RULES {
+        if area != Some(rule.area) {
+            area = Some(rule.area);
+            println!("\n{}", rule.area.title());
+        }
+        println!("  {:<24} {}", rule.id, rule.row);
+        println!("  {:<24} judged: {}", "", rule.judged_as);
+    }
+}

@@ -1,0 +1,51 @@
+//! Scenarios: the TOML file format (`scenarios/README.md` is its reference), read in two
+//! stages — a raw serde mirror that keeps spans ([`raw`]), then a validated [`Scenario`] —
+//! with every error pointing at its line and column.
+
+mod diagnostic;
+pub mod model;
+pub mod raw;
+mod suggest;
+mod validate;
+mod validate_script;
+
+use std::path::Path;
+
+pub use diagnostic::{ScenarioDiagnostic, ScenarioErrors};
+pub use model::Scenario;
+pub use validate::{VERSION, parse};
+pub use validate_script::LINK_ERRORS;
+
+/// Why a scenario file could not be loaded.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum LoadError {
+    /// The file could not be read.
+    #[error("failed to read {path}: {source}")]
+    Read {
+        /// The path.
+        path: String,
+        /// The OS error.
+        source: std::io::Error,
+    },
+    /// The file is not a valid scenario.
+    #[error(transparent)]
+    Invalid(#[from] ScenarioErrors),
+}
+
+/// Reads and validates the scenario file at `path`.
+pub fn load(path: &Path) -> Result<Scenario, LoadError> {
+    let name = path.display().to_string();
+    let bytes = std::fs::read(path).map_err(|source| LoadError::Read { path: name.clone(), source })?;
+    let text = String::from_utf8(bytes).map_err(|e| LoadError::Read {
+        path: name.clone(),
+        source: std::io::Error::new(std::io::ErrorKind::InvalidData, format!("not UTF-8 text ({e})")),
+    })?;
+    Ok(parse(&name, &text)?)
+}
+
+/// The JSON Schema of the file format, for editors.
+pub fn json_schema() -> String {
+    let schema = schemars::schema_for!(raw::RawScenario);
+    serde_json::to_string_pretty(&schema).unwrap_or_else(|_| "{}".to_owned())
+}

@@ -1,0 +1,48 @@
+//! "Did you mean …?": the nearest valid name to a misspelt one.
+
+/// The candidate closest to `input`, if one is close enough to be a likely typo.
+pub fn nearest<'a>(input: &str, candidates: &[&'a str]) -> Option<&'a str> {
+    let lowered = input.to_ascii_lowercase();
+    candidates
+        .iter()
+        .map(|c| (strsim::jaro_winkler(&lowered, &c.to_ascii_lowercase()), *c))
+        .filter(|(score, _)| *score >= 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, c)| c)
+}
+
+/// A hint for a misspelt `input`: the nearest candidate, or the whole list.
+pub fn hint(input: &str, candidates: &[&str]) -> String {
+    match nearest(input, candidates) {
+        Some(c) => format!("did you mean `{c}`?"),
+        None => format!("expected one of {}", one_of(candidates)),
+    }
+}
+
+/// `` `a`, `b` or `c` ``.
+pub fn one_of(candidates: &[&str]) -> String {
+    let quoted: Vec<String> = candidates.iter().map(|c| format!("`{c}`")).collect();
+    match quoted.split_last() {
+        None => String::new(),
+        Some((last, [])) => last.clone(),
+        Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_typo_finds_its_name() {
+        let statuses = ["created", "reached", "payment_in_process", "completed_success"];
+        assert_eq!(nearest("payment_in_proces", &statuses), Some("payment_in_process"));
+        assert_eq!(nearest("CREATED", &statuses), Some("created"));
+        assert_eq!(nearest("banana", &statuses), None);
+    }
+
+    #[test]
+    fn a_hint_lists_the_choices_when_nothing_is_close() {
+        assert_eq!(hint("zzz", &["a", "b", "c"]), "expected one of `a`, `b` or `c`");
+    }
+}

@@ -1,0 +1,693 @@
+//! Raw → validated: [`parse`] reads a scenario file's text, checks every field, resolves every
+//! reference, fills in defaults, and reports every problem it finds (not just the first),
+//! each pointing at its line and column.
+
+use std::collections::HashSet;
+use std::ops::Range;
+
+use toml::Spanned;
+
+use super::diagnostic::{ScenarioDiagnostic, ScenarioErrors};
+use super::model::{
+    Completion, CustomerPlan, HistoryBatch, HistorySale, Operation, Order, Scenario, StoreSetup, Timing, VoidTarget,
+};
+use super::raw::{RawCustomer, RawOrder, RawScenario, Text};
+use super::suggest;
+use crate::judge::rules::{self, RuleArea};
+use crate::world::clock::VirtualDuration;
+use crate::world::codes::PaymentMethod;
+use crate::world::ids::Tid;
+use crate::world::ledger::Surface;
+use crate::world::money::Currency;
+use crate::world::terminal::{TerminalConfig, TerminalMode};
+
+/// The only format version.
+pub const VERSION: i64 = 1;
+
+/// Reads and validates scenario text; `name` is how errors name the file.
+pub fn parse(name: &str, text: &str) -> Result<Scenario, ScenarioErrors> {
+    let mut v = Validator { name, text, errors: Vec::new() };
+    let scenario = match toml::from_str::<RawScenario>(text) {
+        Ok(raw) => Some(v.scenario(raw)),
+        Err(e) => {
+            v.toml_error(&e);
+            None
+        }
+    };
+    match scenario {
+        Some(s) if v.errors.is_empty() => Ok(s),
+        _ => {
+            let mut diagnostics = v.errors;
+            diagnostics.sort_by_key(|d| (d.line, d.column));
+            Err(ScenarioErrors { path: name.to_owned(), diagnostics })
+        }
+    }
+}
+
+pub(super) struct Validator<'a> {
+    name: &'a str,
+    text: &'a str,
+    pub(super) errors: Vec<ScenarioDiagnostic>,
+}
+
+pub(super) const SURFACES: &[(&str, Surface)] =
+    &[("cloud", Surface::Cloud), ("app2app", Surface::App2app), ("initiator", Surface::Initiator)];
+
+const MODES: &[(&str, TerminalMode)] = &[
+    ("automatic", TerminalMode::Automatic),
+    ("assisted", TerminalMode::Assisted),
+    ("semi_integrated", TerminalMode::SemiIntegrated),
+];
+
+const DURATION_HINT: &str = "a number and a unit: `500ms`, `20s`, `5m`, `2h`, `94d`";
+
+impl<'a> Validator<'a> {
+    pub(super) fn err(
+        &mut self,
+        span: Range<usize>,
+        message: impl Into<String>,
+        label: impl Into<String>,
+        help: Option<String>,
+    ) {
+        self.errors.push(ScenarioDiagnostic::new(self.name, self.text, span, message.into(), label.into(), help));
+    }
+
+    fn toml_error(&mut self, e: &toml::de::Error) {
+        let span = e.span().unwrap_or(0..0);
+        let message = e.message().trim().to_owned();
+        // serde's "unknown field `x`, expected one of `a`, `b`" → a did-you-mean hint.
+        let help = message.strip_prefix("unknown field `").and_then(|rest| {
+            let (field, expected) = rest.split_once('`')?;
+            let candidates: Vec<&str> = expected.split('`').skip(1).step_by(2).collect();
+            Some(suggest::hint(field, &candidates))
+        });
+        let message = if message.starts_with("unknown field") {
+            message.split(", expected").next().unwrap_or(&message).to_owned()
+        } else {
+            message
+        };
+        self.err(span, message, "here", help);
+    }
+
+    /// A choice among `table`'s names, case-insensitively; an error names the nearest one.
+    pub(super) fn choice<T: Copy>(&mut self, value: &Text, what: &str, table: &[(&str, T)]) -> Option<T> {
+        let found = table.iter().find(|(n, _)| n.eq_ignore_ascii_case(value.get_ref().trim())).map(|(_, t)| *t);
+        if found.is_none() {
+            let names: Vec<&str> = table.iter().map(|(n, _)| *n).collect();
+            self.err(
+                value.span(),
+                format!("unknown {what} `{}`", value.get_ref()),
+                format!("unknown {what}"),
+                Some(suggest::hint(value.get_ref(), &names)),
+            );
+        }
+        found
+    }
+
+    pub(super) fn duration(&mut self, value: &Text, what: &str) -> Option<VirtualDuration> {
+        match value.get_ref().parse::<VirtualDuration>() {
+            Ok(d) => Some(d),
+            Err(_) => {
+                self.err(
+                    value.span(),
+                    format!("invalid duration `{}` for {what}", value.get_ref()),
+                    "not a duration",
+                    Some(DURATION_HINT.to_owned()),
+                );
+                None
+            }
+        }
+    }
+
+    pub(super) fn non_negative_duration(&mut self, value: &Text, what: &str) -> Option<VirtualDuration> {
+        let d = self.duration(value, what)?;
+        if d.as_millis() < 0 {
+            self.err(value.span(), format!("{what} cannot be negative"), "negative", None);
+            return None;
+        }
+        Some(d)
+    }
+
+    pub(super) fn positive_duration(&mut self, value: &Text, what: &str) -> Option<VirtualDuration> {
+        let d = self.duration(value, what)?;
+        if d.as_millis() <= 0 {
+            self.err(value.span(), format!("{what} must be longer than zero"), "not positive", None);
+            return None;
+        }
+        Some(d)
+    }
+
+    pub(super) fn positive(&mut self, value: &Spanned<i64>, what: &str) -> Option<u64> {
+        let n = *value.get_ref();
+        if n <= 0 {
+            self.err(value.span(), format!("{what} must be greater than 0, not {n}"), "not positive", None);
+            return None;
+        }
+        u64::try_from(n).ok()
+    }
+
+    fn scenario(&mut self, raw: RawScenario) -> Scenario {
+        match &raw.version {
+            None => self.err(
+                0..0,
+                "missing `version`",
+                "the file starts here",
+                Some(format!("start the file with `version = {VERSION}`")),
+            ),
+            Some(v) if *v.get_ref() != VERSION => self.err(
+                v.span(),
+                format!("unsupported scenario version {}", v.get_ref()),
+                "unknown version",
+                Some(format!("this payterm reads version {VERSION}")),
+            ),
+            Some(_) => {}
+        }
+        let name = match &raw.name {
+            Some(n) if !n.get_ref().trim().is_empty() => n.get_ref().trim().to_owned(),
+            Some(n) => {
+                self.err(
+                    n.span(),
+                    "the name is empty",
+                    "empty",
+                    Some("say what the scenario shows, in a sentence".into()),
+                );
+                String::new()
+            }
+            None => {
+                self.err(
+                    0..0,
+                    "missing `name`",
+                    "the file starts here",
+                    Some("add `name = \"what this scenario shows\"`".into()),
+                );
+                String::new()
+            }
+        };
+        let surfaces = self.surfaces(&raw);
+        let rules = self.rules(&raw, &surfaces);
+        let timing = Timing {
+            deadline: raw
+                .deadline
+                .as_ref()
+                .and_then(|d| self.positive_duration(d, "deadline"))
+                .unwrap_or(VirtualDuration::secs(300)),
+            patience: raw
+                .patience
+                .as_ref()
+                .and_then(|d| self.positive_duration(d, "patience"))
+                .unwrap_or(VirtualDuration::secs(300)),
+            min_poll_interval: raw
+                .min_poll_interval
+                .as_ref()
+                .and_then(|d| self.non_negative_duration(d, "min_poll_interval"))
+                .unwrap_or(VirtualDuration::millis(500)),
+        };
+        let terminals = self.terminals(&raw);
+        let stores = self.stores(&raw, &surfaces);
+        let history = self.history(&raw, &terminals);
+        let orders = self.orders(&raw, &surfaces, &terminals, timing);
+        let customer = raw.customer.as_ref().map(|c| self.customer(c)).unwrap_or_default();
+        let script = self.script(&raw.script, &orders, &terminals);
+        Scenario {
+            version: 1,
+            name,
+            description: raw.description,
+            surfaces,
+            rules,
+            seed: raw.seed,
+            timing,
+            tags: raw.tags,
+            terminals,
+            stores,
+            history,
+            orders,
+            customer,
+            script,
+        }
+    }
+
+    fn surfaces(&mut self, raw: &RawScenario) -> Vec<Surface> {
+        let Some(list) = &raw.surfaces else {
+            self.err(
+                0..0,
+                "missing `surfaces`",
+                "the file starts here",
+                Some("add e.g. `surfaces = [\"cloud\"]` (cloud, app2app, initiator)".into()),
+            );
+            return Vec::new();
+        };
+        if list.get_ref().is_empty() {
+            self.err(
+                list.span(),
+                "`surfaces` is empty",
+                "empty",
+                Some("name at least one of `cloud`, `app2app`, `initiator`".into()),
+            );
+        }
+        let mut out = Vec::new();
+        for s in list.get_ref() {
+            if let Some(surface) = self.choice(s, "surface", SURFACES) {
+                if out.contains(&surface) {
+                    self.err(s.span(), format!("surface `{}` is named twice", s.get_ref()), "again", None);
+                }
+                out.push(surface);
+            }
+        }
+        out
+    }
+
+    fn rules(&mut self, raw: &RawScenario, surfaces: &[Surface]) -> Vec<&'static rules::Rule> {
+        let Some(list) = &raw.rules else {
+            self.err(
+                0..0,
+                "missing `rules`",
+                "the file starts here",
+                Some("name the rule IDs it targets, e.g. `rules = [\"HYPE-CREATED\"]` (see `payterm rules`)".into()),
+            );
+            return Vec::new();
+        };
+        if list.get_ref().is_empty() {
+            self.err(
+                list.span(),
+                "`rules` is empty",
+                "empty",
+                Some("a scenario targets at least one rule (see `payterm rules`)".into()),
+            );
+        }
+        let ids: Vec<&str> = rules::RULES.iter().map(|r| r.id).collect();
+        let mut out = Vec::new();
+        for id in list.get_ref() {
+            let Some(rule) = rules::find(id.get_ref().trim()) else {
+                self.err(
+                    id.span(),
+                    format!("unknown rule `{}`", id.get_ref()),
+                    "not a rule ID",
+                    Some(suggest::hint(&id.get_ref().to_ascii_uppercase(), &ids)),
+                );
+                continue;
+            };
+            let needs = match rule.area {
+                RuleArea::InitiatorStatus | RuleArea::InitiatorFault => Some(Surface::Initiator),
+                RuleArea::Cloud => Some(Surface::Cloud),
+                RuleArea::Link => Some(Surface::App2app),
+                RuleArea::Money => None,
+            };
+            if let Some(needed) = needs.filter(|n| !surfaces.is_empty() && !surfaces.contains(n)) {
+                let surface = SURFACES.iter().find(|(_, s)| *s == needed).map_or("?", |(n, _)| *n);
+                self.err(
+                    id.span(),
+                    format!("rule {} is about the {surface} surface, which this scenario does not exercise", rule.id),
+                    "wrong surface",
+                    Some(format!("add `{surface}` to `surfaces`, or drop the rule")),
+                );
+            }
+            out.push(rule);
+        }
+        out
+    }
+
+    fn terminals(&mut self, raw: &RawScenario) -> Vec<TerminalConfig> {
+        if raw.terminals.is_empty() {
+            return vec![TerminalConfig::documented_example()];
+        }
+        let mut seen = HashSet::new();
+        let mut out = Vec::new();
+        for t in &raw.terminals {
+            let tid = t.tid.get_ref().trim();
+            if tid.is_empty() || tid.len() > 32 || !tid.chars().all(|c| c.is_ascii_alphanumeric()) {
+                self.err(
+                    t.tid.span(),
+                    format!("invalid TID `{tid}`"),
+                    "not a TID",
+                    Some("1 to 32 ASCII letters or digits, e.g. `999888`".into()),
+                );
+            } else if !seen.insert(tid.to_owned()) {
+                self.err(t.tid.span(), format!("terminal {tid} is declared twice"), "again", None);
+            }
+            let mode =
+                t.mode.as_ref().and_then(|m| self.choice(m, "terminal mode", MODES)).unwrap_or(TerminalMode::Automatic);
+            let currency = t.currency.as_ref().and_then(|c| self.currency(c)).unwrap_or(Currency::CZK);
+            out.push(TerminalConfig { tid: Tid::from(tid), currency, mode, ..TerminalConfig::documented_example() });
+        }
+        out
+    }
+
+    pub(super) fn currency(&mut self, value: &Text) -> Option<Currency> {
+        match value.get_ref().parse::<Currency>() {
+            Ok(c) => Some(c),
+            Err(_) => {
+                let known: Vec<&str> = Currency::known_codes().collect();
+                self.err(
+                    value.span(),
+                    format!("unknown currency `{}`", value.get_ref()),
+                    "not a currency",
+                    Some(suggest::hint(value.get_ref(), &known)),
+                );
+                None
+            }
+        }
+    }
+
+    pub(super) fn terminal_ref(&mut self, value: Option<&Text>, terminals: &[TerminalConfig]) -> Tid {
+        let first = terminals.first().map_or_else(|| Tid::from("999888"), |t| t.tid.clone());
+        let Some(value) = value else { return first };
+        let tid = value.get_ref().trim();
+        if terminals.iter().any(|t| t.tid.as_str() == tid) {
+            return Tid::from(tid);
+        }
+        let names: Vec<&str> = terminals.iter().map(|t| t.tid.as_str()).collect();
+        self.err(
+            value.span(),
+            format!("no terminal {tid} in this scenario"),
+            "unknown terminal",
+            Some(suggest::hint(tid, &names)),
+        );
+        first
+    }
+
+    fn stores(&mut self, raw: &RawScenario, surfaces: &[Surface]) -> Vec<StoreSetup> {
+        if raw.stores.is_empty() {
+            return if surfaces.contains(&Surface::Initiator) {
+                vec![StoreSetup { name: "testingstore".into(), disabled: false, enrolled: true }]
+            } else {
+                Vec::new()
+            };
+        }
+        let mut seen = HashSet::new();
+        raw.stores
+            .iter()
+            .map(|s| {
+                let name = s.name.get_ref().trim().to_owned();
+                if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric()) {
+                    self.err(
+                        s.name.span(),
+                        format!("invalid store name `{name}`"),
+                        "not a store name",
+                        Some("ASCII letters and digits only".into()),
+                    );
+                } else if !seen.insert(name.clone()) {
+                    self.err(s.name.span(), format!("store `{name}` is declared twice"), "again", None);
+                }
+                StoreSetup { name, disabled: s.disabled, enrolled: s.enrolled.unwrap_or(true) }
+            })
+            .collect()
+    }
+
+    fn history(&mut self, raw: &RawScenario, terminals: &[TerminalConfig]) -> Vec<HistorySale> {
+        let Some(history) = &raw.history else { return Vec::new() };
+        let mut out = Vec::new();
+        for s in &history.sales {
+            let tid = self.terminal_ref(s.tid.as_ref(), terminals);
+            let amount = self.positive(&s.amount, "amount").unwrap_or(1);
+            let method = s.method.as_ref().and_then(|m| self.method(m)).unwrap_or(PaymentMethod::Card);
+            let at = self.duration(&s.at, "at").unwrap_or_default();
+            if at.as_millis() > 0 {
+                self.err(
+                    s.at.span(),
+                    "history happens before the scenario starts",
+                    "in the future",
+                    Some("use a negative duration such as `-94d`".into()),
+                );
+            }
+            let batch = s
+                .batch
+                .as_ref()
+                .and_then(|b| {
+                    self.choice(b, "batch", &[("open", HistoryBatch::Open), ("closed", HistoryBatch::Closed)])
+                })
+                .unwrap_or(HistoryBatch::Open);
+            out.push(HistorySale {
+                tid,
+                amount,
+                method,
+                ams_id: s.ams_id.clone(),
+                at,
+                reference: s.reference.clone(),
+                batch,
+            });
+        }
+        out
+    }
+
+    pub(super) fn method(&mut self, value: &Text) -> Option<PaymentMethod> {
+        let table: Vec<(&str, PaymentMethod)> = PaymentMethod::ALL.iter().map(|m| (m.as_str(), *m)).collect();
+        self.choice(value, "payment method", &table)
+    }
+
+    fn orders(
+        &mut self,
+        raw: &RawScenario,
+        surfaces: &[Surface],
+        terminals: &[TerminalConfig],
+        timing: Timing,
+    ) -> Vec<Order> {
+        if raw.orders.is_empty() {
+            self.err(
+                0..0,
+                "a scenario needs at least one order",
+                "the file starts here",
+                Some("add an `[[orders]]` table with `id` and `operation`".into()),
+            );
+        }
+        let mut out: Vec<Order> = Vec::new();
+        let mut references = HashSet::new();
+        for o in &raw.orders {
+            let order = self.order(o, surfaces, terminals, timing, &out);
+            if out.iter().any(|p| p.id == order.id) {
+                self.err(
+                    o.id.span(),
+                    format!("order `{}` is declared twice", order.id),
+                    "again",
+                    Some("order ids are unique".into()),
+                );
+            }
+            if !references.insert(order.reference.clone()) {
+                let span = o.reference.as_ref().map_or_else(|| o.id.span(), Spanned::span);
+                self.err(
+                    span,
+                    format!("reference `{}` is used by two orders", order.reference),
+                    "again",
+                    Some("the judge attributes money to orders by reference, so each needs its own".into()),
+                );
+            }
+            out.push(order);
+        }
+        out
+    }
+
+    fn order(
+        &mut self,
+        o: &RawOrder,
+        surfaces: &[Surface],
+        terminals: &[TerminalConfig],
+        timing: Timing,
+        earlier: &[Order],
+    ) -> Order {
+        let id = o.id.get_ref().trim().to_owned();
+        if id.is_empty() {
+            self.err(o.id.span(), "an order id is empty", "empty", None);
+        }
+        let ops: Vec<(&str, Operation)> = Operation::ALL.iter().map(|op| (op.as_str(), *op)).collect();
+        let known_operation = self.choice(&o.operation, "operation", &ops);
+        let operation = known_operation.unwrap_or(Operation::Sale);
+        let surface = self.order_surface(o, known_operation, surfaces);
+        let tid = self.terminal_ref(o.tid.as_ref(), terminals);
+        let terminal_currency = terminals.iter().find(|t| t.tid == tid).map_or(Currency::CZK, |t| t.currency);
+        let default_currency = if surface == Surface::Initiator { Currency::UZS } else { terminal_currency };
+        let amount = o.amount.as_ref().and_then(|a| self.positive(a, "amount"));
+        match (known_operation, &o.amount) {
+            (Some(Operation::Sale | Operation::Invoice), None) => {
+                self.err(
+                    o.id.span(),
+                    format!("order `{id}` ({}) has no amount", operation.as_str()),
+                    "needs `amount`",
+                    Some("add `amount = 1250` (minor units; tiyin for invoices)".into()),
+                );
+            }
+            (Some(Operation::CloseBatch), Some(a)) => {
+                self.err(a.span(), "a close_batch order takes no amount", "not used", None)
+            }
+            _ => {}
+        }
+        let reference = o.reference.as_ref().map_or_else(|| format!("REF-{id}"), |r| r.get_ref().trim().to_owned());
+        if let Some(r) = &o.reference {
+            let text = r.get_ref().trim();
+            let ok = match surface {
+                Surface::Cloud | Surface::App2app => {
+                    !text.is_empty()
+                        && text.len() <= 20
+                        && text.chars().all(|c| c.is_ascii_alphanumeric() || c == ' ' || c == '-')
+                }
+                Surface::Initiator => !text.is_empty() && text.len() <= 64 && !text.chars().any(char::is_control),
+            };
+            if !ok {
+                self.err(
+                    r.span(),
+                    format!("invalid reference `{text}`"),
+                    "not a reference",
+                    Some("up to 20 ASCII letters, digits, spaces or dashes (64 characters for an invoice id)".into()),
+                );
+            }
+        }
+        let void_target = self.void_target(o, operation, earlier);
+        Order {
+            id,
+            operation,
+            surface,
+            tid,
+            amount,
+            tip: o.tip,
+            currency: o.currency.as_ref().and_then(|c| self.currency(c)).unwrap_or(default_currency),
+            method: o.method.as_ref().and_then(|m| self.method(m)).unwrap_or(PaymentMethod::Card),
+            reference,
+            void_target,
+            at: o.at.as_ref().and_then(|a| self.non_negative_duration(a, "at")).unwrap_or_default(),
+            deadline: o
+                .deadline
+                .as_ref()
+                .and_then(|d| self.positive_duration(d, "deadline"))
+                .unwrap_or(timing.deadline),
+            print_by_payment_app: o.print_by_payment_app,
+        }
+    }
+
+    fn order_surface(&mut self, o: &RawOrder, operation: Option<Operation>, surfaces: &[Surface]) -> Surface {
+        let surface = match &o.surface {
+            Some(s) => {
+                let surface = self.choice(s, "surface", SURFACES).unwrap_or(Surface::Cloud);
+                if !surfaces.is_empty() && !surfaces.contains(&surface) {
+                    self.err(
+                        s.span(),
+                        format!("surface `{}` is not among the scenario's surfaces", s.get_ref()),
+                        "not declared",
+                        Some("add it to `surfaces` at the top".into()),
+                    );
+                }
+                surface
+            }
+            None if operation == Some(Operation::Invoice) => Surface::Initiator,
+            None if surfaces.len() == 1 => surfaces[0],
+            None => {
+                let without_initiator: Vec<Surface> =
+                    surfaces.iter().copied().filter(|s| *s != Surface::Initiator).collect();
+                if let [only] = without_initiator.as_slice() {
+                    *only
+                } else {
+                    self.err(
+                        o.id.span(),
+                        "this order does not say its surface",
+                        "which surface?",
+                        Some("add `surface = \"cloud\"` (or app2app, initiator): the scenario has several".into()),
+                    );
+                    Surface::Cloud
+                }
+            }
+        };
+        let Some(operation) = operation else { return surface };
+        let fits = match operation {
+            Operation::Invoice => surface == Surface::Initiator,
+            _ => surface != Surface::Initiator,
+        };
+        if !fits {
+            self.err(
+                o.operation.span(),
+                format!("operation `{}` does not exist on the {} surface", operation.as_str(), surface_name(surface)),
+                "wrong surface",
+                Some(
+                    "invoices go through the initiator; sales, voids and close batches through cloud or app2app".into(),
+                ),
+            );
+        }
+        surface
+    }
+
+    fn void_target(&mut self, o: &RawOrder, operation: Operation, earlier: &[Order]) -> Option<VoidTarget> {
+        match (operation, &o.ams_id, &o.of) {
+            (Operation::Void, Some(a), None) => Some(VoidTarget::AmsId(a.get_ref().trim().to_owned())),
+            (Operation::Void, None, Some(of)) => {
+                let name = of.get_ref().trim();
+                match earlier.iter().find(|p| p.id == name) {
+                    Some(p) if p.operation == Operation::Sale => Some(VoidTarget::Order(name.to_owned())),
+                    Some(_) => {
+                        self.err(of.span(), format!("order `{name}` is not a sale"), "not a sale", None);
+                        None
+                    }
+                    None => {
+                        let names: Vec<&str> = earlier.iter().map(|p| p.id.as_str()).collect();
+                        self.err(
+                            of.span(),
+                            format!("no earlier order `{name}`"),
+                            "unknown order",
+                            Some(suggest::hint(name, &names)),
+                        );
+                        None
+                    }
+                }
+            }
+            (Operation::Void, Some(a), Some(_)) => {
+                self.err(a.span(), "a void names either `ams_id` or `of`, not both", "one too many", None);
+                None
+            }
+            (Operation::Void, None, None) => {
+                self.err(
+                    o.id.span(),
+                    "a void order needs `ams_id` (a history sale) or `of` (an earlier sale order)",
+                    "what to void?",
+                    None,
+                );
+                None
+            }
+            (_, Some(a), _) => {
+                self.err(a.span(), "only void orders take `ams_id`", "not used", None);
+                None
+            }
+            (_, None, Some(of)) => {
+                self.err(of.span(), "only void orders take `of`", "not used", None);
+                None
+            }
+            (_, None, None) => None,
+        }
+    }
+
+    fn customer(&mut self, c: &RawCustomer) -> CustomerPlan {
+        let d = CustomerPlan::default();
+        let opens_after = match &c.opens_after {
+            Some(t) if t.get_ref().trim() == "never" => None,
+            Some(t) => self.non_negative_duration(t, "opens_after").or(d.opens_after),
+            None => d.opens_after,
+        };
+        CustomerPlan {
+            opens_after,
+            pays_after: c
+                .pays_after
+                .as_ref()
+                .and_then(|t| self.non_negative_duration(t, "pays_after"))
+                .unwrap_or(d.pays_after),
+            completes_after: c
+                .completes_after
+                .as_ref()
+                .and_then(|t| self.non_negative_duration(t, "completes_after"))
+                .unwrap_or(d.completes_after),
+            completes: c
+                .completes
+                .as_ref()
+                .and_then(|t| {
+                    self.choice(
+                        t,
+                        "completion",
+                        &[
+                            ("success", Completion::Success),
+                            ("reject", Completion::Reject),
+                            ("never", Completion::Never),
+                        ],
+                    )
+                })
+                .unwrap_or(d.completes),
+            refunds_after: c.refunds_after.as_ref().and_then(|t| self.non_negative_duration(t, "refunds_after")),
+        }
+    }
+}
+
+pub(super) fn surface_name(surface: Surface) -> &'static str {
+    SURFACES.iter().find(|(_, s)| *s == surface).map_or("?", |(n, _)| *n)
+}

@@ -1,0 +1,75 @@
+//! Scenario files: every built-in scenario validates (one generated test per file), and every
+//! deliberately broken file under `tests/invalid-scenarios/` fails with a rendered diagnostic
+//! pinned by a snapshot named after the file.
+
+use std::path::PathBuf;
+
+use rstest::rstest;
+
+fn snapshot_settings() -> insta::Settings {
+    let mut s = insta::Settings::clone_current();
+    s.set_snapshot_path("../snapshots");
+    s.set_prepend_module_to_snapshot(false);
+    s
+}
+
+/// The path relative to the repository root, with forward slashes, as diagnostics name it.
+fn relative(path: &std::path::Path) -> String {
+    let root = env!("CARGO_MANIFEST_DIR");
+    path.strip_prefix(root).unwrap_or(path).to_string_lossy().replace('\\', "/")
+}
+
+#[rstest]
+fn every_built_in_scenario_is_valid(#[files("scenarios/**/*.toml")] path: PathBuf) {
+    let text = std::fs::read_to_string(&path).unwrap();
+    if let Err(errors) = payterm::scenario::parse(&relative(&path), &text) {
+        panic!("{}", errors.render());
+    }
+}
+
+#[rstest]
+fn every_broken_scenario_gets_a_diagnostic_pointing_into_it(#[files("tests/invalid-scenarios/*.toml")] path: PathBuf) {
+    let text = std::fs::read_to_string(&path).unwrap();
+    let errors = payterm::scenario::parse(&relative(&path), &text).expect_err("the file is broken on purpose");
+    assert!(!errors.diagnostics.is_empty());
+    for d in &errors.diagnostics {
+        assert!(d.line >= 1 && d.column >= 1);
+    }
+    let name = format!("invalid_scenario_{}", path.file_stem().unwrap().to_string_lossy().replace('-', "_"));
+    snapshot_settings().bind(|| insta::assert_snapshot!(name, errors.render()));
+}
+
+#[test]
+fn check_exits_3_on_an_invalid_file_and_0_on_the_suite() {
+    let bin = env!("CARGO_BIN_EXE_payterm");
+    let root = env!("CARGO_MANIFEST_DIR");
+    let bad = std::process::Command::new(bin)
+        .current_dir(root)
+        .args(["check", "tests/invalid-scenarios/misspelt-rule.toml"])
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(payterm::exit_codes::INVALID_INPUT));
+    let stderr = String::from_utf8_lossy(&bad.stderr);
+    assert!(stderr.contains("did you mean `HYPE-CREATED`?"), "{stderr}");
+    let good = std::process::Command::new(bin).current_dir(root).args(["check"]).output().unwrap();
+    assert!(good.status.success(), "{}", String::from_utf8_lossy(&good.stderr));
+}
+
+#[test]
+fn the_json_schema_describes_the_format() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_payterm")).args(["scenario", "schema"]).output().unwrap();
+    let schema: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(schema["title"], "RawScenario");
+    for field in ["version", "name", "surfaces", "rules", "orders", "script"] {
+        assert!(schema["properties"][field].is_object(), "{field} missing from the schema");
+    }
+}
+
+#[test]
+fn rules_prints_every_rule() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_payterm")).arg("rules").output().unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    for rule in payterm::judge::rules::RULES {
+        assert!(text.contains(rule.id), "{} missing", rule.id);
+    }
+}
