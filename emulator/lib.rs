@@ -11,6 +11,7 @@
 //! - [`redact`]: stable placeholders for what changes between runs, for snapshots.
 //! - [`mock_cloud`]: [`MockCloud`], the emulator in-process for Rust tests.
 //! - [`scenario`]: the scenario file format, read in two stages with diagnostics.
+//! - [`script`]: the script engine: scripted answers and request faults.
 //! - [`judge`]: the conformance rules as data.
 //! - [`cli`]: the `payterm` command line; [`exit_codes`] its exit codes.
 
@@ -24,6 +25,7 @@ pub mod mock_cloud;
 pub mod profile;
 pub mod redact;
 pub mod scenario;
+pub mod script;
 pub mod surfaces;
 pub mod world;
 

@@ -24,5 +24,7 @@ mod app2app;
 mod initiator;
 // Scenario files: the built-in suite validates; broken files get diagnostics that point into them.
 mod scenario_files;
+// Transport faults (reset, truncate, hang, malformed JSON, drip) seen by a real client.
+mod wire_faults;
 // Pinned answer shapes (insta snapshots in snapshots/).
 mod answer_snapshots;

@@ -16,6 +16,8 @@ pub struct ApiRequest {
     pub headers: HeaderMap,
     /// The body.
     pub body: Bytes,
+    /// The connection's wire control, for scripted transport faults.
+    pub wire: super::WireControl,
 }
 
 impl ApiRequest {
@@ -46,7 +48,15 @@ impl ApiRequest {
         let body = super::read_body(body, declared, cap).await.map_err(|e| (e, parts.method.clone()))?;
         let query =
             parts.uri.query().map(|q| form_urlencoded::parse(q.as_bytes()).into_owned().collect()).unwrap_or_default();
-        Ok(ApiRequest { method: parts.method, path: parts.uri.path().to_owned(), query, headers: parts.headers, body })
+        let wire = parts.extensions.get::<super::WireControl>().cloned().unwrap_or_default();
+        Ok(ApiRequest {
+            method: parts.method,
+            path: parts.uri.path().to_owned(),
+            query,
+            headers: parts.headers,
+            body,
+            wire,
+        })
     }
 
     /// Path and query as the client sent them, for the journal.

@@ -21,6 +21,7 @@ use tokio::sync::watch;
 use tokio_rustls::TlsAcceptor;
 
 use super::body::ApiError;
+use super::wire::{FaultIo, HasTcp, WireControl};
 
 /// A boxed future answering one request.
 pub type BoxReply = Pin<Box<dyn Future<Output = Response<Full<Bytes>>> + Send>>;
@@ -132,10 +133,16 @@ struct Connection {
 impl Connection {
     async fn run<S>(mut self, stream: S)
     where
-        S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+        S: tokio::io::AsyncRead + tokio::io::AsyncWrite + HasTcp + Unpin + Send + 'static,
     {
         let handler = self.handler.clone();
-        let service = service_fn(move |req: Request<Incoming>| {
+        let control = WireControl::default();
+        let stream = FaultIo::new(stream, control.clone());
+        let service = service_fn(move |mut req: Request<Incoming>| {
+            // Handlers reach their own connection through this, for scripted transport faults.
+            // HTTP/1.1 answers one request at a time, so what the last answer armed is over.
+            control.clear();
+            req.extensions_mut().insert(control.clone());
             let reply = AssertUnwindSafe(handler.handle(req)).catch_unwind();
             async move {
                 Ok::<_, std::convert::Infallible>(reply.await.unwrap_or_else(|_| {

@@ -1,0 +1,103 @@
+//! How a scripted request fault is answered: an HTTP status with `Retry-After`, a delay, a
+//! hang, a truncated or malformed body, a slow drip, or a real TCP reset. [`answer`] turns a
+//! [`FaultKind`] (and, after acting, the normal answer) into what the client receives.
+
+use std::time::Duration;
+
+use bytes::Bytes;
+use http::{HeaderValue, StatusCode, header};
+use http_body_util::{BodyExt, Full};
+
+use crate::http::{ApiError, Reply, WireAction, WireControl};
+use crate::scenario::model::FaultKind;
+use crate::world::clock::VirtualDuration;
+
+/// How long a hung answer is held before the server gives up on the client itself.
+const HANG_LIMIT: Duration = Duration::from_secs(600);
+
+/// The header carrying a `Retry-After` in virtual seconds (the standard one carries real ones).
+pub const RETRY_AFTER_VIRTUAL: &str = "x-payterm-retry-after-virtual";
+
+/// Real time for `d` of virtual time at `time_scale` real seconds per virtual second.
+pub fn real(d: VirtualDuration, time_scale: f64) -> Duration {
+    Duration::from_secs_f64((d.as_secs_f64() * time_scale).max(0.0))
+}
+
+/// Seconds rounded up, so a client that honours the header literally is never early.
+fn ceil_secs(d: Duration) -> u64 {
+    let whole = d.as_secs();
+    if d.subsec_nanos() > 0 { whole + 1 } else { whole }
+}
+
+/// The answer the client gets when `kind` strikes. `normal` is the emulator's own answer when
+/// the fault strikes after acting (`None` before acting).
+pub async fn answer(kind: &FaultKind, normal: Option<Reply>, wire: &WireControl, time_scale: f64) -> Reply {
+    match kind {
+        FaultKind::Status { code, retry_after } => {
+            let status = StatusCode::from_u16(*code).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
+            let mut err = ApiError::new(status, "SCRIPTED_FAULT", format!("the scenario answers {code} here"));
+            if let Some(after) = retry_after {
+                let real_secs = ceil_secs(real(*after, time_scale));
+                let virtual_secs = ceil_secs(Duration::from_millis(after.as_millis().unsigned_abs()));
+                err = err
+                    .with_header(header::RETRY_AFTER, &real_secs.to_string())
+                    .with_header(http::HeaderName::from_static(RETRY_AFTER_VIRTUAL), &virtual_secs.to_string());
+            }
+            err.into_response()
+        }
+        FaultKind::Reset => {
+            wire.arm(WireAction::Reset);
+            normal.unwrap_or_else(|| crate::http::empty(StatusCode::OK))
+        }
+        FaultKind::Hang => {
+            // Held open with no answer until the client gives up (or the server stops).
+            tokio::time::sleep(HANG_LIMIT).await;
+            normal.unwrap_or_else(|| crate::http::empty(StatusCode::GATEWAY_TIMEOUT))
+        }
+        FaultKind::Delay(d) => {
+            tokio::time::sleep(real(*d, time_scale)).await;
+            normal.unwrap_or_else(|| placeholder())
+        }
+        FaultKind::Truncate => {
+            // The head promises every byte; the stream lets half the body through, then closes.
+            wire.arm(WireAction::Truncate);
+            normal.unwrap_or_else(placeholder)
+        }
+        FaultKind::MalformedJson => {
+            let (mut parts, bytes) = split(normal.unwrap_or_else(placeholder)).await;
+            let mut broken = bytes.slice(..bytes.len() / 2).to_vec();
+            broken.extend_from_slice(b"\x00<html>");
+            parts.headers.remove(header::CONTENT_LENGTH);
+            parts.headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+            Reply::from_parts(parts, Full::new(Bytes::from(broken)))
+        }
+        FaultKind::SlowDrip(d) => {
+            let (parts, bytes) = split(normal.unwrap_or_else(placeholder)).await;
+            let chunks = bytes.len().div_ceil(16).max(1) as u32;
+            wire.arm(WireAction::Drip { chunk: 16, every: real(*d, time_scale) / chunks });
+            Reply::from_parts(parts, Full::new(bytes))
+        }
+    }
+}
+
+fn placeholder() -> Reply {
+    crate::http::json(StatusCode::OK, &serde_json::json!({"status": "ok"}))
+}
+
+async fn split(reply: Reply) -> (http::response::Parts, Bytes) {
+    let (parts, body) = reply.into_parts();
+    let bytes = body.collect().await.map(|c| c.to_bytes()).unwrap_or_default();
+    (parts, bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_after_is_rounded_up_in_real_seconds() {
+        assert_eq!(ceil_secs(real(VirtualDuration::secs(30), 0.01)), 1);
+        assert_eq!(ceil_secs(real(VirtualDuration::secs(250), 0.01)), 3);
+        assert_eq!(ceil_secs(real(VirtualDuration::secs(2), 1.0)), 2);
+    }
+}
