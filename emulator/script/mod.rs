@@ -1,4 +1,7 @@
-//! The script engine: applies a scenario's script to a World and its surfaces. [`faults`]
-//! answers scripted request faults, down to real TCP resets.
+//! The script engine: applies a scenario's script to a World and its surfaces. [`plan`]
+//! decides which requests a fault strikes, [`timeline`] which scripted step answers a
+//! request, and [`faults`] answers struck requests, down to real TCP resets.
 
 pub mod faults;
+pub mod plan;
+pub mod timeline;

@@ -84,7 +84,7 @@ fn year_of(t: VirtualTime) -> i32 {
 pub fn check_totals(order: &InvoiceOrder) -> Result<(), InvoiceRefusal> {
     let mut sum: u64 = 0;
     for (index, f) in order.fiscals.iter().enumerate() {
-        let expected = f.amount.checked_mul(f.price_per_unit).unwrap_or(u64::MAX);
+        let expected = f.amount.saturating_mul(f.price_per_unit);
         if f.price_total != expected {
             return Err(InvoiceRefusal::FiscalMismatch { index, price_total: f.price_total, expected });
         }

@@ -1,0 +1,115 @@
+//! [`Timeline`]: a scripted sequence of steps for one subject (an invoice's status answers, a
+//! task's states), each held for a number of requests, a span of virtual time, or until a
+//! customer event. Pure: the caller says when requests and events happen.
+
+use crate::scenario::model::{CustomerEvent, Hold};
+use crate::world::clock::VirtualTime;
+
+/// Where a timeline stands.
+#[derive(Clone, Debug)]
+pub struct Timeline<S> {
+    steps: Vec<(S, Hold)>,
+    current: usize,
+    started: Option<VirtualTime>,
+    polls: u32,
+    events: Vec<CustomerEvent>,
+}
+
+impl<S: Clone> Timeline<S> {
+    /// A timeline of `steps`, not started.
+    pub fn new(steps: Vec<(S, Hold)>) -> Self {
+        Timeline { steps, current: 0, started: None, polls: 0, events: Vec::new() }
+    }
+
+    /// Whether it has any step.
+    pub fn is_empty(&self) -> bool {
+        self.steps.is_empty()
+    }
+
+    /// Records that the customer did `event` (a step waiting for it may end).
+    pub fn customer(&mut self, event: CustomerEvent) {
+        self.events.push(event);
+    }
+
+    /// Moves past every step whose hold has ended by `now`.
+    pub fn catch_up(&mut self, now: VirtualTime) {
+        let started = *self.started.get_or_insert(now);
+        let mut step_start = started;
+        while self.current + 1 < self.steps.len() {
+            let done = match self.steps[self.current].1 {
+                Hold::Polls(n) => self.polls >= n,
+                Hold::For(d) => now >= step_start + d,
+                Hold::Until(event) => self.events.contains(&event),
+                Hold::Forever => false,
+            };
+            if !done {
+                break;
+            }
+            if let Hold::For(d) = self.steps[self.current].1 {
+                step_start = step_start + d;
+            } else {
+                step_start = now;
+            }
+            self.current += 1;
+            self.polls = 0;
+            self.started = Some(step_start);
+        }
+    }
+
+    /// The step a request at `now` is answered with; the request counts toward its hold.
+    pub fn answer(&mut self, now: VirtualTime) -> Option<S> {
+        self.catch_up(now);
+        let step = self.steps.get(self.current).map(|(s, _)| s.clone());
+        self.polls += 1;
+        step
+    }
+
+    /// The step now, without counting a request.
+    pub fn peek(&mut self, now: VirtualTime) -> Option<S> {
+        self.catch_up(now);
+        self.steps.get(self.current).map(|(s, _)| s.clone())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::world::clock::VirtualDuration;
+
+    const T0: VirtualTime = VirtualTime::DEFAULT_START;
+
+    #[test]
+    fn a_step_held_for_n_polls_answers_exactly_n_times() {
+        let mut t = Timeline::new(vec![("fault", Hold::Polls(2)), ("created", Hold::Forever)]);
+        let answers: Vec<&str> = (0..4).map(|_| t.answer(T0).unwrap()).collect();
+        assert_eq!(answers, ["fault", "fault", "created", "created"]);
+    }
+
+    #[test]
+    fn a_step_held_for_a_span_ends_on_the_virtual_clock() {
+        let mut t =
+            Timeline::new(vec![("in_process", Hold::For(VirtualDuration::secs(90))), ("success", Hold::Forever)]);
+        assert_eq!(t.answer(T0), Some("in_process"));
+        assert_eq!(t.answer(T0 + VirtualDuration::secs(89)), Some("in_process"));
+        assert_eq!(t.answer(T0 + VirtualDuration::secs(90)), Some("success"));
+    }
+
+    #[test]
+    fn a_step_held_until_a_customer_event_waits_for_it() {
+        let mut t = Timeline::new(vec![("created", Hold::Until(CustomerEvent::Opens)), ("reached", Hold::Forever)]);
+        assert_eq!(t.answer(T0 + VirtualDuration::secs(600)), Some("created"));
+        t.customer(CustomerEvent::Opens);
+        assert_eq!(t.answer(T0 + VirtualDuration::secs(601)), Some("reached"));
+    }
+
+    #[test]
+    fn spans_chain_from_where_the_last_one_ended() {
+        let mut t = Timeline::new(vec![
+            ("a", Hold::For(VirtualDuration::secs(10))),
+            ("b", Hold::For(VirtualDuration::secs(10))),
+            ("c", Hold::Forever),
+        ]);
+        assert_eq!(t.answer(T0), Some("a"));
+        assert_eq!(t.answer(T0 + VirtualDuration::secs(25)), Some("c"));
+    }
+}
