@@ -1,14 +1,20 @@
 //! GP tom deep links: a `gptom://…` link runs on the virtual terminal and is answered by the
-//! redirect URL the GP tom app would open.
+//! redirect URL the GP tom app would open. [`answer_link`] is the whole path (read, run on the
+//! World, render) that `GET /app2app` ([`http_answer`]) and `payterm link` share.
+//!
+//! Layout: `link` reads the URL, `pct` percent-encodes, `params` reads the operation's
+//! parameters, `execute` runs it on the World, `answer` maps the outcome to the redirect
+//! (the outcome table lives there), `endpoint` serves HTTP and `cli` the command line.
 
+pub mod answer;
 pub mod cli;
+mod endpoint;
+pub mod execute;
+pub mod link;
+pub mod params;
+mod pct;
 
-use http::StatusCode;
-
-use crate::http::{ApiError, ApiRequest, Reply};
-use crate::surfaces::sim::Sim;
-
-/// `GET /app2app?uri=<percent-encoded gptom link>` on the Cloud API's port.
-pub fn http_answer(_sim: &Sim, _req: &ApiRequest) -> Result<Reply, ApiError> {
-    Err(ApiError::new(StatusCode::NOT_IMPLEMENTED, "NOT_IMPLEMENTED", "deep links are not served yet"))
-}
+pub use answer::{Reason, Rendered, Status};
+pub use endpoint::http_answer;
+pub use execute::answer_link;
+pub use link::LinkError;
