@@ -52,9 +52,26 @@ impl HttpClient {
             builder = builder.header(*name, *value);
         }
         let req = builder.body(Full::new(body)).map_err(|e| format!("failed to build a request to {url}: {e}"))?;
-        let resp = self.inner.request(req).await.map_err(|e| format!("failed to reach {url}: {e}"))?;
+        let resp = self.inner.request(req).await.map_err(|e| format!("failed to reach {url}: {}", with_causes(&e)))?;
         let (parts, body) = resp.into_parts();
-        let body = body.collect().await.map_err(|e| format!("failed to read the answer from {url}: {e}"))?.to_bytes();
+        let body = body
+            .collect()
+            .await
+            .map_err(|e| format!("failed to read the answer from {url}: {}", with_causes(&e)))?
+            .to_bytes();
         Ok(Answer { status: parts.status, headers: parts.headers, body })
     }
+}
+
+/// `e` and its causes: hyper's own message ("client error (Connect)") names no reason; the
+/// causes do ("Connection refused", "connection reset by peer").
+fn with_causes(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        text.push_str(": ");
+        text.push_str(&c.to_string());
+        cause = c.source();
+    }
+    text
 }

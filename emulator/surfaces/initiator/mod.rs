@@ -1,21 +1,27 @@
-//! The HyPe Initiator: the service side (signed invoices and status on the Cloud API's port),
-//! the virtual customer's control routes, and the drop-in command-line client.
+//! The HyPe Initiator: the service side (signed invoices and status on the Cloud API's port,
+//! [`http_answer`]), the virtual customer's and the administrator's control routes
+//! ([`control()`]), and the drop-in command-line client ([`cli`]).
+//!
+//! # Layout
+//! - [`service`]: `POST /hype/v1/invoices` and `/hype/v1/status`; [`gateway`]: the gateway URI.
+//! - [`signing`]: the request-signing scheme; [`keyfile`]: the private key file.
+//! - [`document`]: the stdin documents; [`answers`]: the answer and fault shapes.
+//! - [`control`](mod@control): `/invoices/…` and `/stores/…` on the control API.
+//! - [`cli`], `commands`, [`client`], [`config`], [`exit_codes`]: the client program.
 
+pub mod answers;
 pub mod cli;
+pub mod client;
+mod commands;
+pub mod config;
+pub mod control;
+pub mod document;
+pub mod exit_codes;
+pub mod gateway;
+pub mod keyfile;
+pub mod service;
+pub mod signing;
 
-use http::StatusCode;
-
-use crate::http::{ApiError, ApiRequest, Reply};
-use crate::surfaces::sim::Sim;
-
-/// The initiator service's routes under `/hype/` on the Cloud API's port. `base_url` is the
-/// server's own base URL (for gateway URIs and the autofeed's endpoint).
-pub fn http_answer(_sim: &Sim, _req: &ApiRequest, _base_url: &str) -> Result<Reply, ApiError> {
-    Err(ApiError::new(StatusCode::NOT_IMPLEMENTED, "NOT_IMPLEMENTED", "the initiator service is not served yet"))
-}
-
-/// The control API's initiator routes (`/stores/…`, `/invoices/…`); `None` when `segments`
-/// is not one of them.
-pub fn control(_sim: &Sim, _req: &ApiRequest, _segments: &[&str]) -> Option<Result<Reply, ApiError>> {
-    None
-}
+pub use answers::{Fault, fault_answer, fault_answer_named, status_answer};
+pub use control::control;
+pub use service::http_answer;

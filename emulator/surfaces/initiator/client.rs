@@ -1,0 +1,82 @@
+//! Sending a signed document to the service and deciding what reaches stdout: [`post_signed`]
+//! returns the answer's bytes when they are an initiator answer, or a fundamental failure
+//! (exit 6) when the service is down, resets the connection, times out or answers otherwise.
+
+use std::time::Duration;
+
+use bytes::Bytes;
+use http::Method;
+
+use super::exit_codes::{SERVICE_UNREACHABLE, SETUP};
+use super::signing::{KEY_ID_HEADER, SIGNATURE_HEADER, STORE_HEADER, sign};
+use crate::cli::CliError;
+use crate::client::HttpClient;
+use ed25519_dalek::SigningKey;
+
+/// How long the service has to answer. \[ours\] Real seconds: the initiator is a process of
+/// its own, outside the emulator's virtual time.
+pub const ANSWER_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Who signs: the store, the enrolled key's id, and the key.
+pub struct Signer<'k> {
+    /// The store the request acts for.
+    pub store: &'k str,
+    /// The key id the service knows the key by.
+    pub key_id: &'k str,
+    /// The key.
+    pub key: &'k SigningKey,
+}
+
+/// POSTs `body` signed to `url`; the answer's bytes if they are an initiator answer.
+pub async fn post_signed(url: &str, signer: &Signer<'_>, body: Bytes) -> Result<Bytes, CliError> {
+    if url.starts_with("https://") {
+        return Err(CliError::new(
+            SETUP,
+            format!(
+                "cannot reach {url}: the emulated initiator speaks plain http only\n(hint: run `payterm serve` without --tls for the initiator)"
+            ),
+        ));
+    }
+    let signature = sign(signer.key, &body);
+    let headers = [
+        ("content-type", "application/json"),
+        (STORE_HEADER, signer.store),
+        (KEY_ID_HEADER, signer.key_id),
+        (SIGNATURE_HEADER, signature.as_str()),
+    ];
+    let client = HttpClient::default();
+    let sent = tokio::time::timeout(ANSWER_TIMEOUT, client.send(Method::POST, url, &headers, body)).await;
+    let answer = match sent {
+        Err(_) => {
+            return Err(unreachable(format!(
+                "the initiator service at {url} did not answer within {} s",
+                ANSWER_TIMEOUT.as_secs()
+            )));
+        }
+        Ok(Err(e)) => return Err(unreachable(format!("no answer from the initiator service: {e}"))),
+        Ok(Ok(answer)) => answer,
+    };
+    let parsed: Option<serde_json::Value> = serde_json::from_slice(&answer.body).ok();
+    // A fault is printed whatever the HTTP status; anything else only on success. Other JSON
+    // (a proxy's or another server's error) is not the service's answer.
+    let is_fault = parsed.as_ref().is_some_and(|v| v.get("fault").is_some());
+    let is_json_object = parsed.as_ref().is_some_and(serde_json::Value::is_object);
+    if is_json_object && (answer.status.is_success() || is_fault) {
+        return Ok(answer.body);
+    }
+    let excerpt: String = String::from_utf8_lossy(&answer.body).chars().take(200).collect();
+    Err(unreachable(format!(
+        "the initiator service at {url} answered HTTP {} without an initiator answer: {}",
+        answer.status.as_u16(),
+        if excerpt.trim().is_empty() { "(empty body)".to_owned() } else { excerpt }
+    )))
+}
+
+fn unreachable(message: String) -> CliError {
+    CliError::new(
+        SERVICE_UNREACHABLE,
+        format!(
+            "{message}\n(hint: is the service running at the endpoint of the config or autofeed? `payterm serve` prints its Cloud API URL)"
+        ),
+    )
+}

@@ -1,0 +1,24 @@
+//! The exit codes of the initiator client (`payterm initiator …` and
+//! `aelucrative-hype-initiator`): a public contract, listed in the README as well.
+//!
+//! | code | meaning | stdout |
+//! |---|---|---|
+//! | 0 | the service answered: a status, an invoice, or a fault | the answer, as-is |
+//! | 2 | the command line is wrong | nothing |
+//! | 3 | the input document is bad: unreadable, not UTF-8, truncated, not JSON, wrong `version` or `document`, a missing or wrong field, totals that do not add up, another store | nothing |
+//! | 4 | setup: no config, a damaged config, an unreadable or damaged key file, a key file already there, an enrollment the control API refused | nothing |
+//! | 6 | the service is down, reset the connection, timed out, or answered without initiator JSON | nothing |
+//! | 70 | a bug in payterm | nothing |
+
+/// The service answered; its JSON is on stdout (even a fault: faults are answers).
+pub const ANSWERED: i32 = crate::exit_codes::SUCCESS;
+/// The command line is wrong.
+pub const USAGE: i32 = crate::exit_codes::USAGE;
+/// The JSON document on stdin is unusable.
+pub const BAD_INPUT: i32 = crate::exit_codes::INVALID_INPUT;
+/// The initiator is not set up: config or key file missing or damaged.
+pub const SETUP: i32 = crate::exit_codes::SETUP_FAILED;
+/// The service could not be reached or gave no usable answer.
+pub const SERVICE_UNREACHABLE: i32 = 6;
+/// A bug in payterm itself.
+pub const INTERNAL: i32 = crate::exit_codes::INTERNAL;

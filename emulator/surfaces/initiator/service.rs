@@ -1,0 +1,154 @@
+//! The initiator service on the Cloud API's port: `POST /hype/v1/invoices` and
+//! `POST /hype/v1/status`, signed as [`super::signing`] says, answering a status, an invoice
+//! or a fault (all HTTP 200); `GET /hype/pay/{identifier}` is the gateway ([`super::gateway`]).
+//!
+//! Checks run in this order: the signature (`bad_signature`), the store's endpoint
+//! (`user_disabled`), the document (`unspecified` with a detail), the signing store against
+//! the document's store (`bad_signature`), then the transaction (`resource_not_found`).
+
+use http::{Method, StatusCode, header};
+use serde_json::Value;
+
+use super::answers::{Fault, fault_answer, invoice_answer, reply, status_answer};
+use super::document::{parse_autofeed, parse_invoice};
+use super::signing::{self, KEY_ID_HEADER, SIGNATURE_HEADER, STORE_HEADER, SignatureError};
+use crate::http::{ApiError, ApiRequest, Reply};
+use crate::surfaces::sim::Sim;
+use crate::world::{InvoiceRefusal, World};
+
+/// A refusal on its way to becoming a fault answer.
+struct Refused {
+    fault: Fault,
+    detail: String,
+}
+
+impl Refused {
+    fn new(fault: Fault, detail: impl Into<String>) -> Self {
+        Refused { fault, detail: detail.into() }
+    }
+}
+
+impl From<SignatureError> for Refused {
+    fn from(e: SignatureError) -> Self {
+        Refused::new(Fault::BadSignature, e.to_string())
+    }
+}
+
+/// The initiator service's routes under `/hype/`. `base_url` is the server's own base URL,
+/// the endpoint every autofeed names.
+pub fn http_answer(sim: &Sim, req: &ApiRequest, base_url: &str) -> Result<Reply, ApiError> {
+    let segments = req.segments();
+    let m = &req.method;
+    match segments.as_slice() {
+        ["hype", "v1", "invoices"] if m == Method::POST => Ok(invoice(sim, req, base_url)),
+        ["hype", "v1", "status"] if m == Method::POST => Ok(status(sim, req)),
+        ["hype", "pay", identifier] if m == Method::GET => Ok(super::gateway::page(sim, req, identifier)),
+        ["hype", "v1", "invoices" | "status"] => Err(not_allowed(m, &req.path, "POST")),
+        ["hype", "pay", _] => Err(not_allowed(m, &req.path, "GET")),
+        _ => Err(ApiError::not_found(format!(
+            "no initiator route for {m} {}\n(hint: POST /hype/v1/invoices, POST /hype/v1/status, GET /hype/pay/{{identifier}})",
+            req.path
+        ))),
+    }
+}
+
+fn not_allowed(method: &Method, path: &str, allow: &str) -> ApiError {
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "METHOD_NOT_ALLOWED",
+        format!("{method} is not allowed on {path} (allowed: {allow})"),
+    )
+    .with_header(header::ALLOW, allow)
+}
+
+fn header_value<'r>(req: &'r ApiRequest, name: &'static str) -> Result<&'r str, SignatureError> {
+    req.headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .ok_or(SignatureError::MissingHeader(name))
+}
+
+/// Checks the signature and the store's endpoint; returns the signing store.
+fn authenticate(world: &World, req: &ApiRequest) -> Result<String, Refused> {
+    let store = header_value(req, STORE_HEADER)?;
+    let key_id = header_value(req, KEY_ID_HEADER)?;
+    let signature = header_value(req, SIGNATURE_HEADER)?;
+    let enrolled = world.store(store);
+    let public = enrolled
+        .and_then(|s| s.keys.iter().find(|(id, _)| id == key_id))
+        .map(|(_, public)| public)
+        .ok_or_else(|| SignatureError::NotEnrolled { store: store.to_owned(), key_id: key_id.to_owned() })?;
+    signing::verify(public, key_id, &req.body, signature)?;
+    if enrolled.is_some_and(|s| s.disabled) {
+        return Err(Refused::new(
+            Fault::UserDisabled,
+            format!("the endpoint of store `{store}` is disabled (administrative: resolve it with the provider)"),
+        ));
+    }
+    Ok(store.to_owned())
+}
+
+fn same_store(signing_store: &str, document_store: &str) -> Result<(), Refused> {
+    if signing_store == document_store {
+        return Ok(());
+    }
+    Err(Refused::new(
+        Fault::BadSignature,
+        format!("the request is signed for store `{signing_store}`, but the document is for store `{document_store}`"),
+    ))
+}
+
+fn invoice(sim: &Sim, req: &ApiRequest, base_url: &str) -> Reply {
+    let mut world = sim.world();
+    let answer = issue(&mut world, req, base_url).unwrap_or_else(|r| fault_answer(r.fault, None, Some(&r.detail)));
+    drop(world);
+    reply(&answer)
+}
+
+fn issue(world: &mut World, req: &ApiRequest, base_url: &str) -> Result<Value, Refused> {
+    let store = authenticate(world, req)?;
+    let payload = parse_invoice(&req.body).map_err(|e| Refused::new(Fault::Unspecified, e.to_string()))?;
+    same_store(&store, &payload.store)?;
+    let gateway_base = format!("{base_url}/hype/pay/");
+    match world.issue_invoice(payload.into_order(), &gateway_base) {
+        Ok((invoice, _new)) => Ok(invoice_answer(invoice, base_url)),
+        Err(e) => Err(match e {
+            InvoiceRefusal::StoreDisabled(_) => Refused::new(Fault::UserDisabled, e.to_string()),
+            InvoiceRefusal::UnknownStore(_) => Refused::new(Fault::BadSignature, e.to_string()),
+            other => Refused::new(Fault::Unspecified, other.to_string()),
+        }),
+    }
+}
+
+fn status(sim: &Sim, req: &ApiRequest) -> Reply {
+    // The identifier the request asks about is echoed in every fault, even unsigned ones:
+    // it lets an integration attribute the fault to the transaction it flagged.
+    let asked: Option<String> = serde_json::from_slice::<Value>(&req.body)
+        .ok()
+        .and_then(|v| v.pointer("/payload/identifier").and_then(Value::as_str).map(str::to_owned));
+    let world = sim.world();
+    let answer = lookup(&world, req).unwrap_or_else(|r| fault_answer(r.fault, asked.as_deref(), Some(&r.detail)));
+    drop(world);
+    reply(&answer)
+}
+
+fn lookup(world: &World, req: &ApiRequest) -> Result<Value, Refused> {
+    let store = authenticate(world, req)?;
+    let feed = parse_autofeed(&req.body).map_err(|e| Refused::new(Fault::Unspecified, e.to_string()))?;
+    same_store(&store, &feed.store)?;
+    let not_found = || {
+        Refused::new(
+            Fault::ResourceNotFound,
+            format!("store `{}` has no transaction `{}` for invoice `{}`", feed.store, feed.identifier, feed.invoice),
+        )
+    };
+    // Another store's transaction is "not found", not "forbidden": a store learns nothing of
+    // the others.
+    let invoice = world.invoice(&feed.identifier).ok_or_else(not_found)?;
+    if invoice.store != feed.store || invoice.invoice != feed.invoice {
+        return Err(not_found());
+    }
+    Ok(status_answer(&invoice.identifier, invoice.status))
+}
