@@ -8,25 +8,25 @@ use crate::world::clock::VirtualDuration;
 /// Every number the World and the surfaces use for timing, limits and lifetimes.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Profile {
-    /// How long after a card sale a void is allowed. [doc] 93 × 24 h.
+    /// How long after a card sale a void is allowed. \[doc\] 93 × 24 h.
     pub void_window: VirtualDuration,
-    /// How long an automatic or semi-integrated terminal takes to pick up a queued task. [ours]
+    /// How long an automatic or semi-integrated terminal takes to pick up a queued task. \[ours\]
     pub automatic_pickup: VirtualDuration,
-    /// How long a card sale takes on the terminal once the card is presented. [ours]
+    /// How long a card sale takes on the terminal once the card is presented. \[ours\]
     pub card_processing: VirtualDuration,
-    /// How long a void, a close batch or a non-card sale takes on the terminal. [ours]
+    /// How long a void, a close batch or a non-card sale takes on the terminal. \[ours\]
     pub non_card_processing: VirtualDuration,
-    /// Lifetime of a terminal access token. [doc] 3600 s in the vendor's example.
+    /// Lifetime of a terminal access token. \[doc\] 3600 s in the vendor's example.
     pub access_token_ttl: VirtualDuration,
-    /// Lifetime of a master-account access token. [doc] 86399 s.
+    /// Lifetime of a master-account access token. \[doc\] 86399 s.
     pub master_token_ttl: VirtualDuration,
-    /// Lifetime of a refresh token. [ours] 90 days.
+    /// Lifetime of a refresh token. \[ours\] 90 days.
     pub refresh_token_ttl: VirtualDuration,
-    /// The largest amount a task may carry, minor units. [ours]
+    /// The largest amount a task may carry, minor units. \[ours\]
     pub max_amount: u64,
-    /// The longest `originReferenceNum`. [doc] 20 characters.
+    /// The longest `originReferenceNum`. \[doc\] 20 characters.
     pub max_reference_len: usize,
-    /// The largest request body the Cloud API reads. [ours] 64 KiB.
+    /// The largest request body the Cloud API reads. \[ours\] 64 KiB.
     pub max_body_bytes: usize,
 }
 

@@ -1,4 +1,4 @@
-//! `payterm spec`: the profile, item by item, tagged [seed], [doc] or [ours].
+//! `payterm spec`: the profile, item by item, tagged \[seed\], \[doc\] or \[ours\].
 
 use crate::profile::{Profile, SPEC};
 

@@ -56,7 +56,7 @@ pub async fn answer(kind: &FaultKind, normal: Option<Reply>, wire: &WireControl,
         }
         FaultKind::Delay(d) => {
             tokio::time::sleep(real(*d, time_scale)).await;
-            normal.unwrap_or_else(|| placeholder())
+            normal.unwrap_or_else(placeholder)
         }
         FaultKind::Truncate => {
             // The head promises every byte; the stream lets half the body through, then closes.

@@ -94,7 +94,15 @@ pub struct TokenService {
     validation: Validation,
     ids: Mutex<IdGen>,
     refresh: Mutex<HashMap<String, RefreshGrant>>,
+    /// Tokens already verified: checking a signature costs more than the rest of a poll.
+    verified: Mutex<HashMap<String, Claims>>,
+    /// Access tokens issued at or before this virtual second are expired early (a script's
+    /// token expiry).
+    revoked_through: std::sync::atomic::AtomicI64,
 }
+
+/// How many verified tokens the cache keeps before it starts afresh.
+const VERIFIED_CACHE: usize = 4096;
 
 /// Why a bearer token was refused.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -148,6 +156,8 @@ impl TokenService {
             validation,
             ids: Mutex::new(ids),
             refresh: Mutex::new(HashMap::new()),
+            verified: Mutex::new(HashMap::new()),
+            revoked_through: std::sync::atomic::AtomicI64::new(i64::MIN),
         }
     }
 
@@ -167,12 +177,30 @@ impl TokenService {
         let text = value.to_str().map_err(|_| TokenProblem::Invalid)?;
         let token =
             text.strip_prefix("Bearer ").or_else(|| text.strip_prefix("bearer ")).ok_or(TokenProblem::Missing)?.trim();
-        let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
-            .map_err(|_| TokenProblem::Invalid)?;
-        if data.claims.exp * 1000 <= now.0 {
+        let cached = self.verified.lock().unwrap_or_else(|e| e.into_inner()).get(token).cloned();
+        let claims = match cached {
+            Some(claims) => claims,
+            None => {
+                let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
+                    .map_err(|_| TokenProblem::Invalid)?;
+                let mut cache = self.verified.lock().unwrap_or_else(|e| e.into_inner());
+                if cache.len() >= VERIFIED_CACHE {
+                    cache.clear();
+                }
+                cache.insert(token.to_owned(), data.claims.clone());
+                data.claims
+            }
+        };
+        let revoked = claims.iat <= self.revoked_through.load(std::sync::atomic::Ordering::Relaxed);
+        if claims.exp * 1000 <= now.0 || revoked {
             return Err(TokenProblem::Expired);
         }
-        Ok(data.claims)
+        Ok(claims)
+    }
+
+    /// Expires every access token issued so far, as if their time were up (refresh still works).
+    pub fn expire_all(&self, now: VirtualTime) {
+        self.revoked_through.store(now.0 / 1000, std::sync::atomic::Ordering::Relaxed);
     }
 
     fn issue(

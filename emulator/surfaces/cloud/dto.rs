@@ -108,7 +108,7 @@ pub struct CloudTaskDetailApiResponse {
     pub updated: String,
     /// The request, echoed.
     #[schema(value_type = Object)]
-    pub request: serde_json::Value,
+    pub request: RequestEcho,
     /// The transaction or batch, once it exists: fetch the result with it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ams_id: Option<String>,
@@ -143,9 +143,19 @@ impl CloudTaskDetailApiResponse {
     }
 }
 
-fn echo(request: &TaskRequest) -> serde_json::Value {
-    let value = match request {
-        TaskRequest::Sale(s) => serde_json::to_value(CreateCloudTaskTransactionApiRequest {
+/// A task's request as the answer echoes it: a transaction or a batch body.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum RequestEcho {
+    /// A sale or void.
+    Transaction(CreateCloudTaskTransactionApiRequest),
+    /// A close batch.
+    Batch(CreateCloudTaskBatchApiRequest),
+}
+
+fn echo(request: &TaskRequest) -> RequestEcho {
+    match request {
+        TaskRequest::Sale(s) => RequestEcho::Transaction(CreateCloudTaskTransactionApiRequest {
             transaction_type: Some(CloudTransactionType::Sale),
             amount: Some(s.amount),
             currency_code: Some(s.currency.code().to_owned()),
@@ -158,7 +168,7 @@ fn echo(request: &TaskRequest) -> serde_json::Value {
             client_info: s.receipt.client_info.clone(),
             ..Default::default()
         }),
-        TaskRequest::Void(v) => serde_json::to_value(CreateCloudTaskTransactionApiRequest {
+        TaskRequest::Void(v) => RequestEcho::Transaction(CreateCloudTaskTransactionApiRequest {
             transaction_type: Some(CloudTransactionType::Void),
             amount: v.amount,
             currency_code: Some(v.currency.code().to_owned()),
@@ -169,13 +179,12 @@ fn echo(request: &TaskRequest) -> serde_json::Value {
             client_info: v.receipt.client_info.clone(),
             ..Default::default()
         }),
-        TaskRequest::CloseBatch(b) => serde_json::to_value(CreateCloudTaskBatchApiRequest {
+        TaskRequest::CloseBatch(b) => RequestEcho::Batch(CreateCloudTaskBatchApiRequest {
             origin_reference_num: b.reference.clone(),
             print_by_payment_app: b.receipt.print_by_payment_app,
             tid: None,
         }),
-    };
-    value.unwrap_or(serde_json::Value::Null)
+    }
 }
 
 /// `GET /v1/tasks`: the terminal's tasks, oldest first.
