@@ -12,5 +12,7 @@ pub const INVALID_INPUT: i32 = 3;
 pub const SETUP_FAILED: i32 = 4;
 /// The mock cloud could not bind its port.
 pub const BIND_FAILED: i32 = 5;
+/// The initiator client could not reach its service, or got no initiator JSON back.
+pub const SERVICE_UNREACHABLE: i32 = 6;
 /// A bug in payterm itself.
 pub const INTERNAL: i32 = 70;

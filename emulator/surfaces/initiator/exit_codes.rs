@@ -19,6 +19,6 @@ pub const BAD_INPUT: i32 = crate::exit_codes::INVALID_INPUT;
 /// The initiator is not set up: config or key file missing or damaged.
 pub const SETUP: i32 = crate::exit_codes::SETUP_FAILED;
 /// The service could not be reached or gave no usable answer.
-pub const SERVICE_UNREACHABLE: i32 = 6;
+pub const SERVICE_UNREACHABLE: i32 = crate::exit_codes::SERVICE_UNREACHABLE;
 /// A bug in payterm itself.
 pub const INTERNAL: i32 = crate::exit_codes::INTERNAL;
