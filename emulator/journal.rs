@@ -22,7 +22,8 @@ pub struct Exchange {
     /// Which surface answered (`cloud`, `app2app`, `initiator`, `control`).
     pub surface: &'static str,
     /// The method.
-    pub method: String,
+    #[serde(serialize_with = "method_text")]
+    pub method: http::Method,
     /// Path and query.
     pub target: String,
     /// The status answered.
@@ -30,12 +31,46 @@ pub struct Exchange {
     /// Notes the handler attached (e.g. a duplicated deep-link parameter).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
-    /// The request body as text (cut past 4 KiB).
-    #[serde(skip_serializing_if = "String::is_empty")]
-    pub request: String,
-    /// The answer body as text (cut past 4 KiB).
-    #[serde(skip_serializing_if = "String::is_empty")]
-    pub response: String,
+    /// The request body (cut past 4 KiB), shown as text.
+    #[serde(skip_serializing_if = "Body::is_empty")]
+    pub request: Body,
+    /// The answer body (cut past 4 KiB), shown as text.
+    #[serde(skip_serializing_if = "Body::is_empty")]
+    pub response: Body,
+}
+
+fn method_text<S: serde::Serializer>(m: &http::Method, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(m.as_str())
+}
+
+/// A body kept by the journal: shared bytes (no copy on the hot path), cut past 4 KiB, shown
+/// as (lossy) UTF-8 text.
+#[derive(Clone, Debug, Default)]
+pub struct Body {
+    bytes: bytes::Bytes,
+    cut: usize,
+}
+
+impl Body {
+    /// Whether there is no body.
+    pub fn is_empty(&self) -> bool {
+        self.bytes.is_empty()
+    }
+
+    /// The body as text, with a note where it was cut.
+    pub fn text(&self) -> String {
+        let mut text = String::from_utf8_lossy(&self.bytes).into_owned();
+        if self.cut > 0 {
+            text.push_str(&format!("… [{} more bytes]", self.cut));
+        }
+        text
+    }
+}
+
+impl Serialize for Body {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.text())
+    }
 }
 
 /// A journal line.
@@ -132,14 +167,13 @@ impl Journal {
     }
 }
 
-/// A body as journal text: UTF-8 (lossy), cut past 4 KiB.
-pub fn body_text(bytes: &[u8]) -> String {
+/// A body for the journal: shared when small; past 4 KiB the first 4 KiB are copied, so a
+/// bounded journal never pins large buffers.
+pub fn body_text(bytes: &bytes::Bytes) -> Body {
     if bytes.len() <= BODY_KEEP {
-        return String::from_utf8_lossy(bytes).into_owned();
+        return Body { bytes: bytes.clone(), cut: 0 };
     }
-    let mut text = String::from_utf8_lossy(&bytes[..BODY_KEEP]).into_owned();
-    text.push_str(&format!("… [{} more bytes]", bytes.len() - BODY_KEEP));
-    text
+    Body { bytes: bytes::Bytes::copy_from_slice(&bytes[..BODY_KEEP]), cut: bytes.len() - BODY_KEEP }
 }
 
 #[cfg(test)]
@@ -149,12 +183,12 @@ mod tests {
     fn ex(n: u16) -> Exchange {
         Exchange {
             surface: "cloud",
-            method: "GET".into(),
+            method: http::Method::GET,
             target: "/".into(),
             status: n,
             notes: Vec::new(),
-            request: String::new(),
-            response: String::new(),
+            request: Body::default(),
+            response: Body::default(),
         }
     }
 
@@ -170,7 +204,7 @@ mod tests {
 
     #[test]
     fn long_bodies_are_cut() {
-        let text = body_text(&vec![b'a'; 5000]);
+        let text = body_text(&bytes::Bytes::from(vec![b'a'; 5000])).text();
         assert!(text.ends_with("[904 more bytes]"));
     }
 }

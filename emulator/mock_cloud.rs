@@ -224,6 +224,7 @@ impl MockCloudBuilder {
             tokens: TokenService::new(&self.client.0, &self.client.1, self.seed),
             max_body_bytes: self.profile.max_body_bytes,
             base_url,
+            rendered: Default::default(),
         });
         let basic = api.tokens.basic_credential();
         let cloud_handler: Arc<dyn Handler> = {

@@ -96,3 +96,18 @@ async fn the_ledger_and_journal_show_what_happened() {
     );
     assert!(entries.iter().any(|e| e["kind"] == "world" && e["event"] == "task_state" && e["state"] == "COMPLETED"));
 }
+
+#[tokio::test]
+async fn after_a_reset_a_task_with_a_reused_id_answers_its_own_content() {
+    // Arrange: the same seed draws the same task id again after a reset.
+    let c = Cloud::paused().await;
+    let token = c.token().await;
+    let first = c.sale(&token, 100, "CARD").await;
+    assert_eq!(c.task(&token, &first["taskId"]).await["request"]["amount"], 100);
+    // Act
+    c.control_post("/reset", json!({})).await;
+    let second = c.sale(&token, 999, "CARD").await;
+    // Assert
+    assert_eq!(second["taskId"], first["taskId"], "the seed repeats ids");
+    assert_eq!(c.task(&token, &second["taskId"]).await["request"]["amount"], 999);
+}

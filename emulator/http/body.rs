@@ -105,6 +105,14 @@ pub fn json<T: Serialize + ?Sized>(status: StatusCode, body: &T) -> Reply {
     resp
 }
 
+/// A JSON answer from bytes already rendered.
+pub fn json_bytes(status: StatusCode, body: Bytes) -> Reply {
+    let mut resp = Response::new(Full::new(body));
+    *resp.status_mut() = status;
+    resp.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    resp
+}
+
 /// An answer with no body.
 pub fn empty(status: StatusCode) -> Reply {
     let mut resp = Response::new(Full::new(Bytes::new()));

@@ -13,6 +13,11 @@ pub type WorldFactory = Box<dyn Fn() -> World + Send + Sync>;
 /// The World, its clock, and the journal.
 pub struct Sim {
     inner: Mutex<Inner>,
+    /// The virtual time the World was last brought to, readable without the lock (the
+    /// journal stamps every exchange with it).
+    last_now: std::sync::atomic::AtomicI64,
+    /// Bumped by every reset: caches of rendered answers key on it.
+    generation: std::sync::atomic::AtomicU64,
     factory: WorldFactory,
     /// Every exchange and transition.
     pub journal: Journal,
@@ -55,7 +60,14 @@ impl Sim {
     /// A Sim running `factory()`'s World on `clock`.
     pub fn new(factory: WorldFactory, clock: Clock, journal_capacity: usize) -> Self {
         let world = factory();
-        Sim { inner: Mutex::new(Inner { world, clock }), factory, journal: Journal::new(journal_capacity) }
+        let last_now = std::sync::atomic::AtomicI64::new(world.now().0);
+        Sim {
+            inner: Mutex::new(Inner { world, clock }),
+            last_now,
+            generation: std::sync::atomic::AtomicU64::new(0),
+            factory,
+            journal: Journal::new(journal_capacity),
+        }
     }
 
     fn lock(&self) -> MutexGuard<'_, Inner> {
@@ -69,7 +81,19 @@ impl Sim {
         let mut inner = self.lock();
         let now = inner.clock.now();
         inner.world.advance_to(now);
+        self.last_now.store(inner.world.now().0, std::sync::atomic::Ordering::Relaxed);
         WorldGuard { inner, journal: &self.journal }
+    }
+
+    /// How many times the World was reset.
+    pub fn generation(&self) -> u64 {
+        self.generation.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// The virtual time the World was last brought to: the time of the latest request,
+    /// without taking the lock.
+    pub fn last_now(&self) -> VirtualTime {
+        VirtualTime(self.last_now.load(std::sync::atomic::Ordering::Relaxed))
     }
 
     /// Virtual time now.
@@ -108,6 +132,7 @@ impl Sim {
     pub fn reset(&self) {
         let world = (self.factory)();
         let mut inner = self.lock();
+        self.generation.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let now = inner.clock.now();
         inner.world = world;
         inner.world.advance_to(now);

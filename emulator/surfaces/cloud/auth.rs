@@ -95,7 +95,7 @@ pub struct TokenService {
     ids: Mutex<IdGen>,
     refresh: Mutex<HashMap<String, RefreshGrant>>,
     /// Tokens already verified: checking a signature costs more than the rest of a poll.
-    verified: Mutex<HashMap<String, Claims>>,
+    verified: Mutex<HashMap<String, (String, std::sync::Arc<Claims>)>>,
     /// Access tokens issued at or before this virtual second are expired early (a script's
     /// token expiry).
     revoked_through: std::sync::atomic::AtomicI64,
@@ -172,12 +172,21 @@ impl TokenService {
     }
 
     /// Checks a bearer token from `headers` at virtual time `now`.
-    pub fn verify(&self, headers: &HeaderMap, now: VirtualTime) -> Result<Claims, TokenProblem> {
+    pub fn verify(&self, headers: &HeaderMap, now: VirtualTime) -> Result<std::sync::Arc<Claims>, TokenProblem> {
         let value = headers.get(header::AUTHORIZATION).ok_or(TokenProblem::Missing)?;
         let text = value.to_str().map_err(|_| TokenProblem::Invalid)?;
         let token =
             text.strip_prefix("Bearer ").or_else(|| text.strip_prefix("bearer ")).ok_or(TokenProblem::Missing)?.trim();
-        let cached = self.verified.lock().unwrap_or_else(|e| e.into_inner()).get(token).cloned();
+        // Keyed by the signature segment (short to hash); the whole token is compared, so a
+        // token with a borrowed signature but other claims is never taken for a cached one.
+        let signature = token.rsplit('.').next().unwrap_or(token);
+        let cached = self
+            .verified
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(signature)
+            .filter(|(full, _)| full == token)
+            .map(|(_, claims)| claims.clone());
         let claims = match cached {
             Some(claims) => claims,
             None => {
@@ -187,8 +196,9 @@ impl TokenService {
                 if cache.len() >= VERIFIED_CACHE {
                     cache.clear();
                 }
-                cache.insert(token.to_owned(), data.claims.clone());
-                data.claims
+                let claims = std::sync::Arc::new(data.claims);
+                cache.insert(signature.to_owned(), (token.to_owned(), claims.clone()));
+                claims
             }
         };
         let revoked = claims.iat <= self.revoked_through.load(std::sync::atomic::Ordering::Relaxed);

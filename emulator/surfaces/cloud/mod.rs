@@ -4,6 +4,7 @@
 pub mod auth;
 pub mod dto;
 pub mod openapi;
+mod render_cache;
 mod results;
 mod router;
 mod tasks;
@@ -26,4 +27,6 @@ pub struct CloudApi {
     pub max_body_bytes: usize,
     /// This server's own base URL, e.g. `http://127.0.0.1:41234`.
     pub base_url: String,
+    /// Rendered task answers, reused while a task does not change.
+    pub rendered: render_cache::RenderCache,
 }

@@ -17,7 +17,7 @@ use crate::journal::{Exchange, body_text};
 pub async fn handle(api: Arc<CloudApi>, req: Request<Incoming>) -> Reply {
     let target = req.uri().path_and_query().map_or_else(|| req.uri().path().to_owned(), |p| p.as_str().to_owned());
     match ApiRequest::read(req, api.max_body_bytes).await {
-        Err((error, method)) => journal(&api, &method, target, &[], error.into_response()).await,
+        Err((error, method)) => journal(&api, &method, target, &bytes::Bytes::new(), error.into_response()).await,
         Ok(req) => {
             let reply = dispatch(&api, &req);
             journal(&api, &req.method, target, &req.body, reply).await
@@ -25,17 +25,17 @@ pub async fn handle(api: Arc<CloudApi>, req: Request<Incoming>) -> Reply {
     }
 }
 
-async fn journal(api: &CloudApi, method: &Method, target: String, request: &[u8], reply: Reply) -> Reply {
+async fn journal(api: &CloudApi, method: &Method, target: String, request: &bytes::Bytes, reply: Reply) -> Reply {
     let (mut parts, body) = reply.into_parts();
     let bytes = body.collect().await.map(|c| c.to_bytes()).unwrap_or_default();
-    let at = api.sim.now();
+    let at = api.sim.last_now();
     let notes = take_notes(&mut parts.headers);
     api.sim.journal.exchange(
         at,
         Exchange {
             surface: surface_of(&target),
             notes,
-            method: method.as_str().to_owned(),
+            method: method.clone(),
             target,
             status: parts.status.as_u16(),
             request: body_text(request),

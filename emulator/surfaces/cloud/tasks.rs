@@ -96,7 +96,18 @@ pub fn get(api: &CloudApi, req: &ApiRequest, id: &str) -> Result<Reply, ApiError
     let claims = api.tokens.verify(&req.headers, world.now()).map_err(TokenProblem::into_error)?;
     let task =
         world.task(&TaskId::from(id)).filter(|t| may_see(&claims, &t.tid, &world)).ok_or_else(|| task_not_found(id))?;
-    Ok(json(StatusCode::OK, &CloudTaskDetailApiResponse::from_task(task)))
+    // Polls far outnumber changes: reuse the rendered answer while the task stands still.
+    let generation = api.sim.generation();
+    let body = match api.rendered.get(task, generation) {
+        Some(body) => body,
+        None => {
+            let rendered = serde_json::to_vec(&CloudTaskDetailApiResponse::from_task(task)).unwrap_or_default();
+            let body = bytes::Bytes::from(rendered);
+            api.rendered.put(task, generation, body.clone());
+            body
+        }
+    };
+    Ok(crate::http::json_bytes(StatusCode::OK, body))
 }
 
 /// Withdraw a task that has not started.

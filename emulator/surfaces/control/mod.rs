@@ -36,7 +36,7 @@ pub async fn handle(sim: Arc<Sim>, req: Request<Incoming>) -> Reply {
         Exchange {
             surface: "control",
             notes: Vec::new(),
-            method: method.as_str().to_owned(),
+            method: method.clone(),
             target,
             status: parts.status.as_u16(),
             request: body_text(&body),
