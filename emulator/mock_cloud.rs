@@ -17,6 +17,8 @@ use tokio::net::TcpListener;
 
 use crate::http::{Handler, ServerHandle, ServerLimits, serve};
 use crate::profile::Profile;
+use crate::scenario::Scenario;
+use crate::script::setup::{HarnessKey, world_for};
 use crate::surfaces::cloud::auth::{DOCUMENTED_CLIENT_ID, DOCUMENTED_CLIENT_SECRET, TokenService};
 use crate::surfaces::cloud::{self, CloudApi};
 use crate::surfaces::control;
@@ -61,6 +63,8 @@ pub struct MockCloudBuilder {
     client: (String, String),
     profile: Profile,
     journal_capacity: usize,
+    scenario: Option<Arc<Scenario>>,
+    harness_key: Option<HarnessKey>,
 }
 
 impl Default for MockCloudBuilder {
@@ -77,6 +81,8 @@ impl Default for MockCloudBuilder {
             client: (DOCUMENTED_CLIENT_ID.to_owned(), DOCUMENTED_CLIENT_SECRET.to_owned()),
             profile: Profile::default(),
             journal_capacity: 10_000,
+            scenario: None,
+            harness_key: None,
         }
     }
 }
@@ -173,13 +179,39 @@ impl MockCloudBuilder {
         self
     }
 
-    fn world_factory(&self) -> impl Fn() -> World + Send + Sync + 'static {
+    /// Plays `scenario`: its terminals, stores and history make the World, and its script
+    /// drives statuses, task states, faults and timed actions. Its seed is used unless
+    /// [`MockCloudBuilder::seed`] is called after this.
+    pub fn scenario(mut self, scenario: Arc<Scenario>) -> Self {
+        if let Some(seed) = scenario.seed {
+            self.seed = seed;
+        }
+        self.scenario = Some(scenario);
+        self
+    }
+
+    /// The initiator key the harness signs with, enrolled for the scenario's stores.
+    pub fn harness_key(mut self, key: HarnessKey) -> Self {
+        self.harness_key = Some(key);
+        self
+    }
+
+    fn world_factory(&self) -> Box<dyn Fn() -> World + Send + Sync + 'static> {
+        if let Some(scenario) = self.scenario.clone() {
+            let (seed, start, profile, key) = (
+                self.seed,
+                self.start_at.unwrap_or(VirtualTime::DEFAULT_START),
+                self.profile.clone(),
+                self.harness_key.clone(),
+            );
+            return Box::new(move || world_for(&scenario, seed, start, key.as_ref(), profile.clone()));
+        }
         let (seed, start, profile) =
             (self.seed, self.start_at.unwrap_or(VirtualTime::DEFAULT_START), self.profile.clone());
         let merchants = self.merchants.clone();
         let terminals =
             if self.terminals.is_empty() { vec![TerminalConfig::documented_example()] } else { self.terminals.clone() };
-        move || {
+        Box::new(move || {
             let mut w = World::new(seed, start, profile.clone());
             for m in &merchants {
                 w.add_merchant(m.clone());
@@ -188,7 +220,7 @@ impl MockCloudBuilder {
                 w.add_terminal(t.clone());
             }
             w
-        }
+        })
     }
 
     /// Starts the server on the current tokio runtime.
@@ -198,7 +230,7 @@ impl MockCloudBuilder {
             Some(scale) => Clock::running(start, scale),
             None => Clock::paused(start),
         };
-        let sim = Arc::new(Sim::new(Box::new(self.world_factory()), clock, self.journal_capacity));
+        let sim = Arc::new(Sim::new(self.world_factory(), clock, self.journal_capacity, self.scenario.clone()));
         let cloud_addr = SocketAddr::from(([127, 0, 0, 1], self.port));
         let control_addr = SocketAddr::from(([127, 0, 0, 1], self.control_port));
         let bind = |what, addr| async move {

@@ -4,4 +4,8 @@
 
 pub mod faults;
 pub mod plan;
+mod runtime;
+pub mod setup;
 pub mod timeline;
+
+pub use runtime::{Effects, ScriptRuntime};

@@ -64,6 +64,19 @@ impl<S: Clone> Timeline<S> {
         step
     }
 
+    /// When the current step ends by time alone, if it does (the next step then begins).
+    pub fn deadline(&self) -> Option<VirtualTime> {
+        match (self.steps.get(self.current), self.started) {
+            (Some((_, Hold::For(d))), Some(started)) if self.current + 1 < self.steps.len() => Some(started + *d),
+            _ => None,
+        }
+    }
+
+    /// Starts the clock of the first step at `now` if nothing has yet.
+    pub fn begin(&mut self, now: VirtualTime) {
+        self.started.get_or_insert(now);
+    }
+
     /// The step now, without counting a request.
     pub fn peek(&mut self, now: VirtualTime) -> Option<S> {
         self.catch_up(now);

@@ -104,6 +104,7 @@ pub struct World {
     pub(crate) stores: BTreeMap<String, Store>,
     pub(crate) invoices: HashMap<String, Invoice>,
     pub(crate) invoice_index: HashMap<(String, i32, String), String>,
+    pub(crate) held: std::collections::HashSet<TaskId>,
 }
 
 impl World {
@@ -126,6 +127,7 @@ impl World {
             stores: BTreeMap::new(),
             invoices: HashMap::new(),
             invoice_index: HashMap::new(),
+            held: std::collections::HashSet::new(),
         }
     }
 

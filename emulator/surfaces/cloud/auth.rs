@@ -96,9 +96,6 @@ pub struct TokenService {
     refresh: Mutex<HashMap<String, RefreshGrant>>,
     /// Tokens already verified: checking a signature costs more than the rest of a poll.
     verified: Mutex<HashMap<String, (String, std::sync::Arc<Claims>)>>,
-    /// Access tokens issued at or before this virtual second are expired early (a script's
-    /// token expiry).
-    revoked_through: std::sync::atomic::AtomicI64,
 }
 
 /// How many verified tokens the cache keeps before it starts afresh.
@@ -157,7 +154,6 @@ impl TokenService {
             ids: Mutex::new(ids),
             refresh: Mutex::new(HashMap::new()),
             verified: Mutex::new(HashMap::new()),
-            revoked_through: std::sync::atomic::AtomicI64::new(i64::MIN),
         }
     }
 
@@ -171,8 +167,14 @@ impl TokenService {
         self.ids.lock().unwrap_or_else(|e| e.into_inner()).uuid()
     }
 
-    /// Checks a bearer token from `headers` at virtual time `now`.
-    pub fn verify(&self, headers: &HeaderMap, now: VirtualTime) -> Result<std::sync::Arc<Claims>, TokenProblem> {
+    /// Checks a bearer token from `headers` at virtual time `now`; tokens issued at or before
+    /// virtual second `revoked_through` count as expired (a script's token expiry).
+    pub fn verify(
+        &self,
+        headers: &HeaderMap,
+        now: VirtualTime,
+        revoked_through: i64,
+    ) -> Result<std::sync::Arc<Claims>, TokenProblem> {
         let value = headers.get(header::AUTHORIZATION).ok_or(TokenProblem::Missing)?;
         let text = value.to_str().map_err(|_| TokenProblem::Invalid)?;
         let token =
@@ -201,16 +203,11 @@ impl TokenService {
                 claims
             }
         };
-        let revoked = claims.iat <= self.revoked_through.load(std::sync::atomic::Ordering::Relaxed);
+        let revoked = claims.iat <= revoked_through;
         if claims.exp * 1000 <= now.0 || revoked {
             return Err(TokenProblem::Expired);
         }
         Ok(claims)
-    }
-
-    /// Expires every access token issued so far, as if their time were up (refresh still works).
-    pub fn expire_all(&self, now: VirtualTime) {
-        self.revoked_through.store(now.0 / 1000, std::sync::atomic::Ordering::Relaxed);
     }
 
     fn issue(

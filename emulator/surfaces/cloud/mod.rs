@@ -17,6 +17,17 @@ pub use router::handle;
 use crate::surfaces::sim::Sim;
 use auth::TokenService;
 
+impl CloudApi {
+    /// Checks the request's bearer token at virtual time `now`.
+    pub fn verify(
+        &self,
+        headers: &http::HeaderMap,
+        now: crate::world::clock::VirtualTime,
+    ) -> Result<std::sync::Arc<auth::Claims>, auth::TokenProblem> {
+        self.tokens.verify(headers, now, self.sim.tokens_revoked_through())
+    }
+}
+
 /// What every Cloud API handler shares.
 pub struct CloudApi {
     /// The World, its clock and the journal.

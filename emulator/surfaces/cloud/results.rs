@@ -23,7 +23,7 @@ use crate::world::ids::AmsId;
 )]
 pub fn transaction(api: &CloudApi, req: &ApiRequest, ams_id: &str) -> Result<Reply, ApiError> {
     let world = api.sim.world();
-    let claims = api.tokens.verify(&req.headers, world.now()).map_err(TokenProblem::into_error)?;
+    let claims = api.verify(&req.headers, world.now()).map_err(TokenProblem::into_error)?;
     let tx =
         world.transaction(&AmsId::from(ams_id)).filter(|tx| may_see(&claims, &tx.tid, &world)).ok_or_else(|| {
             ApiError::new(
@@ -52,7 +52,7 @@ pub fn transaction(api: &CloudApi, req: &ApiRequest, ams_id: &str) -> Result<Rep
 )]
 pub fn batch(api: &CloudApi, req: &ApiRequest, ams_id: &str) -> Result<Reply, ApiError> {
     let world = api.sim.world();
-    let claims = api.tokens.verify(&req.headers, world.now()).map_err(TokenProblem::into_error)?;
+    let claims = api.verify(&req.headers, world.now()).map_err(TokenProblem::into_error)?;
     if ams_id.eq_ignore_ascii_case("OPEN") {
         let tid = target_tid(&claims, req.query("tid"), &world)?;
         let terminal = world.terminal(&tid).ok_or_else(|| {

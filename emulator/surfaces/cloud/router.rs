@@ -12,6 +12,9 @@ use super::{CloudApi, openapi, results, tasks};
 use crate::http::ApiRequest;
 use crate::http::{ApiError, JsonResponse, Reply, json};
 use crate::journal::{Exchange, body_text};
+use crate::scenario::model::When;
+use crate::script::faults;
+use crate::script::plan::Strike;
 
 /// Answers one request.
 pub async fn handle(api: Arc<CloudApi>, req: Request<Incoming>) -> Reply {
@@ -19,10 +22,31 @@ pub async fn handle(api: Arc<CloudApi>, req: Request<Incoming>) -> Reply {
     match ApiRequest::read(req, api.max_body_bytes).await {
         Err((error, method)) => journal(&api, &method, target, &bytes::Bytes::new(), error.into_response()).await,
         Ok(req) => {
-            let reply = dispatch(&api, &req);
+            // Its own statement, so the World's lock is released before any await.
+            let strike = api.sim.world().strike(req.method.as_str(), &req.path);
+            let reply = match strike {
+                None => dispatch(&api, &req),
+                Some(strike) => struck(&api, &req, strike).await,
+            };
             journal(&api, &req.method, target, &req.body, reply).await
         }
     }
+}
+
+/// A request a scripted fault strikes: answered by the fault, before or after the emulator
+/// acts on it; a note in the journal says which fault it was.
+async fn struck(api: &CloudApi, req: &ApiRequest, strike: Strike) -> Reply {
+    let normal = match strike.when {
+        When::BeforeActing => None,
+        When::AfterActing => Some(dispatch(api, req)),
+    };
+    let moment = if strike.when == When::AfterActing { "after acting" } else { "before acting" };
+    let note = format!("scripted fault #{}: {:?} {moment}", strike.index + 1, strike.kind);
+    let mut reply = faults::answer(&strike.kind, normal, &req.wire, api.sim.time_scale()).await;
+    if let Ok(value) = http::HeaderValue::from_str(&note) {
+        reply.headers_mut().append(crate::journal::NOTE_HEADER, value);
+    }
+    reply
 }
 
 async fn journal(api: &CloudApi, method: &Method, target: String, request: &bytes::Bytes, reply: Reply) -> Reply {

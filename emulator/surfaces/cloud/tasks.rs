@@ -36,7 +36,7 @@ use crate::world::{CreateRefusal, TaskRefusal};
 pub fn create_transaction(api: &CloudApi, req: &ApiRequest) -> Result<Reply, ApiError> {
     let body = read_json::<CreateCloudTaskTransactionApiRequest>(&req.body);
     let mut world = api.sim.world();
-    let claims = api.tokens.verify(&req.headers, world.now()).map_err(TokenProblem::into_error)?;
+    let claims = api.verify(&req.headers, world.now()).map_err(TokenProblem::into_error)?;
     let body = body?;
     let tid = target_tid(&claims, named_tid(&body.tid), &world)?;
     let request = validate_transaction(body, world.profile())?;
@@ -63,7 +63,7 @@ pub fn create_batch(api: &CloudApi, req: &ApiRequest) -> Result<Reply, ApiError>
         read_json::<CreateCloudTaskBatchApiRequest>(&req.body)
     };
     let mut world = api.sim.world();
-    let claims = api.tokens.verify(&req.headers, world.now()).map_err(TokenProblem::into_error)?;
+    let claims = api.verify(&req.headers, world.now()).map_err(TokenProblem::into_error)?;
     let body = body?;
     let tid = target_tid(&claims, named_tid(&body.tid), &world)?;
     let reference = validate_reference(body.origin_reference_num, world.profile())?;
@@ -92,8 +92,10 @@ fn created(world: &crate::world::World, id: &TaskId) -> Result<Reply, ApiError> 
     security(("bearer" = []))
 )]
 pub fn get(api: &CloudApi, req: &ApiRequest, id: &str) -> Result<Reply, ApiError> {
-    let world = api.sim.world();
-    let claims = api.tokens.verify(&req.headers, world.now()).map_err(TokenProblem::into_error)?;
+    let mut world = api.sim.world();
+    let claims = api.verify(&req.headers, world.now()).map_err(TokenProblem::into_error)?;
+    // A task the script drives moves along its timeline with each poll.
+    world.poll_task(&TaskId::from(id));
     let task =
         world.task(&TaskId::from(id)).filter(|t| may_see(&claims, &t.tid, &world)).ok_or_else(|| task_not_found(id))?;
     // Polls far outnumber changes: reuse the rendered answer while the task stands still.
@@ -124,7 +126,7 @@ pub fn get(api: &CloudApi, req: &ApiRequest, id: &str) -> Result<Reply, ApiError
 )]
 pub fn withdraw(api: &CloudApi, req: &ApiRequest, id: &str) -> Result<Reply, ApiError> {
     let mut world = api.sim.world();
-    let claims = api.tokens.verify(&req.headers, world.now()).map_err(TokenProblem::into_error)?;
+    let claims = api.verify(&req.headers, world.now()).map_err(TokenProblem::into_error)?;
     let task_id = TaskId::from(id);
     if !world.task(&task_id).is_some_and(|t| may_see(&claims, &t.tid, &world)) {
         return Err(task_not_found(id));
@@ -162,7 +164,7 @@ pub fn withdraw(api: &CloudApi, req: &ApiRequest, id: &str) -> Result<Reply, Api
 )]
 pub fn list(api: &CloudApi, req: &ApiRequest) -> Result<Reply, ApiError> {
     let world = api.sim.world();
-    let claims = api.tokens.verify(&req.headers, world.now()).map_err(TokenProblem::into_error)?;
+    let claims = api.verify(&req.headers, world.now()).map_err(TokenProblem::into_error)?;
     let tid = target_tid(&claims, req.query("tid"), &world)?;
     let state = match req.query("state") {
         None => None,

@@ -9,10 +9,11 @@
 use http::{Method, StatusCode, header};
 use serde_json::Value;
 
-use super::answers::{Fault, fault_answer, invoice_answer, reply, status_answer};
+use super::answers::{Fault, fault_answer, fault_answer_named, invoice_answer, reply, status_answer};
 use super::document::{parse_autofeed, parse_invoice};
 use super::signing::{self, KEY_ID_HEADER, SIGNATURE_HEADER, STORE_HEADER, SignatureError};
 use crate::http::{ApiError, ApiRequest, Reply};
+use crate::scenario::model::StatusAnswer;
 use crate::surfaces::sim::Sim;
 use crate::world::{InvoiceRefusal, World};
 
@@ -128,13 +129,26 @@ fn status(sim: &Sim, req: &ApiRequest) -> Reply {
     let asked: Option<String> = serde_json::from_slice::<Value>(&req.body)
         .ok()
         .and_then(|v| v.pointer("/payload/identifier").and_then(Value::as_str).map(str::to_owned));
-    let world = sim.world();
-    let answer = lookup(&world, req).unwrap_or_else(|r| fault_answer(r.fault, asked.as_deref(), Some(&r.detail)));
+    let mut world = sim.world();
+    let answer = match lookup(&world, req) {
+        Err(r) => fault_answer(r.fault, asked.as_deref(), Some(&r.detail)),
+        // A scenario's script may answer instead: a fault, or a status the World cannot show.
+        Ok(identifier) => match world.poll_status(&identifier) {
+            Some(StatusAnswer::Fault(f)) => fault_answer_named(f.as_str(), Some(&identifier), None)
+                .unwrap_or_else(|| fault_answer(Fault::Unspecified, Some(&identifier), None)),
+            Some(StatusAnswer::Status(s)) => status_answer(&identifier, s),
+            None => match world.invoice(&identifier) {
+                Some(invoice) => status_answer(&identifier, invoice.status),
+                None => fault_answer(Fault::ResourceNotFound, Some(&identifier), None),
+            },
+        },
+    };
     drop(world);
     reply(&answer)
 }
 
-fn lookup(world: &World, req: &ApiRequest) -> Result<Value, Refused> {
+/// Checks a status request and returns the identifier it asks about.
+fn lookup(world: &World, req: &ApiRequest) -> Result<String, Refused> {
     let store = authenticate(world, req)?;
     let feed = parse_autofeed(&req.body).map_err(|e| Refused::new(Fault::Unspecified, e.to_string()))?;
     same_store(&store, &feed.store)?;
@@ -150,5 +164,5 @@ fn lookup(world: &World, req: &ApiRequest) -> Result<Value, Refused> {
     if invoice.store != feed.store || invoice.invoice != feed.invoice {
         return Err(not_found());
     }
-    Ok(status_answer(&invoice.identifier, invoice.status))
+    Ok(invoice.identifier.clone())
 }

@@ -1,0 +1,349 @@
+//! [`ScriptRuntime`]: one scenario's script applied to a World as virtual time passes and
+//! requests arrive. It watches World events (a task created, an invoice issued, a URI
+//! presented, a customer action), fires timed actions, drives scripted task and status
+//! timelines, and tells the surfaces which answer replaces their own.
+
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap};
+use std::sync::Arc;
+
+use super::plan::{FaultPlan, Strike};
+use super::timeline::Timeline;
+use crate::scenario::model::{
+    Completion, CustomerEvent, Hold, LinkOverride, OperatorAction, OperatorActionKind, Scenario, StatusAnswer, TaskStep,
+};
+use crate::world::clock::{VirtualDuration, VirtualTime};
+use crate::world::events::{WorldEvent, WorldEventKind};
+use crate::world::ids::TaskId;
+use crate::world::invoice::{CustomerAction, InvoiceStatus};
+use crate::world::task::TaskState;
+use crate::world::{ScriptedEnd, World};
+
+/// Something the script does at a moment.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Timed {
+    Operator(OperatorAction),
+    ClockJump(VirtualDuration),
+    ExpireTokens,
+    Customer { identifier: String, action: CustomerAction },
+}
+
+/// What catching up did outside the World, for the Sim to carry out.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Effects {
+    /// Jump the clock by this much.
+    pub clock_jump: Option<VirtualDuration>,
+    /// Expire every access token issued so far.
+    pub expire_tokens: bool,
+}
+
+/// One scenario's script at work.
+#[derive(Debug)]
+pub struct ScriptRuntime {
+    scenario: Arc<Scenario>,
+    plan: FaultPlan,
+    timed: BinaryHeap<Reverse<(VirtualTime, u64, usize)>>,
+    actions: Vec<Timed>,
+    status: HashMap<String, Timeline<StatusAnswer>>,
+    tasks: HashMap<String, Timeline<TaskStep>>,
+    invoice_order: HashMap<String, String>,
+    task_order: HashMap<TaskId, String>,
+    customer_started: Vec<String>,
+    links_seen: HashMap<String, u32>,
+}
+
+impl ScriptRuntime {
+    /// The script of `scenario`, starting at `start`.
+    pub fn new(scenario: Arc<Scenario>, start: VirtualTime) -> Self {
+        let mut status: HashMap<String, Vec<(StatusAnswer, Hold)>> = HashMap::new();
+        for step in &scenario.script.status {
+            status.entry(step.order.clone()).or_default().push((step.answer, step.hold));
+        }
+        let mut tasks: HashMap<String, Vec<(TaskStep, Hold)>> = HashMap::new();
+        for step in &scenario.script.tasks {
+            tasks.entry(step.order.clone()).or_default().push((step.clone(), step.hold));
+        }
+        let mut rt = ScriptRuntime {
+            plan: FaultPlan::new(&scenario.script.http),
+            timed: BinaryHeap::new(),
+            actions: Vec::new(),
+            status: status.into_iter().map(|(o, steps)| (o, Timeline::new(steps))).collect(),
+            tasks: tasks.into_iter().map(|(o, steps)| (o, Timeline::new(steps))).collect(),
+            invoice_order: HashMap::new(),
+            task_order: HashMap::new(),
+            customer_started: Vec::new(),
+            links_seen: HashMap::new(),
+            scenario: scenario.clone(),
+        };
+        for op in &scenario.script.operator {
+            rt.schedule(start + op.at, Timed::Operator(op.clone()));
+        }
+        for (at, by) in &scenario.script.clock {
+            rt.schedule(start + *at, Timed::ClockJump(*by));
+        }
+        for at in &scenario.script.token_expiry {
+            rt.schedule(start + *at, Timed::ExpireTokens);
+        }
+        rt
+    }
+
+    /// The scenario.
+    pub fn scenario(&self) -> &Arc<Scenario> {
+        &self.scenario
+    }
+
+    fn schedule(&mut self, at: VirtualTime, action: Timed) {
+        let seq = self.actions.len() as u64;
+        self.actions.push(action);
+        self.timed.push(Reverse((at, seq, self.actions.len() - 1)));
+    }
+
+    /// The next moment the script has something to do by itself.
+    pub fn next_due(&self) -> Option<VirtualTime> {
+        let timed = self.timed.peek().map(|Reverse((at, _, _))| *at);
+        let timelines = self
+            .tasks
+            .values()
+            .filter_map(Timeline::deadline)
+            .chain(self.status.values().filter_map(Timeline::deadline));
+        timed.into_iter().chain(timelines).min()
+    }
+
+    /// Does everything due by `now`, in order, moving the World to each moment first. Stops
+    /// early after a clock jump, which the Sim carries out before calling again.
+    pub fn catch_up(&mut self, world: &mut World, now: VirtualTime) -> Effects {
+        let mut effects = Effects::default();
+        while let Some(due) = self.next_due().filter(|d| *d <= now) {
+            world.advance_to(due);
+            if let Some(Reverse((_, _, index))) = self.timed.peek().copied().filter(|Reverse((at, _, _))| *at <= due) {
+                self.timed.pop();
+                match self.actions[index].clone() {
+                    Timed::ClockJump(by) => {
+                        effects.clock_jump = Some(by);
+                        return effects;
+                    }
+                    Timed::ExpireTokens => effects.expire_tokens = true,
+                    Timed::Operator(op) => self.operate(world, &op),
+                    Timed::Customer { identifier, action } => self.customer(world, &identifier, action, due),
+                }
+            }
+            self.sync_timelines(world, due);
+        }
+        self.sync_timelines(world, now);
+        effects
+    }
+
+    /// Watches what happened in the World (called before the events are journalled).
+    pub fn observe(&mut self, world: &mut World, events: &[WorldEvent]) {
+        for event in events {
+            match &event.kind {
+                WorldEventKind::TaskQueued { task, .. } => self.task_created(world, task, event.at),
+                WorldEventKind::InvoiceIssued { identifier, invoice, .. } => {
+                    let order = self.scenario.orders.iter().find(|o| &o.reference == invoice).map(|o| o.id.clone());
+                    if let Some(order) = order.filter(|o| !self.invoice_order.values().any(|v| v == o)) {
+                        self.invoice_order.insert(identifier.clone(), order.clone());
+                        if let Some(t) = self.status.get_mut(&order) {
+                            t.begin(event.at);
+                        }
+                    }
+                }
+                WorldEventKind::UriPresented { identifier, .. } => self.presented(identifier, event.at),
+                WorldEventKind::InvoiceStatus { identifier, action: Some(action), .. } => {
+                    self.customer_event(world, identifier, *action, event.at);
+                }
+                _ => {}
+            }
+        }
+    }
+
+    fn task_created(&mut self, world: &mut World, task: &TaskId, at: VirtualTime) {
+        let Some(reference) = world.task(task).and_then(|t| t.request.reference().map(str::to_owned)) else { return };
+        let order = self.scenario.orders.iter().find(|o| o.reference == reference).map(|o| o.id.clone());
+        let Some(order) = order.filter(|o| self.tasks.contains_key(o) && !self.task_order.values().any(|v| v == o))
+        else {
+            return;
+        };
+        world.hold_task(task);
+        self.task_order.insert(task.clone(), order.clone());
+        if let Some(t) = self.tasks.get_mut(&order) {
+            t.begin(at);
+        }
+        self.sync_timelines(world, at);
+    }
+
+    /// A poll of task `id`: counts toward its step's hold and moves the World to the step.
+    pub fn task_polled(&mut self, world: &mut World, id: &TaskId, now: VirtualTime) {
+        let Some(order) = self.task_order.get(id).cloned() else { return };
+        if let Some(step) = self.tasks.get_mut(&order).and_then(|t| t.answer(now)) {
+            drive_task(world, id, &step);
+        }
+    }
+
+    /// A `status` request about invoice `identifier`: the scripted answer, if the script
+    /// replaces the World's (a fault, or a status the customer cannot produce).
+    pub fn status_polled(&mut self, world: &mut World, identifier: &str, now: VirtualTime) -> Option<StatusAnswer> {
+        let order = self.invoice_order.get(identifier)?.clone();
+        let answer = self.status.get_mut(&order)?.answer(now)?;
+        match answer {
+            StatusAnswer::Fault(_) => Some(answer),
+            StatusAnswer::Status(s) => {
+                drive_invoice(world, identifier, s);
+                let shown = world.invoice(identifier).map(|i| i.status);
+                (shown != Some(s)).then_some(answer)
+            }
+        }
+    }
+
+    /// Counts a request and says whether a scripted fault strikes it.
+    pub fn strike(&mut self, method: &str, path: &str) -> Option<Strike> {
+        self.plan.decide(method, path)
+    }
+
+    /// The scripted answer replacing the deep link made for `reference`, if any.
+    pub fn link_override(&mut self, reference: &str) -> Option<LinkOverride> {
+        let order = self.scenario.orders.iter().find(|o| o.reference == reference)?.id.clone();
+        let seen = self.links_seen.entry(order.clone()).or_insert(0);
+        *seen += 1;
+        let n = *seen;
+        self.scenario.script.links.iter().find(|l| l.order == order && l.nth == n).cloned()
+    }
+
+    fn presented(&mut self, identifier: &str, at: VirtualTime) {
+        if self.customer_started.iter().any(|i| i == identifier) {
+            return;
+        }
+        self.customer_started.push(identifier.to_owned());
+        if let Some(after) = self.scenario.customer.opens_after {
+            self.schedule(
+                at + after,
+                Timed::Customer { identifier: identifier.to_owned(), action: CustomerAction::Open },
+            );
+        }
+    }
+
+    fn customer(&mut self, world: &mut World, identifier: &str, action: CustomerAction, _at: VirtualTime) {
+        // Refused actions (the script moved the invoice elsewhere first) are simply skipped.
+        let _ = world.customer_act(identifier, action);
+    }
+
+    /// The customer plan's next step after `action` happened, and the timelines' events.
+    fn customer_event(&mut self, _world: &mut World, identifier: &str, action: CustomerAction, at: VirtualTime) {
+        let event = match action {
+            CustomerAction::Open => Some(CustomerEvent::Opens),
+            CustomerAction::Pay => Some(CustomerEvent::Pays),
+            CustomerAction::Succeed | CustomerAction::Reject => Some(CustomerEvent::Completes),
+            CustomerAction::Refund => None,
+        };
+        let order = self.invoice_order.get(identifier).cloned();
+        if let (Some(event), Some(t)) = (event, order.as_ref().and_then(|o| self.status.get_mut(o))) {
+            t.customer(event);
+        }
+        if !self.customer_started.iter().any(|i| i == identifier) {
+            return;
+        }
+        // With a status timeline that ends the payment itself, the customer only opens and pays.
+        let scripted_end = order.as_ref().and_then(|o| self.status.get(o)).is_some_and(|_| {
+            self.scenario.script.status.iter().any(|s| {
+                Some(&s.order) == order.as_ref()
+                    && matches!(s.answer, StatusAnswer::Status(st) if st == InvoiceStatus::CompletedSuccess || st == InvoiceStatus::CompletedRejected)
+            })
+        });
+        let plan = self.scenario.customer;
+        let id = identifier.to_owned();
+        match action {
+            CustomerAction::Open => {
+                self.schedule(at + plan.pays_after, Timed::Customer { identifier: id, action: CustomerAction::Pay })
+            }
+            CustomerAction::Pay if !scripted_end => match plan.completes {
+                Completion::Success => self.schedule(
+                    at + plan.completes_after,
+                    Timed::Customer { identifier: id, action: CustomerAction::Succeed },
+                ),
+                Completion::Reject => self.schedule(
+                    at + plan.completes_after,
+                    Timed::Customer { identifier: id, action: CustomerAction::Reject },
+                ),
+                Completion::Never => {}
+            },
+            CustomerAction::Succeed => {
+                if let Some(after) = plan.refunds_after {
+                    self.schedule(at + after, Timed::Customer { identifier: id, action: CustomerAction::Refund });
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// The task of `order`: the scripted one, or the one carrying the order's reference.
+    fn task_of(&self, world: &World, order: &str, tid: &crate::world::ids::Tid) -> Option<TaskId> {
+        if let Some((task, _)) = self.task_order.iter().find(|(_, o)| o.as_str() == order) {
+            return Some(task.clone());
+        }
+        let reference = &self.scenario.orders.iter().find(|o| o.id == order)?.reference;
+        world.tasks_of(tid).find(|t| t.request.reference() == Some(reference.as_str())).map(|t| t.id.clone())
+    }
+
+    fn operate(&mut self, world: &mut World, op: &OperatorAction) {
+        // An action the World refuses (nothing queued, a task already running) is skipped:
+        // the operator's tap does nothing, as on a real device.
+        let _ = match &op.action {
+            OperatorActionKind::Pick(order) => {
+                let task = match order {
+                    Some(o) => self.task_of(world, o, &op.tid),
+                    None => world.terminal(&op.tid).and_then(|t| t.queue.front().cloned()),
+                };
+                task.map(|t| world.operator_pick(&op.tid, &t))
+            }
+            OperatorActionKind::Reject(order) => {
+                self.task_of(world, order, &op.tid).map(|t| world.operator_reject(&op.tid, &t))
+            }
+            OperatorActionKind::Card(outcome) => Some(world.present_card(&op.tid, *outcome).map(|_| ())),
+            OperatorActionKind::Mode(mode) => Some(world.set_mode(&op.tid, *mode)),
+        };
+    }
+
+    fn sync_timelines(&mut self, world: &mut World, now: VirtualTime) {
+        for (id, order) in &self.task_order {
+            if let Some(step) = self.tasks.get_mut(order).and_then(|t| t.peek(now)) {
+                drive_task(world, id, &step);
+            }
+        }
+        for (identifier, order) in &self.invoice_order {
+            if let Some(StatusAnswer::Status(s)) = self.status.get_mut(order).and_then(|t| t.peek(now)) {
+                drive_invoice(world, identifier, s);
+            }
+        }
+    }
+}
+
+/// Moves a held task to the step's state.
+fn drive_task(world: &mut World, id: &TaskId, step: &TaskStep) {
+    match step.state {
+        TaskState::Queued => {}
+        TaskState::InProgress => world.force_start(id),
+        state => world.force_finish(
+            id,
+            ScriptedEnd { state, outcome: step.outcome, result: step.result, captured: step.captured },
+        ),
+    }
+}
+
+/// Moves an invoice forward to `status` through the customer's actions; statuses the
+/// customer cannot produce (`undeterminable`, `unexpected`) leave the World as it is.
+fn drive_invoice(world: &mut World, identifier: &str, status: InvoiceStatus) {
+    use CustomerAction::*;
+    let path: &[CustomerAction] = match status {
+        InvoiceStatus::Reached => &[Open],
+        InvoiceStatus::PaymentInProcess => &[Open, Pay],
+        InvoiceStatus::CompletedSuccess => &[Open, Pay, Succeed],
+        InvoiceStatus::CompletedRefunded => &[Open, Pay, Succeed, Refund],
+        InvoiceStatus::CompletedRejected => &[Reject],
+        _ => &[],
+    };
+    for action in path {
+        if world.invoice(identifier).is_some_and(|i| i.status == status) {
+            break;
+        }
+        let _ = world.customer_act(identifier, *action);
+    }
+}
