@@ -174,3 +174,93 @@ fn the_demo_transcript_is_stable_after_redaction() {
     settings.set_prepend_module_to_snapshot(false);
     settings.bind(|| insta::assert_snapshot!("cli_demo_transcript", stable));
 }
+
+#[test]
+fn serve_plays_a_scenario_and_prints_its_orders() {
+    // Arrange
+    let mut child = Child(
+        payterm()
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .args([
+                "serve",
+                "--port",
+                "0",
+                "--control-port",
+                "0",
+                "--scenario",
+                "scenarios/cloud/lost-answer-after-sale-task-exists.toml",
+            ])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
+    let lines = BufReader::new(child.0.stdout.take().unwrap()).lines();
+    let (mut cloud, mut order) = (None, None);
+    for line in lines {
+        let line = line.unwrap();
+        if let Some(url) = line.trim().strip_prefix("Cloud API") {
+            cloud = Some(url.trim().to_owned());
+        }
+        if line.trim().starts_with("{\"id\"") {
+            order = Some(serde_json::from_str::<serde_json::Value>(line.trim()).unwrap());
+        }
+        if line.starts_with("Press Ctrl-C") {
+            break;
+        }
+    }
+    let (cloud, order) = (cloud.unwrap(), order.expect("the order line"));
+    assert_eq!((order["operation"].as_str(), order["reference"].as_str()), (Some("sale"), Some("Invoice 37364FD")));
+    // Act: create the sale the order asks for; the scenario resets the answer after acting.
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let (lost, found) = rt.block_on(async {
+        let http = reqwest::Client::new();
+        let token: serde_json::Value = http
+            .post(format!("{cloud}/cloud/oauth/token"))
+            .header("Authorization", "Basic YXRvbTphc2hmdWY0ZTVmYQ==")
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .body("grant_type=password&username=jan.novak@example.com&password=ABCDEFGHIJKL&tid=999888")
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let token = token["access_token"].as_str().unwrap().to_owned();
+        let body = serde_json::json!({"transactionType": "SALE", "amount": order["amount"], "currencyCode": "CZK",
+            "paymentMethod": "CARD", "originReferenceNum": order["reference"]});
+        let lost = http.post(format!("{cloud}/v1/tasks/TRANSACTION")).bearer_auth(&token).json(&body).send().await;
+        let found: serde_json::Value = http
+            .get(format!("{cloud}/v1/tasks?reference=Invoice%2037364FD"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        (lost, found)
+    });
+    // Assert
+    assert!(lost.is_err(), "the scenario resets the create answer");
+    assert_eq!(found["tasks"].as_array().unwrap().len(), 1);
+}
+
+#[test]
+fn serve_refuses_an_invalid_scenario_with_its_diagnostic() {
+    let out = payterm()
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args([
+            "serve",
+            "--port",
+            "0",
+            "--control-port",
+            "0",
+            "--scenario",
+            "tests/invalid-scenarios/misspelt-rule.toml",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(payterm::exit_codes::INVALID_INPUT));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("did you mean `HYPE-CREATED`?"));
+}

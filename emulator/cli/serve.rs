@@ -39,6 +39,10 @@ pub struct ServeArgs {
     /// How many journal entries to keep.
     #[arg(long, default_value_t = 10_000)]
     journal: usize,
+    /// Serve a scenario: its terminals, stores and history, and its script (statuses, task
+    /// states, faults, timed actions), for pointing an integration at by hand.
+    #[arg(long, value_name = "FILE")]
+    scenario: Option<std::path::PathBuf>,
 }
 
 fn parse_mode(s: &str) -> Result<TerminalMode, String> {
@@ -56,15 +60,26 @@ pub async fn run(args: ServeArgs) -> Result<(), CliError> {
         .currency
         .parse()
         .map_err(|e: crate::world::money::UnknownCurrency| CliError::new(exit_codes::USAGE, e.to_string()))?;
-    let seed = args.seed.unwrap_or_else(|| VirtualTime::wall_clock_now().0.unsigned_abs());
-    let mut builder = MockCloud::builder()
-        .seed(seed)
-        .time_scale(args.time_scale)
-        .starting_at(VirtualTime::wall_clock_now())
-        .terminals(args.terminals, args.mode, currency)
-        .port(args.port)
-        .control_port(args.control_port)
-        .journal_capacity(args.journal);
+    let scenario = match &args.scenario {
+        None => None,
+        Some(path) => Some(std::sync::Arc::new(crate::scenario::load(path).map_err(|e| match e {
+            crate::scenario::LoadError::Invalid(errors) => {
+                eprintln!("{}", errors.render());
+                CliError::new(exit_codes::INVALID_INPUT, errors.to_string())
+            }
+            other => CliError::new(exit_codes::SETUP_FAILED, other.to_string()),
+        })?)),
+    };
+    let seed = args
+        .seed
+        .or(scenario.as_ref().and_then(|s| s.seed))
+        .unwrap_or_else(|| VirtualTime::wall_clock_now().0.unsigned_abs());
+    let mut builder = MockCloud::builder().time_scale(args.time_scale).starting_at(VirtualTime::wall_clock_now());
+    builder = match &scenario {
+        Some(s) => builder.scenario(s.clone()),
+        None => builder.terminals(args.terminals, args.mode, currency),
+    };
+    builder = builder.seed(seed).port(args.port).control_port(args.control_port).journal_capacity(args.journal);
     let cert = args.tls.then(|| crate::http::default_cert_path(args.port));
     if let Some(path) = &cert {
         builder = builder.tls(path.clone());
@@ -79,8 +94,17 @@ pub async fn run(args: ServeArgs) -> Result<(), CliError> {
     }
     println!("  client      Authorization: {}", cloud.basic_credential());
     println!("  merchant    jan.novak@example.com / ABCDEFGHIJKL");
-    let more = if args.terminals > 1 { format!(" and {} more (100001…)", args.terminals - 1) } else { String::new() };
-    println!("  terminals   999888 ({}, {currency}){more}", args.mode.as_str());
+    match &scenario {
+        Some(s) => print_scenario(s),
+        None => {
+            let more = if args.terminals > 1 {
+                format!(" and {} more (100001…)", args.terminals - 1)
+            } else {
+                String::new()
+            };
+            println!("  terminals   999888 ({}, {currency}){more}", args.mode.as_str());
+        }
+    }
     println!("Press Ctrl-C to stop.");
     tokio::signal::ctrl_c()
         .await
@@ -88,4 +112,19 @@ pub async fn run(args: ServeArgs) -> Result<(), CliError> {
     println!("payterm serve: stopping");
     drop(cloud);
     Ok(())
+}
+
+fn print_scenario(s: &crate::scenario::Scenario) {
+    let rules: Vec<&str> = s.rules.iter().map(|r| r.id).collect();
+    println!("  scenario    {} (rules: {})", s.name, rules.join(", "));
+    for t in &s.terminals {
+        println!("  terminal    {} ({}, {})", t.tid, t.mode.as_str(), t.currency);
+    }
+    for store in &s.stores {
+        println!("  store       {} (enroll your key: payterm initiator enroll --store {} …)", store.name, store.name);
+    }
+    println!("  orders (driver contract, one JSON line each; give them to your integration):");
+    for order in &s.orders {
+        println!("    {}", crate::scenario::orders::order_json(order));
+    }
 }

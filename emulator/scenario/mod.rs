@@ -4,6 +4,7 @@
 
 mod diagnostic;
 pub mod model;
+pub mod orders;
 pub mod raw;
 mod suggest;
 mod validate;
