@@ -390,3 +390,65 @@ async fn the_same_scenario_seed_and_requests_give_the_same_transcript() {
     assert!(transcripts[0].as_array().unwrap().len() > 8);
     assert_eq!(transcripts[0], transcripts[1]);
 }
+
+#[tokio::test]
+async fn a_scripted_deep_link_answer_replaces_the_first_link_and_charges_nothing() {
+    // Arrange
+    let c = play(
+        r#"
+version = 1
+name = "link"
+surfaces = ["app2app"]
+rules = ["LINK-STATUS-HANDLED"]
+[[orders]]
+id = "o1"
+operation = "sale"
+amount = 1250
+reference = "A1"
+[[script.link]]
+status = "ERROR"
+error = "userNotLoggedIn"
+code = "appLocked"
+"#,
+    )
+    .await;
+    let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let link = "gptom://transaction/create?amount=1250&originReferenceNum=A1&redirectUrl=fb://Success";
+    let ask = || async {
+        let resp = http
+            .get(c.url("/app2app"))
+            .query(&[("uri", link)])
+            .header("accept", "application/json")
+            .send()
+            .await
+            .unwrap();
+        resp.json::<Value>().await.unwrap()
+    };
+    // Act
+    let first = ask().await;
+    let ledger_after_first = c.control_get("/ledger").await.1["entries"].clone();
+    let second = ask().await;
+    // Assert
+    assert_eq!(
+        (first["status"].as_str(), first["error"].as_str(), first["code"].as_str()),
+        (Some("ERROR"), Some("userNotLoggedIn"), Some("appLocked"))
+    );
+    assert!(first["redirect"].as_str().unwrap().contains("code=appLocked"));
+    assert_eq!(ledger_after_first, json!([]), "nothing ran on the terminal");
+    assert_eq!(second["status"], "COMPLETED", "only the first link is replaced");
+}
+
+#[tokio::test]
+async fn a_scripted_card_reader_time_sets_when_the_sale_completes() {
+    let c = play(&format!("{CLOUD_HEAD}\n[[script.card]]\noutcome = \"approved\"\nafter = \"40s\"\n")).await;
+    let token = c.token().await;
+    let (_, task) = c.post("/v1/tasks/TRANSACTION", &token, sale()).await;
+    c.advance_secs(1 + 39);
+    assert_eq!(
+        c.task(&token, &task["taskId"]).await["state"],
+        "IN_PROGRESS",
+        "the reader takes 40 s, not the usual 3 s"
+    );
+    c.advance_secs(1);
+    assert_eq!(c.task(&token, &task["taskId"]).await["state"], "COMPLETED");
+}

@@ -10,12 +10,14 @@ use std::sync::Arc;
 use super::plan::{FaultPlan, Strike};
 use super::timeline::Timeline;
 use crate::scenario::model::{
-    Completion, CustomerEvent, Hold, LinkOverride, OperatorAction, OperatorActionKind, Scenario, StatusAnswer, TaskStep,
+    Completion, CustomerEvent, Hold, LinkOverride, Operation, OperatorAction, OperatorActionKind, Scenario,
+    StatusAnswer, TaskStep,
 };
 use crate::world::clock::{VirtualDuration, VirtualTime};
 use crate::world::events::{WorldEvent, WorldEventKind};
 use crate::world::ids::TaskId;
 use crate::world::invoice::{CustomerAction, InvoiceStatus};
+use crate::world::ledger::Surface;
 use crate::world::task::TaskState;
 use crate::world::{ScriptedEnd, World};
 
@@ -200,8 +202,24 @@ impl ScriptRuntime {
     }
 
     /// The scripted answer replacing the deep link made for `reference`, if any.
-    pub fn link_override(&mut self, reference: &str) -> Option<LinkOverride> {
-        let order = self.scenario.orders.iter().find(|o| o.reference == reference)?.id.clone();
+    /// `key` is the link's reference, or `@void` / `@close_batch` for links that carry none
+    /// (they belong to the scenario's only deep-link order of that kind).
+    pub fn link_override(&mut self, key: &str) -> Option<LinkOverride> {
+        let by_operation = |op: Operation| {
+            let mut matching =
+                self.scenario.orders.iter().filter(|o| o.surface == Surface::App2app && o.operation == op);
+            match (matching.next(), matching.next()) {
+                (Some(only), None) => Some(only),
+                _ => None,
+            }
+        };
+        let order = match key {
+            "@void" => by_operation(Operation::Void),
+            "@close_batch" => by_operation(Operation::CloseBatch),
+            reference => self.scenario.orders.iter().find(|o| o.reference == reference),
+        }?
+        .id
+        .clone();
         let seen = self.links_seen.entry(order.clone()).or_insert(0);
         *seen += 1;
         let n = *seen;

@@ -57,7 +57,7 @@ pub fn world_for(
         });
     }
     for card in &scenario.script.cards {
-        let _ = world.present_card(&card.tid, card.outcome);
+        let _ = world.queue_card(&card.tid, card.outcome, card.after);
     }
     world.drain_events();
     world

@@ -10,7 +10,7 @@ use super::ids::{TaskId, Tid};
 use super::ledger::Surface;
 use super::state::{TaskRefusal, Timer, TimerKind, World};
 use super::task::{CancelledBy, TaskError, TaskEvent, TaskRequest, TaskState, next_state};
-use super::terminal::TerminalMode;
+use super::terminal::{KeptCard, TerminalMode};
 
 /// What presenting a card did.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -112,10 +112,23 @@ impl World {
                 Ok(CardPresented::Finished(task))
             }
             _ => {
-                t.next_cards.push_back(outcome);
+                t.next_cards.push_back(KeptCard { outcome, after: None });
                 Ok(CardPresented::Kept)
             }
         }
+    }
+
+    /// Keeps a card outcome (and how long the reader takes over it) for the next card sale on
+    /// terminal `tid`, after any kept before it.
+    pub fn queue_card(
+        &mut self,
+        tid: &Tid,
+        outcome: CardOutcome,
+        after: Option<VirtualDuration>,
+    ) -> Result<(), TaskRefusal> {
+        let t = self.terminals.get_mut(tid).ok_or_else(|| TaskRefusal::UnknownTerminal(tid.clone()))?;
+        t.next_cards.push_back(KeptCard { outcome, after });
+        Ok(())
     }
 
     /// Switches terminal `tid` to `mode`; an automatic terminal then runs what is queued.
@@ -148,6 +161,7 @@ impl World {
         let t = self.terminal_mut(tid);
         t.current = Some(id.clone());
         let (mode, has_card) = (t.mode, !t.next_cards.is_empty());
+        let reader_time = t.next_cards.front().and_then(|c| c.after);
         let delay = match &request {
             TaskRequest::Sale(sale) => {
                 let ams_id = self.open_sale(tid, sale, TransactionType::Sale);
@@ -158,7 +172,7 @@ impl World {
                     return;
                 }
                 if sale.method == PaymentMethod::Card {
-                    self.profile.card_processing
+                    reader_time.unwrap_or(self.profile.card_processing)
                 } else {
                     self.profile.non_card_processing
                 }

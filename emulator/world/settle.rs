@@ -56,7 +56,7 @@ impl World {
     ) -> (CardOutcome, Option<TaskErrorCode>) {
         let kind = self.transactions.get(ams_id).map_or(TransactionType::Sale, |t| t.kind);
         let outcome = if sale.method == PaymentMethod::Card {
-            let kept = self.terminal_mut(tid).next_cards.pop_front();
+            let kept = self.terminal_mut(tid).next_cards.pop_front().map(|c| c.outcome);
             let outcome = card.or(kept).unwrap_or_else(|| CardOutcome::for_test_amount(sale.amount));
             self.emit(WorldEventKind::CardRead { tid: tid.clone(), ams_id: ams_id.clone(), outcome });
             outcome

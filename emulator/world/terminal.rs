@@ -44,6 +44,15 @@ impl TerminalMode {
     }
 }
 
+/// A card outcome presented in advance, for the next card sale.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct KeptCard {
+    /// What the reader makes of it.
+    pub outcome: CardOutcome,
+    /// How long the reader takes (default: the profile's card processing time).
+    pub after: Option<super::clock::VirtualDuration>,
+}
+
 /// A merchant company with a GP tom login.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Merchant {
@@ -111,7 +120,7 @@ pub struct Terminal {
     /// Whether the running card sale waits for the operator to present a card.
     pub waiting_for_card: bool,
     /// Card outcomes presented in advance, used by the next card sales in order.
-    pub next_cards: VecDeque<CardOutcome>,
+    pub next_cards: VecDeque<KeptCard>,
     /// The open batch.
     pub batch: OpenBatch,
     /// Closed batches, oldest first.

@@ -215,6 +215,19 @@ pub struct Rendered {
 }
 
 impl Rendered {
+    /// Adds a refusal category (`code`) to the answer, in the JSON and the redirect.
+    pub fn set_code(&mut self, code: &str) {
+        if let Some(obj) = self.json.as_object_mut() {
+            obj.insert("code".to_owned(), Value::String(code.to_owned()));
+        }
+        if let Some(url) = self.redirect.as_mut() {
+            url.push_str(&format!("&code={}", super::pct::encode(code)));
+        }
+        if let (Some(url), Some(obj)) = (&self.redirect, self.json.as_object_mut()) {
+            obj.insert("redirect".to_owned(), Value::String(url.clone()));
+        }
+    }
+
     /// What `payterm link` prints: the redirect URL, or the JSON answer without one.
     pub fn printable(&self) -> String {
         self.redirect.clone().unwrap_or_else(|| self.json.to_string())

@@ -35,8 +35,17 @@ pub fn http_answer(sim: &Sim, req: &ApiRequest) -> Result<Reply, ApiError> {
     }
     let prepared = prepare(uri).map_err(link_error)?;
     // The World's lock is held only while the operation runs; reading and rendering are pure.
-    let done = execute(&mut sim.world(), &prepared);
+    let (done, code) = {
+        let mut world = sim.world();
+        match super::scripted::scripted(&mut world, &prepared) {
+            Some((done, code)) => (done, code),
+            None => (execute(&mut world, &prepared), None),
+        }
+    };
     let mut rendered = finish(prepared, done);
+    if let Some(code) = code {
+        rendered.set_code(&code);
+    }
     if req.query.iter().filter(|(k, _)| k == "uri").count() > 1 {
         rendered.notes.insert(0, "parameter uri given more than once; the last wins".to_owned());
     }

@@ -13,6 +13,7 @@ pub mod execute;
 pub mod link;
 pub mod params;
 mod pct;
+mod scripted;
 
 pub use answer::{Reason, Rendered, Status};
 pub use endpoint::http_answer;

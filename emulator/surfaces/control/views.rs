@@ -40,7 +40,7 @@ impl TerminalView {
             current: t.current.as_ref().map(|c| c.0.clone()),
             waiting_for_card: t.waiting_for_card,
             queue: t.queue.iter().map(|q| q.0.clone()).collect(),
-            next_cards: t.next_cards.iter().map(|c| c.as_str()).collect(),
+            next_cards: t.next_cards.iter().map(|c| c.outcome.as_str()).collect(),
             open_batch: BatchResultResponse::open(&t.batch, t.currency),
             tasks: with_tasks.then(|| world.tasks_of(&t.tid).map(CloudTaskDetailApiResponse::from_task).collect()),
             task_count: t.tasks.len(),
