@@ -12,6 +12,7 @@
 //! - [`mock_cloud`]: [`MockCloud`], the emulator in-process for Rust tests.
 //! - [`scenario`]: the scenario file format, read in two stages with diagnostics.
 //! - [`script`]: the script engine: scripted answers and request faults.
+//! - [`runner`]: runs an integration against scenarios and records what it did.
 //! - [`judge`]: the conformance rules as data.
 //! - [`cli`]: the `payterm` command line; [`exit_codes`] its exit codes.
 
@@ -24,6 +25,7 @@ pub mod judge;
 pub mod mock_cloud;
 pub mod profile;
 pub mod redact;
+pub mod runner;
 pub mod scenario;
 pub mod script;
 pub mod surfaces;

@@ -28,5 +28,7 @@ mod scenario_files;
 mod script_engine;
 // Transport faults (reset, truncate, hang, malformed JSON, drip) seen by a real client.
 mod wire_faults;
+// The runner: events read, crashes and hangs recorded, process groups killed, the shim at work.
+mod runner;
 // Pinned answer shapes (insta snapshots in snapshots/).
 mod answer_snapshots;

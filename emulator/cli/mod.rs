@@ -4,6 +4,7 @@
 mod check;
 mod demo;
 mod docs;
+mod run;
 mod serve;
 
 use clap::{Parser, Subcommand};
@@ -31,6 +32,8 @@ pub enum Command {
     Link(crate::surfaces::app2app::cli::LinkArgs),
     /// The HyPe Initiator client: keygen, enroll, invoice, status, install-shim.
     Initiator(crate::surfaces::initiator::cli::InitiatorArgs),
+    /// Run scenarios against an integration (command mode) and show what it did.
+    Run(run::RunArgs),
     /// Validate scenario files without running them.
     Check(check::CheckArgs),
     /// Scenario tools.
@@ -83,6 +86,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
             println!("{}", crate::surfaces::cloud::openapi::document());
             Ok(())
         }
+        Command::Run(args) => runtime()?.block_on(run::run(args)),
         Command::Check(args) => check::run(args),
         Command::Scenario(command) => check::scenario_command(command),
         Command::Rules => {

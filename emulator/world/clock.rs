@@ -107,6 +107,13 @@ impl std::ops::Add<VirtualDuration> for VirtualTime {
     }
 }
 
+impl std::ops::Add for VirtualDuration {
+    type Output = VirtualDuration;
+    fn add(self, other: VirtualDuration) -> VirtualDuration {
+        VirtualDuration(self.0.saturating_add(other.0))
+    }
+}
+
 impl std::ops::Sub<VirtualTime> for VirtualTime {
     type Output = VirtualDuration;
     fn sub(self, other: VirtualTime) -> VirtualDuration {

@@ -1,0 +1,114 @@
+//! `payterm run --exec CMD [PATHS…]`: runs each scenario against the integration and shows
+//! what it did: its events per order, how its process ended, and what the ledger holds. The
+//! judge's verdicts come next (issue 5); until then this is the runner's own view.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use clap::Args;
+
+use super::CliError;
+use super::check::scenario_files;
+use crate::exit_codes;
+use crate::runner::events::EventKind;
+use crate::runner::{Ending, Record, RunOptions, run_scenario};
+use crate::scenario::{self, LoadError};
+
+/// Options of `payterm run`.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// The integration's command, run with `sh -c` once per scenario.
+    #[arg(long)]
+    pub exec: String,
+    /// Scenario files or directories (default: `scenarios`).
+    pub paths: Vec<PathBuf>,
+    /// Real seconds per virtual second.
+    #[arg(long, default_value_t = 0.01)]
+    pub time_scale: f64,
+    /// The seed (default: each scenario's own, else 1).
+    #[arg(long)]
+    pub seed: Option<u64>,
+}
+
+/// Runs `payterm run`.
+pub async fn run(args: RunArgs) -> Result<(), CliError> {
+    if !(args.time_scale > 0.0 && args.time_scale.is_finite()) {
+        return Err(CliError::new(exit_codes::USAGE, "--time-scale must be a positive number"));
+    }
+    let paths = if args.paths.is_empty() { vec![PathBuf::from("scenarios")] } else { args.paths.clone() };
+    let files = scenario_files(&paths)?;
+    let payterm = std::env::current_exe()
+        .map_err(|e| CliError::new(exit_codes::SETUP_FAILED, format!("failed to find the payterm binary: {e}")))?;
+    let mut loaded = Vec::new();
+    for file in &files {
+        match scenario::load(file) {
+            Ok(s) => loaded.push((file.clone(), Arc::new(s))),
+            Err(LoadError::Invalid(errors)) => {
+                eprintln!("{}", errors.render());
+                return Err(CliError::new(exit_codes::INVALID_INPUT, errors.to_string()));
+            }
+            Err(e) => return Err(CliError::new(exit_codes::SETUP_FAILED, e.to_string())),
+        }
+    }
+    for (i, (file, scenario)) in loaded.iter().enumerate() {
+        let work_dir = std::env::temp_dir().join(format!("payterm-run-{}-{i}", std::process::id()));
+        let options = RunOptions {
+            exec: args.exec.clone(),
+            time_scale: args.time_scale,
+            payterm: payterm.clone(),
+            work_dir: work_dir.clone(),
+        };
+        let seed = args.seed.or(scenario.seed).unwrap_or(1);
+        let record = run_scenario(scenario.clone(), seed, &options)
+            .await
+            .map_err(|e| CliError::new(exit_codes::SETUP_FAILED, format!("failed to run {}: {e}", file.display())))?;
+        let _ = std::fs::remove_dir_all(&work_dir);
+        print_record(file, &record, args.time_scale);
+    }
+    Ok(())
+}
+
+fn print_record(file: &std::path::Path, r: &Record, time_scale: f64) {
+    let ending = match &r.ending {
+        Ending::Exited(Some(code)) => format!("exited with {code}"),
+        Ending::Exited(None) => "killed by a signal".to_owned(),
+        Ending::KilledAtDeadline => "still running at the deadline: its process group was killed".to_owned(),
+        Ending::FailedToStart(e) => format!("failed to start: {e}"),
+    };
+    println!("── {} ({})", file.display(), r.scenario.name);
+    println!("   integration {ending}; {:.1}s real, {} virtual", r.wall.as_secs_f64(), r.ended - r.started);
+    for order in &r.scenario.orders {
+        let events: Vec<String> = r
+            .events
+            .iter()
+            .filter(|e| e.order == order.id)
+            .map(|e| match &e.kind {
+                EventKind::Outcome { result, .. } => {
+                    format!("outcome {}", serde_json::to_value(result).unwrap_or_default().as_str().unwrap_or("?"))
+                }
+                EventKind::Flag { kind, .. } => {
+                    format!("flag {}", serde_json::to_value(kind).unwrap_or_default().as_str().unwrap_or("?"))
+                }
+                EventKind::PresentUri { .. } => "present_uri".to_owned(),
+            })
+            .collect();
+        let money: Vec<String> = r
+            .ledger
+            .iter()
+            .filter(|e| e.reference.as_deref() == Some(order.reference.as_str()))
+            .map(|e| format!("{:?} {}", e.kind, e.amount).to_lowercase())
+            .collect();
+        println!(
+            "   {} ({} {}): events [{}]; ledger [{}]",
+            order.id,
+            order.operation.as_str(),
+            order.reference,
+            events.join(", "),
+            money.join(", ")
+        );
+    }
+    if !r.log.is_empty() {
+        println!("   log: {} lines (last: {})", r.log.len(), r.log.last().map(String::as_str).unwrap_or(""));
+    }
+    println!("   reproduce: payterm run --exec '…' {} --seed {} --time-scale {time_scale}", file.display(), r.seed);
+}

@@ -1,0 +1,43 @@
+//! The runner through the real binary: an integration's events are read and its crash or
+//! hang is recorded, not fatal; a hung integration's whole process group is killed at the
+//! deadline; the initiator program on its PATH works and the virtual customer pays.
+
+use std::process::Command;
+
+fn run(exec: &str, scenario: &str) -> (bool, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_payterm"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["run", "--exec", exec, scenario, "--time-scale", "0.01"])
+        .output()
+        .unwrap();
+    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    (out.status.success(), text)
+}
+
+#[test]
+fn the_initiator_program_on_the_path_issues_and_the_virtual_customer_pays() {
+    let (ok, text) = run("python3 tests/runner-fixtures/invoice_paid.py", "tests/runner-fixtures/short-invoice.toml");
+    assert!(ok, "{text}");
+    assert!(text.contains("events [present_uri, outcome paid]"), "{text}");
+    assert!(text.contains("ledger [capture 600000]"), "{text}");
+}
+
+#[test]
+fn a_crashing_integration_is_recorded_not_fatal() {
+    let (ok, text) = run("echo 'not json at all'; exit 3", "tests/runner-fixtures/short-sale.toml");
+    assert!(ok, "{text}");
+    assert!(text.contains("integration exited with 3"), "{text}");
+    assert!(text.contains("stdout: not json at all"), "{text}");
+}
+
+#[test]
+fn a_hung_integration_and_its_children_are_killed_at_the_deadline() {
+    let marker = std::env::temp_dir().join(format!("payterm-hang-{}", std::process::id()));
+    let exec = format!("(sleep 600; touch {}) & sleep 600", marker.display());
+    let (ok, text) = run(&exec, "tests/runner-fixtures/short-sale.toml");
+    assert!(ok, "{text}");
+    assert!(text.contains("still running at the deadline: its process group was killed"), "{text}");
+    // The background child was in the same group: no process is left to touch the marker.
+    let ps = Command::new("sh").args(["-c", "ps -eo args | grep -c '[s]leep 600'"]).output().unwrap();
+    assert_eq!(String::from_utf8_lossy(&ps.stdout).trim(), "0", "a sleep 600 survived the kill");
+}
