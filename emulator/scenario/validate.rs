@@ -509,14 +509,14 @@ impl<'a> Validator<'a> {
             }
             _ => {}
         }
-        let reference = o.reference.as_ref().map_or_else(|| format!("REF-{id}"), |r| r.get_ref().trim().to_owned());
+        let reference = o.reference.as_ref().map_or_else(|| default_reference(&id, surface), |r| r.get_ref().trim().to_owned());
         if let Some(r) = &o.reference {
             let text = r.get_ref().trim();
             let ok = match surface {
                 Surface::Cloud | Surface::App2app => {
                     !text.is_empty()
                         && text.len() <= 20
-                        && text.chars().all(|c| c.is_ascii_alphanumeric() || c == ' ' || c == '-')
+                        && text.chars().all(|c| c.is_ascii_alphanumeric() || c == ' ')
                 }
                 Surface::Initiator => !text.is_empty() && text.len() <= 64 && !text.chars().any(char::is_control),
             };
@@ -525,7 +525,7 @@ impl<'a> Validator<'a> {
                     r.span(),
                     format!("invalid reference `{text}`"),
                     "not a reference",
-                    Some("up to 20 ASCII letters, digits, spaces or dashes (64 characters for an invoice id)".into()),
+                    Some("up to 20 ASCII letters, digits and spaces, as the Cloud API's originReferenceNum takes (an invoice id: up to 64 characters)".into()),
                 );
             }
         }
@@ -685,6 +685,16 @@ impl<'a> Validator<'a> {
                 .unwrap_or(d.completes),
             refunds_after: c.refunds_after.as_ref().and_then(|t| self.non_negative_duration(t, "refunds_after")),
         }
+    }
+}
+
+/// The reference an order gets when it names none, valid on its surface: `REF o1` for the
+/// Cloud API and deep links (letters, digits, spaces), `REF-o1` for an invoice id.
+fn default_reference(id: &str, surface: Surface) -> String {
+    let plain: String = id.chars().filter(char::is_ascii_alphanumeric).take(16).collect();
+    match surface {
+        Surface::Initiator => format!("REF-{id}"),
+        Surface::Cloud | Surface::App2app => format!("REF {plain}"),
     }
 }
 
