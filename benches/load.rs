@@ -7,6 +7,7 @@ mod cpu;
 mod loadgen;
 mod report;
 mod scale;
+mod shim;
 
 use std::time::Duration;
 
@@ -95,6 +96,25 @@ fn main() {
         payterm.load.rps(),
         ratio(&bare, &payterm)
     );
+    // Deep links over HTTP, on the same alternating scheme: a read-only link, so the World
+    // does not grow during the load.
+    let link_path = format!("/app2app?uri={}", "gptom%3A%2F%2Fstatus%3FredirectUrl%3Dpos%3A%2F%2Fdone");
+    let link_spec = loadgen::LoadSpec {
+        addr: cloud.address(),
+        request: loadgen::render_get(cloud.address(), &link_path, &[]),
+        conns,
+        warmup: WARMUP,
+        duration,
+    };
+    let links = measure(&load_rt, &link_spec, "payterm GET /app2app (deep link gptom://status)");
+    let shim_runs: usize = env_or("BENCH_SHIM_RUNS", 30);
+    println!("initiator program: {shim_runs} `status` invocations and {shim_runs} of `true`, one after another");
+    let shim_times = shim::measure(&cloud, shim_runs);
+    println!(
+        "  median: status {:.2} ms, true {:.2} ms",
+        shim_times.status.as_secs_f64() * 1e3,
+        shim_times.baseline.as_secs_f64() * 1e3
+    );
     // Confirms the journal was on for the whole run (it records every exchange).
     let (kept, dropped) = (cloud.journal().since(0).len(), cloud.journal().dropped());
     drop(cloud);
@@ -109,6 +129,15 @@ fn main() {
     let mut figures = Vec::new();
     figures.extend(load_figures("bare_hyper", &bare, None));
     figures.extend(load_figures("payterm.get_task", &payterm, Some(&bare)));
+    figures.push(Figure::against("app2app.link.rps", links.load.rps(), "req/s", bare.load.rps()));
+    figures.push(Figure::plain("app2app.link.p99", links.load.quantile_ms(0.99), "ms"));
+    figures.push(Figure::against(
+        "initiator.status_invocation",
+        shim_times.status.as_secs_f64() * 1e3,
+        "ms",
+        shim_times.baseline.as_secs_f64() * 1e3,
+    ));
+    let _ = shim_times.runs;
     let mb = |v: &Value, key: &str| v[key].as_f64().expect("the child reports every RSS figure") * 1024.0 / 1e6;
     let empty_mb = mb(&empty, "rss_after_kib");
     figures.push(Figure::plain("memory.rss_empty_world", empty_mb, "MB"));
