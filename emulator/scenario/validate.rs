@@ -509,14 +509,13 @@ impl<'a> Validator<'a> {
             }
             _ => {}
         }
-        let reference = o.reference.as_ref().map_or_else(|| default_reference(&id, surface), |r| r.get_ref().trim().to_owned());
+        let reference =
+            o.reference.as_ref().map_or_else(|| default_reference(&id, surface), |r| r.get_ref().trim().to_owned());
         if let Some(r) = &o.reference {
             let text = r.get_ref().trim();
             let ok = match surface {
                 Surface::Cloud | Surface::App2app => {
-                    !text.is_empty()
-                        && text.len() <= 20
-                        && text.chars().all(|c| c.is_ascii_alphanumeric() || c == ' ')
+                    !text.is_empty() && text.len() <= 20 && text.chars().all(|c| c.is_ascii_alphanumeric() || c == ' ')
                 }
                 Surface::Initiator => !text.is_empty() && text.len() <= 64 && !text.chars().any(char::is_control),
             };
