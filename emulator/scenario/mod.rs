@@ -9,6 +9,7 @@ pub mod raw;
 mod suggest;
 mod validate;
 mod validate_script;
+mod validate_setup;
 
 use std::path::Path;
 
