@@ -30,5 +30,7 @@ mod script_engine;
 mod wire_faults;
 // The runner: events read, crashes and hangs recorded, process groups killed, the shim at work.
 mod runner;
+// The judge: each broken integration caught by its target rule alone, an honest one by none.
+mod judge;
 // Pinned answer shapes (insta snapshots in snapshots/).
 mod answer_snapshots;

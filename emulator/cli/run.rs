@@ -1,6 +1,6 @@
-//! `payterm run --exec CMD [PATHS…]`: runs each scenario against the integration and shows
-//! what it did: its events per order, how its process ended, and what the ledger holds. The
-//! judge's verdicts come next (issue 5); until then this is the runner's own view.
+//! `payterm run --exec CMD [PATHS…]`: runs each scenario against the integration, shows what
+//! it did (its events per order, how its process ended, what the ledger holds) and the
+//! judge's verdicts; exits 1 when a rule failed.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -50,6 +50,7 @@ pub async fn run(args: RunArgs) -> Result<(), CliError> {
             Err(e) => return Err(CliError::new(exit_codes::SETUP_FAILED, e.to_string())),
         }
     }
+    let (mut failed_runs, mut pending_all) = (0, std::collections::BTreeSet::new());
     for (i, (file, scenario)) in loaded.iter().enumerate() {
         let work_dir = std::env::temp_dir().join(format!("payterm-run-{}-{i}", std::process::id()));
         let options = RunOptions {
@@ -64,8 +65,43 @@ pub async fn run(args: RunArgs) -> Result<(), CliError> {
             .map_err(|e| CliError::new(exit_codes::SETUP_FAILED, format!("failed to run {}: {e}", file.display())))?;
         let _ = std::fs::remove_dir_all(&work_dir);
         print_record(file, &record, args.time_scale);
+        let (verdicts, pending) = crate::judge::judge(&record);
+        pending_all.extend(pending);
+        if print_verdicts(&verdicts) {
+            failed_runs += 1;
+        }
+    }
+    println!();
+    println!("{} scenarios: {} passed, {failed_runs} failed", loaded.len(), loaded.len() - failed_runs);
+    if !pending_all.is_empty() {
+        let list: Vec<&str> = pending_all.into_iter().collect();
+        println!("not judged yet by this payterm (targeted, but no verdict): {}", list.join(", "));
+    }
+    if failed_runs > 0 {
+        return Err(CliError::new(exit_codes::FAILED, format!("{failed_runs} scenario(s) broke a rule")));
     }
     Ok(())
+}
+
+/// Prints each failed or warned verdict in full; returns whether any failed.
+fn print_verdicts(verdicts: &[crate::judge::Verdict]) -> bool {
+    use crate::judge::VerdictKind;
+    let passed = verdicts.iter().filter(|v| v.kind == VerdictKind::Pass).count();
+    let mut failed = false;
+    for v in verdicts.iter().filter(|v| matches!(v.kind, VerdictKind::Fail | VerdictKind::Warn)) {
+        failed |= v.kind == VerdictKind::Fail;
+        let what = if v.kind == VerdictKind::Fail { "FAIL" } else { "warn" };
+        let order = v.order.as_deref().map(|o| format!(" (order {o})")).unwrap_or_default();
+        let row = crate::judge::rules::find(v.rule).map_or("", |r| r.row);
+        println!("   {what} {}{order}: {row}", v.rule);
+        println!("        expected: {}", v.expected);
+        println!("        happened: {}", v.happened);
+        for line in &v.evidence {
+            println!("        | {line}");
+        }
+    }
+    println!("   verdicts: {passed} passed{}", if failed { ", some FAILED" } else { "" });
+    failed
 }
 
 fn print_record(file: &std::path::Path, r: &Record, time_scale: f64) {

@@ -1,4 +1,10 @@
-//! The judge: the conformance rules as data ([`rules::RULES`]); the functions that decide
-//! each rule from a transcript and the ledger come with the runner.
+//! The judge: the conformance rules as data ([`rules::RULES`]) and the functions that decide
+//! them from a run's transcript, events and ledger ([`judge()`]).
 
+mod money;
 pub mod rules;
+pub mod verdict;
+mod verdicts;
+
+pub use verdict::{Verdict, VerdictKind};
+pub use verdicts::{JUDGED, failed, judge};

@@ -52,6 +52,8 @@ pub struct ScriptRuntime {
     task_order: HashMap<TaskId, String>,
     customer_started: Vec<String>,
     links_seen: HashMap<String, u32>,
+    /// Events drained and seen while catching up, for the journal.
+    stash: Vec<WorldEvent>,
 }
 
 impl ScriptRuntime {
@@ -75,6 +77,7 @@ impl ScriptRuntime {
             task_order: HashMap::new(),
             customer_started: Vec::new(),
             links_seen: HashMap::new(),
+            stash: Vec::new(),
             scenario: scenario.clone(),
         };
         for op in &scenario.script.operator {
@@ -130,9 +133,29 @@ impl ScriptRuntime {
                 }
             }
             self.sync_timelines(world, due);
+            // What just happened may schedule the next step (open → pay → succeed): see it now,
+            // so a whole chain fires in one catch-up.
+            self.see(world);
         }
         self.sync_timelines(world, now);
+        self.see(world);
         effects
+    }
+
+    fn see(&mut self, world: &mut World) {
+        loop {
+            let events = world.drain_events();
+            if events.is_empty() {
+                break;
+            }
+            self.observe(world, &events);
+            self.stash.extend(events);
+        }
+    }
+
+    /// The events seen while catching up, for the journal.
+    pub fn take_stash(&mut self) -> Vec<WorldEvent> {
+        std::mem::take(&mut self.stash)
     }
 
     /// Watches what happened in the World (called before the events are journalled).

@@ -62,12 +62,16 @@ impl std::ops::DerefMut for WorldGuard<'_> {
 impl Drop for WorldGuard<'_> {
     fn drop(&mut self) {
         let Inner { world, script, .. } = &mut *self.inner;
-        let mut events = world.drain_events();
-        if let Some(script) = script.as_mut().filter(|_| !events.is_empty()) {
+        let mut events = script.as_mut().map(ScriptRuntime::take_stash).unwrap_or_default();
+        let fresh = world.drain_events();
+        if let Some(script) = script.as_mut().filter(|_| !fresh.is_empty()) {
             // The script may answer what it saw (hold a task it drives) before anyone else
             // can take the lock; what that causes is journalled with the rest.
-            script.observe(world, &events);
+            script.observe(world, &fresh);
+            events.extend(fresh);
             events.extend(world.drain_events());
+        } else {
+            events.extend(fresh);
         }
         if !events.is_empty() {
             self.journal.world(events);

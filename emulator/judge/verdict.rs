@@ -1,0 +1,61 @@
+//! A rule's [`Verdict`] for one order (or the whole scenario): pass, fail, warn or not
+//! exercised, with what was expected, what happened, and the transcript lines that prove it.
+
+use serde::Serialize;
+
+/// How a rule fared.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum VerdictKind {
+    /// The rule held.
+    Pass,
+    /// The rule was broken.
+    Fail,
+    /// Allowed but discouraged.
+    Warn,
+    /// Nothing in the run tested it.
+    NotExercised,
+}
+
+/// One verdict.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Verdict {
+    /// The rule's ID.
+    pub rule: &'static str,
+    /// The order it concerns, if one.
+    pub order: Option<String>,
+    /// How it fared.
+    pub kind: VerdictKind,
+    /// What the rule expected.
+    pub expected: String,
+    /// What happened.
+    pub happened: String,
+    /// Transcript lines that prove it.
+    pub evidence: Vec<String>,
+}
+
+impl Verdict {
+    /// A verdict of `kind`.
+    pub fn new(
+        rule: &'static str,
+        order: Option<&str>,
+        kind: VerdictKind,
+        expected: impl Into<String>,
+        happened: impl Into<String>,
+    ) -> Self {
+        Verdict {
+            rule,
+            order: order.map(str::to_owned),
+            kind,
+            expected: expected.into(),
+            happened: happened.into(),
+            evidence: Vec::new(),
+        }
+    }
+
+    /// Adds evidence lines.
+    pub fn with_evidence(mut self, lines: impl IntoIterator<Item = String>) -> Self {
+        self.evidence.extend(lines);
+        self
+    }
+}
