@@ -24,6 +24,8 @@ mod app2app;
 mod initiator;
 // Scenario files: the built-in suite validates; broken files get diagnostics that point into them.
 mod scenario_files;
+// The built-in suite's coverage: every rule, status, fault, task state, mode and refusal; the README table.
+mod suite_coverage;
 // The script engine: scripted statuses, task states, faults and timed actions over HTTP.
 mod script_engine;
 // Transport faults (reset, truncate, hang, malformed JSON, drip) seen by a real client.

@@ -8,15 +8,21 @@ use super::verdict::{Verdict, VerdictKind};
 use crate::journal::JournalEntry;
 use crate::runner::Record;
 use crate::runner::events::{EventKind, OutcomeResult};
-use crate::scenario::model::{Operation, Order};
+use crate::scenario::model::{Operation, Order, VoidTarget};
 use crate::world::clock::VirtualTime;
 use crate::world::events::WorldEventKind;
 use crate::world::invoice::InvoiceStatus;
 use crate::world::ledger::{LedgerEntry, LedgerKind};
 
 /// Whether ledger entry `e` belongs to `order`: its reference, or (an invoice) a new
-/// invoice for the same order, `<reference>-N`.
+/// invoice for the same order, `<reference>-N`. A void order's money is the voided payment's:
+/// a history sale's AMS id, or the payment of the sale order it voids.
 fn belongs(e: &LedgerEntry, order: &Order) -> bool {
+    match (&order.operation, &order.void_target) {
+        (Operation::Void, Some(VoidTarget::AmsId(ams))) => return &e.payment == ams,
+        (Operation::Void, Some(VoidTarget::Order(_))) => return false,
+        _ => {}
+    }
     match e.reference.as_deref() {
         Some(r) if r == order.reference => true,
         Some(r) => {
@@ -128,6 +134,13 @@ pub fn truthful_outcome(record: &Record, order: &Order) -> Verdict {
     let Some((at, result)) = outcomes(record, order).last().copied() else {
         return Verdict::new(rule, Some(&order.id), VerdictKind::NotExercised, expected, "no outcome was reported");
     };
+    // A void of another order's sale is judged on that order's money.
+    let subject = match (&order.operation, &order.void_target) {
+        (Operation::Void, Some(VoidTarget::Order(of))) => record.scenario.orders.iter().find(|o| &o.id == of).unwrap_or(order),
+        _ => order,
+    };
+    let order_ref = order;
+    let order = subject;
     let paid_then = !standing(record, order, at).is_empty();
     let returned_then = record.ledger.iter().any(|e| e.at <= at && belongs(e, order) && e.kind != LedgerKind::Capture);
     let truthful = match result {
@@ -141,6 +154,7 @@ pub fn truthful_outcome(record: &Record, order: &Order) -> Verdict {
     };
     let mut evidence = vec![event_line(at, result)];
     evidence.extend(record.ledger.iter().filter(|e| belongs(e, order)).map(ledger_line));
+    let order = order_ref;
     let kind = if truthful { VerdictKind::Pass } else { VerdictKind::Fail };
     let happened = if truthful {
         "the outcome matched the ledger".to_owned()
