@@ -61,3 +61,31 @@ fn an_integration_that_does_nothing_is_caught_by_liveness() {
     assert_eq!(failed, ["LIVENESS-OUTCOME"], "{text}");
     assert!(text.contains("no outcome by the deadline"), "{text}");
 }
+
+fn judged_with_bug(bug: &str) -> (Option<i32>, Vec<String>, String) {
+    judged(&format!("BUG={bug} python3 tests/runner-fixtures/cloud_sale.py"), "tests/runner-fixtures/cloud-sale.toml")
+}
+
+#[test]
+fn an_honest_cloud_integration_breaks_no_judged_rule() {
+    let (code, failed, text) = judged_with_bug("none");
+    assert_eq!((code, failed.len()), (Some(0), 0), "{text}");
+}
+
+#[test]
+fn reporting_a_completed_task_as_paid_without_reading_the_result_is_caught_by_task_not_payment_alone() {
+    let (_, failed, text) = judged_with_bug("no_fetch");
+    assert_eq!(failed, ["CLOUD-TASK-NOT-PAYMENT"], "{text}");
+}
+
+#[test]
+fn logging_in_for_every_call_is_caught_by_token_reuse_alone() {
+    let (_, failed, text) = judged_with_bug("login_each_call");
+    assert_eq!(failed, ["CLOUD-TOKEN-REUSE"], "{text}");
+}
+
+#[test]
+fn polling_a_finished_task_is_caught_by_poll_until_final_alone() {
+    let (_, failed, text) = judged_with_bug("poll_after_final");
+    assert_eq!(failed, ["CLOUD-POLL-UNTIL-FINAL"], "{text}");
+}

@@ -81,7 +81,8 @@ pub fn cloud(reqs: &[Req], order: &Order) -> CloudFacts {
         .filter(|r| r.request["originReferenceNum"].as_str() == Some(order.reference.as_str()))
         .cloned()
         .collect();
-    let mut tasks: Vec<String> = creates.iter().filter_map(|r| r.response["taskId"].as_str().map(str::to_owned)).collect();
+    let mut tasks: Vec<String> =
+        creates.iter().filter_map(|r| r.response["taskId"].as_str().map(str::to_owned)).collect();
     // A task whose create answer was lost is found by its reference in a list answer.
     for r in reqs.iter().filter(|r| r.surface == "cloud" && r.method == "GET" && r.path == "/v1/tasks") {
         for t in r.response["tasks"].as_array().into_iter().flatten() {
@@ -112,7 +113,9 @@ pub fn cloud(reqs: &[Req], order: &Order) -> CloudFacts {
 pub fn task_final(record: &Record, id: &str) -> Option<(VirtualTime, TaskState)> {
     record.journal.iter().find_map(|e| match e {
         JournalEntry::World { event, .. } => match &event.kind {
-            WorldEventKind::TaskState { task, state, .. } if task.as_str() == id && state.is_final() => Some((event.at, *state)),
+            WorldEventKind::TaskState { task, state, .. } if task.as_str() == id && state.is_final() => {
+                Some((event.at, *state))
+            }
             _ => None,
         },
         _ => None,

@@ -1,6 +1,8 @@
 //! The judge: the conformance rules as data ([`rules::RULES`]) and the functions that decide
 //! them from a run's transcript, events and ledger ([`judge()`]).
 
+mod cloud;
+mod facts;
 mod money;
 pub mod rules;
 pub mod verdict;

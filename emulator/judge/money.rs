@@ -136,7 +136,9 @@ pub fn truthful_outcome(record: &Record, order: &Order) -> Verdict {
     };
     // A void of another order's sale is judged on that order's money.
     let subject = match (&order.operation, &order.void_target) {
-        (Operation::Void, Some(VoidTarget::Order(of))) => record.scenario.orders.iter().find(|o| &o.id == of).unwrap_or(order),
+        (Operation::Void, Some(VoidTarget::Order(of))) => {
+            record.scenario.orders.iter().find(|o| &o.id == of).unwrap_or(order)
+        }
         _ => order,
     };
     let order_ref = order;

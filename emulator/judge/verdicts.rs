@@ -2,8 +2,8 @@
 //! money-safety rules always (a bug anywhere may cost a customer money); rules this payterm
 //! cannot judge yet are reported as such, never as passed.
 
-use super::money;
 use super::verdict::{Verdict, VerdictKind};
+use super::{cloud, facts, money};
 use crate::runner::Record;
 
 /// The rules this payterm judges so far.
@@ -13,13 +13,32 @@ pub const JUDGED: &[&str] =
 /// Every verdict for `record`, and the targeted rules not judged yet.
 pub fn judge(record: &Record) -> (Vec<Verdict>, Vec<&'static str>) {
     let mut verdicts = Vec::new();
+    let reqs = facts::requests(record);
+    let targets = |id: &str| record.scenario.rules.iter().any(|r| r.id == id);
     for order in &record.scenario.orders {
+        if order.surface == crate::world::ledger::Surface::Cloud {
+            let f = facts::cloud(&reqs, order);
+            // The Cloud rules are judged where a scenario targets them: elsewhere their
+            // preconditions (e.g. a refused void) are not set up on purpose.
+            let cloud_rules = [
+                ("CLOUD-TASK-NOT-PAYMENT", cloud::task_not_payment(record, order, &f)),
+                ("CLOUD-POLL-UNTIL-FINAL", cloud::poll_until_final(record, order, &f)),
+                ("CLOUD-NO-DUPLICATE-SALE", cloud::no_duplicate_sale(record, order, &f)),
+                ("CLOUD-VOID-SAME-TID", cloud::void_same_tid(order, &f)),
+                ("CLOUD-VOID-93-DAYS", cloud::void_93_days(record, order, &f)),
+                ("CLOUD-BATCH-TOTALS", cloud::batch_totals(record, order, &reqs)),
+            ];
+            verdicts.extend(cloud_rules.into_iter().filter(|(id, _)| targets(id)).map(|(_, v)| v));
+        }
         verdicts.push(money::no_double_charge(record, order));
         verdicts.push(money::no_lost_payment(record, order));
         verdicts.push(money::truthful_outcome(record, order));
         verdicts.push(money::liveness(record, order));
     }
     verdicts.extend(money::unattributed(record));
+    if targets("CLOUD-TOKEN-REUSE") {
+        verdicts.push(cloud::token_reuse(&reqs));
+    }
     let pending = record.scenario.rules.iter().map(|r| r.id).filter(|id| !JUDGED.contains(id)).collect();
     (verdicts, pending)
 }
