@@ -82,19 +82,19 @@ pub fn poll_until_final(record: &Record, order: &Order, f: &CloudFacts) -> Verdi
             .with_evidence(polls[i..].iter().take(4).map(|r| r.line.clone()));
         }
         let reported = first_outcome(record, order).filter(|(_, r, _)| *r != OutcomeResult::Unknown);
-        if seen_final.is_none() && !polls.is_empty() {
-            if let Some((at, result, _)) = reported.filter(|(at, _, _)| polls.last().is_some_and(|p| p.at <= *at)) {
-                let final_then = task_final(record, task).is_some_and(|(done, _)| done <= at);
-                if !final_then || matches!(result, OutcomeResult::Paid | OutcomeResult::NotPaid) {
-                    return Verdict::new(
-                        rule,
-                        Some(&order.id),
-                        VerdictKind::Fail,
-                        expected,
-                        format!("stopped polling task {task} before it was final and reported an outcome"),
-                    )
-                    .with_evidence(polls.iter().rev().take(3).map(|r| r.line.clone()));
-                }
+        if let Some((at, result, _)) =
+            reported.filter(|(at, _, _)| seen_final.is_none() && polls.last().is_some_and(|p| p.at <= *at))
+        {
+            let final_then = task_final(record, task).is_some_and(|(done, _)| done <= at);
+            if !final_then || matches!(result, OutcomeResult::Paid | OutcomeResult::NotPaid) {
+                return Verdict::new(
+                    rule,
+                    Some(&order.id),
+                    VerdictKind::Fail,
+                    expected,
+                    format!("stopped polling task {task} before it was final and reported an outcome"),
+                )
+                .with_evidence(polls.iter().rev().take(3).map(|r| r.line.clone()));
             }
         }
     }

@@ -86,10 +86,9 @@ pub fn cloud(reqs: &[Req], order: &Order) -> CloudFacts {
     // A task whose create answer was lost is found by its reference in a list answer.
     for r in reqs.iter().filter(|r| r.surface == "cloud" && r.method == "GET" && r.path == "/v1/tasks") {
         for t in r.response["tasks"].as_array().into_iter().flatten() {
-            if t["request"]["originReferenceNum"].as_str() == Some(order.reference.as_str()) {
-                if let Some(id) = t["taskId"].as_str().filter(|id| !tasks.iter().any(|k| k == id)) {
-                    tasks.push(id.to_owned());
-                }
+            let ours = t["request"]["originReferenceNum"].as_str() == Some(order.reference.as_str());
+            if let Some(id) = t["taskId"].as_str().filter(|id| ours && !tasks.iter().any(|k| k == id)) {
+                tasks.push(id.to_owned());
             }
         }
     }
