@@ -89,3 +89,31 @@ fn polling_a_finished_task_is_caught_by_poll_until_final_alone() {
     let (_, failed, text) = judged_with_bug("poll_after_final");
     assert_eq!(failed, ["CLOUD-POLL-UNTIL-FINAL"], "{text}");
 }
+
+fn initiator_with_bug(bug: &str, scenario: &str) -> (Option<i32>, Vec<String>, String) {
+    judged(&format!("BUG={bug} python3 tests/runner-fixtures/initiator_client.py"), scenario)
+}
+
+#[test]
+fn an_honest_initiator_client_breaks_no_judged_rule() {
+    for scenario in
+        ["tests/runner-fixtures/invoice-in-process.toml", "tests/runner-fixtures/invoice-bad-signature.toml"]
+    {
+        let (code, failed, text) = initiator_with_bug("none", scenario);
+        assert_eq!((code, failed.len()), (Some(0), 0), "{text}");
+    }
+}
+
+#[test]
+fn re_presenting_the_uri_during_payment_in_process_is_caught_by_in_process_alone() {
+    let (_, failed, text) = initiator_with_bug("re_present", "tests/runner-fixtures/invoice-in-process.toml");
+    assert_eq!(failed, ["HYPE-IN-PROCESS"], "{text}");
+    assert!(text.contains("present_uri"), "{text}");
+}
+
+#[test]
+fn repeating_a_request_after_bad_signature_is_caught_by_bad_signature_alone() {
+    let (_, failed, text) =
+        initiator_with_bug("retry_bad_signature", "tests/runner-fixtures/invoice-bad-signature.toml");
+    assert_eq!(failed, ["HYPE-F-BAD-SIGNATURE"], "{text}");
+}

@@ -30,6 +30,8 @@ pub struct Req {
     pub response: Value,
     /// The journal line, for evidence.
     pub line: String,
+    /// Notes the journal kept (a scripted fault, a duplicated parameter, …).
+    pub notes: Vec<String>,
 }
 
 /// Every exchange of the run, in order.
@@ -53,6 +55,7 @@ pub fn requests(record: &Record) -> Vec<Req> {
                     request,
                     response,
                     line,
+                    notes: exchange.notes.clone(),
                 })
             }
             JournalEntry::World { .. } => None,

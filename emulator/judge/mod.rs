@@ -3,6 +3,7 @@
 
 mod cloud;
 mod facts;
+mod initiator;
 mod money;
 pub mod rules;
 pub mod verdict;

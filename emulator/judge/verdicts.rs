@@ -3,7 +3,7 @@
 //! cannot judge yet are reported as such, never as passed.
 
 use super::verdict::{Verdict, VerdictKind};
-use super::{cloud, facts, money};
+use super::{cloud, facts, initiator, money};
 use crate::runner::Record;
 
 /// The rules this payterm judges so far.
@@ -29,6 +29,9 @@ pub fn judge(record: &Record) -> (Vec<Verdict>, Vec<&'static str>) {
                 ("CLOUD-BATCH-TOTALS", cloud::batch_totals(record, order, &reqs)),
             ];
             verdicts.extend(cloud_rules.into_iter().filter(|(id, _)| targets(id)).map(|(_, v)| v));
+        }
+        if order.surface == crate::world::ledger::Surface::Initiator {
+            verdicts.extend(initiator::judge_order(record, order, &reqs, &targets));
         }
         verdicts.push(money::no_double_charge(record, order));
         verdicts.push(money::no_lost_payment(record, order));
