@@ -117,3 +117,24 @@ fn repeating_a_request_after_bad_signature_is_caught_by_bad_signature_alone() {
         initiator_with_bug("retry_bad_signature", "tests/runner-fixtures/invoice-bad-signature.toml");
     assert_eq!(failed, ["HYPE-F-BAD-SIGNATURE"], "{text}");
 }
+
+#[test]
+fn polling_without_pause_is_caught_by_no_storm_and_a_sane_pace_is_not() {
+    // At 0.01 real s per virtual s the spec's tolerance (5 real ms) is the whole 0.5 s
+    // minimum interval; a slower clock makes the rule bite.
+    let run = |bug: &str| {
+        let out = Command::new(env!("CARGO_BIN_EXE_payterm"))
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .args(["run", "--exec", &format!("BUG={bug} python3 tests/runner-fixtures/cloud_sale.py")])
+            .args(["tests/runner-fixtures/cloud-sale-rate.toml", "--time-scale", "0.1"])
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        (out.status.code(), text)
+    };
+    let (storm_code, storm) = run("storm");
+    assert_eq!(storm_code, Some(payterm::exit_codes::FAILED), "{storm}");
+    assert!(storm.contains("FAIL RATE-NO-STORM"), "{storm}");
+    let (calm_code, calm) = run("none");
+    assert_eq!(calm_code, Some(0), "{calm}");
+}

@@ -4,10 +4,11 @@
 mod cloud;
 mod facts;
 mod initiator;
+mod links;
 mod money;
 pub mod rules;
 pub mod verdict;
 mod verdicts;
 
 pub use verdict::{Verdict, VerdictKind};
-pub use verdicts::{JUDGED, failed, judge};
+pub use verdicts::{failed, judge};

@@ -1,14 +1,10 @@
 //! [`judge`]: every verdict for one run. The rules the scenario targets are judged, and the
-//! money-safety rules always (a bug anywhere may cost a customer money); rules this payterm
-//! cannot judge yet are reported as such, never as passed.
+//! money-safety rules always (a bug anywhere may cost a customer money); a targeted rule that
+//! got no verdict is reported as not judged, never as passed.
 
 use super::verdict::{Verdict, VerdictKind};
-use super::{cloud, facts, initiator, money};
+use super::{cloud, facts, initiator, links, money};
 use crate::runner::Record;
-
-/// The rules this payterm judges so far.
-pub const JUDGED: &[&str] =
-    &["MONEY-NO-DOUBLE-CHARGE", "MONEY-NO-LOST-PAYMENT", "MONEY-TRUTHFUL-OUTCOME", "LIVENESS-OUTCOME"];
 
 /// Every verdict for `record`, and the targeted rules not judged yet.
 pub fn judge(record: &Record) -> (Vec<Verdict>, Vec<&'static str>) {
@@ -30,6 +26,14 @@ pub fn judge(record: &Record) -> (Vec<Verdict>, Vec<&'static str>) {
             ];
             verdicts.extend(cloud_rules.into_iter().filter(|(id, _)| targets(id)).map(|(_, v)| v));
         }
+        if order.surface == crate::world::ledger::Surface::App2app {
+            if targets("LINK-STATUS-HANDLED") {
+                verdicts.push(links::status_handled(record, order, &reqs));
+            }
+            if targets("LINK-RECEIPT-CHOICE") {
+                verdicts.push(links::receipt_choice(record, order));
+            }
+        }
         if order.surface == crate::world::ledger::Surface::Initiator {
             verdicts.extend(initiator::judge_order(record, order, &reqs, &targets));
         }
@@ -42,7 +46,21 @@ pub fn judge(record: &Record) -> (Vec<Verdict>, Vec<&'static str>) {
     if targets("CLOUD-TOKEN-REUSE") {
         verdicts.push(cloud::token_reuse(&reqs));
     }
-    let pending = record.scenario.rules.iter().map(|r| r.id).filter(|id| !JUDGED.contains(id)).collect();
+    if targets("LINK-PARAMS-VALID") {
+        verdicts.push(links::params_valid(&reqs));
+    }
+    if targets("HYPE-SKIP-FLAGGED") {
+        verdicts.push(links::skip_flagged(record));
+    }
+    if targets("CLOUD-QUEUE-PARALLEL") {
+        verdicts.push(links::queue_parallel(record, &reqs));
+    }
+    if targets("RATE-NO-STORM") {
+        verdicts.push(links::no_storm(record, &reqs));
+    }
+    // A targeted rule with no verdict at all was not judged: say so, never count it passed.
+    let pending =
+        record.scenario.rules.iter().map(|r| r.id).filter(|id| !verdicts.iter().any(|v| v.rule == *id)).collect();
     (verdicts, pending)
 }
 

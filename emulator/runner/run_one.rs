@@ -54,6 +54,8 @@ pub struct Record {
     pub scenario: Arc<Scenario>,
     /// The seed used.
     pub seed: u64,
+    /// Real seconds per virtual second.
+    pub time_scale: f64,
     /// Virtual time at the start.
     pub started: VirtualTime,
     /// Virtual time at the end.
@@ -130,7 +132,7 @@ pub async fn run_scenario(scenario: Arc<Scenario>, seed: u64, options: &RunOptio
             return Ok(finish(
                 &cloud,
                 scenario,
-                seed,
+                (seed, options.time_scale),
                 started,
                 Vec::new(),
                 Vec::new(),
@@ -214,7 +216,7 @@ pub async fn run_scenario(scenario: Arc<Scenario>, seed: u64, options: &RunOptio
     if now < end {
         cloud.advance(end - now);
     }
-    Ok(finish(&cloud, scenario, seed, started, given, events, log, ending, wall))
+    Ok(finish(&cloud, scenario, (seed, options.time_scale), started, given, events, log, ending, wall))
 }
 
 /// The AMS id of the approved sale made for order `of`, once it exists.
@@ -276,7 +278,7 @@ fn kill_group(pid: Option<u32>) {
 fn finish(
     cloud: &MockCloud,
     scenario: Arc<Scenario>,
-    seed: u64,
+    (seed, time_scale): (u64, f64),
     started: VirtualTime,
     given: Vec<(String, VirtualTime)>,
     events: Vec<Event>,
@@ -287,6 +289,7 @@ fn finish(
     Record {
         scenario,
         seed,
+        time_scale,
         started,
         ended: cloud.now(),
         given,

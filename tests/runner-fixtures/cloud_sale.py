@@ -2,7 +2,8 @@
 #   none             follows the rules;
 #   no_fetch         reports the task's state as the payment (CLOUD-TASK-NOT-PAYMENT);
 #   login_each_call  logs in again for every call (CLOUD-TOKEN-REUSE);
-#   poll_after_final keeps polling a finished task (CLOUD-POLL-UNTIL-FINAL).
+#   poll_after_final keeps polling a finished task (CLOUD-POLL-UNTIL-FINAL);
+#   storm            polls as fast as it can (RATE-NO-STORM).
 import json, os, sys, time, urllib.request
 
 bug = os.environ.get("BUG", "none")
@@ -40,7 +41,7 @@ for line in sys.stdin:
             "paymentMethod": "CARD", "originReferenceNum": order["reference"]}
     task = call("POST", "/v1/tasks/TRANSACTION", sale)
     while task["state"] not in ("COMPLETED", "FAILED", "CANCELLED"):
-        wait(1.0)
+        wait(0.0 if bug == "storm" else 1.0)
         task = call("GET", "/v1/tasks/" + task["taskId"])
     if bug == "poll_after_final":
         for _ in range(3):
