@@ -63,33 +63,44 @@ impl Drop for Child {
     }
 }
 
-#[test]
-fn serve_prints_its_urls_and_answers_the_vendors_curl_example() {
-    // Arrange
+/// Starts `payterm serve ARGS` and reads what it prints up to "Press Ctrl-C".
+fn serve(args: &[&str]) -> (Child, Vec<String>) {
     let mut child = Child(
         payterm()
-            .args(["serve", "--port", "0", "--control-port", "0", "--seed", "1"])
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .arg("serve")
+            .args(args)
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
             .unwrap(),
     );
-    let mut lines = BufReader::new(child.0.stdout.take().unwrap()).lines();
     let mut printed = Vec::new();
-    let mut cloud = None;
-    for line in lines.by_ref() {
+    for line in BufReader::new(child.0.stdout.take().unwrap()).lines() {
         let line = line.unwrap();
-        if let Some(url) = line.trim().strip_prefix("Cloud API") {
-            cloud = Some(url.trim().to_owned());
-        }
         let done = line.starts_with("Press Ctrl-C");
         printed.push(line);
         if done {
             break;
         }
     }
+    (child, printed)
+}
+
+/// The rest of the printed line that starts with `label`, trimmed.
+fn printed_value(lines: &[String], label: &str) -> String {
+    lines
+        .iter()
+        .find_map(|l| l.trim().strip_prefix(label).map(|v| v.trim().to_owned()))
+        .unwrap_or_else(|| panic!("no `{label}` line in:\n{}", lines.join("\n")))
+}
+
+#[test]
+fn serve_prints_its_urls_and_answers_the_vendors_curl_example() {
+    // Arrange
+    let (_child, printed) = serve(&["--port", "0", "--control-port", "0", "--seed", "1"]);
     let text = printed.join("\n");
-    let cloud = cloud.unwrap_or_else(|| panic!("no Cloud API line in:\n{text}"));
+    let cloud = printed_value(&printed, "Cloud API");
     assert!(text.contains("control") && text.contains("jan.novak@example.com / ABCDEFGHIJKL"), "{text}");
     // Act: the vendor's documented token request, verbatim but for the host.
     let rt = tokio::runtime::Runtime::new().unwrap();
@@ -111,29 +122,9 @@ fn serve_prints_its_urls_and_answers_the_vendors_curl_example() {
 
 #[test]
 fn serve_with_tls_writes_a_certificate_that_clients_can_trust() {
-    let mut child = Child(
-        payterm()
-            .args(["serve", "--port", "0", "--control-port", "0", "--tls"])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap(),
-    );
-    let lines = BufReader::new(child.0.stdout.take().unwrap()).lines();
-    let (mut cloud, mut cert) = (None, None);
-    for line in lines {
-        let line = line.unwrap();
-        if let Some(url) = line.trim().strip_prefix("Cloud API") {
-            cloud = Some(url.trim().to_owned());
-        }
-        if let Some(rest) = line.trim().strip_prefix("TLS cert") {
-            cert = rest.split_whitespace().next().map(str::to_owned);
-        }
-        if line.starts_with("Press Ctrl-C") {
-            break;
-        }
-    }
-    let (cloud, cert) = (cloud.expect("a Cloud API line"), cert.expect("a TLS cert line"));
+    let (_child, printed) = serve(&["--port", "0", "--control-port", "0", "--tls"]);
+    let cloud = printed_value(&printed, "Cloud API");
+    let cert = printed_value(&printed, "TLS cert").split_whitespace().next().unwrap_or_default().to_owned();
     assert!(cloud.starts_with("https://"), "{cloud}");
     let pem = std::fs::read(&cert).unwrap();
     let rt = tokio::runtime::Runtime::new().unwrap();
@@ -178,38 +169,12 @@ fn the_demo_transcript_is_stable_after_redaction() {
 #[test]
 fn serve_plays_a_scenario_and_prints_its_orders() {
     // Arrange
-    let mut child = Child(
-        payterm()
-            .current_dir(env!("CARGO_MANIFEST_DIR"))
-            .args([
-                "serve",
-                "--port",
-                "0",
-                "--control-port",
-                "0",
-                "--scenario",
-                "scenarios/cloud/lost-answer-after-sale-task-exists.toml",
-            ])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap(),
-    );
-    let lines = BufReader::new(child.0.stdout.take().unwrap()).lines();
-    let (mut cloud, mut order) = (None, None);
-    for line in lines {
-        let line = line.unwrap();
-        if let Some(url) = line.trim().strip_prefix("Cloud API") {
-            cloud = Some(url.trim().to_owned());
-        }
-        if line.trim().starts_with("{\"id\"") {
-            order = Some(serde_json::from_str::<serde_json::Value>(line.trim()).unwrap());
-        }
-        if line.starts_with("Press Ctrl-C") {
-            break;
-        }
-    }
-    let (cloud, order) = (cloud.unwrap(), order.expect("the order line"));
+    let args =
+        ["--port", "0", "--control-port", "0", "--scenario", "scenarios/cloud/lost-answer-after-sale-task-exists.toml"];
+    let (_child, printed) = serve(&args);
+    let cloud = printed_value(&printed, "Cloud API");
+    let order_line = printed.iter().find(|l| l.trim().starts_with("{\"id\"")).expect("the order line");
+    let order: serde_json::Value = serde_json::from_str(order_line.trim()).unwrap();
     assert_eq!((order["operation"].as_str(), order["reference"].as_str()), (Some("sale"), Some("Invoice 37364FD")));
     // Act: create the sale the order asks for; the scenario resets the answer after acting.
     let rt = tokio::runtime::Runtime::new().unwrap();

@@ -96,8 +96,7 @@ fn verdict(
     happened: &str,
     evidence: Vec<String>,
 ) -> Verdict {
-    let kind = if ok { VerdictKind::Pass } else { VerdictKind::Fail };
-    Verdict::new(rule, Some(&order.id), kind, expected, happened).with_evidence(if ok { Vec::new() } else { evidence })
+    Verdict::held(rule, Some(&order.id), ok, expected, happened, evidence)
 }
 
 fn unexercised(rule: &'static str, order: &Order, expected: &str) -> Verdict {

@@ -9,18 +9,6 @@ use crate::scenario::model::Order;
 use crate::world::clock::VirtualDuration;
 use crate::world::ledger::Surface;
 
-fn pass_or_fail(
-    rule: &'static str,
-    order: Option<&str>,
-    ok: bool,
-    expected: &str,
-    happened: &str,
-    evidence: Vec<String>,
-) -> Verdict {
-    let kind = if ok { VerdictKind::Pass } else { VerdictKind::Fail };
-    Verdict::new(rule, order, kind, expected, happened).with_evidence(if ok { Vec::new() } else { evidence })
-}
-
 fn link_requests(reqs: &[Req]) -> Vec<&Req> {
     reqs.iter().filter(|r| r.surface == "app2app").collect()
 }
@@ -49,7 +37,7 @@ pub fn params_valid(reqs: &[Req]) -> Verdict {
         })
         .map(|r| format!("{} ({})", r.line, r.notes.join("; ")))
         .collect();
-    pass_or_fail(
+    Verdict::held(
         rule,
         None,
         bad.is_empty(),
@@ -81,7 +69,7 @@ pub fn status_handled(record: &Record, order: &Order, reqs: &[Req]) -> Verdict {
     };
     let claimed = matches!(result, OutcomeResult::Paid | OutcomeResult::Voided | OutcomeResult::BatchClosed);
     let ok = !(claimed && (status == "CANCELLED" || status == "ERROR"));
-    pass_or_fail(
+    Verdict::held(
         rule,
         Some(&order.id),
         ok,
@@ -108,7 +96,7 @@ pub fn receipt_choice(record: &Record, order: &Order) -> Verdict {
         EventKind::Outcome { details, .. } => details.get("receipt_by").and_then(|v| v.as_str()) == Some("integration"),
         _ => false,
     });
-    pass_or_fail(
+    Verdict::held(
         rule,
         Some(&order.id),
         said,
@@ -135,7 +123,7 @@ pub fn skip_flagged(record: &Record) -> Verdict {
         .filter(|o| !record.events.iter().any(|e| e.order == o.id && matches!(e.kind, EventKind::Outcome { .. })))
         .map(|o| format!("order {} got no outcome", o.id))
         .collect();
-    pass_or_fail(
+    Verdict::held(
         rule,
         None,
         stalled.is_empty(),
@@ -164,7 +152,7 @@ pub fn queue_parallel(record: &Record, reqs: &[Req]) -> Verdict {
             }
         }
     }
-    pass_or_fail(
+    Verdict::held(
         rule,
         None,
         mixed.is_empty(),
@@ -225,7 +213,7 @@ pub fn no_storm(record: &Record, reqs: &[Req]) -> Verdict {
         }
     }
     problems.truncate(5);
-    pass_or_fail(
+    Verdict::held(
         rule,
         None,
         problems.is_empty(),

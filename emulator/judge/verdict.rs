@@ -53,6 +53,19 @@ impl Verdict {
         }
     }
 
+    /// A pass, or a fail with `evidence`, as `ok` says.
+    pub fn held(
+        rule: &'static str,
+        order: Option<&str>,
+        ok: bool,
+        expected: &str,
+        happened: &str,
+        evidence: Vec<String>,
+    ) -> Self {
+        let kind = if ok { VerdictKind::Pass } else { VerdictKind::Fail };
+        Verdict::new(rule, order, kind, expected, happened).with_evidence(if ok { Vec::new() } else { evidence })
+    }
+
     /// Adds evidence lines.
     pub fn with_evidence(mut self, lines: impl IntoIterator<Item = String>) -> Self {
         self.evidence.extend(lines);

@@ -85,30 +85,23 @@ impl World {
         let (total, tip, currency, reference) =
             (tx.total_amount(), tx.tip_amount, tx.currency, tx.order_reference.clone());
         let batch = &mut self.terminal_mut(tid).batch;
+        let money = |kind| LedgerEntry {
+            at: now,
+            kind,
+            payment: ams_id.0.clone(),
+            amount: total,
+            currency,
+            reference,
+            surface,
+        };
         match (outcome, kind) {
             (CardOutcome::Approved, TransactionType::Refund) => {
                 batch.add_void(sale.method, total, now);
-                self.ledger.record(LedgerEntry {
-                    at: now,
-                    kind: LedgerKind::Refund,
-                    payment: ams_id.0.clone(),
-                    amount: total,
-                    currency,
-                    reference,
-                    surface,
-                });
+                self.ledger.record(money(LedgerKind::Refund));
             }
             (CardOutcome::Approved, _) => {
                 batch.add_sale(sale.method, total, tip, now);
-                self.ledger.record(LedgerEntry {
-                    at: now,
-                    kind: LedgerKind::Capture,
-                    payment: ams_id.0.clone(),
-                    amount: total,
-                    currency,
-                    reference,
-                    surface,
-                });
+                self.ledger.record(money(LedgerKind::Capture));
             }
             _ => batch.add_invalid(now),
         }
