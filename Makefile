@@ -3,7 +3,7 @@
 CARGO ?= cargo
 export CARGO_TERM_COLOR ?= never
 
-.PHONY: help build test lint fmt fmt-check doc ci bench demo run
+.PHONY: help build test lint fmt fmt-check doc ci bench demo suite
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -30,7 +30,10 @@ doc: ## build the API docs, warnings denied
 demo: ## the main job on its built-in default: walk a sale, a decline, a void and a close batch
 	$(CARGO) run --locked --quiet -- demo
 
+suite: ## the built-in suite against the Python reference integration, judged (every rule)
+	$(CARGO) run --locked --quiet -- run --exec "python3 examples/reference-python/pos.py" scenarios
+
 bench: ## measure throughput, latency and memory against a bare hyper server (figures in target/bench/results.json)
 	$(CARGO) bench --locked --bench load
 
-ci: fmt-check lint test doc demo ## what CI runs
+ci: fmt-check lint test doc demo suite ## what CI runs

@@ -137,34 +137,69 @@ pub fn token_reuse(reqs: &[Req]) -> Verdict {
         reqs.iter().filter(|r| r.surface == "cloud" && r.path.ends_with("/oauth/token") && r.status == 200).collect();
     let expired = reqs.iter().filter(|r| r.status == 401 && r.response["error"]["code"] == "TOKEN_EXPIRED").count();
     // A refresh answers with the same refresh token; only a password login issues a new one.
-    let mut refresh_tokens: Vec<&str> = logins.iter().filter_map(|r| r.response["refresh_token"].as_str()).collect();
-    refresh_tokens.sort_unstable();
-    refresh_tokens.dedup();
+    // Each terminal needs its own login, and a login after a refused refresh is the fix.
+    let mut per_terminal: std::collections::BTreeMap<String, Vec<&Req>> = std::collections::BTreeMap::new();
+    let mut seen_refresh = Vec::new();
+    for r in &logins {
+        let Some(token) = r.response["refresh_token"].as_str() else { continue };
+        if seen_refresh.contains(&token) {
+            continue;
+        }
+        seen_refresh.push(token);
+        let refused_refresh_before = reqs.iter().any(|q| {
+            q.at <= r.at
+                && q.path.ends_with("/oauth/token")
+                && q.status == 401
+                && q.response["error"] == "invalid_grant"
+        });
+        if !refused_refresh_before {
+            per_terminal.entry(r.response["tid"].to_string()).or_default().push(r);
+        }
+    }
+    let extra: Vec<&Req> = per_terminal.values().flat_map(|v| v.iter().skip(1).copied()).collect();
     let calls = reqs.iter().filter(|r| r.surface == "cloud" && r.path.starts_with("/v1/")).count();
     if calls == 0 {
         return Verdict::new(rule, None, VerdictKind::NotExercised, expected, "no Cloud API call");
     }
-    if refresh_tokens.len() > 1 {
+    if !extra.is_empty() {
         return Verdict::new(
             rule,
             None,
             VerdictKind::Fail,
             expected,
-            format!("logged in {} times for {calls} calls ({expired} expired-token answers)", refresh_tokens.len()),
+            format!("logged in again {} time(s) for {calls} calls ({expired} expired-token answers)", extra.len()),
         )
-        .with_evidence(logins.iter().take(4).map(|r| r.line.clone()));
+        .with_evidence(extra.iter().take(4).map(|r| r.line.clone()));
     }
-    Verdict::new(rule, None, VerdictKind::Pass, expected, format!("one login for {calls} calls"))
+    Verdict::new(rule, None, VerdictKind::Pass, expected, format!("one login per terminal for {calls} calls"))
 }
 
 fn voids(f: &CloudFacts) -> Vec<&Req> {
     f.creates.iter().filter(|r| r.request["transactionType"] == "VOID").collect()
 }
 
+/// The terminal of the sale a void order voids: a history sale's, or the sale order's.
+fn sale_tid<'a>(record: &'a Record, order: &'a Order) -> &'a str {
+    use crate::scenario::model::VoidTarget;
+    match &order.void_target {
+        Some(VoidTarget::AmsId(ams)) => record
+            .scenario
+            .history
+            .iter()
+            .find(|h| h.ams_id.as_deref() == Some(ams.as_str()))
+            .map_or(order.tid.as_str(), |h| h.tid.as_str()),
+        Some(VoidTarget::Order(of)) => {
+            record.scenario.orders.iter().find(|o| &o.id == of).map_or(order.tid.as_str(), |o| o.tid.as_str())
+        }
+        None => order.tid.as_str(),
+    }
+}
+
 /// CLOUD-VOID-SAME-TID: no VOID task on another TID than the sale's.
-pub fn void_same_tid(order: &Order, f: &CloudFacts) -> Verdict {
+pub fn void_same_tid(record: &Record, order: &Order, f: &CloudFacts) -> Verdict {
     let rule = "CLOUD-VOID-SAME-TID";
-    let expected = format!("VOID tasks only on the sale's terminal {}", order.tid);
+    let tid = sale_tid(record, order);
+    let expected = format!("VOID tasks only on the sale's terminal {tid}");
     let attempts = voids(f);
     if order.operation != Operation::Void || attempts.is_empty() {
         return not_exercised(rule, order, &expected, "no VOID task for the order");
@@ -172,8 +207,7 @@ pub fn void_same_tid(order: &Order, f: &CloudFacts) -> Verdict {
     let elsewhere: Vec<&&Req> = attempts
         .iter()
         .filter(|r| {
-            r.response["tid"].as_str().is_some_and(|t| t != order.tid.as_str())
-                || r.response["error"]["reason"] == "OTHER_TID"
+            r.response["tid"].as_str().is_some_and(|t| t != tid) || r.response["error"]["reason"] == "OTHER_TID"
         })
         .collect();
     if elsewhere.is_empty() {

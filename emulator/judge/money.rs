@@ -196,6 +196,13 @@ pub fn unattributed(record: &Record) -> Option<Verdict> {
 /// Whether the service told the integration to stop on this order (a fault after which the
 /// honest verdict is `unknown`), judging from the journal.
 fn spec_said_stop(record: &Record, order: &Order) -> bool {
+    // A disabled endpoint stops every order of the store, asked about or not.
+    let disabled = record.journal.iter().any(|e| {
+        matches!(e, JournalEntry::Exchange { exchange, .. } if exchange.surface == "initiator" && exchange.response.text().contains("\"user_disabled\""))
+    });
+    if disabled && order.surface == crate::world::ledger::Surface::Initiator {
+        return true;
+    }
     record.journal.iter().any(|e| match e {
         JournalEntry::Exchange { exchange, .. } if exchange.surface == "initiator" => {
             let body = exchange.response.text();

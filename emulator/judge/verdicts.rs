@@ -20,7 +20,7 @@ pub fn judge(record: &Record) -> (Vec<Verdict>, Vec<&'static str>) {
                 ("CLOUD-TASK-NOT-PAYMENT", cloud::task_not_payment(record, order, &f)),
                 ("CLOUD-POLL-UNTIL-FINAL", cloud::poll_until_final(record, order, &f)),
                 ("CLOUD-NO-DUPLICATE-SALE", cloud::no_duplicate_sale(record, order, &f)),
-                ("CLOUD-VOID-SAME-TID", cloud::void_same_tid(order, &f)),
+                ("CLOUD-VOID-SAME-TID", cloud::void_same_tid(record, order, &f)),
                 ("CLOUD-VOID-93-DAYS", cloud::void_93_days(record, order, &f)),
                 ("CLOUD-BATCH-TOTALS", cloud::batch_totals(record, order, &reqs)),
             ];

@@ -113,6 +113,9 @@ pub async fn run_scenario(scenario: Arc<Scenario>, seed: u64, options: &RunOptio
         .env("PAYTERM_URL", cloud.uri())
         .env("PAYTERM_APP2APP_URL", format!("{}/app2app?uri=", cloud.uri()))
         .env("PAYTERM_TIME_SCALE", options.time_scale.to_string())
+        // Beyond driver.md: the scenario's own limits, so an integration can pace itself.
+        .env("PAYTERM_MIN_POLL_INTERVAL", scenario.timing.min_poll_interval.as_secs_f64().to_string())
+        .env("PAYTERM_PATIENCE", scenario.timing.patience.as_secs_f64().to_string())
         .env("PAYTERM_CREDENTIALS", credentials.to_string())
         .env(crate::surfaces::initiator::config::CONFIG_ENV, &shim.config)
         .env("PATH", std::env::join_paths(paths).map_err(|e| e.to_string())?)

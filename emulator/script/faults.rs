@@ -73,7 +73,8 @@ pub async fn answer(kind: &FaultKind, normal: Option<Reply>, wire: &WireControl,
         }
         FaultKind::SlowDrip(d) => {
             let (parts, bytes) = split(normal.unwrap_or_else(placeholder)).await;
-            let chunks = bytes.len().div_ceil(16).max(1) as u32;
+            // The head is dripped too: count it (about 160 bytes) so the whole answer takes `d`.
+            let chunks = (bytes.len() + 160).div_ceil(16).max(1) as u32;
             wire.arm(WireAction::Drip { chunk: 16, every: real(*d, time_scale) / chunks });
             Reply::from_parts(parts, Full::new(bytes))
         }
