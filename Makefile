@@ -3,7 +3,7 @@
 CARGO ?= cargo
 export CARGO_TERM_COLOR ?= never
 
-.PHONY: help build test lint fmt fmt-check doc ci bench demo suite
+.PHONY: help build test lint fmt fmt-check doc ci bench demo suite run
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -30,8 +30,11 @@ doc: ## build the API docs, warnings denied
 demo: ## the main job on its built-in default: walk a sale, a decline, a void and a close batch
 	$(CARGO) run --locked --quiet -- demo
 
-suite: ## the built-in suite against the Python reference integration, judged (every rule)
-	$(CARGO) run --locked --quiet -- run --exec "python3 examples/reference-python/pos.py" scenarios
+run: ## the main job: the built-in suite against the built-in reference integration, judged
+	$(CARGO) run --locked --release --quiet -- run
+
+suite: ## the same, on a debug build (what CI runs after the tests)
+	$(CARGO) run --locked --quiet -- run
 
 bench: ## measure throughput, latency and memory against a bare hyper server (figures in target/bench/results.json)
 	$(CARGO) bench --locked --bench load

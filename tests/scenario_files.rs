@@ -73,3 +73,27 @@ fn rules_prints_every_rule() {
         assert!(text.contains(rule.id), "{} missing", rule.id);
     }
 }
+
+#[test]
+fn the_embedded_suite_is_the_scenarios_folder_and_parses() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    let mut on_disk: Vec<String> = Vec::new();
+    let mut stack = vec![root.clone()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.extension().is_some_and(|e| e == "toml") {
+                on_disk.push(path.strip_prefix(&root).unwrap().to_string_lossy().replace('\\', "/"));
+            }
+        }
+    }
+    on_disk.sort();
+    let embedded: Vec<String> = payterm::runner::builtin::SUITE.iter().map(|(name, _)| (*name).to_owned()).collect();
+    assert_eq!(embedded, on_disk);
+    for (name, text) in payterm::runner::builtin::SUITE {
+        assert_eq!(std::fs::read_to_string(root.join(name)).unwrap(), *text, "{name} is stale in the binary");
+        payterm::scenario::parse(name, text).unwrap_or_else(|e| panic!("{}", e.render()));
+    }
+}

@@ -17,10 +17,11 @@ use crate::scenario::{self, LoadError};
 /// Options of `payterm run`.
 #[derive(Debug, Args)]
 pub struct RunArgs {
-    /// The integration's command, run with `sh -c` once per scenario.
+    /// The integration's command, run with `sh -c` once per scenario (default: the built-in
+    /// reference integration, which needs `python3`).
     #[arg(long)]
-    pub exec: String,
-    /// Scenario files or directories (default: `scenarios`).
+    pub exec: Option<String>,
+    /// Scenario files or directories (default: the built-in suite, embedded in the binary).
     pub paths: Vec<PathBuf>,
     /// Real seconds per virtual second.
     #[arg(long, default_value_t = 0.01)]
@@ -35,26 +36,43 @@ pub async fn run(args: RunArgs) -> Result<(), CliError> {
     if !(args.time_scale > 0.0 && args.time_scale.is_finite()) {
         return Err(CliError::new(exit_codes::USAGE, "--time-scale must be a positive number"));
     }
-    let paths = if args.paths.is_empty() { vec![PathBuf::from("scenarios")] } else { args.paths.clone() };
-    let files = scenario_files(&paths)?;
     let payterm = std::env::current_exe()
         .map_err(|e| CliError::new(exit_codes::SETUP_FAILED, format!("failed to find the payterm binary: {e}")))?;
     let mut loaded = Vec::new();
-    for file in &files {
-        match scenario::load(file) {
-            Ok(s) => loaded.push((file.clone(), Arc::new(s))),
-            Err(LoadError::Invalid(errors)) => {
-                eprintln!("{}", errors.render());
-                return Err(CliError::new(exit_codes::INVALID_INPUT, errors.to_string()));
+    if args.paths.is_empty() {
+        for (name, text) in crate::runner::builtin::SUITE {
+            let shown = format!("scenarios/{name}");
+            let s = scenario::parse(&shown, text).map_err(|e| CliError::new(exit_codes::INTERNAL, e.to_string()))?;
+            loaded.push((PathBuf::from(shown), Arc::new(s)));
+        }
+        println!("payterm run: the built-in suite ({} scenarios, embedded)", loaded.len());
+    } else {
+        for file in &scenario_files(&args.paths)? {
+            match scenario::load(file) {
+                Ok(s) => loaded.push((file.clone(), Arc::new(s))),
+                Err(LoadError::Invalid(errors)) => {
+                    eprintln!("{}", errors.render());
+                    return Err(CliError::new(exit_codes::INVALID_INPUT, errors.to_string()));
+                }
+                Err(e) => return Err(CliError::new(exit_codes::SETUP_FAILED, e.to_string())),
             }
-            Err(e) => return Err(CliError::new(exit_codes::SETUP_FAILED, e.to_string())),
         }
     }
+    let exec = match &args.exec {
+        Some(exec) => exec.clone(),
+        None => {
+            let dir = std::env::temp_dir().join(format!("payterm-reference-{}", std::process::id()));
+            let command = crate::runner::builtin::reference_command(&dir)
+                .map_err(|e| CliError::new(exit_codes::SETUP_FAILED, e))?;
+            println!("payterm run: the built-in reference integration ({command})");
+            command
+        }
+    };
     let (mut failed_runs, mut pending_all) = (0, std::collections::BTreeSet::new());
     for (i, (file, scenario)) in loaded.iter().enumerate() {
         let work_dir = std::env::temp_dir().join(format!("payterm-run-{}-{i}", std::process::id()));
         let options = RunOptions {
-            exec: args.exec.clone(),
+            exec: exec.clone(),
             time_scale: args.time_scale,
             payterm: payterm.clone(),
             work_dir: work_dir.clone(),
@@ -146,5 +164,9 @@ fn print_record(file: &std::path::Path, r: &Record, time_scale: f64) {
     if !r.log.is_empty() {
         println!("   log: {} lines (last: {})", r.log.len(), r.log.last().map(String::as_str).unwrap_or(""));
     }
-    println!("   reproduce: payterm run --exec '…' {} --seed {} --time-scale {time_scale}", file.display(), r.seed);
+    println!(
+        "   reproduce: payterm run --exec '<command>' {} --seed {} --time-scale {time_scale}",
+        file.display(),
+        r.seed
+    );
 }
