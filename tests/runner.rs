@@ -42,3 +42,20 @@ fn a_hung_integration_and_its_children_are_killed_at_the_deadline() {
     let ps = Command::new("sh").args(["-c", "ps -eo args | grep -c '[s]leep 600'"]).output().unwrap();
     assert_eq!(String::from_utf8_lossy(&ps.stdout).trim(), "0", "a sleep 600 survived the kill");
 }
+
+#[test]
+fn scenarios_run_side_by_side_report_in_their_own_order() {
+    let out = Command::new(env!("CARGO_BIN_EXE_payterm"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["run", "--jobs", "2", "--time-scale", "0.01", "--exec", "python3 tests/runner-fixtures/invoice_paid.py"])
+        .args(["tests/runner-fixtures/short-invoice.toml", "tests/runner-fixtures/invoice-in-process.toml"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}");
+    // Files run in sorted path order, whatever finishes first.
+    let first = text.find("invoice-in-process.toml").unwrap();
+    let second = text.find("short-invoice.toml").unwrap();
+    assert!(first < second, "{text}");
+    assert!(text.contains("2 scenarios: 2 passed, 0 failed"), "{text}");
+}

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use clap::Args;
+use futures_util::StreamExt;
 
 use super::CliError;
 use super::check::scenario_files;
@@ -29,6 +30,9 @@ pub struct RunArgs {
     /// The seed (default: each scenario's own, else 1).
     #[arg(long)]
     pub seed: Option<u64>,
+    /// How many scenarios run at once.
+    #[arg(long, default_value_t = 1)]
+    pub jobs: usize,
 }
 
 /// Runs `payterm run`.
@@ -69,19 +73,23 @@ pub async fn run(args: RunArgs) -> Result<(), CliError> {
         }
     };
     let (mut failed_runs, mut pending_all) = (0, std::collections::BTreeSet::new());
-    for (i, (file, scenario)) in loaded.iter().enumerate() {
+    // Each scenario has its own emulator, port and work folder, so they can run side by side;
+    // `buffered` keeps the printed order the scenarios' order.
+    let runs = loaded.iter().enumerate().map(|(i, (file, scenario))| {
         let work_dir = std::env::temp_dir().join(format!("payterm-run-{}-{i}", std::process::id()));
-        let options = RunOptions {
-            exec: exec.clone(),
-            time_scale: args.time_scale,
-            payterm: payterm.clone(),
-            work_dir: work_dir.clone(),
-        };
+        let options =
+            RunOptions { exec: exec.clone(), time_scale: args.time_scale, payterm: payterm.clone(), work_dir };
         let seed = args.seed.or(scenario.seed).unwrap_or(1);
-        let record = run_scenario(scenario.clone(), seed, &options)
-            .await
+        async move {
+            let record = run_scenario(scenario.clone(), seed, &options).await;
+            let _ = std::fs::remove_dir_all(&options.work_dir);
+            (file, record)
+        }
+    });
+    let mut results = futures_util::stream::iter(runs).buffered(args.jobs.max(1));
+    while let Some((file, record)) = results.next().await {
+        let record = record
             .map_err(|e| CliError::new(exit_codes::SETUP_FAILED, format!("failed to run {}: {e}", file.display())))?;
-        let _ = std::fs::remove_dir_all(&work_dir);
         print_record(file, &record, args.time_scale);
         let (verdicts, pending) = crate::judge::judge(&record);
         pending_all.extend(pending);
