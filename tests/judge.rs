@@ -138,3 +138,38 @@ fn polling_without_pause_is_caught_by_no_storm_and_a_sane_pace_is_not() {
     let (calm_code, calm) = run("none");
     assert_eq!(calm_code, Some(0), "{calm}");
 }
+
+#[test]
+fn a_second_sale_while_the_first_runs_is_caught_by_no_duplicate_sale_and_its_declared_double_charge() {
+    let (_, honest, text) =
+        judged("BUG=none python3 tests/runner-fixtures/cloud_sale.py", "tests/runner-fixtures/cloud-sale-once.toml");
+    assert!(honest.is_empty(), "{text}");
+    let (_, failed, text) = judged(
+        "BUG=duplicate python3 tests/runner-fixtures/cloud_sale.py",
+        "tests/runner-fixtures/cloud-sale-once.toml",
+    );
+    // Both sales are paid, so the duplicate necessarily charges twice too.
+    assert_eq!(failed, ["CLOUD-NO-DUPLICATE-SALE", "MONEY-NO-DOUBLE-CHARGE"], "{text}");
+}
+
+#[test]
+fn giving_up_on_undeterminable_is_caught_by_undeterminable_alone() {
+    let (_, honest, text) = initiator_with_bug("none", "tests/runner-fixtures/invoice-undeterminable.toml");
+    assert!(honest.is_empty(), "{text}");
+    let (_, failed, text) =
+        initiator_with_bug("stop_undeterminable", "tests/runner-fixtures/invoice-undeterminable.toml");
+    assert_eq!(failed, ["HYPE-UNDETERMINABLE"], "{text}");
+}
+
+#[test]
+fn reporting_a_cancelled_deep_link_as_paid_is_caught_by_status_handled_and_its_declared_truthful_outcome() {
+    let (_, honest, text) =
+        judged("BUG=none python3 tests/runner-fixtures/link_sale.py", "tests/runner-fixtures/link-cancelled.toml");
+    assert!(honest.is_empty(), "{text}");
+    let (_, failed, text) = judged(
+        "BUG=ignore_status python3 tests/runner-fixtures/link_sale.py",
+        "tests/runner-fixtures/link-cancelled.toml",
+    );
+    // Nothing was charged, so calling it paid is also untruthful.
+    assert_eq!(failed, ["LINK-STATUS-HANDLED", "MONEY-TRUTHFUL-OUTCOME"], "{text}");
+}

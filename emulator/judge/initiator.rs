@@ -9,7 +9,7 @@ use super::verdict::{Verdict, VerdictKind};
 use crate::runner::Record;
 use crate::runner::events::{EventKind, FlagKind, OutcomeResult};
 use crate::scenario::model::Order;
-use crate::world::clock::VirtualTime;
+use crate::world::clock::{VirtualDuration, VirtualTime};
 
 /// What one status or invoice request of the order was answered.
 #[derive(Clone, Debug)]
@@ -140,7 +140,10 @@ fn ask_again(
             vec![last.req.line.clone()],
         );
     }
-    let gave_up = !followed && last.req.at < deadline && last_outcome(record, order).is_none();
+    // Not asking again is excused only when the answer came too close to the deadline to ask
+    // again; reporting `unknown` does not excuse it.
+    let room = VirtualDuration(record.scenario.timing.min_poll_interval.as_millis() * 2);
+    let gave_up = !followed && last.req.at + room < deadline;
     verdict(
         rule,
         order,

@@ -3,7 +3,8 @@
 #   no_fetch         reports the task's state as the payment (CLOUD-TASK-NOT-PAYMENT);
 #   login_each_call  logs in again for every call (CLOUD-TOKEN-REUSE);
 #   poll_after_final keeps polling a finished task (CLOUD-POLL-UNTIL-FINAL);
-#   storm            polls as fast as it can (RATE-NO-STORM).
+#   storm            polls as fast as it can (RATE-NO-STORM);
+#   duplicate        creates a second sale while the first runs (CLOUD-NO-DUPLICATE-SALE).
 import json, os, sys, time, urllib.request
 
 bug = os.environ.get("BUG", "none")
@@ -40,6 +41,8 @@ for line in sys.stdin:
     sale = {"transactionType": "SALE", "amount": order["amount"], "currencyCode": order["currency"],
             "paymentMethod": "CARD", "originReferenceNum": order["reference"]}
     task = call("POST", "/v1/tasks/TRANSACTION", sale)
+    if bug == "duplicate":
+        call("POST", "/v1/tasks/TRANSACTION", sale)
     while task["state"] not in ("COMPLETED", "FAILED", "CANCELLED"):
         wait(0.0 if bug == "storm" else 1.0)
         task = call("GET", "/v1/tasks/" + task["taskId"])

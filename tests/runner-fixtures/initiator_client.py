@@ -1,7 +1,8 @@
 # A small initiator integration for the judge's tests. BUG picks one deliberate bug:
 #   none                 follows the rules;
 #   re_present           hands the URI out again while the payment is in process (HYPE-IN-PROCESS);
-#   retry_bad_signature  repeats the invoice after bad_signature (HYPE-F-BAD-SIGNATURE).
+#   retry_bad_signature  repeats the invoice after bad_signature (HYPE-F-BAD-SIGNATURE);
+#   stop_undeterminable  gives up on undeterminable (HYPE-UNDETERMINABLE).
 import json, os, subprocess, sys, time
 
 bug = os.environ.get("BUG", "none")
@@ -38,6 +39,8 @@ for line in sys.stdin:
     for _ in range(200):
         time.sleep(1.0 * scale)
         status = (initiator("status", answer["autofeed"]) or {}).get("status")
+        if status == "undeterminable" and bug == "stop_undeterminable":
+            break
         if status == "payment_in_process" and bug == "re_present":
             emit(order=oid, event="present_uri", uri=answer["gateway_uri"])
         if status in ("completed_success", "completed_rejected", "completed_refunded"):
