@@ -27,7 +27,7 @@ fmt-check: ## check formatting
 doc: ## build the API docs, warnings denied
 	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --locked --no-deps
 
-demo: ## the main job on its built-in default: walk a sale, a decline, a void and a close batch
+demo: ## walk a sale, a decline, a void and a close batch through the Cloud API, printing each exchange
 	$(CARGO) run --locked --quiet -- demo
 
 run: ## the main job: the built-in suite against the built-in reference integration, judged
