@@ -136,6 +136,36 @@ impl Journal {
         self.push(|seq| JournalEntry::Exchange { seq, at, exchange });
     }
 
+    /// Records the exchange `reply` answers (its `x-payterm-note` headers become notes and are
+    /// taken off) and hands the reply back, its body read once into shared bytes.
+    pub async fn record_reply(
+        &self,
+        at: VirtualTime,
+        surface: &'static str,
+        method: &http::Method,
+        target: String,
+        request: &bytes::Bytes,
+        reply: crate::http::Reply,
+    ) -> crate::http::Reply {
+        use http_body_util::BodyExt;
+        let (mut parts, body) = reply.into_parts();
+        let bytes = body.collect().await.map(|c| c.to_bytes()).unwrap_or_default();
+        let notes =
+            parts.headers.get_all(NOTE_HEADER).iter().filter_map(|v| v.to_str().ok().map(str::to_owned)).collect();
+        parts.headers.remove(NOTE_HEADER);
+        let exchange = Exchange {
+            surface,
+            method: method.clone(),
+            target,
+            status: parts.status.as_u16(),
+            notes,
+            request: body_text(request),
+            response: body_text(&bytes),
+        };
+        self.exchange(at, exchange);
+        crate::http::Reply::from_parts(parts, http_body_util::Full::new(bytes))
+    }
+
     /// Records World transitions.
     pub fn world(&self, events: Vec<WorldEvent>) {
         for event in events {

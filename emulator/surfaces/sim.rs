@@ -97,11 +97,6 @@ impl WorldGuard<'_> {
         script.as_mut()?.status_polled(world, identifier, now)
     }
 
-    /// Counts a request against the scripted faults; the fault that strikes it, if any.
-    pub fn strike(&mut self, method: &str, path: &str) -> Option<Strike> {
-        self.inner.script.as_mut()?.strike(method, path)
-    }
-
     /// The scripted answer replacing a deep link made for `reference`, if any.
     pub fn link_override(&mut self, reference: &str) -> Option<LinkOverride> {
         self.inner.script.as_mut()?.link_override(reference)
@@ -154,6 +149,14 @@ impl Sim {
         }
         self.last_now.store(inner.world.now().0, Ordering::Relaxed);
         WorldGuard { inner, journal: &self.journal }
+    }
+
+    /// Counts a request against the scripted faults; the fault that strikes it, if any. A
+    /// server without a scenario answers at once, without taking the lock: this runs for
+    /// every request.
+    pub fn strike(&self, method: &str, path: &str) -> Option<Strike> {
+        self.scenario.as_ref()?;
+        self.world().inner.script.as_mut()?.strike(method, path)
     }
 
     /// The virtual time the World was last brought to: the time of the latest request,

@@ -142,19 +142,21 @@ impl World {
         Ok(())
     }
 
-    fn set_state(&mut self, id: &TaskId, event: TaskEvent) -> Option<TaskState> {
+    /// Moves task `id` by `event` if the state machine allows it, and says so in the events.
+    pub(crate) fn set_state(&mut self, id: &TaskId, event: TaskEvent, by: Option<CancelledBy>) -> Option<TaskState> {
         let now = self.now;
         let task = self.tasks.get_mut(id)?;
         let state = next_state(task.state, event).ok()?;
         task.state = state;
         task.updated = now;
+        task.cancelled_by = by.or(task.cancelled_by);
         let tid = task.tid.clone();
-        self.emit(WorldEventKind::TaskState { tid, task: id.clone(), state, by: None });
+        self.emit(WorldEventKind::TaskState { tid, task: id.clone(), state, by });
         Some(state)
     }
 
     fn start(&mut self, tid: &Tid, id: TaskId) {
-        if self.set_state(&id, TaskEvent::Start).is_none() {
+        if self.set_state(&id, TaskEvent::Start, None).is_none() {
             return;
         }
         let Some(request) = self.tasks.get(&id).map(|t| t.request.clone()) else { return };
@@ -200,23 +202,23 @@ impl World {
                 let (outcome, error) = self.settle_sale(&tid, &ams_id, &sale, card, Surface::Cloud);
                 match (outcome, error) {
                     (CardOutcome::Approved | CardOutcome::Declined, _) | (_, None) => {
-                        self.set_state(id, TaskEvent::Complete);
+                        self.set_state(id, TaskEvent::Complete, None);
                     }
                     (_, Some(code)) => {
                         self.task_mut(id).error = Some(TaskError { code, message: describe_failure(code) });
-                        self.set_state(id, TaskEvent::Fail);
+                        self.set_state(id, TaskEvent::Fail, None);
                     }
                 }
             }
             TaskRequest::Void(void) => {
                 let (ams_id, _) = self.settle_void(&tid, &void.origin, void.reference, Surface::Cloud);
                 self.task_mut(id).ams_id = Some(ams_id);
-                self.set_state(id, TaskEvent::Complete);
+                self.set_state(id, TaskEvent::Complete, None);
             }
             TaskRequest::CloseBatch(_) => {
                 let ams_id = self.settle_close_batch(&tid);
                 self.task_mut(id).ams_id = Some(ams_id);
-                self.set_state(id, TaskEvent::Complete);
+                self.set_state(id, TaskEvent::Complete, None);
             }
         }
         let t = self.terminal_mut(&tid);

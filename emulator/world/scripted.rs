@@ -6,7 +6,7 @@ use super::codes::{CardOutcome, EcrResult, PaymentMethod, TaskErrorCode};
 use super::ids::TaskId;
 use super::ledger::{LedgerEntry, LedgerKind, Surface};
 use super::state::World;
-use super::task::{CancelledBy, TaskError, TaskEvent, TaskRequest, TaskState, next_state};
+use super::task::{CancelledBy, TaskError, TaskEvent, TaskRequest, TaskState};
 use super::transaction::TEST_CARDS;
 
 /// How a scripted task ends.
@@ -42,7 +42,7 @@ impl World {
             return;
         }
         let (tid, request) = (task.tid.clone(), task.request.clone());
-        self.set_task_state(id, TaskEvent::Start, None);
+        self.set_state(id, TaskEvent::Start, None);
         if let TaskRequest::Sale(sale) = &request {
             let ams_id = self.open_sale(&tid, sale, super::codes::TransactionType::Sale);
             if let Some(t) = self.tasks.get_mut(id) {
@@ -59,7 +59,7 @@ impl World {
         }
         if end.state == TaskState::Cancelled {
             if task.state == TaskState::Queued {
-                self.set_task_state(id, TaskEvent::Cancel, Some(CancelledBy::Operator));
+                self.set_state(id, TaskEvent::Cancel, Some(CancelledBy::Operator));
             }
             return;
         }
@@ -112,7 +112,7 @@ impl World {
             }
         }
         let event = if failed { TaskEvent::Fail } else { TaskEvent::Complete };
-        self.set_task_state(id, event, None);
+        self.set_state(id, event, None);
     }
 
     /// The money of a sale that failed on the terminal was taken all the same: the ledger and
@@ -148,17 +148,6 @@ impl World {
             reference,
             surface: Surface::Cloud,
         });
-    }
-
-    fn set_task_state(&mut self, id: &TaskId, event: TaskEvent, by: Option<CancelledBy>) {
-        let now = self.now;
-        let Some(task) = self.tasks.get_mut(id) else { return };
-        let Ok(state) = next_state(task.state, event) else { return };
-        task.state = state;
-        task.updated = now;
-        task.cancelled_by = by;
-        let tid = task.tid.clone();
-        self.emit(super::events::WorldEventKind::TaskState { tid, task: id.clone(), state, by });
     }
 }
 

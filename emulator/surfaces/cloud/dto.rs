@@ -366,25 +366,22 @@ pub struct BatchResultResponse {
 impl BatchResultResponse {
     /// The answer for a closed batch.
     pub fn closed(b: &BatchResult) -> Self {
-        BatchResultResponse {
-            state: "CLOSED".to_owned(),
-            ams_id: Some(b.ams_id.0.clone()),
-            batch_number: b.batch_number,
-            communication_id: Some(b.communication_id.clone()),
-            currency: b.currency.code().to_owned(),
-            date: Some(b.date.to_rfc3339()),
-            previous_batch_date: b.previous_batch_date.map(|d| d.to_rfc3339()),
-            first_transaction_date: b.first_transaction_date.map(|d| d.to_rfc3339()),
-            sale_count: b.overall.sale_count,
-            sale_amount: b.overall.sale_amount,
-            void_count: b.overall.void_count,
-            void_amount: b.overall.void_amount,
-            total_count: b.overall.total_count(),
-            total_amount: b.overall.total_amount(),
+        // A closed batch answers as the open batch it was, plus what closing gave it.
+        let was = OpenBatch {
+            number: b.batch_number,
+            previous_batch_date: b.previous_batch_date,
+            first_transaction_date: b.first_transaction_date,
+            per_method: b.per_method.clone(),
             invalid_count: b.invalid_count,
             tip_count: b.tip_count,
             tip_amount: b.tip_amount,
-            sub_batches: sub_batches(b.batch_number, &b.per_method),
+        };
+        BatchResultResponse {
+            state: "CLOSED".to_owned(),
+            ams_id: Some(b.ams_id.0.clone()),
+            communication_id: Some(b.communication_id.clone()),
+            date: Some(b.date.to_rfc3339()),
+            ..Self::open(&was, b.currency)
         }
     }
 

@@ -5,13 +5,11 @@ use std::sync::Arc;
 
 use http::header;
 use http::{Method, Request, StatusCode};
-use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
 
 use super::{CloudApi, openapi, results, tasks};
 use crate::http::ApiRequest;
 use crate::http::{ApiError, JsonResponse, Reply, json};
-use crate::journal::{Exchange, body_text};
 use crate::scenario::model::When;
 use crate::script::faults;
 use crate::script::plan::Strike;
@@ -22,8 +20,7 @@ pub async fn handle(api: Arc<CloudApi>, req: Request<Incoming>) -> Reply {
     match ApiRequest::read(req, api.max_body_bytes).await {
         Err((error, method)) => journal(&api, &method, target, &bytes::Bytes::new(), error.into_response()).await,
         Ok(req) => {
-            // Its own statement, so the World's lock is released before any await.
-            let strike = api.sim.world().strike(req.method.as_str(), &req.path);
+            let strike = api.sim.strike(req.method.as_str(), &req.path);
             let reply = match strike {
                 None => dispatch(&api, &req),
                 Some(strike) => struck(&api, &req, strike).await,
@@ -50,23 +47,8 @@ async fn struck(api: &CloudApi, req: &ApiRequest, strike: Strike) -> Reply {
 }
 
 async fn journal(api: &CloudApi, method: &Method, target: String, request: &bytes::Bytes, reply: Reply) -> Reply {
-    let (mut parts, body) = reply.into_parts();
-    let bytes = body.collect().await.map(|c| c.to_bytes()).unwrap_or_default();
-    let at = api.sim.last_now();
-    let notes = take_notes(&mut parts.headers);
-    api.sim.journal.exchange(
-        at,
-        Exchange {
-            surface: surface_of(&target),
-            notes,
-            method: method.clone(),
-            target,
-            status: parts.status.as_u16(),
-            request: body_text(request),
-            response: body_text(&bytes),
-        },
-    );
-    Reply::from_parts(parts, Full::new(bytes))
+    let surface = surface_of(&target);
+    api.sim.journal.record_reply(api.sim.last_now(), surface, method, target, request, reply).await
 }
 
 /// Which surface a path belongs to, for the journal.
@@ -78,18 +60,6 @@ fn surface_of(target: &str) -> &'static str {
     } else {
         "cloud"
     }
-}
-
-/// Handlers attach journal notes (e.g. "parameter amount given twice; the last wins") as
-/// `x-payterm-note` headers; they go to the journal, not to the client.
-fn take_notes(headers: &mut http::HeaderMap) -> Vec<String> {
-    let notes = headers
-        .get_all(crate::journal::NOTE_HEADER)
-        .iter()
-        .filter_map(|v| v.to_str().ok().map(str::to_owned))
-        .collect();
-    headers.remove(crate::journal::NOTE_HEADER);
-    notes
 }
 
 fn dispatch(api: &CloudApi, req: &ApiRequest) -> Reply {

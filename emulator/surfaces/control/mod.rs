@@ -8,11 +8,9 @@ mod views;
 use std::sync::Arc;
 
 use http::{Method, Request, StatusCode};
-use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
 
 use crate::http::{ApiError, ApiRequest, JsonResponse, Reply, json};
-use crate::journal::{Exchange, body_text};
 use crate::surfaces::sim::Sim;
 
 /// The largest body the control API reads.
@@ -29,21 +27,7 @@ pub async fn handle(sim: Arc<Sim>, req: Request<Incoming>) -> Reply {
     if target.starts_with("/journal") || method == Method::GET {
         return reply;
     }
-    let (parts, resp_body) = reply.into_parts();
-    let bytes = resp_body.collect().await.map(|c| c.to_bytes()).unwrap_or_default();
-    sim.journal.exchange(
-        sim.now(),
-        Exchange {
-            surface: "control",
-            notes: Vec::new(),
-            method: method.clone(),
-            target,
-            status: parts.status.as_u16(),
-            request: body_text(&body),
-            response: body_text(&bytes),
-        },
-    );
-    Reply::from_parts(parts, Full::new(bytes))
+    sim.journal.record_reply(sim.now(), "control", &method, target, &body, reply).await
 }
 
 fn dispatch(sim: &Sim, req: &ApiRequest) -> Reply {
