@@ -14,6 +14,7 @@
 //! - [`script`]: the script engine: scripted answers and request faults.
 //! - [`runner`]: runs an integration against scenarios and records what it did.
 //! - [`judge`]: the conformance rules as data.
+//! - [`report`]: the JSON report model, transcripts, and the terminal, JUnit and HTML writers.
 //! - [`cli`]: the `payterm` command line; [`exit_codes`] its exit codes.
 
 pub mod cli;
@@ -25,6 +26,7 @@ pub mod judge;
 pub mod mock_cloud;
 pub mod profile;
 pub mod redact;
+pub mod report;
 pub mod runner;
 pub mod scenario;
 pub mod script;

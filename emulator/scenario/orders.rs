@@ -4,16 +4,6 @@
 use serde_json::{Value, json};
 
 use super::model::{Operation, Order, VoidTarget};
-use crate::world::ledger::Surface;
-
-/// The surface's wire name.
-pub fn surface_name(surface: Surface) -> &'static str {
-    match surface {
-        Surface::Cloud => "cloud",
-        Surface::App2app => "app2app",
-        Surface::Initiator => "initiator",
-    }
-}
 
 /// One order as its JSON line; a void of another order's sale names it with `of` until its
 /// AMS id is known.
@@ -21,7 +11,7 @@ pub fn order_json(order: &Order) -> Value {
     let mut line = json!({
         "id": order.id,
         "operation": order.operation.as_str(),
-        "surface": surface_name(order.surface),
+        "surface": order.surface.as_str(),
         "tid": order.tid.as_str(),
         "currency": order.currency.code(),
         "reference": order.reference,

@@ -459,7 +459,7 @@ impl<'a> Validator<'a> {
         if !fits {
             self.err(
                 o.operation.span(),
-                format!("operation `{}` does not exist on the {} surface", operation.as_str(), surface_name(surface)),
+                format!("operation `{}` does not exist on the {} surface", operation.as_str(), surface.as_str()),
                 "wrong surface",
                 Some(
                     "invoices go through the initiator; sales, voids and close batches through cloud or app2app".into(),
@@ -526,8 +526,4 @@ fn default_reference(id: &str, surface: Surface) -> String {
         Surface::Initiator => format!("REF-{id}"),
         Surface::Cloud | Surface::App2app => format!("REF {plain}"),
     }
-}
-
-pub(super) fn surface_name(surface: Surface) -> &'static str {
-    SURFACES.iter().find(|(_, s)| *s == surface).map_or("?", |(n, _)| *n)
 }

@@ -149,7 +149,7 @@ impl Validator<'_> {
                             v.span(),
                             format!(
                                 "order `{name}` is not a {} order, so {section} cannot apply to it",
-                                super::validate::surface_name(surface)
+                                surface.as_str()
                             ),
                             "wrong order",
                             None,
@@ -178,7 +178,7 @@ impl Validator<'_> {
                             format!(
                                 "a {section} entry does not name its `order`, and the scenario has {} {} orders",
                                 candidates.len(),
-                                super::validate::surface_name(surface)
+                                surface.as_str()
                             ),
                             "the file starts here",
                             Some("add `order = \"o1\"`".into()),

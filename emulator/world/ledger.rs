@@ -32,6 +32,17 @@ pub enum Surface {
     Initiator,
 }
 
+impl Surface {
+    /// `cloud`, `app2app` or `initiator`, as scenarios and the driver contract spell it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Surface::Cloud => "cloud",
+            Surface::App2app => "app2app",
+            Surface::Initiator => "initiator",
+        }
+    }
+}
+
 /// One movement of money.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct LedgerEntry {

@@ -1,0 +1,253 @@
+//! The JSON report: one [`SuiteReport`] per run, one [`ScenarioReport`] per scenario, each
+//! verdict with its rule's spec row. Its shape is versioned by [`SCHEMA_VERSION`] and printed
+//! by `payterm schema report`.
+
+use std::path::Path;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::transcript::{TranscriptLine, transcript};
+use crate::judge::{Verdict, VerdictKind};
+use crate::runner::{Ending, Record};
+
+/// The version of the report's shape; raised when a field changes meaning or goes away.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// A whole run.
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+pub struct SuiteReport {
+    /// [`SCHEMA_VERSION`].
+    pub schema_version: u32,
+    /// The payterm that ran it.
+    pub payterm_version: String,
+    /// The integration, as its manifest (or the command line) declares it.
+    pub integration: Integration,
+    /// Real seconds per virtual second.
+    pub time_scale: f64,
+    /// Real seconds the whole run took.
+    pub wall_s: f64,
+    /// Counts.
+    pub summary: Summary,
+    /// Every scenario, in the order they were given.
+    pub scenarios: Vec<ScenarioReport>,
+}
+
+/// The integration under test.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, JsonSchema)]
+pub struct Integration {
+    /// Its declared name.
+    pub name: Option<String>,
+    /// Its declared version.
+    pub version: Option<String>,
+    /// The command run once per scenario (command mode).
+    pub command: Option<String>,
+    /// The URL orders were posted to (service mode).
+    pub service: Option<String>,
+}
+
+/// How many scenarios ended how.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct Summary {
+    /// Scenarios in the run.
+    pub total: usize,
+    /// No rule failed.
+    pub passed: usize,
+    /// Some rule failed.
+    pub failed: usize,
+    /// Not run: the integration does not support what they need.
+    pub skipped: usize,
+    /// The harness could not run them.
+    pub errors: usize,
+}
+
+/// How a scenario ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ScenarioStatus {
+    /// No rule failed.
+    Passed,
+    /// Some rule failed.
+    Failed,
+    /// Not run (see `skipped`).
+    Skipped,
+    /// The harness could not run it (see `error`).
+    Error,
+}
+
+/// One scenario's result.
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+pub struct ScenarioReport {
+    /// The scenario file, as given.
+    pub file: String,
+    /// The scenario's name.
+    pub name: String,
+    /// How it ended.
+    pub status: ScenarioStatus,
+    /// Why it was skipped.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub skipped: Option<String>,
+    /// What kept the harness from running it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// The rules it targets.
+    pub targets: Vec<String>,
+    /// The seed.
+    pub seed: u64,
+    /// Real seconds it took.
+    pub wall_s: f64,
+    /// Virtual seconds it spanned.
+    pub virtual_s: f64,
+    /// How the integration's process ended (`exited 0`, `killed at the deadline`, …).
+    pub ending: String,
+    /// Every verdict.
+    pub verdicts: Vec<VerdictReport>,
+    /// Targeted rules this payterm gave no verdict for.
+    pub not_judged: Vec<String>,
+    /// The integration's stderr and its stdout lines that were not events.
+    pub log: Vec<String>,
+    /// Every order, exchange, transition and event, in virtual-time order.
+    pub transcript: Vec<TranscriptLine>,
+    /// A command that runs this scenario alone, the same way.
+    pub reproduce: String,
+}
+
+/// One verdict, with its rule's spec row.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct VerdictReport {
+    /// The rule's ID.
+    pub rule: String,
+    /// The spec row the rule comes from.
+    pub row: String,
+    /// The order it concerns, if one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub order: Option<String>,
+    /// `pass`, `fail`, `warn` or `not_exercised`.
+    pub verdict: String,
+    /// What the rule expected.
+    pub expected: String,
+    /// What happened.
+    pub happened: String,
+    /// Transcript lines that prove it.
+    pub evidence: Vec<String>,
+}
+
+impl VerdictReport {
+    /// Whether the rule was broken.
+    pub fn failed(&self) -> bool {
+        self.verdict == "fail"
+    }
+}
+
+impl From<&Verdict> for VerdictReport {
+    fn from(v: &Verdict) -> Self {
+        let verdict = match v.kind {
+            VerdictKind::Pass => "pass",
+            VerdictKind::Fail => "fail",
+            VerdictKind::Warn => "warn",
+            VerdictKind::NotExercised => "not_exercised",
+        };
+        VerdictReport {
+            rule: v.rule.to_owned(),
+            row: crate::judge::rules::find(v.rule).map_or_else(String::new, |r| r.row.to_owned()),
+            order: v.order.clone(),
+            verdict: verdict.to_owned(),
+            expected: v.expected.clone(),
+            happened: v.happened.clone(),
+            evidence: v.evidence.clone(),
+        }
+    }
+}
+
+impl ScenarioReport {
+    /// The report of a run the judge gave `verdicts` (and `not_judged`) for; `reproduce` is
+    /// the command that runs it alone.
+    pub fn judged(file: &Path, record: &Record, verdicts: &[Verdict], not_judged: &[&str], reproduce: String) -> Self {
+        let verdicts: Vec<VerdictReport> = verdicts.iter().map(VerdictReport::from).collect();
+        let failed = verdicts.iter().any(VerdictReport::failed);
+        ScenarioReport {
+            file: file.display().to_string(),
+            name: record.scenario.name.clone(),
+            status: if failed { ScenarioStatus::Failed } else { ScenarioStatus::Passed },
+            skipped: None,
+            error: None,
+            targets: record.scenario.rules.iter().map(|r| r.id.to_owned()).collect(),
+            seed: record.seed,
+            wall_s: record.wall.as_secs_f64(),
+            virtual_s: (record.ended - record.started).as_secs_f64(),
+            ending: ending_text(&record.ending),
+            verdicts,
+            not_judged: not_judged.iter().map(|s| (*s).to_owned()).collect(),
+            log: record.log.clone(),
+            transcript: transcript(record),
+            reproduce,
+        }
+    }
+
+    /// A scenario not run, because of `why` (skipped) or a harness failure (error).
+    pub fn not_run(file: &Path, scenario: &crate::scenario::Scenario, status: ScenarioStatus, why: String) -> Self {
+        ScenarioReport {
+            file: file.display().to_string(),
+            name: scenario.name.clone(),
+            status,
+            skipped: (status == ScenarioStatus::Skipped).then(|| why.clone()),
+            error: (status != ScenarioStatus::Skipped).then_some(why),
+            targets: scenario.rules.iter().map(|r| r.id.to_owned()).collect(),
+            seed: scenario.seed.unwrap_or(1),
+            wall_s: 0.0,
+            virtual_s: 0.0,
+            ending: "not run".to_owned(),
+            verdicts: Vec::new(),
+            not_judged: Vec::new(),
+            log: Vec::new(),
+            transcript: Vec::new(),
+            reproduce: String::new(),
+        }
+    }
+
+    /// The verdicts that failed.
+    pub fn failures(&self) -> impl Iterator<Item = &VerdictReport> {
+        self.verdicts.iter().filter(|v| v.failed())
+    }
+}
+
+impl SuiteReport {
+    /// A report of `scenarios`, counted.
+    pub fn new(integration: Integration, time_scale: f64, wall_s: f64, scenarios: Vec<ScenarioReport>) -> Self {
+        let count = |s: ScenarioStatus| scenarios.iter().filter(|r| r.status == s).count();
+        let summary = Summary {
+            total: scenarios.len(),
+            passed: count(ScenarioStatus::Passed),
+            failed: count(ScenarioStatus::Failed),
+            skipped: count(ScenarioStatus::Skipped),
+            errors: count(ScenarioStatus::Error),
+        };
+        SuiteReport {
+            schema_version: SCHEMA_VERSION,
+            payterm_version: env!("CARGO_PKG_VERSION").to_owned(),
+            integration,
+            time_scale,
+            wall_s,
+            summary,
+            scenarios,
+        }
+    }
+
+    /// Every rule any scenario has a verdict for or targets, in the rule table's order.
+    pub fn rules(&self) -> Vec<&'static crate::judge::rules::Rule> {
+        let seen = |id: &str| {
+            self.scenarios.iter().any(|s| s.targets.iter().any(|t| t == id) || s.verdicts.iter().any(|v| v.rule == id))
+        };
+        crate::judge::rules::RULES.iter().filter(|r| seen(r.id)).collect()
+    }
+}
+
+/// How the integration's process ended, in words.
+pub fn ending_text(ending: &Ending) -> String {
+    match ending {
+        Ending::Exited(Some(code)) => format!("exited with {code}"),
+        Ending::Exited(None) => "killed by a signal".to_owned(),
+        Ending::KilledAtDeadline => "still running at the deadline: its process group was killed".to_owned(),
+        Ending::FailedToStart(e) => format!("failed to start: {e}"),
+    }
+}

@@ -1,0 +1,98 @@
+//! The transcript of one run: every order given, every request and answer on every surface,
+//! every World transition and every event the integration reported, in virtual-time order.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::journal::JournalEntry;
+use crate::runner::Record;
+use crate::world::clock::VirtualTime;
+
+/// One line of a transcript.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct TranscriptLine {
+    /// Virtual time (RFC 3339).
+    pub at: String,
+    /// Milliseconds of virtual time since the scenario started.
+    pub offset_ms: i64,
+    /// `order`, `exchange`, `world`, `event` or `log`.
+    pub kind: String,
+    /// For exchanges: `cloud`, `control`, `app2app` or `initiator`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub surface: Option<String>,
+    /// One line a person reads (`POST /v1/tasks → 201`, `task_state t1 COMPLETED`, …).
+    pub text: String,
+    /// The request body, for exchanges.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request: Option<String>,
+    /// The answer body, for exchanges.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub response: Option<String>,
+}
+
+/// The transcript of `record`.
+pub fn transcript(record: &Record) -> Vec<TranscriptLine> {
+    let mut lines: Vec<(VirtualTime, TranscriptLine)> = Vec::new();
+    let line = |at: VirtualTime, kind: &str, text: String| TranscriptLine {
+        at: at.to_string(),
+        offset_ms: (at - record.started).as_millis(),
+        kind: kind.to_owned(),
+        surface: None,
+        text,
+        request: None,
+        response: None,
+    };
+    for (order, at) in &record.given {
+        let text = record.scenario.orders.iter().find(|o| &o.id == order).map_or_else(
+            || format!("order {order} given"),
+            |o| format!("order {order} given: {} on {} ({})", o.operation.as_str(), o.surface.as_str(), o.reference),
+        );
+        lines.push((*at, line(*at, "order", text)));
+    }
+    for entry in &record.journal {
+        match entry {
+            JournalEntry::Exchange { at, exchange, .. } => {
+                let mut text = format!("{} {} → {}", exchange.method, exchange.target, exchange.status);
+                for note in &exchange.notes {
+                    text.push_str(&format!(" [{note}]"));
+                }
+                let body = |b: &crate::journal::Body| (!b.is_empty()).then(|| b.text());
+                lines.push((
+                    *at,
+                    TranscriptLine {
+                        surface: Some(exchange.surface.to_owned()),
+                        request: body(&exchange.request),
+                        response: body(&exchange.response),
+                        ..line(*at, "exchange", text)
+                    },
+                ));
+            }
+            JournalEntry::World { event, .. } => {
+                let value = serde_json::to_value(&event.kind).unwrap_or_default();
+                lines.push((event.at, line(event.at, "world", world_text(&value))));
+            }
+        }
+    }
+    for event in &record.events {
+        let mut value = serde_json::to_value(&event.kind).unwrap_or_default();
+        let name = value.get("event").and_then(|v| v.as_str()).unwrap_or("event").to_owned();
+        if let Some(map) = value.as_object_mut() {
+            map.remove("event");
+        }
+        lines.push((event.at, line(event.at, "event", format!("{} {name} {value}", event.order))));
+    }
+    // A stable sort: lines at the same instant keep the order they were recorded in.
+    lines.sort_by_key(|(at, _)| *at);
+    lines.into_iter().map(|(_, l)| l).collect()
+}
+
+/// `task_state tid=999888 task=… state=COMPLETED`: the event name, then its fields.
+fn world_text(value: &serde_json::Value) -> String {
+    let Some(map) = value.as_object() else { return value.to_string() };
+    let mut text = map.get("event").and_then(|v| v.as_str()).unwrap_or("world").to_owned();
+    for (k, v) in map.iter().filter(|(k, _)| k.as_str() != "event") {
+        let shown = v.as_str().map_or_else(|| v.to_string(), str::to_owned);
+        text.push_str(&format!(" {k}={shown}"));
+    }
+    text
+}
