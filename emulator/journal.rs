@@ -107,6 +107,7 @@ pub struct Journal {
 #[derive(Debug, Default)]
 struct Inner {
     seq: u64,
+    exchanges: u64,
     dropped: u64,
     entries: VecDeque<JournalEntry>,
 }
@@ -124,6 +125,9 @@ impl Journal {
         let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
         inner.seq += 1;
         let entry = make(inner.seq);
+        if matches!(entry, JournalEntry::Exchange { .. }) {
+            inner.exchanges += 1;
+        }
         if inner.entries.len() >= self.capacity {
             inner.entries.pop_front();
             inner.dropped += 1;
@@ -134,6 +138,11 @@ impl Journal {
     /// Records an exchange answered at `at`.
     pub fn exchange(&self, at: VirtualTime, exchange: Exchange) {
         self.push(|seq| JournalEntry::Exchange { seq, at, exchange });
+    }
+
+    /// How many exchanges were recorded (kept or dropped): a cheap sign of activity.
+    pub fn exchanges(&self) -> u64 {
+        self.inner.lock().unwrap_or_else(|e| e.into_inner()).exchanges
     }
 
     /// Records the exchange `reply` answers (its `x-payterm-note` headers become notes and are

@@ -351,4 +351,10 @@ impl MockCloud {
     pub fn journal(&self) -> &crate::journal::Journal {
         &self.sim.journal
     }
+
+    /// Takes the events a service-mode integration posted to `/_payterm/events` since the
+    /// last call.
+    pub fn take_posted_events(&self) -> Vec<crate::runner::events::Event> {
+        self.sim.inbox.take()
+    }
 }

@@ -32,7 +32,11 @@ mod script_engine;
 mod wire_faults;
 // The runner: events read, crashes and hangs recorded, process groups killed, the shim at work.
 mod runner;
+// `payterm run`'s options: manifest skips, filters, partitions, --list, --fail-fast, --rerun-failed.
+mod run_options;
 // The judge: each broken integration caught by its target rule alone, an honest one by none.
 mod judge;
 // Pinned answer shapes (insta snapshots in snapshots/).
 mod answer_snapshots;
+// The JUnit and HTML reports: parseable XML with the right counts, escaped self-contained HTML.
+mod reports;

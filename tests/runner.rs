@@ -14,12 +14,43 @@ fn run(exec: &str, scenario: &str) -> (bool, String) {
     (out.status.success(), text)
 }
 
+/// Runs `payterm run ARGS --report json=…` in the repository; returns (exit code, output, report).
+fn run_with_report(args: &[&str]) -> (Option<i32>, String, serde_json::Value) {
+    let dir = tempfile_dir();
+    let json = dir.join("report.json");
+    let out = Command::new(env!("CARGO_BIN_EXE_payterm"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["run", "--time-scale", "0.01"])
+        .args(args)
+        .arg(format!("--report=json={}", json.display()))
+        .output()
+        .unwrap();
+    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    let report = std::fs::read_to_string(&json).map(|t| serde_json::from_str(&t).unwrap()).unwrap_or_default();
+    (out.status.code(), text, report)
+}
+
+fn tempfile_dir() -> std::path::PathBuf {
+    static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let dir = std::env::temp_dir().join(format!("payterm-runner-test-{}-{n}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
 #[test]
 fn the_initiator_program_on_the_path_issues_and_the_virtual_customer_pays() {
-    let (ok, text) = run("python3 tests/runner-fixtures/invoice_paid.py", "tests/runner-fixtures/short-invoice.toml");
-    assert!(ok, "{text}");
-    assert!(text.contains("events [present_uri, outcome paid]"), "{text}");
-    assert!(text.contains("ledger [capture 600000]"), "{text}");
+    // Act
+    let (code, text, report) = run_with_report(&[
+        "--exec",
+        "python3 tests/runner-fixtures/invoice_paid.py",
+        "tests/runner-fixtures/short-invoice.toml",
+    ]);
+    // Assert
+    assert_eq!(code, Some(0), "{text}");
+    let order = &report["scenarios"][0]["orders"][0];
+    assert_eq!(order["events"], serde_json::json!(["present_uri", "outcome paid"]), "{text}");
+    assert_eq!(order["ledger"], serde_json::json!(["capture 600000"]), "{text}");
 }
 
 #[test]
@@ -45,17 +76,20 @@ fn a_hung_integration_and_its_children_are_killed_at_the_deadline() {
 
 #[test]
 fn scenarios_run_side_by_side_report_in_their_own_order() {
-    let out = Command::new(env!("CARGO_BIN_EXE_payterm"))
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .args(["run", "--jobs", "2", "--time-scale", "0.01", "--exec", "python3 tests/runner-fixtures/invoice_paid.py"])
-        .args(["tests/runner-fixtures/short-invoice.toml", "tests/runner-fixtures/invoice-in-process.toml"])
-        .output()
-        .unwrap();
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{text}");
-    // Files run in sorted path order, whatever finishes first.
-    let first = text.find("invoice-in-process.toml").unwrap();
-    let second = text.find("short-invoice.toml").unwrap();
-    assert!(first < second, "{text}");
+    // Act
+    let (code, text, report) = run_with_report(&[
+        "--jobs",
+        "2",
+        "--exec",
+        "python3 tests/runner-fixtures/invoice_paid.py",
+        "tests/runner-fixtures/short-invoice.toml",
+        "tests/runner-fixtures/invoice-in-process.toml",
+    ]);
+    // Assert: files are reported in sorted path order, whatever finished first.
+    assert_eq!(code, Some(0), "{text}");
+    let files: Vec<&str> =
+        report["scenarios"].as_array().unwrap().iter().map(|s| s["file"].as_str().unwrap()).collect();
+    assert_eq!(files, ["tests/runner-fixtures/invoice-in-process.toml", "tests/runner-fixtures/short-invoice.toml"]);
     assert!(text.contains("2 scenarios: 2 passed, 0 failed"), "{text}");
+    assert_eq!(report["summary"]["passed"], 2, "{text}");
 }

@@ -51,7 +51,10 @@ fn collect(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
         let path = entry?.path();
         if path.is_dir() {
             collect(&path, out)?;
-        } else if path.extension().is_some_and(|e| e == "toml") {
+        } else if path.extension().is_some_and(|e| e == "toml")
+            && path.file_name().is_none_or(|n| n != crate::runner::manifest::FILE_NAME)
+        {
+            // A folder may hold the integration's manifest beside its scenarios.
             out.push(path);
         }
     }

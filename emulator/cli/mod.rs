@@ -5,6 +5,7 @@ mod check;
 mod demo;
 mod docs;
 mod run;
+mod run_plan;
 mod serve;
 
 use clap::{Parser, Subcommand};

@@ -1,28 +1,35 @@
-//! `payterm run --exec CMD [PATHS…]`: runs each scenario against the integration, shows what
-//! it did (its events per order, how its process ended, what the ledger holds) and the
-//! judge's verdicts; exits 1 when a rule failed.
+//! `payterm run`: selects scenarios, runs each against the integration (command or service
+//! mode, several at once), judges them, prints a line per scenario as it finishes and each
+//! failure explained, writes the reports asked for, and exits 1 when a rule failed.
 
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::time::Instant;
 
 use clap::Args;
 use futures_util::StreamExt;
 
 use super::CliError;
-use super::check::scenario_files;
+use super::run_plan::{Plan, ReportSpec};
 use crate::exit_codes;
-use crate::runner::events::EventKind;
-use crate::runner::{Ending, Record, RunOptions, run_scenario};
-use crate::scenario::{self, LoadError};
+use crate::report::{ScenarioReport, ScenarioStatus, SuiteReport, terminal};
+use crate::runner::{RunOptions, run_scenario};
 
 /// Options of `payterm run`.
 #[derive(Debug, Args)]
 pub struct RunArgs {
-    /// The integration's command, run with `sh -c` once per scenario (default: the built-in
-    /// reference integration, which needs `python3`).
-    #[arg(long)]
+    /// The integration's command, run with `sh -c` once per scenario (default: the manifest's,
+    /// else the built-in reference integration, which needs `python3`).
+    #[arg(long, conflicts_with = "service")]
     pub exec: Option<String>,
-    /// Scenario files or directories (default: the built-in suite, embedded in the binary).
+    /// The URL of a running integration (service mode): orders are POSTed there, events come
+    /// back to `PAYTERM_URL/_payterm/events`.
+    #[arg(long)]
+    pub service: Option<String>,
+    /// The integration's manifest (default: `payterm.toml` in this folder, if there is one).
+    #[arg(long)]
+    pub manifest: Option<PathBuf>,
+    /// Scenario files or directories (default: the manifest's `scenarios`, else the built-in
+    /// suite, embedded in the binary).
     pub paths: Vec<PathBuf>,
     /// Real seconds per virtual second.
     #[arg(long, default_value_t = 0.01)]
@@ -30,151 +37,150 @@ pub struct RunArgs {
     /// The seed (default: each scenario's own, else 1).
     #[arg(long)]
     pub seed: Option<u64>,
-    /// How many scenarios run at once.
-    #[arg(long, default_value_t = 1)]
-    pub jobs: usize,
+    /// How many scenarios run at once (default: twice the cores; scenarios mostly wait).
+    #[arg(long)]
+    pub jobs: Option<usize>,
+    /// Only scenarios with an order on this surface (repeatable).
+    #[arg(long, value_parser = ["cloud", "app2app", "initiator"])]
+    pub surface: Vec<String>,
+    /// Only scenarios targeting this rule; `HYPE-*` matches a prefix (repeatable).
+    #[arg(long)]
+    pub rule: Vec<String>,
+    /// Only scenarios whose file or name contains this (repeatable).
+    #[arg(long)]
+    pub name: Vec<String>,
+    /// Only part K of N of the selection (`--partition 2/4`), split by a hash of each path.
+    #[arg(long)]
+    pub partition: Option<String>,
+    /// Show what would run, and why anything would be skipped; run nothing.
+    #[arg(long)]
+    pub list: bool,
+    /// Stop at the first failed scenario (those not finished are reported as not run).
+    #[arg(long)]
+    pub fail_fast: bool,
+    /// Only the scenarios that failed in the last run here (`.payterm/last-run.json`).
+    #[arg(long)]
+    pub rerun_failed: bool,
+    /// Write a report: `json=PATH`, `junit=PATH` or `html=PATH` (repeatable).
+    #[arg(long, value_name = "KIND=PATH")]
+    pub report: Vec<String>,
 }
 
 /// Runs `payterm run`.
 pub async fn run(args: RunArgs) -> Result<(), CliError> {
-    if !(args.time_scale > 0.0 && args.time_scale.is_finite()) {
-        return Err(CliError::new(exit_codes::USAGE, "--time-scale must be a positive number"));
+    let clock = Instant::now();
+    let plan = Plan::from_args(&args)?;
+    if args.list {
+        plan.print_list();
+        return Ok(());
     }
+    if let crate::runner::Target::Service { url } = &plan.target {
+        crate::runner::reachable(url).await.map_err(|e| CliError::new(exit_codes::SERVICE_UNREACHABLE, e))?;
+    }
+    plan.print_header();
     let payterm = std::env::current_exe()
         .map_err(|e| CliError::new(exit_codes::SETUP_FAILED, format!("failed to find the payterm binary: {e}")))?;
-    let mut loaded = Vec::new();
-    if args.paths.is_empty() {
-        for (name, text) in crate::runner::builtin::SUITE {
-            let shown = format!("scenarios/{name}");
-            let s = scenario::parse(&shown, text).map_err(|e| CliError::new(exit_codes::INTERNAL, e.to_string()))?;
-            loaded.push((PathBuf::from(shown), Arc::new(s)));
-        }
-        println!("payterm run: the built-in suite ({} scenarios, embedded)", loaded.len());
-    } else {
-        for file in &scenario_files(&args.paths)? {
-            match scenario::load(file) {
-                Ok(s) => loaded.push((file.clone(), Arc::new(s))),
-                Err(LoadError::Invalid(errors)) => {
-                    eprintln!("{}", errors.render());
-                    return Err(CliError::new(exit_codes::INVALID_INPUT, errors.to_string()));
-                }
-                Err(e) => return Err(CliError::new(exit_codes::SETUP_FAILED, e.to_string())),
-            }
+    let total = plan.scenarios.len();
+    let mut reports: Vec<Option<ScenarioReport>> = vec![None; total];
+    let mut done = 0;
+    for (i, entry) in plan.scenarios.iter().enumerate() {
+        if let Some(why) = &entry.skip {
+            let report = ScenarioReport::not_run(&entry.file, &entry.scenario, ScenarioStatus::Skipped, why.clone());
+            done += 1;
+            println!("{}", terminal::progress_line(done, total, &report));
+            reports[i] = Some(report);
         }
     }
-    let exec = match &args.exec {
-        Some(exec) => exec.clone(),
-        None => {
-            let dir = std::env::temp_dir().join(format!("payterm-reference-{}", std::process::id()));
-            let command = crate::runner::builtin::reference_command(&dir)
-                .map_err(|e| CliError::new(exit_codes::SETUP_FAILED, e))?;
-            println!("payterm run: the built-in reference integration ({command})");
-            command
-        }
-    };
-    let (mut failed_runs, mut pending_all) = (0, std::collections::BTreeSet::new());
-    // Each scenario has its own emulator, port and work folder, so they can run side by side;
-    // `buffered` keeps the printed order the scenarios' order.
-    let runs = loaded.iter().enumerate().map(|(i, (file, scenario))| {
+    // Each scenario has its own emulator, port and work folder, so they run side by side.
+    let runs = plan.scenarios.iter().enumerate().filter(|(_, e)| e.skip.is_none()).map(|(i, entry)| {
         let work_dir = std::env::temp_dir().join(format!("payterm-run-{}-{i}", std::process::id()));
         let options =
-            RunOptions { exec: exec.clone(), time_scale: args.time_scale, payterm: payterm.clone(), work_dir };
-        let seed = args.seed.or(scenario.seed).unwrap_or(1);
+            RunOptions { target: plan.target.clone(), time_scale: args.time_scale, payterm: payterm.clone(), work_dir };
+        let seed = args.seed.or(entry.scenario.seed).unwrap_or(1);
+        let scenario = entry.scenario.clone();
         async move {
-            let record = run_scenario(scenario.clone(), seed, &options).await;
+            let record = run_scenario(scenario, seed, &options).await;
             let _ = std::fs::remove_dir_all(&options.work_dir);
-            (file, record)
+            (i, seed, record)
         }
     });
-    let mut results = futures_util::stream::iter(runs).buffered(args.jobs.max(1));
-    while let Some((file, record)) = results.next().await {
-        let record = record
-            .map_err(|e| CliError::new(exit_codes::SETUP_FAILED, format!("failed to run {}: {e}", file.display())))?;
-        print_record(file, &record, args.time_scale);
-        let (verdicts, pending) = crate::judge::judge(&record);
-        pending_all.extend(pending);
-        if print_verdicts(&verdicts) {
-            failed_runs += 1;
+    let mut results = futures_util::stream::iter(runs).buffer_unordered(plan.jobs);
+    while let Some((i, seed, record)) = results.next().await {
+        let entry = &plan.scenarios[i];
+        let report = match record {
+            Ok(record) => {
+                let (verdicts, not_judged) = crate::judge::judge(&record);
+                ScenarioReport::judged(&entry.file, &record, &verdicts, &not_judged, plan.reproduce(entry, seed))
+            }
+            Err(e) => ScenarioReport::not_run(&entry.file, &entry.scenario, ScenarioStatus::Error, e),
+        };
+        done += 1;
+        println!("{}", terminal::progress_line(done, total, &report));
+        let failed = report.status == ScenarioStatus::Failed;
+        reports[i] = Some(report);
+        if failed && args.fail_fast {
+            break;
         }
     }
+    // Dropping the stream cancels what is still running; its process groups are killed.
+    drop(results);
+    let not_run = reports.iter().filter(|r| r.is_none()).count();
+    if not_run > 0 {
+        println!("--fail-fast stopped the run at the first failure: {not_run} scenario(s) not run");
+    }
+    let scenarios: Vec<ScenarioReport> = reports
+        .into_iter()
+        .zip(&plan.scenarios)
+        .map(|(report, entry)| {
+            report.unwrap_or_else(|| {
+                let why = "not run: --fail-fast stopped the run at the first failure".to_owned();
+                ScenarioReport::not_run(&entry.file, &entry.scenario, ScenarioStatus::Skipped, why)
+            })
+        })
+        .collect();
+    let report = SuiteReport::new(plan.integration.clone(), args.time_scale, clock.elapsed().as_secs_f64(), scenarios);
+    print!("{}", terminal::explanations(&report));
     println!();
-    println!("{} scenarios: {} passed, {failed_runs} failed", loaded.len(), loaded.len() - failed_runs);
-    if !pending_all.is_empty() {
-        let list: Vec<&str> = pending_all.into_iter().collect();
+    println!("{}", terminal::summary_line(&report));
+    let not_judged: std::collections::BTreeSet<&str> =
+        report.scenarios.iter().flat_map(|s| s.not_judged.iter().map(String::as_str)).collect();
+    if !not_judged.is_empty() {
+        let list: Vec<&str> = not_judged.into_iter().collect();
         println!("not judged yet by this payterm (targeted, but no verdict): {}", list.join(", "));
     }
-    if failed_runs > 0 {
-        return Err(CliError::new(exit_codes::FAILED, format!("{failed_runs} scenario(s) broke a rule")));
+    let written = write_reports(&plan.reports, &report);
+    super::run_plan::remember(&report);
+    written?;
+    if report.summary.errors > 0 {
+        return Err(CliError::new(
+            exit_codes::SETUP_FAILED,
+            format!("{} scenario(s) could not run", report.summary.errors),
+        ));
+    }
+    if report.summary.failed > 0 {
+        return Err(CliError::new(exit_codes::FAILED, format!("{} scenario(s) broke a rule", report.summary.failed)));
     }
     Ok(())
 }
 
-/// Prints each failed or warned verdict in full; returns whether any failed.
-fn print_verdicts(verdicts: &[crate::judge::Verdict]) -> bool {
-    use crate::judge::VerdictKind;
-    let passed = verdicts.iter().filter(|v| v.kind == VerdictKind::Pass).count();
-    let mut failed = false;
-    for v in verdicts.iter().filter(|v| matches!(v.kind, VerdictKind::Fail | VerdictKind::Warn)) {
-        failed |= v.kind == VerdictKind::Fail;
-        let what = if v.kind == VerdictKind::Fail { "FAIL" } else { "warn" };
-        let order = v.order.as_deref().map(|o| format!(" (order {o})")).unwrap_or_default();
-        let row = crate::judge::rules::find(v.rule).map_or("", |r| r.row);
-        println!("   {what} {}{order}: {row}", v.rule);
-        println!("        expected: {}", v.expected);
-        println!("        happened: {}", v.happened);
-        for line in &v.evidence {
-            println!("        | {line}");
+/// Writes every report asked for; one that cannot be written does not stop the others.
+fn write_reports(specs: &[ReportSpec], report: &SuiteReport) -> Result<(), CliError> {
+    let mut failures = Vec::new();
+    for spec in specs {
+        let text = match spec.kind.as_str() {
+            "json" => serde_json::to_string_pretty(report).unwrap_or_default(),
+            "junit" => crate::report::junit(report),
+            _ => crate::report::html(report),
+        };
+        if let Some(parent) = spec.path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            let _ = std::fs::create_dir_all(parent);
+        }
+        match std::fs::write(&spec.path, text) {
+            Ok(()) => println!("{} report: {}", spec.kind, spec.path.display()),
+            Err(e) => {
+                failures.push(format!("failed to write the {} report to {}: {e}", spec.kind, spec.path.display()))
+            }
         }
     }
-    println!("   verdicts: {passed} passed{}", if failed { ", some FAILED" } else { "" });
-    failed
-}
-
-fn print_record(file: &std::path::Path, r: &Record, time_scale: f64) {
-    let ending = match &r.ending {
-        Ending::Exited(Some(code)) => format!("exited with {code}"),
-        Ending::Exited(None) => "killed by a signal".to_owned(),
-        Ending::KilledAtDeadline => "still running at the deadline: its process group was killed".to_owned(),
-        Ending::FailedToStart(e) => format!("failed to start: {e}"),
-    };
-    println!("── {} ({})", file.display(), r.scenario.name);
-    println!("   integration {ending}; {:.1}s real, {} virtual", r.wall.as_secs_f64(), r.ended - r.started);
-    for order in &r.scenario.orders {
-        let events: Vec<String> = r
-            .events
-            .iter()
-            .filter(|e| e.order == order.id)
-            .map(|e| match &e.kind {
-                EventKind::Outcome { result, .. } => {
-                    format!("outcome {}", serde_json::to_value(result).unwrap_or_default().as_str().unwrap_or("?"))
-                }
-                EventKind::Flag { kind, .. } => {
-                    format!("flag {}", serde_json::to_value(kind).unwrap_or_default().as_str().unwrap_or("?"))
-                }
-                EventKind::PresentUri { .. } => "present_uri".to_owned(),
-            })
-            .collect();
-        let money: Vec<String> = r
-            .ledger
-            .iter()
-            .filter(|e| e.reference.as_deref() == Some(order.reference.as_str()))
-            .map(|e| format!("{:?} {}", e.kind, e.amount).to_lowercase())
-            .collect();
-        println!(
-            "   {} ({} {}): events [{}]; ledger [{}]",
-            order.id,
-            order.operation.as_str(),
-            order.reference,
-            events.join(", "),
-            money.join(", ")
-        );
-    }
-    if !r.log.is_empty() {
-        println!("   log: {} lines (last: {})", r.log.len(), r.log.last().map(String::as_str).unwrap_or(""));
-    }
-    println!(
-        "   reproduce: payterm run --exec '<command>' {} --seed {} --time-scale {time_scale}",
-        file.display(),
-        r.seed
-    );
+    if failures.is_empty() { Ok(()) } else { Err(CliError::new(exit_codes::SETUP_FAILED, failures.join("\n"))) }
 }

@@ -100,6 +100,8 @@ pub struct ScenarioReport {
     pub virtual_s: f64,
     /// How the integration's process ended (`exited 0`, `killed at the deadline`, …).
     pub ending: String,
+    /// Each order: what the integration reported and what the ledger holds for it.
+    pub orders: Vec<OrderSummary>,
     /// Every verdict.
     pub verdicts: Vec<VerdictReport>,
     /// Targeted rules this payterm gave no verdict for.
@@ -110,6 +112,61 @@ pub struct ScenarioReport {
     pub transcript: Vec<TranscriptLine>,
     /// A command that runs this scenario alone, the same way.
     pub reproduce: String,
+}
+
+/// One order at a glance.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct OrderSummary {
+    /// The order's id.
+    pub id: String,
+    /// `sale`, `void`, `close_batch`, `invoice`.
+    pub operation: String,
+    /// `cloud`, `app2app`, `initiator`.
+    pub surface: String,
+    /// The reference the integration passes on.
+    pub reference: String,
+    /// The integration's events for it (`outcome paid`, `flag engineering`, `present_uri`).
+    pub events: Vec<String>,
+    /// The ledger's movements carrying its reference (`capture 1250`, `void 1250`).
+    pub ledger: Vec<String>,
+}
+
+impl OrderSummary {
+    fn of(record: &Record) -> Vec<Self> {
+        use crate::runner::events::EventKind;
+        let word = |v: serde_json::Value| v.as_str().unwrap_or("?").to_owned();
+        record
+            .scenario
+            .orders
+            .iter()
+            .map(|order| OrderSummary {
+                id: order.id.clone(),
+                operation: order.operation.as_str().to_owned(),
+                surface: order.surface.as_str().to_owned(),
+                reference: order.reference.clone(),
+                events: record
+                    .events
+                    .iter()
+                    .filter(|e| e.order == order.id)
+                    .map(|e| match &e.kind {
+                        EventKind::Outcome { result, .. } => {
+                            format!("outcome {}", word(serde_json::to_value(result).unwrap_or_default()))
+                        }
+                        EventKind::Flag { kind, .. } => {
+                            format!("flag {}", word(serde_json::to_value(kind).unwrap_or_default()))
+                        }
+                        EventKind::PresentUri { .. } => "present_uri".to_owned(),
+                    })
+                    .collect(),
+                ledger: record
+                    .ledger
+                    .iter()
+                    .filter(|e| e.reference.as_deref() == Some(order.reference.as_str()))
+                    .map(|e| format!("{:?} {}", e.kind, e.amount).to_lowercase())
+                    .collect(),
+            })
+            .collect()
+    }
 }
 
 /// One verdict, with its rule's spec row.
@@ -176,6 +233,7 @@ impl ScenarioReport {
             wall_s: record.wall.as_secs_f64(),
             virtual_s: (record.ended - record.started).as_secs_f64(),
             ending: ending_text(&record.ending),
+            orders: OrderSummary::of(record),
             verdicts,
             not_judged: not_judged.iter().map(|s| (*s).to_owned()).collect(),
             log: record.log.clone(),
@@ -197,6 +255,7 @@ impl ScenarioReport {
             wall_s: 0.0,
             virtual_s: 0.0,
             ending: "not run".to_owned(),
+            orders: Vec::new(),
             verdicts: Vec::new(),
             not_judged: Vec::new(),
             log: Vec::new(),
@@ -249,5 +308,7 @@ pub fn ending_text(ending: &Ending) -> String {
         Ending::Exited(None) => "killed by a signal".to_owned(),
         Ending::KilledAtDeadline => "still running at the deadline: its process group was killed".to_owned(),
         Ending::FailedToStart(e) => format!("failed to start: {e}"),
+        Ending::Settled => "every order had a final outcome and the service went quiet".to_owned(),
+        Ending::DeadlineReached => "the service was still working at the deadline".to_owned(),
     }
 }

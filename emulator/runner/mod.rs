@@ -2,8 +2,15 @@
 //! feeds it the orders, reads its events, and records everything for the judge.
 
 pub mod builtin;
+mod command;
+mod contract;
 pub mod events;
+mod feed;
+pub mod manifest;
 mod run_one;
+pub mod select;
+mod service;
 pub mod shim;
 
-pub use run_one::{Ending, Record, RunOptions, run_scenario};
+pub use run_one::{Driven, Ending, Record, RunOptions, Target, run_scenario};
+pub use service::reachable;

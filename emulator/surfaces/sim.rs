@@ -31,6 +31,8 @@ pub struct Sim {
     scenario: Option<Arc<Scenario>>,
     /// Every exchange and transition.
     pub journal: Journal,
+    /// Events a service-mode integration posted.
+    pub inbox: super::inbox::EventInbox,
 }
 
 struct Inner {
@@ -117,6 +119,7 @@ impl Sim {
             factory,
             scenario,
             journal: Journal::new(journal_capacity),
+            inbox: Default::default(),
         }
     }
 

@@ -19,6 +19,11 @@ pub async fn handle(api: Arc<CloudApi>, req: Request<Incoming>) -> Reply {
     let target = req.uri().path_and_query().map_or_else(|| req.uri().path().to_owned(), |p| p.as_str().to_owned());
     match ApiRequest::read(req, api.max_body_bytes).await {
         Err((error, method)) => journal(&api, &method, target, &bytes::Bytes::new(), error.into_response()).await,
+        // The harness's own endpoint: not the integration's traffic to the payment services,
+        // so neither scripted faults nor the journal see it.
+        Ok(req) if req.path == crate::surfaces::inbox::PATH && req.method == Method::POST => {
+            crate::surfaces::inbox::answer(&api.sim, &req.body)
+        }
         Ok(req) => {
             let strike = api.sim.strike(req.method.as_str(), &req.path);
             let reply = match strike {

@@ -1,0 +1,153 @@
+//! Command mode (spec/driver.md): the integration runs as a process in its own process group,
+//! orders on its stdin, events on its stdout; the whole group is killed at the deadline, and
+//! also whenever the run is dropped (`--fail-fast` cancelling it), so no child outlives it.
+
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::process::Command;
+use tokio::sync::mpsc;
+
+use super::contract::Contract;
+use super::events::{Event, EventKind, Parsed, parse_line};
+use super::feed::OrderFeed;
+use super::run_one::{Driven, Ending};
+use crate::MockCloud;
+
+enum Output {
+    Stdout(String),
+    Stderr(String),
+}
+
+/// Runs `command` (with `sh -c`, in `dir` if given) until it exits or `deadline` passes.
+pub async fn drive(
+    cloud: &MockCloud,
+    feed: &mut OrderFeed<'_>,
+    contract: &Contract,
+    (command, dir): (&str, Option<&std::path::Path>),
+    deadline: Instant,
+) -> Driven {
+    let mut cmd = Command::new("sh");
+    cmd.arg("-c").arg(command).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).kill_on_drop(true);
+    for (name, value) in contract.env() {
+        cmd.env(name, value);
+    }
+    if let Some(dir) = dir {
+        cmd.current_dir(dir);
+    }
+    #[cfg(unix)]
+    cmd.process_group(0);
+    let (mut events, mut log) = (Vec::new(), Vec::new());
+    let mut child = match cmd.spawn() {
+        Ok(child) => child,
+        Err(e) => return Driven { events, log, ending: Ending::FailedToStart(e.to_string()) },
+    };
+    let _group = GroupGuard(child.id());
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    if let Some(out) = child.stdout.take() {
+        let tx = tx.clone();
+        tokio::spawn(async move {
+            let mut lines = BufReader::new(out).lines();
+            while let Ok(Some(line)) = lines.next_line().await {
+                let _ = tx.send(Output::Stdout(line));
+            }
+        });
+    }
+    if let Some(err) = child.stderr.take() {
+        let tx = tx.clone();
+        tokio::spawn(async move {
+            let mut lines = BufReader::new(err).lines();
+            while let Ok(Some(line)) = lines.next_line().await {
+                let _ = tx.send(Output::Stderr(line));
+            }
+        });
+    }
+    drop(tx);
+    let mut stdin = child.stdin.take();
+    let ending = loop {
+        for line in feed.due(cloud) {
+            if let Some(input) = stdin.as_mut() {
+                // A closed stdin (the integration exited early) is judged, not fatal.
+                let _ = input.write_all(format!("{line}\n").as_bytes()).await;
+                let _ = input.flush().await;
+            }
+        }
+        if feed.is_empty() {
+            stdin = None; // EOF: no more orders.
+        }
+        tokio::select! {
+            status = child.wait() => {
+                drain(cloud, &mut rx, &mut events, &mut log).await;
+                break Ending::Exited(status.ok().and_then(|s| s.code()));
+            }
+            output = rx.recv() => match output {
+                Some(o) => take(cloud, o, &mut events, &mut log),
+                None => tokio::time::sleep(Duration::from_millis(2)).await,
+            },
+            _ = tokio::time::sleep(Duration::from_millis(5)) => {}
+        }
+        if Instant::now() >= deadline {
+            kill_group(child.id());
+            let _ = child.kill().await;
+            drain(cloud, &mut rx, &mut events, &mut log).await;
+            break Ending::KilledAtDeadline;
+        }
+    };
+    Driven { events, log, ending }
+}
+
+fn take(cloud: &MockCloud, output: Output, events: &mut Vec<Event>, log: &mut Vec<String>) {
+    match output {
+        Output::Stderr(line) => log.push(format!("stderr: {line}")),
+        Output::Stdout(line) => match parse_line(&line, cloud.now()) {
+            Parsed::Event(event) => {
+                receive(cloud, &event);
+                events.push(event);
+            }
+            Parsed::Log { line, problem: None } => log.push(format!("stdout: {line}")),
+            Parsed::Log { line, problem: Some(p) } => log.push(format!("stdout: {line}  ({p})")),
+        },
+    }
+}
+
+/// What the emulated side does on an event: the virtual customer receives a presented URI
+/// (its last path segment names the invoice).
+pub fn receive(cloud: &MockCloud, event: &Event) {
+    if let EventKind::PresentUri { uri } = &event.kind {
+        let identifier = uri.trim_end_matches('/').rsplit('/').next().unwrap_or_default().to_owned();
+        let _ = cloud.with_world(|w| w.note_presented(&identifier));
+    }
+}
+
+async fn drain(
+    cloud: &MockCloud,
+    rx: &mut mpsc::UnboundedReceiver<Output>,
+    events: &mut Vec<Event>,
+    log: &mut Vec<String>,
+) {
+    // The readers finish once the pipes close; wait briefly for the last lines.
+    while let Ok(Some(output)) = tokio::time::timeout(Duration::from_millis(200), rx.recv()).await {
+        take(cloud, output, events, log);
+    }
+}
+
+/// Kills the process group when dropped: the integration may have left children running.
+struct GroupGuard(Option<u32>);
+
+impl Drop for GroupGuard {
+    fn drop(&mut self) {
+        kill_group(self.0);
+    }
+}
+
+/// Kills the integration's whole process group (it may have started children).
+fn kill_group(pid: Option<u32>) {
+    #[cfg(unix)]
+    if let Some(pid) = pid {
+        let _ =
+            std::process::Command::new("kill").args(["-KILL", "--", &format!("-{pid}")]).stderr(Stdio::null()).status();
+    }
+    #[cfg(not(unix))]
+    let _ = pid;
+}

@@ -1,0 +1,75 @@
+//! `POST /_payterm/events`: where an integration in service mode reports its events
+//! (spec/driver.md) — one driver-contract event object, or an array of them. The runner
+//! takes them from the [`EventInbox`]; a malformed event is refused with a 400 naming it.
+
+use std::sync::Mutex;
+
+use http::StatusCode;
+use serde_json::Value;
+
+use super::sim::Sim;
+use crate::http::{ApiError, Reply, json};
+use crate::runner::events::{Event, Parsed, parse_line};
+
+/// The path events are posted to.
+pub const PATH: &str = "/_payterm/events";
+
+/// Events held until the runner takes them; past [`EventInbox::CAPACITY`] a post is refused,
+/// so a server nobody drains keeps flat memory.
+#[derive(Debug, Default)]
+pub struct EventInbox {
+    events: Mutex<Vec<Event>>,
+}
+
+impl EventInbox {
+    /// At most this many events wait.
+    pub const CAPACITY: usize = 100_000;
+
+    /// Takes every event waiting.
+    pub fn take(&self) -> Vec<Event> {
+        std::mem::take(&mut *self.events.lock().unwrap_or_else(|e| e.into_inner()))
+    }
+}
+
+/// Answers a post of events: 202 with how many were accepted, or 400 naming the first bad one
+/// (then none of the post is kept, so a retry of the fixed post does not double what was).
+pub fn answer(sim: &Sim, body: &[u8]) -> Reply {
+    let result = (|| {
+        let value: Value = crate::http::read_json(body)?;
+        let items = match value {
+            Value::Array(items) => items,
+            one @ Value::Object(_) => vec![one],
+            _ => {
+                return Err(ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    "INVALID_EVENT",
+                    "expected an event object or an array of them",
+                ));
+            }
+        };
+        let now = sim.now();
+        let mut events = Vec::with_capacity(items.len());
+        for (i, item) in items.iter().enumerate() {
+            match parse_line(&item.to_string(), now) {
+                Parsed::Event(event) => events.push(event),
+                Parsed::Log { problem, .. } => {
+                    let why = problem.unwrap_or_else(|| "not an event".to_owned());
+                    return Err(ApiError::new(StatusCode::BAD_REQUEST, "INVALID_EVENT", format!("event {i}: {why}"))
+                        .with("index", i));
+                }
+            }
+        }
+        let mut held = sim.inbox.events.lock().unwrap_or_else(|e| e.into_inner());
+        if held.len() + events.len() > EventInbox::CAPACITY {
+            return Err(ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "INBOX_FULL",
+                "too many events wait to be read",
+            ));
+        }
+        let accepted = events.len();
+        held.extend(events);
+        Ok(json(StatusCode::ACCEPTED, &serde_json::json!({"accepted": accepted})))
+    })();
+    result.unwrap_or_else(ApiError::into_response)
+}

@@ -1,0 +1,166 @@
+//! `payterm run`'s options through the real binary: a manifest's unsupported scenarios are
+//! skipped, filters and partitions select, `--list` runs nothing, `--fail-fast` stops,
+//! `--rerun-failed` reruns only what failed, and a failure shows the integration's stderr.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn repo() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn fixture(name: &str) -> String {
+    repo().join("tests/runner-fixtures").join(name).display().to_string()
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("payterm-run-options-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Runs `payterm ARGS` in `dir`; returns (exit code, stdout + stderr).
+fn payterm(dir: &Path, args: &[&str]) -> (Option<i32>, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_payterm")).current_dir(dir).args(args).output().unwrap();
+    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    (out.status.code(), text)
+}
+
+fn listed(text: &str) -> Vec<String> {
+    text.lines()
+        .filter(|l| l.starts_with("scenarios/"))
+        .map(|l| l.split_whitespace().next().unwrap().to_owned())
+        .collect()
+}
+
+#[test]
+fn a_manifest_skips_the_scenarios_its_integration_does_not_support() {
+    // Arrange: an integration that declares the Cloud surface only.
+    let dir = scratch("manifest");
+    let manifest = format!(
+        "name = \"cloud-only\"\nversion = \"1.2.3\"\nsurfaces = [\"cloud\"]\noperations = [\"sale\"]\ncommand = \"python3 {}\"\n",
+        fixture("cloud_sale.py")
+    );
+    std::fs::write(dir.join("payterm.toml"), manifest).unwrap();
+    // Act: run from the manifest's folder, naming a Cloud and an initiator scenario.
+    let (code, text) = payterm(
+        &dir,
+        &["run", &fixture("cloud-sale.toml"), &fixture("short-invoice.toml"), "--report", "json=report.json"],
+    );
+    // Assert
+    assert_eq!(code, Some(0), "{text}");
+    assert!(text.contains("skip  "), "{text}");
+    assert!(text.contains("needs the initiator surface, which cloud-only does not declare"), "{text}");
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("report.json")).unwrap()).unwrap();
+    assert_eq!(report["summary"]["skipped"], 1);
+    assert_eq!(report["summary"]["passed"], 1);
+    assert_eq!(report["integration"]["name"], "cloud-only");
+    assert_eq!(report["integration"]["version"], "1.2.3");
+}
+
+#[test]
+fn list_shows_the_selection_and_runs_nothing() {
+    // Act
+    let (code, text) = payterm(repo(), &["run", "--list", "--rule", "HYPE-IN-PROCESS"]);
+    // Assert
+    assert_eq!(code, Some(0), "{text}");
+    let files = listed(&text);
+    assert!(!files.is_empty(), "{text}");
+    assert!(text.lines().filter(|l| l.starts_with("scenarios/")).all(|l| l.contains("HYPE-IN-PROCESS")), "{text}");
+    assert!(!text.contains("[1/"), "nothing ran\n{text}");
+}
+
+#[test]
+fn surface_and_name_filters_both_hold() {
+    // Act
+    let (_, text) = payterm(repo(), &["run", "--list", "--surface", "app2app", "--name", "cancel"]);
+    // Assert
+    let files = listed(&text);
+    assert!(!files.is_empty(), "{text}");
+    assert!(files.iter().all(|f| f.contains("cancel")), "{text}");
+    assert!(text.lines().filter(|l| l.starts_with("scenarios/")).all(|l| l.contains("app2app")), "{text}");
+}
+
+#[test]
+fn partitions_split_the_suite_without_overlap_or_loss() {
+    // Act
+    let all = listed(&payterm(repo(), &["run", "--list"]).1);
+    let parts: Vec<Vec<String>> =
+        (1..=3).map(|k| listed(&payterm(repo(), &["run", "--list", "--partition", &format!("{k}/3")]).1)).collect();
+    // Assert
+    let mut joined: Vec<String> = parts.concat();
+    joined.sort();
+    assert_eq!(joined, all);
+    assert!(parts.iter().all(|p| !p.is_empty()), "{parts:?}");
+}
+
+#[test]
+fn a_bad_report_kind_or_partition_is_a_usage_error() {
+    let (code, text) = payterm(repo(), &["run", "--list", "--report", "pdf=x.pdf"]);
+    assert_eq!(code, Some(payterm::exit_codes::USAGE), "{text}");
+    assert!(text.contains("unknown kind `pdf`"), "{text}");
+    let (code, text) = payterm(repo(), &["run", "--list", "--partition", "4/3"]);
+    assert_eq!(code, Some(payterm::exit_codes::USAGE), "{text}");
+}
+
+#[test]
+fn fail_fast_stops_at_the_first_failure_and_reports_the_rest_as_not_run() {
+    // Arrange: an integration that never reports, on two scenarios, one at a time.
+    let dir = scratch("fail-fast");
+    // Act
+    let (code, text) = payterm(
+        &dir,
+        &[
+            "run",
+            "--exec",
+            "cat > /dev/null",
+            "--jobs",
+            "1",
+            "--fail-fast",
+            &fixture("short-sale.toml"),
+            &fixture("cloud-sale.toml"),
+            "--report",
+            "json=r.json",
+        ],
+    );
+    // Assert
+    assert_eq!(code, Some(payterm::exit_codes::FAILED), "{text}");
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("r.json")).unwrap()).unwrap();
+    assert_eq!((report["summary"]["failed"].as_u64(), report["summary"]["skipped"].as_u64()), (Some(1), Some(1)));
+    assert!(text.contains("--fail-fast stopped the run"), "{text}");
+}
+
+#[test]
+fn rerun_failed_runs_only_what_failed_last_time() {
+    // Arrange: one scenario fails (no outcome for an invoice), one passes.
+    let dir = scratch("rerun");
+    let exec = format!("BUG=no_fetch python3 {}", fixture("cloud_sale.py"));
+    let (code, text) =
+        payterm(&dir, &["run", "--exec", &exec, &fixture("cloud-sale.toml"), &fixture("short-sale.toml")]);
+    assert_eq!(code, Some(payterm::exit_codes::FAILED), "{text}");
+    // Act
+    let (_, text) = payterm(
+        &dir,
+        &["run", "--exec", &exec, "--rerun-failed", &fixture("cloud-sale.toml"), &fixture("short-sale.toml")],
+    );
+    // Assert
+    assert!(text.contains("rerunning the 1 scenario(s) that failed last time"), "{text}");
+    assert!(text.contains("1 scenarios: 0 passed, 1 failed"), "{text}");
+    assert!(!text.contains("short-sale.toml  "), "{text}");
+}
+
+#[test]
+fn a_failure_shows_the_integrations_stderr_and_a_command_that_reproduces_it() {
+    // Act
+    let dir = scratch("stderr");
+    let (code, text) =
+        payterm(&dir, &["run", "--exec", "echo 'connecting to the till…' >&2; exit 4", &fixture("short-sale.toml")]);
+    // Assert
+    assert_eq!(code, Some(payterm::exit_codes::FAILED), "{text}");
+    assert!(text.contains("stderr: connecting to the till…"), "{text}");
+    assert!(text.contains("reproduce: payterm run --exec 'echo"), "{text}");
+    assert!(text.contains("--seed 1 --time-scale 0.01"), "{text}");
+}
