@@ -203,7 +203,9 @@ pub fn no_storm(record: &Record, reqs: &[Req]) -> Verdict {
             if gap + slack < min.as_millis() {
                 problems.push(format!("{key}: {gap} ms between polls ({})", pair[1].line));
             } else if faults_in_a_row >= 2 {
-                let shrank = last_gap.is_some_and(|g| gap + slack < g);
+                // A backoff at its cap repeats the same interval, and real-time jitter makes
+                // that wobble: only a shrink of more than a tenth (or the slack) counts.
+                let shrank = last_gap.is_some_and(|g| gap + slack.max(g / 10) < g);
                 if shrank || gap + slack < 2 * min.as_millis() {
                     problems
                         .push(format!("{key}: {gap} ms after {faults_in_a_row} faults in a row ({})", pair[1].line));
