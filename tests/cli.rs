@@ -229,3 +229,42 @@ fn serve_refuses_an_invalid_scenario_with_its_diagnostic() {
     assert_eq!(out.status.code(), Some(payterm::exit_codes::INVALID_INPUT));
     assert!(String::from_utf8_lossy(&out.stderr).contains("did you mean `HYPE-CREATED`?"));
 }
+
+fn schema(kind: &str) -> serde_json::Value {
+    let out = payterm().args(["schema", kind]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[test]
+fn the_orders_schema_names_every_field_the_runner_writes_for_the_built_in_suite() {
+    // Arrange
+    let schema = schema("orders");
+    let properties = schema["properties"].as_object().unwrap();
+    let required: Vec<&str> = schema["required"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
+    // Act / Assert: every order of every built-in scenario fits.
+    for (name, text) in payterm::runner::builtin::SUITE {
+        let scenario = payterm::scenario::parse(name, text).unwrap();
+        for order in &scenario.orders {
+            let line = payterm::scenario::orders::order_json(order);
+            let keys = line.as_object().unwrap();
+            for key in keys.keys() {
+                assert!(properties.contains_key(key), "{name}: `{key}` is not in the orders schema");
+            }
+            for key in &required {
+                assert!(keys.contains_key(*key), "{name}: required `{key}` missing from {line}");
+            }
+        }
+    }
+}
+
+#[test]
+fn the_events_and_report_schemas_describe_their_documents() {
+    let events = schema("events").to_string();
+    for word in ["present_uri", "flag", "outcome", "not_paid", "engineering", "order"] {
+        assert!(events.contains(word), "events schema lacks {word}");
+    }
+    let report = schema("report");
+    assert!(report["properties"]["schema_version"].is_object(), "{report}");
+    assert!(report.to_string().contains("transcript"), "{report}");
+}

@@ -6,6 +6,7 @@ mod demo;
 mod docs;
 mod run;
 mod run_plan;
+mod schema;
 mod serve;
 
 use clap::{Parser, Subcommand};
@@ -42,6 +43,12 @@ pub enum Command {
     Scenario(check::ScenarioCommand),
     /// Print the conformance rules: ID, spec row, how each is judged.
     Rules,
+    /// Print a JSON Schema: the driver contract's orders and events, the JSON report, scenarios.
+    Schema {
+        /// Which.
+        #[arg(value_enum)]
+        kind: schema::SchemaKind,
+    },
     /// Print the Cloud API's OpenAPI 3.1 document.
     Openapi,
     /// Print the emulator's profile: which behaviour the vendor documents and which is ours.
@@ -92,6 +99,10 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::Scenario(command) => check::scenario_command(command),
         Command::Rules => {
             check::print_rules();
+            Ok(())
+        }
+        Command::Schema { kind } => {
+            schema::print(kind);
             Ok(())
         }
         Command::Spec => {

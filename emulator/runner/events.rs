@@ -2,13 +2,14 @@
 //! [`Event`]s (`present_uri`, `flag`, `outcome`), each stamped with the virtual time the
 //! runner read it; any other line is kept as log.
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::world::clock::VirtualTime;
 
 /// The verdict an integration reports for an order.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum OutcomeResult {
     /// The customer paid.
@@ -31,7 +32,7 @@ pub enum OutcomeResult {
 }
 
 /// A flag's kind.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum FlagKind {
     /// Needs an engineer.
@@ -41,7 +42,7 @@ pub enum FlagKind {
 }
 
 /// One event of the driver contract.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum EventKind {
     /// The integration handed the gateway URI to the customer.
@@ -79,11 +80,19 @@ pub struct Event {
     pub kind: EventKind,
 }
 
-#[derive(Deserialize)]
-struct Line {
+/// One event as an integration writes it (a stdout line, or a post to `/_payterm/events`).
+#[derive(Deserialize, JsonSchema)]
+pub struct EventLine {
+    /// The order it concerns.
     order: String,
+    /// What it says.
     #[serde(flatten)]
     kind: EventKind,
+}
+
+/// The JSON Schema of one event line (`payterm schema events`).
+pub fn json_schema() -> serde_json::Value {
+    serde_json::to_value(schemars::schema_for!(EventLine)).unwrap_or_default()
 }
 
 /// A stdout line: an event, or log (with why it is not an event, when it looked like one).
@@ -106,7 +115,7 @@ pub fn parse_line(line: &str, at: VirtualTime) -> Parsed {
     if !trimmed.starts_with('{') {
         return Parsed::Log { line: line.to_owned(), problem: None };
     }
-    match serde_json::from_str::<Line>(trimmed) {
+    match serde_json::from_str::<EventLine>(trimmed) {
         Ok(l) => Parsed::Event(Event { at, order: l.order, kind: l.kind }),
         Err(e) => Parsed::Log { line: line.to_owned(), problem: Some(format!("not a driver-contract event: {e}")) },
     }
