@@ -164,3 +164,35 @@ fn a_failure_shows_the_integrations_stderr_and_a_command_that_reproduces_it() {
     assert!(text.contains("reproduce: payterm run --exec 'echo"), "{text}");
     assert!(text.contains("--seed 1 --time-scale 0.01"), "{text}");
 }
+
+#[test]
+fn init_gives_a_red_run_that_one_fix_turns_green() {
+    // Arrange
+    let dir = scratch("init");
+    let (code, text) = payterm(&dir, &["init"]);
+    assert_eq!(code, Some(0), "{text}");
+    // Act: the starter as written, then with the fix its comment gives.
+    let (red, red_text) = payterm(&dir, &["run"]);
+    let pos = std::fs::read_to_string(dir.join("pos.py")).unwrap();
+    let fixed = pos.replace(
+        "    return \"paid\" if task[\"state\"] == \"COMPLETED\" else \"not_paid\"",
+        "    tx = call(\"GET\", \"/v1/transactions/\" + task[\"amsId\"])\n    return \"paid\" if tx[\"result\"] == 0 else \"not_paid\"",
+    );
+    assert_ne!(fixed, pos, "the starter still has the line the fix replaces");
+    std::fs::write(dir.join("pos.py"), fixed).unwrap();
+    let (green, green_text) = payterm(&dir, &["run"]);
+    // Assert
+    assert_eq!(red, Some(payterm::exit_codes::FAILED), "{red_text}");
+    assert!(red_text.contains("FAIL CLOUD-TASK-NOT-PAYMENT"), "{red_text}");
+    assert_eq!(green, Some(0), "{green_text}");
+    assert!(green_text.contains("against my-pos"), "{green_text}");
+}
+
+#[test]
+fn init_does_not_overwrite_without_force() {
+    let dir = scratch("init-twice");
+    assert_eq!(payterm(&dir, &["init"]).0, Some(0));
+    let (code, text) = payterm(&dir, &["init"]);
+    assert_eq!(code, Some(payterm::exit_codes::USAGE), "{text}");
+    assert!(text.contains("--force"), "{text}");
+}

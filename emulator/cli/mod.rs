@@ -4,6 +4,7 @@
 mod check;
 mod demo;
 mod docs;
+mod init;
 mod run;
 mod run_plan;
 mod schema;
@@ -34,8 +35,11 @@ pub enum Command {
     Link(crate::surfaces::app2app::cli::LinkArgs),
     /// The HyPe Initiator client: keygen, enroll, invoice, status, install-shim.
     Initiator(crate::surfaces::initiator::cli::InitiatorArgs),
-    /// Run scenarios against an integration (command mode) and show what it did.
+    /// Run scenarios against an integration and judge it: the built-in suite against the
+    /// built-in reference integration when given nothing.
     Run(run::RunArgs),
+    /// Write a starter manifest, integration (Python) and scenario into a folder.
+    Init(init::InitArgs),
     /// Validate scenario files without running them.
     Check(check::CheckArgs),
     /// Scenario tools.
@@ -96,6 +100,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         }
         Command::Run(args) => runtime()?.block_on(run::run(args)),
         Command::Check(args) => check::run(args),
+        Command::Init(args) => init::run(args),
         Command::Scenario(command) => check::scenario_command(command),
         Command::Rules => {
             check::print_rules();

@@ -31,6 +31,9 @@ pub struct RunArgs {
     /// Scenario files or directories (default: the manifest's `scenarios`, else the built-in
     /// suite, embedded in the binary).
     pub paths: Vec<PathBuf>,
+    /// Run the built-in suite, even where a manifest names scenarios of its own.
+    #[arg(long, conflicts_with = "paths")]
+    pub builtin: bool,
     /// Real seconds per virtual second.
     #[arg(long, default_value_t = 0.01)]
     pub time_scale: f64,

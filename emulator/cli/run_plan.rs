@@ -75,6 +75,7 @@ impl Plan {
         let (target, integration, target_flags) = integration(args, manifest.as_ref())?;
         let mut paths = args.paths.clone();
         if paths.is_empty()
+            && !args.builtin
             && let Some(m) = &manifest
         {
             paths = m.scenarios.iter().map(|p| m.dir.join(p)).collect();
