@@ -173,3 +173,14 @@ fn reporting_a_cancelled_deep_link_as_paid_is_caught_by_status_handled_and_its_d
     // Nothing was charged, so calling it paid is also untruthful.
     assert_eq!(failed, ["LINK-STATUS-HANDLED", "MONEY-TRUTHFUL-OUTCOME"], "{text}");
 }
+
+#[test]
+fn voiding_on_the_cashiers_terminal_instead_of_the_sales_is_caught_by_void_same_tid_alone() {
+    // The scenario: a sale made on 999888, the void asked at 999777.
+    let scenario = "scenarios/cloud/void-on-another-tid-is-refused.toml";
+    let (code, failed, text) = judged("BUG=other_tid python3 tests/runner-fixtures/cloud_void.py", scenario);
+    assert_eq!(code, Some(payterm::exit_codes::FAILED), "{text}");
+    assert_eq!(failed, ["CLOUD-VOID-SAME-TID"], "{text}");
+    let (code, failed, text) = judged("BUG=none python3 tests/runner-fixtures/cloud_void.py", scenario);
+    assert_eq!((code, failed.len()), (Some(0), 0), "{text}");
+}

@@ -42,3 +42,5 @@ mod judge;
 mod answer_snapshots;
 // The JUnit and HTML reports: parseable XML with the right counts, escaped self-contained HTML.
 mod reports;
+// The built-in suite against the reference integration, its stable transcripts pinned (snapshots/suite/).
+mod suite_snapshots;
