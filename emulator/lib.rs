@@ -15,8 +15,10 @@
 //! - [`runner`]: runs an integration against scenarios and records what it did.
 //! - [`judge`]: the conformance rules as data.
 //! - [`report`]: the JSON report model, transcripts, and the terminal, JUnit and HTML writers.
+//! - [`certify`]: certification profiles, certificates, their signatures and verification.
 //! - [`cli`]: the `payterm` command line; [`exit_codes`] its exit codes.
 
+pub mod certify;
 pub mod cli;
 pub mod client;
 pub mod exit_codes;

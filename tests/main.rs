@@ -38,6 +38,8 @@ mod run_options;
 mod service_mode;
 // The judge: each broken integration caught by its target rule alone, an honest one by none.
 mod judge;
+// Certification: profiles, signed certificates, verification naming what was altered.
+mod certify;
 // Pinned answer shapes (insta snapshots in snapshots/).
 mod answer_snapshots;
 // The JUnit and HTML reports: parseable XML with the right counts, escaped self-contained HTML.

@@ -313,9 +313,3 @@ fn html_renders_a_long_transcript_one_row_per_line() {
     assert_eq!(page.matches("<td>task_state &lt;t1&gt; COMPLETED</td>").count(), lines as usize);
     assert!(page.contains("<tr><td>+99.999</td><td>world</td>"));
 }
-
-#[test]
-fn zz_dump() {
-    std::fs::write("/tmp/r.html", html(&suite())).unwrap();
-    std::fs::write("/tmp/r.xml", junit(&suite())).unwrap();
-}

@@ -1,6 +1,7 @@
 //! The command line: [`Cli`] parsed by clap, one file per command, and [`CliError`] with the
 //! exit code each failure maps to.
 
+mod certify;
 mod check;
 mod demo;
 mod docs;
@@ -38,6 +39,11 @@ pub enum Command {
     /// Run scenarios against an integration and judge it: the built-in suite against the
     /// built-in reference integration when given nothing.
     Run(run::RunArgs),
+    /// Run a certification profile in full and write a certificate (optionally signed).
+    Certify(certify::CertifyArgs),
+    /// Certificate tools: verify.
+    #[command(subcommand)]
+    Certificate(certify::CertificateCommand),
     /// Write a starter manifest, integration (Python) and scenario into a folder.
     Init(init::InitArgs),
     /// Validate scenario files without running them.
@@ -101,6 +107,8 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::Run(args) => runtime()?.block_on(run::run(args)),
         Command::Check(args) => check::run(args),
         Command::Init(args) => init::run(args),
+        Command::Certify(args) => runtime()?.block_on(certify::run(args)),
+        Command::Certificate(command) => certify::certificate_command(command),
         Command::Scenario(command) => check::scenario_command(command),
         Command::Rules => {
             check::print_rules();

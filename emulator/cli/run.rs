@@ -71,12 +71,31 @@ pub struct RunArgs {
 
 /// Runs `payterm run`.
 pub async fn run(args: RunArgs) -> Result<(), CliError> {
-    let clock = Instant::now();
     let plan = Plan::from_args(&args)?;
     if args.list {
         plan.print_list();
         return Ok(());
     }
+    let report = execute(&plan, &args).await?;
+    let written = write_reports(&plan.reports, &report);
+    super::run_plan::remember(&report);
+    written?;
+    if report.summary.errors > 0 {
+        return Err(CliError::new(
+            exit_codes::SETUP_FAILED,
+            format!("{} scenario(s) could not run", report.summary.errors),
+        ));
+    }
+    if report.summary.failed > 0 {
+        return Err(CliError::new(exit_codes::FAILED, format!("{} scenario(s) broke a rule", report.summary.failed)));
+    }
+    Ok(())
+}
+
+/// Runs `plan`: a line per scenario as it finishes, then the failures explained and the
+/// summary. Shared by `payterm run` and `payterm certify`.
+pub async fn execute(plan: &Plan, args: &RunArgs) -> Result<SuiteReport, CliError> {
+    let clock = Instant::now();
     if let crate::runner::Target::Service { url } = &plan.target {
         crate::runner::reachable(url).await.map_err(|e| CliError::new(exit_codes::SERVICE_UNREACHABLE, e))?;
     }
@@ -151,23 +170,11 @@ pub async fn run(args: RunArgs) -> Result<(), CliError> {
         let list: Vec<&str> = not_judged.into_iter().collect();
         println!("not judged yet by this payterm (targeted, but no verdict): {}", list.join(", "));
     }
-    let written = write_reports(&plan.reports, &report);
-    super::run_plan::remember(&report);
-    written?;
-    if report.summary.errors > 0 {
-        return Err(CliError::new(
-            exit_codes::SETUP_FAILED,
-            format!("{} scenario(s) could not run", report.summary.errors),
-        ));
-    }
-    if report.summary.failed > 0 {
-        return Err(CliError::new(exit_codes::FAILED, format!("{} scenario(s) broke a rule", report.summary.failed)));
-    }
-    Ok(())
+    Ok(report)
 }
 
 /// Writes every report asked for; one that cannot be written does not stop the others.
-fn write_reports(specs: &[ReportSpec], report: &SuiteReport) -> Result<(), CliError> {
+pub fn write_reports(specs: &[ReportSpec], report: &SuiteReport) -> Result<(), CliError> {
     let mut failures = Vec::new();
     for spec in specs {
         let text = match spec.kind.as_str() {

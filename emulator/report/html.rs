@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::fmt::{self, Display, Write as _};
 
 use super::junit::{Mark, RuleResult, rule_results, visible};
-use super::model::{ScenarioReport, ScenarioStatus, SuiteReport, VerdictReport};
+use super::model::{OrderSummary, ScenarioReport, ScenarioStatus, SuiteReport, VerdictReport};
 use super::transcript::TranscriptLine;
 use crate::judge::rules::Rule;
 
@@ -34,6 +34,8 @@ section.scenario{border-top:2px solid #d0d7de;margin-top:1.5rem}
 article.verdict{border-left:4px solid #d0d7de;padding-left:.8rem;margin:.8rem 0}
 article.verdict.FAIL{border-color:#cf222e;background:none;color:inherit;font-weight:normal}
 article.verdict.warn{border-color:#d4a72c;background:none}
+table.orders th,table.orders td{border:1px solid #d0d7de;padding:.1rem .4rem;text-align:left}
+table.orders caption{text-align:left;font-weight:600}
 table.transcript td{border-top:1px solid #eaeef2;padding:.05rem .4rem;vertical-align:top;font:12px/1.35 ui-monospace,monospace}
 table.transcript td:last-child{white-space:pre-wrap;overflow-wrap:anywhere}
 summary{cursor:pointer}
@@ -256,6 +258,11 @@ fn scenario(out: &mut String, i: usize, s: &ScenarioReport, results: &[RuleResul
     if !s.reproduce.is_empty() {
         let _ = writeln!(out, "<p>Reproduce:</p>\n<pre><code>{}</code></pre>", Esc(&s.reproduce));
     }
+    // A scenario not run has nothing to fold: its facts already say why.
+    if matches!(s.status, ScenarioStatus::Skipped | ScenarioStatus::Error) && s.log.is_empty() {
+        out.push_str("</section>\n");
+        return;
+    }
     let count = |m: Mark| results.iter().filter(|r| r.mark() == m).count();
     let open = if s.status == ScenarioStatus::Failed { " open" } else { "" };
     let _ = writeln!(
@@ -266,6 +273,7 @@ fn scenario(out: &mut String, i: usize, s: &ScenarioReport, results: &[RuleResul
         count(Mark::Pass),
         count(Mark::NotExercised)
     );
+    orders(out, &s.orders);
     for (k, r) in results.iter().enumerate() {
         if matches!(r.mark(), Mark::Fail | Mark::Warn) {
             explain(out, i, k, r);
@@ -320,6 +328,36 @@ fn explain(out: &mut String, i: usize, k: usize, r: &RuleResult<'_>) {
         }
     }
     out.push_str("</article>\n");
+}
+
+/// Each order at a glance: what the integration reported beside what the ledger holds.
+fn orders(out: &mut String, orders: &[OrderSummary]) {
+    if orders.is_empty() {
+        return;
+    }
+    out.push_str(
+        "<div class=\"wrap\">\n<table class=\"orders\">\n<caption>Orders</caption>\n<thead><tr>\
+         <th scope=\"col\">Order</th><th scope=\"col\">Operation</th><th scope=\"col\">Surface</th>\
+         <th scope=\"col\">Reference</th><th scope=\"col\">Events reported</th><th scope=\"col\">Ledger</th>\
+         </tr></thead>\n<tbody>\n",
+    );
+    for o in orders {
+        let _ = writeln!(
+            out,
+            "<tr><th scope=\"row\">{}</th><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            Esc(&o.id),
+            Esc(&o.operation),
+            Esc(&o.surface),
+            Esc(&o.reference),
+            Esc(&none_if_empty(&o.events)),
+            Esc(&none_if_empty(&o.ledger))
+        );
+    }
+    out.push_str("</tbody>\n</table>\n</div>\n");
+}
+
+fn none_if_empty(items: &[String]) -> String {
+    if items.is_empty() { "none".to_owned() } else { items.join(", ") }
 }
 
 fn log(out: &mut String, log: &[String]) {

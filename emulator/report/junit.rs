@@ -1,5 +1,5 @@
 //! The JUnit XML writer, [`junit`]: one `<testsuite>` per scenario and one `<testcase>` per
-//! scenario × rule, for CI systems that draw test results. It also holds [`RuleResult`], the
+//! scenario × rule, for CI systems that draw test results. It also holds `RuleResult`, the
 //! fold of one rule's verdicts in one scenario that the HTML writer's matrix shares.
 
 use std::collections::HashMap;
@@ -155,6 +155,11 @@ fn failure_body(s: &ScenarioReport, failed: &[&VerdictReport]) -> String {
         let _ = writeln!(body, "\nFAIL{}", for_order(v));
         let _ = writeln!(body, "  expected: {}", v.expected);
         let _ = writeln!(body, "  happened: {}", v.happened);
+        if let Some(o) = s.orders.iter().find(|o| v.order.as_ref() == Some(&o.id)) {
+            let _ = writeln!(body, "  order: {} on {}, reference {}", o.operation, o.surface, o.reference);
+            let _ = writeln!(body, "    events reported: {}", list_or_none(&o.events));
+            let _ = writeln!(body, "    ledger: {}", list_or_none(&o.ledger));
+        }
         if !v.evidence.is_empty() {
             let _ = writeln!(body, "  evidence:");
             for line in &v.evidence {
@@ -178,6 +183,10 @@ fn failure_body(s: &ScenarioReport, failed: &[&VerdictReport]) -> String {
         let _ = writeln!(body, "  {line}");
     }
     body
+}
+
+fn list_or_none(items: &[String]) -> String {
+    if items.is_empty() { "none".to_owned() } else { items.join(", ") }
 }
 
 /// Writes one scenario's `<testsuite>`.
@@ -215,6 +224,10 @@ fn suite(out: &mut String, s: &ScenarioReport, cases: &[Case]) {
         attr(out, "classname", &s.file);
         attr(out, "name", &case.name);
         attr(out, "file", &s.file);
+        if matches!(case.outcome, Outcome::Passed) && case.notes.is_empty() {
+            out.push_str("/>\n");
+            continue;
+        }
         out.push_str(">\n");
         match &case.outcome {
             Outcome::Passed => {}
@@ -291,13 +304,14 @@ fn attr(out: &mut String, name: &str, value: &str) {
             '\n' => out.push_str("&#10;"),
             '\r' => out.push_str("&#13;"),
             '\t' => out.push_str("&#9;"),
+            '"' => out.push_str("&quot;"),
             _ => escape_char(out, c),
         }
     }
     out.push('"');
 }
 
-/// Writes `s` as element content.
+/// Writes `s` as element content (quotes need no escape there).
 fn text(out: &mut String, s: &str) {
     for c in s.chars() {
         escape_char(out, c);
@@ -310,8 +324,6 @@ fn escape_char(out: &mut String, c: char) {
         '<' => out.push_str("&lt;"),
         // `>` only matters in `]]>`, but escaping it always is simpler than tracking that.
         '>' => out.push_str("&gt;"),
-        '"' => out.push_str("&quot;"),
-        '\'' => out.push_str("&apos;"),
         _ => out.push(visible(c)),
     }
 }

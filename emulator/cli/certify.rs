@@ -1,0 +1,160 @@
+//! `payterm certify`: runs a certification profile in full against an integration and writes
+//! `certificate.json` (optionally signed), `report.html`, `junit.xml` and `report.json`;
+//! `payterm certificate verify` checks one.
+
+use std::path::PathBuf;
+
+use clap::{Args, Subcommand};
+
+use super::CliError;
+use super::run::{RunArgs, execute, write_reports};
+use super::run_plan::{Plan, ReportSpec};
+use crate::certify::{Certificate, profiles};
+use crate::exit_codes;
+
+/// Options of `payterm certify`.
+#[derive(Debug, Args)]
+pub struct CertifyArgs {
+    /// The integration's command (default: the manifest's, else the built-in reference).
+    #[arg(long, conflicts_with = "service")]
+    pub exec: Option<String>,
+    /// The URL of a running integration (service mode).
+    #[arg(long)]
+    pub service: Option<String>,
+    /// The integration's manifest (default: `payterm.toml` here, if there is one).
+    #[arg(long)]
+    pub manifest: Option<PathBuf>,
+    /// The profile: full, cloud, app2app or initiator (`payterm certify --list-profiles`).
+    #[arg(long, default_value = "full")]
+    pub profile: String,
+    /// Where the certificate and reports go.
+    #[arg(long, default_value = "target/payterm-certificate")]
+    pub out: PathBuf,
+    /// An Ed25519 key file (`payterm initiator keygen` writes one) to sign the certificate.
+    #[arg(long)]
+    pub sign_key: Option<PathBuf>,
+    /// The seed (default: each scenario's own).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Real seconds per virtual second.
+    #[arg(long, default_value_t = 0.01)]
+    pub time_scale: f64,
+    /// How many scenarios run at once.
+    #[arg(long)]
+    pub jobs: Option<usize>,
+    /// List the profiles and exit.
+    #[arg(long)]
+    pub list_profiles: bool,
+}
+
+/// `payterm certificate …`.
+#[derive(Debug, Subcommand)]
+pub enum CertificateCommand {
+    /// Check a certificate's digests, consistency, scenario hashes and signature.
+    Verify {
+        /// The certificate.
+        file: PathBuf,
+        /// The public key (base64) that must have signed it.
+        #[arg(long)]
+        key: Option<String>,
+    },
+}
+
+/// Runs `payterm certify`.
+pub async fn run(args: CertifyArgs) -> Result<(), CliError> {
+    if args.list_profiles {
+        for p in profiles::PROFILES {
+            println!("{} v{}: {} ({} scenarios)", p.name, p.version, p.description, p.files().len());
+        }
+        return Ok(());
+    }
+    let profile = profiles::find(&args.profile).ok_or_else(|| {
+        let names: Vec<&str> = profiles::PROFILES.iter().map(|p| p.name).collect();
+        CliError::new(exit_codes::USAGE, format!("no profile `{}` (known: {})", args.profile, names.join(", ")))
+    })?;
+    // Read the key first: a bad key file should not cost a whole run.
+    let key = match &args.sign_key {
+        Some(path) => Some(
+            crate::surfaces::initiator::keyfile::read(path)
+                .map_err(|e| CliError::new(exit_codes::INVALID_INPUT, e.to_string()))?
+                .signing,
+        ),
+        None => None,
+    };
+    let run_args = RunArgs {
+        exec: args.exec.clone(),
+        service: args.service.clone(),
+        manifest: args.manifest.clone(),
+        paths: Vec::new(),
+        builtin: true,
+        time_scale: args.time_scale,
+        seed: args.seed,
+        jobs: args.jobs,
+        surface: Vec::new(),
+        rule: Vec::new(),
+        name: Vec::new(),
+        partition: None,
+        list: false,
+        fail_fast: false,
+        rerun_failed: false,
+        report: Vec::new(),
+    };
+    let mut plan = Plan::from_args(&run_args)?;
+    // A profile is run in full: what the manifest does not declare is skipped, and a skip
+    // means no certificate for this profile.
+    plan.scenarios.retain(|e| profile.includes(&e.scenario));
+    println!("payterm certify: profile {} v{} ({})", profile.name, profile.version, profile.description);
+    let report = execute(&plan, &run_args).await?;
+    let mut cert = Certificate::new(profile, &report, args.seed);
+    if let Some(key) = &key {
+        cert.sign(key);
+    }
+    let out = &args.out;
+    std::fs::create_dir_all(out)
+        .map_err(|e| CliError::new(exit_codes::SETUP_FAILED, format!("failed to create {}: {e}", out.display())))?;
+    let specs: Vec<ReportSpec> = [("json", "report.json"), ("junit", "junit.xml"), ("html", "report.html")]
+        .into_iter()
+        .map(|(kind, file)| ReportSpec { kind: kind.to_owned(), path: out.join(file) })
+        .collect();
+    let written = write_reports(&specs, &report);
+    let path = out.join("certificate.json");
+    let text = serde_json::to_string_pretty(&cert).unwrap_or_default();
+    std::fs::write(&path, text)
+        .map_err(|e| CliError::new(exit_codes::SETUP_FAILED, format!("failed to write {}: {e}", path.display())))?;
+    written?;
+    println!("certificate: {}{}", path.display(), if key.is_some() { " (signed)" } else { "" });
+    if cert.certified() {
+        println!("CERTIFIED: profile {} v{}", profile.name, profile.version);
+        Ok(())
+    } else {
+        println!("NOT CERTIFIED: profile {} v{}", profile.name, profile.version);
+        for problem in cert.result["problems"].as_array().into_iter().flatten() {
+            println!("   {}", problem.as_str().unwrap_or(""));
+        }
+        Err(CliError::new(exit_codes::FAILED, "the integration did not meet the profile"))
+    }
+}
+
+/// Runs `payterm certificate …`.
+pub fn certificate_command(command: CertificateCommand) -> Result<(), CliError> {
+    let CertificateCommand::Verify { file, key } = command;
+    let text = std::fs::read_to_string(&file)
+        .map_err(|e| CliError::new(exit_codes::SETUP_FAILED, format!("failed to read {}: {e}", file.display())))?;
+    let checks = crate::certify::verify::verify(&text, key.as_deref())
+        .map_err(|e| CliError::new(exit_codes::INVALID_INPUT, format!("{}: {e}", file.display())))?;
+    let mut bad = 0;
+    for c in &checks {
+        match &c.problem {
+            None => println!("ok    {}", c.what),
+            Some(p) => {
+                bad += 1;
+                println!("FAIL  {}: {p}", c.what);
+            }
+        }
+    }
+    if bad > 0 {
+        return Err(CliError::new(exit_codes::FAILED, format!("{}: {bad} check(s) failed", file.display())));
+    }
+    println!("{}: intact", file.display());
+    Ok(())
+}
