@@ -19,6 +19,7 @@ fn verdict(rule: &str, order: Option<&str>, verdict: &str) -> VerdictReport {
         expected: format!("{rule} expected this"),
         happened: format!("{rule} {verdict} happened"),
         evidence: vec![format!("evidence of {rule} <{verdict}>")],
+        known: None,
     }
 }
 

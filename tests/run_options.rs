@@ -196,3 +196,51 @@ fn init_does_not_overwrite_without_force() {
     assert_eq!(code, Some(payterm::exit_codes::USAGE), "{text}");
     assert!(text.contains("--force"), "{text}");
 }
+
+#[test]
+fn a_known_failure_is_reported_but_does_not_fail_the_run_and_a_stale_one_is_named() {
+    // Arrange: the no_fetch bug breaks CLOUD-TASK-NOT-PAYMENT on cloud-sale.toml; the list
+    // also names a rule short-sale.toml does not break.
+    let dir = scratch("known");
+    let (cloud_sale, short_sale) = (fixture("cloud-sale.toml"), fixture("short-sale.toml"));
+    let known = format!(
+        "[[failure]]\nscenario = \"{cloud_sale}\"\nrule = \"CLOUD-TASK-NOT-PAYMENT\"\nreason = \"TICKET-7\"\n\n\
+         [[failure]]\nscenario = \"{short_sale}\"\nrule = \"LIVENESS-OUTCOME\"\nreason = \"fixed since\"\n"
+    );
+    std::fs::write(dir.join("known.toml"), known).unwrap();
+    let exec = format!("BUG=no_fetch python3 {}", fixture("cloud_sale.py"));
+    // Act
+    let (code, text) = payterm(
+        &dir,
+        &[
+            "run",
+            "--exec",
+            &exec,
+            &cloud_sale,
+            &short_sale,
+            "--expected-failures",
+            "known.toml",
+            "--report",
+            "junit=j.xml",
+        ],
+    );
+    // Assert
+    assert_eq!(code, Some(0), "{text}");
+    assert!(text.contains("xfail CLOUD-TASK-NOT-PAYMENT"), "{text}");
+    assert!(text.contains("[known: TICKET-7]"), "{text}");
+    assert!(text.contains("known failures that passed this time"), "{text}");
+    assert!(text.contains("LIVENESS-OUTCOME"), "{text}");
+    let junit = std::fs::read_to_string(dir.join("j.xml")).unwrap();
+    assert!(junit.contains("expected failure (TICKET-7)"), "{junit}");
+    assert!(!junit.contains("<failure"), "{junit}");
+}
+
+#[test]
+fn a_known_failures_file_naming_no_rule_is_invalid_input() {
+    let dir = scratch("known-bad");
+    std::fs::write(dir.join("known.toml"), "[[failure]]\nscenario = \"x\"\nrule = \"CLOUD-TYPO\"\nreason = \"r\"\n")
+        .unwrap();
+    let (code, text) = payterm(&dir, &["run", "--list", "--expected-failures", "known.toml"]);
+    assert_eq!(code, Some(payterm::exit_codes::INVALID_INPUT), "{text}");
+    assert!(text.contains("no rule `CLOUD-TYPO`"), "{text}");
+}

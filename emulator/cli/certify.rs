@@ -98,6 +98,8 @@ pub async fn run(args: CertifyArgs) -> Result<(), CliError> {
         fail_fast: false,
         rerun_failed: false,
         report: Vec::new(),
+        // Certification is strict: a known failure is still a failure.
+        expected_failures: None,
     };
     let mut plan = Plan::from_args(&run_args)?;
     // A profile is run in full: what the manifest does not declare is skipped, and a skip

@@ -67,6 +67,9 @@ pub struct RunArgs {
     /// Write a report: `json=PATH`, `junit=PATH` or `html=PATH` (repeatable).
     #[arg(long, value_name = "KIND=PATH")]
     pub report: Vec<String>,
+    /// Known failures (`[[failure]]` scenario, rule, reason): reported, but not failing the run.
+    #[arg(long, value_name = "FILE")]
+    pub expected_failures: Option<PathBuf>,
 }
 
 /// Runs `payterm run`.
@@ -77,6 +80,13 @@ pub async fn run(args: RunArgs) -> Result<(), CliError> {
         return Ok(());
     }
     let report = execute(&plan, &args).await?;
+    let unused = report.unused_known(&plan.known);
+    if let (false, Some(file)) = (unused.is_empty(), &args.expected_failures) {
+        println!("known failures that passed this time (remove them from {}):", file.display());
+        for k in &unused {
+            println!("   {} {}", k.scenario, k.rule);
+        }
+    }
     let written = write_reports(&plan.reports, &report);
     super::run_plan::remember(&report);
     written?;
@@ -136,6 +146,8 @@ pub async fn execute(plan: &Plan, args: &RunArgs) -> Result<SuiteReport, CliErro
             }
             Err(e) => ScenarioReport::not_run(&entry.file, &entry.scenario, ScenarioStatus::Error, e),
         };
+        let mut report = report;
+        report.apply_known(&plan.known);
         done += 1;
         println!("{}", terminal::progress_line(done, total, &report));
         let failed = report.status == ScenarioStatus::Failed;

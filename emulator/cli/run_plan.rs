@@ -49,6 +49,8 @@ pub struct Plan {
     pub jobs: usize,
     /// Reports to write.
     pub reports: Vec<ReportSpec>,
+    /// Failures recorded as known.
+    pub known: Vec<crate::report::KnownFailure>,
     builtin_suite: bool,
     /// The flags that name the integration again in a reproduce command.
     target_flags: String,
@@ -102,6 +104,12 @@ impl Plan {
                 Entry { file, scenario, skip }
             })
             .collect();
+        let known = match &args.expected_failures {
+            Some(path) => {
+                crate::report::model::read_known(path).map_err(|e| CliError::new(exit_codes::INVALID_INPUT, e))?
+            }
+            None => Vec::new(),
+        };
         let cores = std::thread::available_parallelism().map_or(2, usize::from);
         let jobs = args.jobs.unwrap_or(2 * cores).max(1);
         Ok(Plan {
@@ -110,6 +118,7 @@ impl Plan {
             scenarios,
             jobs,
             reports,
+            known,
             builtin_suite,
             target_flags,
             time_scale: args.time_scale,

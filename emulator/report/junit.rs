@@ -112,6 +112,13 @@ fn judged_case(s: &ScenarioReport, r: &RuleResult<'_>) -> Case {
             };
             Outcome::Failed { message, body: failure_body(s, &failed) }
         }
+        Mark::ExpectedFail => {
+            // Recorded as known: reported, but not a failure for CI.
+            let v = r.verdicts.iter().find(|v| v.verdict == "fail");
+            let why = v.and_then(|v| v.known.as_deref()).unwrap_or("");
+            let happened = v.map_or("", |v| v.happened.as_str());
+            Outcome::Skipped { message: format!("expected failure ({why}): {happened}") }
+        }
         Mark::Warn | Mark::Pass => Outcome::Passed,
         Mark::NotExercised => {
             let first = r.verdicts.first().map_or("", |v| v.happened.as_str());
@@ -346,6 +353,8 @@ pub(crate) fn visible(c: char) -> char {
 pub(crate) enum Mark {
     /// Some order failed it.
     Fail,
+    /// Every failure of it was expected (`--expected-failures`).
+    ExpectedFail,
     /// None failed; some warned.
     Warn,
     /// Some order passed it and none failed or warned.
@@ -361,6 +370,7 @@ impl Mark {
     pub(crate) fn short(self) -> &'static str {
         match self {
             Mark::Fail => "FAIL",
+            Mark::ExpectedFail => "xfail",
             Mark::Warn => "warn",
             Mark::Pass => "pass",
             Mark::NotExercised => "n/e",
@@ -381,8 +391,10 @@ impl RuleResult<'_> {
     /// The folded outcome; a verdict string this payterm does not know counts as none.
     pub(crate) fn mark(&self) -> Mark {
         let any = |kind: &str| self.verdicts.iter().any(|v| v.verdict == kind);
-        if any("fail") {
+        if self.verdicts.iter().any(|v| v.failed()) {
             Mark::Fail
+        } else if any("fail") {
+            Mark::ExpectedFail
         } else if any("warn") {
             Mark::Warn
         } else if any("pass") {

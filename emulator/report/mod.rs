@@ -9,5 +9,7 @@ pub mod transcript;
 
 pub use html::html;
 pub use junit::junit;
-pub use model::{OrderSummary, SCHEMA_VERSION, ScenarioReport, ScenarioStatus, SuiteReport, Summary, VerdictReport};
+pub use model::{
+    KnownFailure, OrderSummary, SCHEMA_VERSION, ScenarioReport, ScenarioStatus, SuiteReport, Summary, VerdictReport,
+};
 pub use transcript::{TranscriptLine, transcript};

@@ -59,6 +59,9 @@ pub struct Summary {
     pub skipped: usize,
     /// The harness could not run them.
     pub errors: usize,
+    /// Failed verdicts recorded as known (`--expected-failures`): reported, not counted as failed.
+    #[serde(default)]
+    pub expected_failures: usize,
 }
 
 /// How a scenario ended.
@@ -112,6 +115,36 @@ pub struct ScenarioReport {
     pub transcript: Vec<TranscriptLine>,
     /// A command that runs this scenario alone, the same way.
     pub reproduce: String,
+}
+
+/// A failure recorded as known (`--expected-failures FILE`): still reported, not failing CI.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KnownFailure {
+    /// The scenario file, as reports show it (`scenarios/cloud/….toml` for the built-in suite).
+    pub scenario: String,
+    /// The rule it fails.
+    pub rule: String,
+    /// Why it is accepted for now (a ticket, a date).
+    pub reason: String,
+}
+
+/// Reads a known-failures file: `[[failure]]` tables of `scenario`, `rule`, `reason`.
+pub fn read_known(path: &Path) -> Result<Vec<KnownFailure>, String> {
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct File {
+        #[serde(default)]
+        failure: Vec<KnownFailure>,
+    }
+    let text = std::fs::read_to_string(path).map_err(|e| format!("failed to read {}: {e}", path.display()))?;
+    let file: File = toml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+    for k in &file.failure {
+        if crate::judge::rules::find(&k.rule).is_none() {
+            return Err(format!("{}: no rule `{}` (hint: `payterm rules` lists them)", path.display(), k.rule));
+        }
+    }
+    Ok(file.failure)
 }
 
 /// One order at a glance.
@@ -187,12 +220,15 @@ pub struct VerdictReport {
     pub happened: String,
     /// Transcript lines that prove it.
     pub evidence: Vec<String>,
+    /// For a failure recorded as known (`--expected-failures`): why.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub known: Option<String>,
 }
 
 impl VerdictReport {
-    /// Whether the rule was broken.
+    /// Whether the rule was broken, and that was not expected.
     pub fn failed(&self) -> bool {
-        self.verdict == "fail"
+        self.verdict == "fail" && self.known.is_none()
     }
 }
 
@@ -212,6 +248,7 @@ impl From<&Verdict> for VerdictReport {
             expected: v.expected.clone(),
             happened: v.happened.clone(),
             evidence: v.evidence.clone(),
+            known: None,
         }
     }
 }
@@ -264,6 +301,19 @@ impl ScenarioReport {
         }
     }
 
+    /// Marks the failures `known` lists for this scenario as known (reported, not failed),
+    /// and settles the status again.
+    pub fn apply_known(&mut self, known: &[KnownFailure]) {
+        for k in known.iter().filter(|k| k.scenario == self.file) {
+            for v in self.verdicts.iter_mut().filter(|v| v.rule == k.rule && v.verdict == "fail") {
+                v.known = Some(k.reason.clone());
+            }
+        }
+        if self.status == ScenarioStatus::Failed && !self.verdicts.iter().any(VerdictReport::failed) {
+            self.status = ScenarioStatus::Passed;
+        }
+    }
+
     /// The verdicts that failed.
     pub fn failures(&self) -> impl Iterator<Item = &VerdictReport> {
         self.verdicts.iter().filter(|v| v.failed())
@@ -280,6 +330,7 @@ impl SuiteReport {
             failed: count(ScenarioStatus::Failed),
             skipped: count(ScenarioStatus::Skipped),
             errors: count(ScenarioStatus::Error),
+            expected_failures: scenarios.iter().flat_map(|s| &s.verdicts).filter(|v| v.known.is_some()).count(),
         };
         SuiteReport {
             schema_version: SCHEMA_VERSION,
@@ -290,6 +341,25 @@ impl SuiteReport {
             summary,
             scenarios,
         }
+    }
+
+    /// The entries of a known-failures list that did not fail this time (their scenario ran
+    /// and no verdict of that rule was marked known): they can be removed.
+    pub fn unused_known(&self, known: &[KnownFailure]) -> Vec<KnownFailure> {
+        known
+            .iter()
+            .filter(|k| {
+                let ran: Vec<&ScenarioReport> = self
+                    .scenarios
+                    .iter()
+                    .filter(|s| {
+                        s.file == k.scenario && matches!(s.status, ScenarioStatus::Passed | ScenarioStatus::Failed)
+                    })
+                    .collect();
+                !ran.is_empty() && !ran.iter().flat_map(|s| &s.verdicts).any(|v| v.rule == k.rule && v.known.is_some())
+            })
+            .cloned()
+            .collect()
     }
 
     /// Every rule any scenario has a verdict for or targets, in the rule table's order.
