@@ -40,7 +40,8 @@ fn a_signed_certificate_verifies_and_every_alteration_is_named() {
     let public = keygen(&dir, "vendor.key");
     let other = keygen(&dir, "other.key");
     // Act
-    let (code, text) = payterm(&dir, &["certify", "--profile", "app2app", "--out", "out", "--sign-key", "vendor.key"]);
+    let (code, text) =
+        payterm(&dir, &["certify", "--profile", "app2app", "--out", "out", "--sign-key", "vendor.key", "--jobs", "2"]);
     // Assert: certified, and every file written.
     assert_eq!(code, Some(0), "{text}");
     assert!(text.contains("CERTIFIED: profile app2app v1"), "{text}");

@@ -45,7 +45,7 @@ fn the_reference_behind_a_service_passes_scenarios_on_every_surface() {
     // Act: a Cloud sale polled through every state, a deep-link sale, a slow invoice, and
     // several sales on one terminal.
     let out = Command::new(env!("CARGO_BIN_EXE_payterm"))
-        .args(["run", "--service", &adapter.url, "--time-scale", "0.01"])
+        .args(["run", "--service", &adapter.url, "--time-scale", "0.01", "--jobs", "2"])
         .args(["--name", "cloud/sale-polled-through-every-state", "--name", "app2app/sale-approved-receipt"])
         .args(["--name", "initiator/payment-in-process-then-success", "--name", "money/several-sales-on-one-terminal"])
         .arg(format!("--report=json={}", report.display()))
