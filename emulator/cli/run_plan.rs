@@ -129,6 +129,8 @@ impl Plan {
     pub fn print_header(&self) {
         let source = if self.builtin_suite { " (the built-in suite, embedded)" } else { "" };
         let who = match (&self.integration.name, &self.target) {
+            // The built-in reference's command names a temporary file: noise, not news.
+            (Some(name), Target::Command { .. }) if name.ends_with("(built-in)") => name.clone(),
             (Some(name), Target::Command { command, .. }) => format!("{name} ({command})"),
             (Some(name), Target::Service { url }) => format!("{name} (service at {url})"),
             (None, Target::Command { command, .. }) => command.clone(),
