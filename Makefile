@@ -3,7 +3,7 @@
 CARGO ?= cargo
 export CARGO_TERM_COLOR ?= never
 
-.PHONY: help build test lint fmt fmt-check doc ci bench demo suite run
+.PHONY: help build test lint fmt fmt-check doc ci bench demo suite run flake snapshots
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -38,5 +38,11 @@ suite: ## the same, on a debug build (what CI runs after the tests)
 
 bench: ## measure throughput, latency and memory against a bare hyper server (figures in target/bench/results.json)
 	$(CARGO) bench --locked --bench load
+
+flake: ## run the built-in suite 20 times (FLAKE_RUNS); list scenarios whose verdicts or stable transcripts differ
+	$(CARGO) bench --locked --bench flake
+
+snapshots: ## pin the stable part of every built-in scenario's run against the reference (insta, snapshots/suite/)
+	$(CARGO) nextest run --locked --run-ignored only suite_snapshots
 
 ci: fmt-check lint test doc demo suite ## what CI runs

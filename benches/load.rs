@@ -1,6 +1,6 @@
 //! `cargo bench --bench load`: payterm's `GET /v1/tasks/{id}` against a bare hyper server under
-//! the same load, and payterm's resident memory with 10,000 terminals holding 100,000 queued
-//! tasks; prints a table and writes `target/bench/results.json`.
+//! the same load, payterm's resident memory with 10,000 terminals holding 100,000 queued tasks,
+//! and the built-in suite's wall time; prints a table and writes `target/bench/results.json`.
 
 mod bare_hyper;
 mod cpu;
@@ -8,6 +8,7 @@ mod loadgen;
 mod report;
 mod scale;
 mod shim;
+mod suite;
 
 use std::time::Duration;
 
@@ -125,6 +126,14 @@ fn main() {
     println!("  empty child: {empty}");
     let big = scale::spawn_child("scale");
     check_scale(&big);
+    // The suite as a user runs it, after the load runs so they do not share the cores
+    // (BENCH_SUITE=0 skips it).
+    let suite_times = if env_or("BENCH_SUITE", 1u8) == 0 {
+        println!("suite: skipped (BENCH_SUITE=0)");
+        None
+    } else {
+        Some(suite::measure())
+    };
 
     let mut figures = Vec::new();
     figures.extend(load_figures("bare_hyper", &bare, None));
@@ -146,6 +155,7 @@ fn main() {
         Figure::against("memory.rss_10k_terminals_100k_tasks", mb(&big, "rss_after_kib"), "MB", empty_mb)
             .target(Target::ValueBelow(300.0)),
     );
+    figures.extend(suite_times.iter().flat_map(suite::SuiteTimes::figures));
     report::print_table(&figures);
     match report::write_json(&figures) {
         Ok(path) => println!("wrote {}", path.display()),

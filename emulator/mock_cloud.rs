@@ -342,6 +342,11 @@ impl MockCloud {
         self.sim.advance(by)
     }
 
+    /// Stops or restarts the virtual clock (a running clock only; a paused one stays paused).
+    pub fn set_paused(&self, paused: bool) {
+        self.sim.set_paused(paused);
+    }
+
     /// Virtual time now.
     pub fn now(&self) -> VirtualTime {
         self.sim.now()

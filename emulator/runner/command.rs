@@ -20,13 +20,20 @@ enum Output {
     Stderr(String),
 }
 
-/// Runs `command` (with `sh -c`, in `dir` if given) until it exits or `deadline` passes.
+/// The longest the scenario's clock waits for an integration to show it is up.
+pub const STARTUP_ALLOWANCE: Duration = Duration::from_secs(1);
+
+/// Runs `command` (with `sh -c`, in `dir` if given) until it exits or `span` has passed since
+/// the scenario's clock started. The clock (paused by the caller) starts at the process's first
+/// sign of life — a line on stdout or stderr, or a request — or after [`STARTUP_ALLOWANCE`]:
+/// an interpreter that takes a loaded machine's second to start must not lose a hundred
+/// virtual seconds of its deadlines to that.
 pub async fn drive(
     cloud: &MockCloud,
     feed: &mut OrderFeed<'_>,
     contract: &Contract,
     (command, dir): (&str, Option<&std::path::Path>),
-    deadline: Instant,
+    span: Duration,
 ) -> Driven {
     let mut cmd = Command::new("sh");
     cmd.arg("-c").arg(command).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).kill_on_drop(true);
@@ -64,7 +71,26 @@ pub async fn drive(
         });
     }
     drop(tx);
+    // Taken first: `Child::wait` closes a stdin still held by the child handle.
     let mut stdin = child.stdin.take();
+    let spawned = Instant::now();
+    let startup_lines = loop {
+        if cloud.journal().exchanges() > 0 || spawned.elapsed() >= STARTUP_ALLOWANCE {
+            break Vec::new();
+        }
+        tokio::select! {
+            output = rx.recv() => break output.into_iter().collect(),
+            _ = child.wait() => break Vec::new(),
+            _ = tokio::time::sleep(Duration::from_millis(2)) => {}
+        }
+    };
+    cloud.set_paused(false);
+    let start = Instant::now();
+    feed.restart(start);
+    let deadline = start + span;
+    for output in startup_lines {
+        take(cloud, output, &mut events, &mut log);
+    }
     let ending = loop {
         for line in feed.due(cloud) {
             if let Some(input) = stdin.as_mut() {

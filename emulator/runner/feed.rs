@@ -29,6 +29,11 @@ impl<'a> OrderFeed<'a> {
         OrderFeed { scenario, pending, start, time_scale, given: Vec::new() }
     }
 
+    /// Counts the orders' times from `start` instead (the scenario's clock starts late).
+    pub fn restart(&mut self, start: Instant) {
+        self.start = start;
+    }
+
     /// `d` of virtual time in real time.
     pub fn real(&self, d: VirtualDuration) -> Duration {
         Duration::from_secs_f64((d.as_secs_f64() * self.time_scale).max(0.0))

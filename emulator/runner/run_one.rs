@@ -127,12 +127,16 @@ pub async fn run_scenario(scenario: Arc<Scenario>, seed: u64, options: &RunOptio
     let mut feed = OrderFeed::new(&scenario, wall, options.time_scale);
     let last = scenario.orders.iter().map(|o| o.at + o.deadline).max().unwrap_or(VirtualDuration::secs(300));
     // The grace after the last deadline: 5 virtual seconds, at least 2 real ones.
-    let deadline = wall + feed.real(last) + feed.real(VirtualDuration::secs(5)).max(Duration::from_secs(2));
+    let span = feed.real(last) + feed.real(VirtualDuration::secs(5)).max(Duration::from_secs(2));
     let driven = match &options.target {
         Target::Command { command, dir } => {
-            command::drive(&cloud, &mut feed, &contract, (command, dir.as_deref()), deadline).await
+            // The scenario's clock waits for the process to come up (see command::drive).
+            cloud.set_paused(true);
+            command::drive(&cloud, &mut feed, &contract, (command, dir.as_deref()), span).await
         }
-        Target::Service { url } => service::drive(&cloud, &mut feed, &contract, url, &options.work_dir, deadline).await,
+        Target::Service { url } => {
+            service::drive(&cloud, &mut feed, &contract, url, &options.work_dir, wall + span).await
+        }
     };
     let given = std::mem::take(&mut feed.given);
     // Whatever the integration did, the World runs on to the last deadline (a jump of the
