@@ -3,7 +3,7 @@
 CARGO ?= cargo
 export CARGO_TERM_COLOR ?= never
 
-.PHONY: help build test lint fmt fmt-check doc ci bench demo suite run flake snapshots
+.PHONY: help build test lint fmt fmt-check doc ci bench demo suite run flake snapshots schemathesis
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -45,4 +45,7 @@ flake: ## run the built-in suite 20 times (FLAKE_RUNS); list scenarios whose ver
 snapshots: ## pin the stable part of every built-in scenario's run against the reference (insta, snapshots/suite/)
 	$(CARGO) nextest run --locked --run-ignored only suite_snapshots
 
-ci: fmt-check lint test doc demo suite ## what CI runs
+schemathesis: ## fuzz the Cloud API against its own /openapi.json (pinned schemathesis, fixed seed; pip-installs it)
+	CARGO="$(CARGO)" scripts/schemathesis.sh
+
+ci: fmt-check lint test doc demo suite schemathesis ## what CI runs

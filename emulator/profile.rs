@@ -179,6 +179,27 @@ pub const SPEC: &[SpecItem] = &[
         Source::Ours,
         "request bodies over 64 KiB get 413; unknown routes 404 JSON; malformed JSON 400 with line and column",
     ),
+    item(
+        "cloud",
+        Source::Ours,
+        "a known path with another method gets 405 with Allow; TRANSACTION and BATCH are never task ids, so GET or DELETE on them is 405 too",
+    ),
+    item(
+        "cloud",
+        Source::Ours,
+        "amounts are whole minor units: 1000.0 reads as 1000 (JSON Schema counts it an integer); a fraction or a negative is 400",
+    ),
+    item(
+        "cloud",
+        Source::Ours,
+        "a close batch takes no body at all or a JSON object; whitespace, null or any other JSON is 400",
+    ),
+    item("cloud", Source::Ours, "an empty `?state=` on GET /v1/tasks is 400, like any state that is not one"),
+    item(
+        "cloud",
+        Source::Ours,
+        "GET /openapi.json: the document says per route every status it answers, including scripted 429/500/503, and the fields each transaction type requires",
+    ),
 ];
 
 #[cfg(test)]

@@ -144,6 +144,66 @@ async fn the_task_list_filters_by_state_and_reference() {
 }
 
 #[tokio::test]
+async fn an_empty_state_filter_is_400_naming_the_field_not_a_list_of_every_task() {
+    // Arrange
+    let c = Cloud::paused().await;
+    let token = c.token().await;
+    c.sale(&token, 100, "CARD").await;
+    // Act
+    let (status, answer) = c.get("/v1/tasks?state=", &token).await;
+    // Assert
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{answer}");
+    assert_eq!(answer["error"]["field"], "state");
+}
+
+#[tokio::test]
+async fn a_whole_amount_written_with_a_fraction_is_read_as_that_integer() {
+    // Arrange: JSON Schema, and so the OpenAPI document, counts 2662.0 as an integer.
+    let c = Cloud::paused().await;
+    let token = c.token().await;
+    let body = json!({"transactionType": "SALE", "amount": 2662.0, "tipAmount": 100.0, "currencyCode": "CZK", "paymentMethod": "CARD"});
+    // Act
+    let (status, task) = c.post("/v1/tasks/TRANSACTION", &token, body).await;
+    // Assert
+    assert_eq!(status, StatusCode::CREATED, "{task}");
+    assert_eq!((&task["request"]["amount"], &task["request"]["tipAmount"]), (&json!(2662), &json!(100)));
+}
+
+async fn raw_batch(c: &Cloud, token: &str, body: &'static str) -> (StatusCode, Value) {
+    let resp = c
+        .http
+        .post(c.url("/v1/tasks/BATCH"))
+        .bearer_auth(token)
+        .header("content-type", "application/json")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    let status = resp.status();
+    (status, resp.json().await.unwrap_or(Value::Null))
+}
+
+#[rstest]
+#[case::no_body("", StatusCode::CREATED)]
+#[case::an_empty_object("{}", StatusCode::CREATED)]
+#[case::whitespace("\t", StatusCode::BAD_REQUEST)]
+#[case::json_null("null", StatusCode::BAD_REQUEST)]
+#[case::a_json_array("[]", StatusCode::BAD_REQUEST)]
+#[tokio::test]
+async fn a_close_batch_takes_no_body_or_a_json_object_and_nothing_else(
+    #[case] body: &'static str,
+    #[case] expected: StatusCode,
+) {
+    let c = Cloud::paused().await;
+    let token = c.token().await;
+    let (status, answer) = raw_batch(&c, &token, body).await;
+    assert_eq!(status, expected, "{answer}");
+    if expected == StatusCode::BAD_REQUEST {
+        assert!(answer["error"]["code"] == "INVALID_JSON" || answer["error"]["code"] == "INVALID_FIELD", "{answer}");
+    }
+}
+
+#[tokio::test]
 async fn an_unknown_task_is_404() {
     let c = Cloud::paused().await;
     let token = c.token().await;
@@ -169,6 +229,8 @@ async fn an_unknown_task_is_404() {
 #[case::reference_not_ascii(json!({"transactionType": "SALE", "amount": 100, "currencyCode": "CZK", "paymentMethod": "CARD", "originReferenceNum": "Faktura č. 1"}), "originReferenceNum")]
 #[case::void_without_origin(json!({"transactionType": "VOID", "currencyCode": "CZK"}), "originTransactionID")]
 #[case::sale_with_origin(json!({"transactionType": "SALE", "amount": 100, "currencyCode": "CZK", "paymentMethod": "CARD", "originTransactionID": "1"}), "originTransactionID")]
+#[case::fractional_amount(json!({"transactionType": "SALE", "amount": 12.5, "currencyCode": "CZK", "paymentMethod": "CARD"}), "amount")]
+#[case::fractional_tip(json!({"transactionType": "SALE", "amount": 100, "tipAmount": 0.5, "currencyCode": "CZK", "paymentMethod": "CARD"}), "tipAmount")]
 #[case::bad_receipt_type(json!({"transactionType": "SALE", "amount": 100, "currencyCode": "CZK", "paymentMethod": "CARD", "preferableReceiptType": "FAX"}), "preferableReceiptType")]
 #[tokio::test]
 async fn a_malformed_transaction_task_is_400_naming_the_field(#[case] body: Value, #[case] field: &str) {

@@ -4,7 +4,8 @@
 use std::time::Duration;
 
 use payterm::world::ids::Tid;
-use reqwest::StatusCode;
+use reqwest::{Method, StatusCode};
+use rstest::rstest;
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -112,6 +113,32 @@ async fn an_unknown_route_is_404_json_and_a_wrong_method_is_405() {
     assert_eq!(resp.headers()["allow"], "GET");
 }
 
+#[rstest]
+#[case::get_transaction(Method::GET, "/v1/tasks/TRANSACTION")]
+#[case::delete_transaction(Method::DELETE, "/v1/tasks/TRANSACTION")]
+#[case::put_transaction(Method::PUT, "/v1/tasks/TRANSACTION")]
+#[case::trace_transaction(Method::TRACE, "/v1/tasks/TRANSACTION")]
+#[case::get_batch(Method::GET, "/v1/tasks/BATCH")]
+#[case::delete_batch(Method::DELETE, "/v1/tasks/BATCH")]
+#[case::trace_batch(Method::TRACE, "/v1/tasks/BATCH")]
+#[tokio::test]
+async fn another_method_on_a_create_route_is_405_allowing_post_not_a_404_about_case(
+    #[case] method: Method,
+    #[case] path: &str,
+) {
+    // Arrange
+    let c = Cloud::paused().await;
+    let token = c.token().await;
+    // Act
+    let resp = c.http.request(method, c.url(path)).bearer_auth(&token).send().await.unwrap();
+    // Assert
+    assert_eq!(resp.status(), StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(resp.headers()["allow"], "POST");
+    let body: Value = resp.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "METHOD_NOT_ALLOWED");
+    assert!(!body["error"]["message"].as_str().unwrap().contains("upper case"), "{body}");
+}
+
 #[tokio::test]
 async fn the_openapi_document_is_served() {
     let c = Cloud::paused().await;
@@ -164,4 +191,83 @@ async fn concurrent_creation_on_one_terminal_loses_nothing_and_runs_in_arrival_o
     assert_eq!(finished, queue);
     let (_, open) = c.get("/v1/batches/OPEN", &token).await;
     assert_eq!(open["saleCount"], 40);
+}
+
+async fn document(c: &Cloud) -> Value {
+    c.http.get(c.url("/openapi.json")).send().await.unwrap().json().await.unwrap()
+}
+
+#[tokio::test]
+async fn the_openapi_document_declares_every_status_each_route_answers() {
+    // Arrange
+    let c = Cloud::paused().await;
+    // Act
+    let doc = document(&c).await;
+    // Assert
+    let declared = |path: &str, method: &str| -> Vec<String> {
+        doc["paths"][path][method]["responses"].as_object().unwrap().keys().cloned().collect()
+    };
+    let expected: [(&str, &str, &[&str]); 9] = [
+        ("/cloud/oauth/token", "post", &["200", "400", "401", "408", "413", "429", "500", "503"]),
+        ("/api/oauth/token", "post", &["200", "400", "401", "408", "413", "429", "500", "503"]),
+        (
+            "/v1/tasks/TRANSACTION",
+            "post",
+            &["201", "400", "401", "403", "404", "408", "409", "413", "422", "429", "500", "503"],
+        ),
+        ("/v1/tasks/BATCH", "post", &["201", "400", "401", "403", "404", "408", "409", "413", "429", "500", "503"]),
+        ("/v1/tasks", "get", &["200", "400", "401", "403", "429", "500", "503"]),
+        ("/v1/tasks/{taskId}", "get", &["200", "401", "404", "429", "500", "503"]),
+        ("/v1/tasks/{taskId}", "delete", &["200", "401", "404", "409", "429", "500", "503"]),
+        ("/v1/transactions/{amsId}", "get", &["200", "401", "404", "429", "500", "503"]),
+        ("/v1/batches/{amsId}", "get", &["200", "400", "401", "403", "404", "429", "500", "503"]),
+    ];
+    for (path, method, statuses) in expected {
+        let mut got = declared(path, method);
+        got.sort();
+        assert_eq!(got, statuses, "{method} {path}");
+    }
+}
+
+#[tokio::test]
+async fn the_openapi_document_says_which_fields_a_sale_and_a_void_require() {
+    // Arrange
+    let c = Cloud::paused().await;
+    // Act
+    let doc = document(&c).await;
+    // Assert
+    let body = &doc["paths"]["/v1/tasks/TRANSACTION"]["post"]["requestBody"];
+    assert_eq!(body["required"], true);
+    let variants = &body["content"]["application/json"]["schema"]["oneOf"];
+    assert_eq!(variants[0]["$ref"], "#/components/schemas/SaleTaskRequest");
+    assert_eq!(variants[1]["$ref"], "#/components/schemas/VoidTaskRequest");
+    let sale = &doc["components"]["schemas"]["SaleTaskRequest"];
+    assert_eq!(sale["required"], json!(["transactionType", "amount", "currencyCode", "paymentMethod"]));
+    assert_eq!(
+        (&sale["properties"]["amount"]["minimum"], &sale["properties"]["amount"]["maximum"]),
+        (&json!(1), &json!(999_999_999))
+    );
+    assert_eq!(sale["properties"]["originReferenceNum"]["maxLength"], 20);
+    let void = &doc["components"]["schemas"]["VoidTaskRequest"];
+    assert_eq!(void["required"], json!(["transactionType", "currencyCode", "originTransactionID"]));
+    // A close batch's body is optional and, when sent, an object (not `null`).
+    let batch = &doc["paths"]["/v1/tasks/BATCH"]["post"]["requestBody"];
+    assert_eq!(batch["required"], false);
+    assert_eq!(
+        batch["content"]["application/json"]["schema"]["$ref"],
+        "#/components/schemas/CreateCloudTaskBatchApiRequest"
+    );
+}
+
+#[tokio::test]
+async fn the_openapi_document_links_a_created_task_to_its_poll_by_operation_id() {
+    // Arrange
+    let c = Cloud::paused().await;
+    // Act
+    let doc = document(&c).await;
+    // Assert: OpenAPI spells it `operationId` (utoipa 5 writes `operation_id`).
+    let poll = &doc["paths"]["/v1/tasks/TRANSACTION"]["post"]["responses"]["201"]["links"]["poll"];
+    assert_eq!(poll["operationId"], "get");
+    assert_eq!(poll["parameters"]["taskId"], "$response.body#/taskId");
+    assert!(poll.get("operation_id").is_none(), "{poll}");
 }

@@ -3,7 +3,8 @@
 
 use std::collections::BTreeMap;
 
-use serde::{Deserialize, Serialize};
+use serde::de::{self, Unexpected};
+use serde::{Deserialize, Deserializer, Serialize};
 use utoipa::ToSchema;
 
 use crate::world::batch::{BatchResult, OpenBatch, Totals};
@@ -30,7 +31,7 @@ pub struct CreateCloudTaskTransactionApiRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub transaction_type: Option<CloudTransactionType>,
     /// Minor units (1000 = 10.00); mandatory for SALE, > 0.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "minor_units")]
     pub amount: Option<u64>,
     /// ISO 4217 letters; mandatory; must be the terminal's currency.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -45,7 +46,7 @@ pub struct CreateCloudTaskTransactionApiRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub origin_reference_num: Option<String>,
     /// A tip in minor units.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "minor_units")]
     pub tip_amount: Option<u64>,
     /// Ask the customer for a tip on the device.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -63,6 +64,28 @@ pub struct CreateCloudTaskTransactionApiRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tid: Option<String>,
 }
+
+/// An amount in minor units: a JSON integer, or a number with a zero fraction (`1000.0`), which
+/// JSON Schema, and so the OpenAPI document, counts as an integer too. `null` is no amount.
+fn minor_units<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<u64>, D::Error> {
+    let expected = &"a whole, non-negative number of minor units (1000 = 10.00)";
+    let Some(number) = Option::<serde_json::Number>::deserialize(deserializer)? else { return Ok(None) };
+    if let Some(n) = number.as_u64() {
+        return Ok(Some(n));
+    }
+    if let Some(n) = number.as_i64() {
+        return Err(de::Error::invalid_value(Unexpected::Signed(n), expected));
+    }
+    let f = number.as_f64().unwrap_or(f64::NAN);
+    // Below 2^53 every whole number is exact in an f64, so the cast neither rounds nor wraps.
+    if f.fract() == 0.0 && (0.0..=MAX_EXACT_F64).contains(&f) {
+        return Ok(Some(f as u64));
+    }
+    Err(de::Error::invalid_value(Unexpected::Float(f), expected))
+}
+
+/// 2^53: the largest range in which an f64 holds every whole number exactly.
+const MAX_EXACT_F64: f64 = 9_007_199_254_740_992.0;
 
 /// `POST /v1/tasks/BATCH`: close the open batch. Every field is optional; an empty body is fine.
 #[derive(Clone, Debug, Default, Serialize, Deserialize, ToSchema)]
@@ -427,8 +450,10 @@ pub struct ErrorResponse {
 #[serde(rename_all = "camelCase")]
 pub struct ErrorDetail {
     /// A stable code: `INVALID_FIELD`, `INVALID_JSON`, `UNAUTHORIZED`, `TOKEN_EXPIRED`,
-    /// `INVALID_TOKEN`, `TID_NOT_ALLOWED`, `NOT_FOUND`, `TERMINAL_BUSY`, `TASK_NOT_CANCELLABLE`,
-    /// `PAYLOAD_TOO_LARGE`, or for a 422 the ECR name (`NOT_ALLOWED`, `ALREADY_VOIDED`, …).
+    /// `INVALID_TOKEN`, `TID_NOT_ALLOWED`, `NOT_FOUND`, `TASK_NOT_FOUND`, `TERMINAL_NOT_FOUND`,
+    /// `TRANSACTION_NOT_FOUND`, `BATCH_NOT_FOUND`, `METHOD_NOT_ALLOWED`, `TERMINAL_BUSY`,
+    /// `TASK_NOT_CANCELLABLE`, `PAYLOAD_TOO_LARGE`, `REQUEST_TIMEOUT`, `BODY_UNREADABLE`,
+    /// `INTERNAL`, `SCRIPTED_FAULT`, or for a 422 the ECR name (`NOT_ALLOWED`, `ALREADY_VOIDED`, …).
     pub code: String,
     /// A sentence for people.
     pub message: String,
@@ -441,9 +466,62 @@ pub struct ErrorDetail {
     /// A finer reason, for a 422 (e.g. `VOID_WINDOW_EXPIRED`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    /// Where malformed JSON broke off, for a 400: the line…
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<u64>,
+    /// …and the column.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub column: Option<u64>,
+    /// The task's state, for a 409 `TASK_NOT_CANCELLABLE`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub state: Option<TaskState>,
+    /// The largest body read, bytes, for a 413.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub limit: Option<u64>,
 }
 
 /// The terminal a request names, if it names one.
 pub fn named_tid(tid: &Option<String>) -> Option<&str> {
     tid.as_deref().map(str::trim).filter(|t| !t.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use rstest::rstest;
+    use serde_json::json;
+
+    use super::*;
+
+    fn amount_of(value: serde_json::Value) -> Result<Option<u64>, String> {
+        let body = json!({"transactionType": "SALE", "amount": value});
+        serde_json::from_value::<CreateCloudTaskTransactionApiRequest>(body)
+            .map(|b| b.amount)
+            .map_err(|e| e.to_string())
+    }
+
+    #[rstest]
+    #[case::an_integer_is_read(json!(1000), Some(1000))]
+    #[case::a_zero_fraction_is_the_same_integer(json!(2662.0), Some(2662))]
+    #[case::null_is_no_amount(json!(null), None)]
+    fn an_amount_in_minor_units_is_read(#[case] value: serde_json::Value, #[case] expected: Option<u64>) {
+        assert_eq!(amount_of(value), Ok(expected));
+    }
+
+    #[rstest]
+    #[case::a_fraction_is_refused(json!(12.5))]
+    #[case::a_negative_is_refused(json!(-5))]
+    #[case::a_negative_fraction_is_refused(json!(-5.0))]
+    #[case::beyond_exact_floats_is_refused(json!(1e300))]
+    #[case::text_is_refused(json!("12.50"))]
+    fn an_amount_that_is_not_whole_minor_units_is_refused(#[case] value: serde_json::Value) {
+        let error = amount_of(value).unwrap_err();
+        assert!(error.contains("minor units") || error.contains("invalid type"), "{error}");
+    }
+
+    #[test]
+    fn an_absent_amount_is_none() {
+        let body = json!({"transactionType": "VOID", "originTransactionID": "1"});
+        let request: CreateCloudTaskTransactionApiRequest = serde_json::from_value(body).unwrap();
+        assert_eq!(request.amount, None);
+    }
 }

@@ -4,6 +4,7 @@
 pub mod auth;
 pub mod dto;
 pub mod openapi;
+mod openapi_rules;
 mod render_cache;
 mod results;
 mod router;

@@ -6,6 +6,7 @@ use std::sync::OnceLock;
 use bytes::Bytes;
 use http::{HeaderValue, Response, StatusCode, header};
 use http_body_util::Full;
+use serde::Serialize;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
@@ -15,23 +16,61 @@ use super::dto::{
     CreateCloudTaskTransactionApiRequest, ErrorDetail, ErrorResponse, SubBatchResponse, TaskErrorBody,
     TaskListResponse, TransactionResultResponse,
 };
+use super::openapi_rules::{self, ServerRules};
 use super::{results, tasks};
 use crate::http::Reply;
 
-/// The form fields of the token endpoint.
-#[derive(utoipa::ToSchema)]
+/// The token endpoint's form: one of the two grants.
+#[derive(Serialize, utoipa::ToSchema)]
+#[serde(untagged)]
 #[expect(dead_code, reason = "describes a form for the document only")]
-struct TokenForm {
-    /// `password` or `refresh_token`.
-    grant_type: String,
-    /// The merchant login (password grant).
-    username: Option<String>,
-    /// The merchant password (password grant).
-    password: Option<String>,
-    /// The terminal; leave out for a master-account token (password grant).
+enum TokenForm {
+    /// Log in.
+    Password(PasswordGrantForm),
+    /// Trade a refresh token for a new access token.
+    Refresh(RefreshGrantForm),
+}
+
+/// `grant_type=password`: a merchant login, for one terminal or (without `tid`) a master account.
+#[derive(Serialize, utoipa::ToSchema)]
+struct PasswordGrantForm {
+    /// Always `password`.
+    grant_type: PasswordGrant,
+    /// The merchant login.
+    username: String,
+    /// The merchant password.
+    password: String,
+    /// One of the merchant's terminals; leave out for a master-account token.
+    #[schema(nullable = false)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     tid: Option<String>,
-    /// The refresh token (refresh grant).
-    refresh_token: Option<String>,
+}
+
+/// `grant_type=refresh_token`: a new access token for the same login.
+#[derive(Serialize, utoipa::ToSchema)]
+struct RefreshGrantForm {
+    /// Always `refresh_token`.
+    grant_type: RefreshGrant,
+    /// The refresh token from an earlier answer.
+    refresh_token: String,
+}
+
+/// The password grant's `grant_type`.
+#[derive(Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+#[expect(dead_code, reason = "describes a form for the document only")]
+enum PasswordGrant {
+    /// `password`.
+    Password,
+}
+
+/// The refresh grant's `grant_type`.
+#[derive(Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+#[expect(dead_code, reason = "describes a form for the document only")]
+enum RefreshGrant {
+    /// `refresh_token`.
+    RefreshToken,
 }
 
 /// Get an access token (password grant) or refresh one.
@@ -40,21 +79,22 @@ struct TokenForm {
     request_body(content = TokenForm, content_type = "application/x-www-form-urlencoded"),
     responses(
         (status = 200, description = "A token", body = TokenResponse),
-        (status = 400, description = "A malformed form", body = OAuthError),
-        (status = 401, description = "Wrong client credential or bad user credentials", body = OAuthError),
+        (status = 400, description = "A malformed form, an unsupported grant, or a `tid` that is not the merchant's (`invalid_request`, `unsupported_grant_type`)", body = OAuthError),
+        (status = 401, description = "A wrong client credential (`invalid_client`), bad user credentials or an unknown or expired refresh token (`invalid_grant`)", body = OAuthError),
     ),
     security(("basic" = []))
 )]
 #[expect(dead_code, reason = "documents a route the router answers directly")]
 fn token() {}
 
-/// Refresh an access token (`grant_type=refresh_token`).
+/// Refresh an access token (`grant_type=refresh_token`); the password grant works here too.
 #[utoipa::path(
     post, path = "/api/oauth/token", tag = "oauth",
     request_body(content = TokenForm, content_type = "application/x-www-form-urlencoded"),
     responses(
         (status = 200, description = "A new access token", body = TokenResponse),
-        (status = 401, description = "An unknown or expired refresh token", body = OAuthError),
+        (status = 400, description = "A malformed form or an unsupported grant (`invalid_request`, `unsupported_grant_type`)", body = OAuthError),
+        (status = 401, description = "A wrong client credential (`invalid_client`), or an unknown or expired refresh token (`invalid_grant`)", body = OAuthError),
     ),
     security(("basic" = []))
 )]
@@ -87,16 +127,21 @@ impl Modify for Security {
     components(schemas(
         CreateCloudTaskTransactionApiRequest, CreateCloudTaskBatchApiRequest, CloudTaskDetailApiResponse,
         TaskErrorBody, TaskListResponse, TransactionResultResponse, BatchResultResponse, SubBatchResponse,
-        ErrorResponse, ErrorDetail, TokenResponse, OAuthError, TokenForm,
+        ErrorResponse, ErrorDetail, TokenResponse, OAuthError, TokenForm, PasswordGrantForm, RefreshGrantForm,
+        PasswordGrant, RefreshGrant,
     )),
-    modifiers(&Security)
+    modifiers(&Security, &ServerRules)
 )]
 struct ApiDoc;
 
 /// The document as pretty JSON.
 pub fn document() -> &'static str {
     static DOC: OnceLock<String> = OnceLock::new();
-    DOC.get_or_init(|| ApiDoc::openapi().to_pretty_json().unwrap_or_else(|_| "{}".to_owned()))
+    DOC.get_or_init(|| {
+        let mut doc = serde_json::to_value(ApiDoc::openapi()).unwrap_or_default();
+        openapi_rules::camel_case_links(&mut doc);
+        serde_json::to_string_pretty(&doc).unwrap_or_else(|_| "{}".to_owned())
+    })
 }
 
 pub(super) fn reply() -> Reply {

@@ -40,12 +40,14 @@ pub fn transaction(api: &CloudApi, req: &ApiRequest, ams_id: &str) -> Result<Rep
 #[utoipa::path(
     get, path = "/v1/batches/{amsId}", tag = "results",
     params(
-        ("amsId" = String, Path, description = "The amsId from the completed close-batch task, or OPEN"),
+        ("amsId" = String, Path, description = "The amsId from the completed close-batch task, or OPEN", example = "OPEN"),
         ("tid" = Option<String>, Query, description = "With OPEN and a master-account token: the terminal"),
     ),
     responses(
         (status = 200, description = "The batch", body = BatchResultResponse),
+        (status = 400, description = "`OPEN` with a master-account token and no `tid`", body = ErrorResponse),
         (status = 401, description = "No valid token", body = ErrorResponse),
+        (status = 403, description = "`OPEN` of a terminal the token may not see (`TID_NOT_ALLOWED`)", body = ErrorResponse),
         (status = 404, description = "No such batch for this token", body = ErrorResponse),
     ),
     security(("bearer" = []))

@@ -78,8 +78,9 @@ fn dispatch(api: &CloudApi, req: &ApiRequest) -> Reply {
         ["v1", "tasks", "TRANSACTION"] if m == Method::POST => tasks::create_transaction(api, req),
         ["v1", "tasks", "BATCH"] if m == Method::POST => tasks::create_batch(api, req),
         ["v1", "tasks"] if m == Method::GET => tasks::list(api, req),
-        ["v1", "tasks", id] if m == Method::GET => tasks::get(api, req, id),
-        ["v1", "tasks", id] if m == Method::DELETE => tasks::withdraw(api, req, id),
+        // `TRANSACTION` and `BATCH` name the create routes, never a task: other methods get 405.
+        ["v1", "tasks", id] if m == Method::GET && !is_task_type(id) => tasks::get(api, req, id),
+        ["v1", "tasks", id] if m == Method::DELETE && !is_task_type(id) => tasks::withdraw(api, req, id),
         ["v1", "transactions", id] if m == Method::GET => results::transaction(api, req, id),
         ["v1", "batches", id] if m == Method::GET => results::batch(api, req, id),
         ["app2app"] if m == Method::GET => crate::surfaces::app2app::http_answer(&api.sim, req),
@@ -104,9 +105,18 @@ fn allowed(segments: &[&str]) -> Option<&'static str> {
     }
 }
 
+/// Whether a path segment is one of the create routes' task types, spelt as the routes spell it.
+fn is_task_type(segment: &str) -> bool {
+    matches!(segment, "TRANSACTION" | "BATCH")
+}
+
 fn no_route(method: &Method, segments: &[&str], path: &str) -> ApiError {
+    // A create sent to the task type in the wrong case: say how it is spelt. The right spelling
+    // with a wrong method is a 405 like any other known path.
     if let ["v1", "tasks", kind] = segments
-        && (kind.eq_ignore_ascii_case("transaction") || kind.eq_ignore_ascii_case("batch"))
+        && method == Method::POST
+        && !is_task_type(kind)
+        && is_task_type(&kind.to_ascii_uppercase())
     {
         return ApiError::not_found(format!(
             "no route for {method} {path}\n(hint: the task type is upper case: POST /v1/tasks/{})",

@@ -27,7 +27,8 @@ use crate::world::{CreateRefusal, TaskRefusal};
         (status = 201, description = "The task is queued", body = CloudTaskDetailApiResponse),
         (status = 400, description = "A field is missing or malformed; `field` names it", body = ErrorResponse),
         (status = 401, description = "No token, a forged one, or an expired one", body = ErrorResponse),
-        (status = 403, description = "The token may not act on that terminal", body = ErrorResponse),
+        (status = 403, description = "The token may not act on the `tid` the body names (`TID_NOT_ALLOWED`)", body = ErrorResponse),
+        (status = 404, description = "The token's terminal no longer exists (`TERMINAL_NOT_FOUND`)", body = ErrorResponse),
         (status = 409, description = "A semi-integrated terminal is busy (`TERMINAL_BUSY`)", body = ErrorResponse),
         (status = 422, description = "A business rule refuses it: wrong currency, or a void that is not allowed", body = ErrorResponse),
     ),
@@ -47,21 +48,19 @@ pub fn create_transaction(api: &CloudApi, req: &ApiRequest) -> Result<Reply, Api
 /// Create a close-batch task.
 #[utoipa::path(
     post, path = "/v1/tasks/BATCH", tag = "tasks",
-    request_body(content = Option<CreateCloudTaskBatchApiRequest>, description = "optional; an empty body is fine"),
+    request_body(content = CreateCloudTaskBatchApiRequest, description = "Optional: no body at all is the same as `{}`."),
     responses(
         (status = 201, description = "The task is queued", body = CloudTaskDetailApiResponse),
-        (status = 400, description = "A field is malformed", body = ErrorResponse),
+        (status = 400, description = "A field is malformed, or the body is not a JSON object", body = ErrorResponse),
         (status = 401, description = "No valid token", body = ErrorResponse),
-        (status = 409, description = "A semi-integrated terminal is busy", body = ErrorResponse),
+        (status = 403, description = "The token may not act on the `tid` the body names (`TID_NOT_ALLOWED`)", body = ErrorResponse),
+        (status = 404, description = "The token's terminal no longer exists (`TERMINAL_NOT_FOUND`)", body = ErrorResponse),
+        (status = 409, description = "A semi-integrated terminal is busy (`TERMINAL_BUSY`)", body = ErrorResponse),
     ),
     security(("bearer" = []))
 )]
 pub fn create_batch(api: &CloudApi, req: &ApiRequest) -> Result<Reply, ApiError> {
-    let body = if req.body.iter().all(u8::is_ascii_whitespace) {
-        Ok(CreateCloudTaskBatchApiRequest::default())
-    } else {
-        read_json::<CreateCloudTaskBatchApiRequest>(&req.body)
-    };
+    let body = batch_body(&req.body);
     let mut world = api.sim.world();
     let claims = api.verify(&req.headers, world.now()).map_err(TokenProblem::into_error)?;
     let body = body?;
@@ -73,6 +72,22 @@ pub fn create_batch(api: &CloudApi, req: &ApiRequest) -> Result<Reply, ApiError>
     });
     let id = world.create_task(&tid, request).map_err(refusal)?;
     created(&world, &id)
+}
+
+/// The close-batch body: none at all means every default; anything sent must be a JSON object.
+fn batch_body(bytes: &[u8]) -> Result<CreateCloudTaskBatchApiRequest, ApiError> {
+    if bytes.is_empty() {
+        return Ok(CreateCloudTaskBatchApiRequest::default());
+    }
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        // Whitespace is not a JSON text: a client that sends it meant to send something else.
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "INVALID_JSON",
+            "the request body holds only whitespace, which is not JSON\n(hint: send a JSON object, or no body at all)",
+        ));
+    }
+    read_json::<CreateCloudTaskBatchApiRequest>(bytes)
 }
 
 fn created(world: &crate::world::World, id: &TaskId) -> Result<Reply, ApiError> {
@@ -157,8 +172,9 @@ pub fn withdraw(api: &CloudApi, req: &ApiRequest, id: &str) -> Result<Reply, Api
     ),
     responses(
         (status = 200, description = "The tasks", body = TaskListResponse),
-        (status = 400, description = "A bad `state`", body = ErrorResponse),
+        (status = 400, description = "An unknown or empty `state`, or a master-account token without `tid`", body = ErrorResponse),
         (status = 401, description = "No valid token", body = ErrorResponse),
+        (status = 403, description = "The token may not see terminal `tid` (`TID_NOT_ALLOWED`)", body = ErrorResponse),
     ),
     security(("bearer" = []))
 )]
@@ -166,7 +182,9 @@ pub fn list(api: &CloudApi, req: &ApiRequest) -> Result<Reply, ApiError> {
     let world = api.sim.world();
     let claims = api.verify(&req.headers, world.now()).map_err(TokenProblem::into_error)?;
     let tid = target_tid(&claims, req.query("tid"), &world)?;
-    let state = match req.query("state") {
+    // An empty `state=` names no state: refused like any other unknown one, not read as "any".
+    let state_param = req.query.iter().rev().find(|(k, _)| k == "state").map(|(_, v)| v.as_str());
+    let state = match state_param {
         None => None,
         Some(text) => Some(TaskState::parse(text).ok_or_else(|| {
             ApiError::field(
