@@ -55,10 +55,7 @@ fn run(jobs: Option<usize>) -> Duration {
         command.args(["--jobs", &jobs.to_string()]);
     }
     let jobs = jobs.map_or_else(|| "default".to_owned(), |j| j.to_string());
-    let output = command
-        .current_dir(&dir)
-        .output()
-        .unwrap_or_else(|e| panic!("failed to start {payterm}: {e}"));
+    let output = command.current_dir(&dir).output().unwrap_or_else(|e| panic!("failed to start {payterm}: {e}"));
     let wall = started.elapsed();
     let _ = std::fs::remove_dir_all(&dir);
     let stdout = String::from_utf8_lossy(&output.stdout);
