@@ -1426,30 +1426,14 @@ def run_order(order: Order) -> None:
         order.final.set()
 
 
-def process_start() -> float:
-    """When this process started, on the monotonic clock (Linux: from /proc), so that orders
-    already waiting in the pipe while the interpreter started count from when they were given."""
-    try:
-        with open("/proc/self/stat") as f:
-            fields = f.read().rsplit(")", 1)[1].split()
-        with open("/proc/uptime") as f:
-            uptime = float(f.read().split()[0])
-        age = uptime - int(fields[19]) / os.sysconf("SC_CLK_TCK")
-        if 0 <= age < 60:
-            return now() - age
-    except (OSError, ValueError, IndexError):
-        pass
-    return _START
-
-
-def stdin_lines():
+def stdin_lines(up: float):
     """Yields (line, when it was given at the earliest). A chunk that was already waiting
-    when we looked counts from the last moment the pipe was seen empty (at first: the
-    process start); a chunk we waited for counts from its arrival."""
+    when we looked counts from the last moment the pipe was seen empty (at first: `up`, when
+    we announced ourselves); a chunk we waited for counts from its arrival."""
     import select
 
     fd = sys.stdin.fileno()
-    last_empty = process_start()
+    last_empty = up
     buffer, line_since = b"", None
     while True:
         try:
@@ -1477,9 +1461,12 @@ def stdin_lines():
 
 
 def main() -> int:
+    # payterm starts a scenario's clock at our first line, so no order can have been given
+    # before this moment: orders already waiting count from here, not from the process start.
+    up = now()
     log("pos", f"time scale {SCALE}, poll {POLL_V}v, backoff {BACKOFF_FIRST_V}v..{BACKOFF_CAP_V}v")
     threads: list[threading.Thread] = []
-    for line, received in stdin_lines():
+    for line, received in stdin_lines(up):
         line = line.strip()
         if not line:
             continue
