@@ -33,8 +33,8 @@ demo: ## walk a sale, a decline, a void and a close batch through the Cloud API,
 run: ## the main job: the built-in suite against the built-in reference integration, judged
 	$(CARGO) run --locked --release --quiet -- run
 
-suite: ## the same, on a debug build (what CI runs after the tests)
-	$(CARGO) run --locked --quiet -- run
+suite: ## the same, on a debug build, two scenarios at a time (what CI runs after the tests, on a shared machine)
+	$(CARGO) run --locked --quiet -- run --jobs 2
 
 bench: ## measure throughput, latency and memory against a bare hyper server (figures in target/bench/results.json)
 	$(CARGO) bench --locked --bench load
