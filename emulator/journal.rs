@@ -195,6 +195,17 @@ impl Journal {
             .collect()
     }
 
+    /// At most `max` of the entries kept after sequence number `after`, oldest first: what
+    /// a reader that has seen up to `after` reads next, found and copied in time independent
+    /// of how much the journal holds (the dashboard's live stream reads it in pages).
+    pub fn page(&self, after: u64, max: usize) -> Vec<JournalEntry> {
+        let inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        let start = inner.entries.partition_point(|e| match e {
+            JournalEntry::Exchange { seq, .. } | JournalEntry::World { seq, .. } => *seq <= after,
+        });
+        inner.entries.range(start..).take(max).cloned().collect()
+    }
+
     /// How many entries were dropped to keep the bound.
     pub fn dropped(&self) -> u64 {
         self.inner.lock().unwrap_or_else(|e| e.into_inner()).dropped
@@ -239,6 +250,25 @@ mod tests {
         }
         assert_eq!(j.since(0).len(), 2);
         assert_eq!(j.dropped(), 3);
+    }
+
+    #[test]
+    fn a_page_starts_after_the_sequence_number_given_and_stops_at_its_size() {
+        let j = Journal::new(10);
+        for n in 0..15 {
+            j.exchange(VirtualTime(0), ex(n));
+        }
+        let seqs = |entries: Vec<JournalEntry>| {
+            entries
+                .iter()
+                .map(|e| match e {
+                    JournalEntry::Exchange { seq, .. } | JournalEntry::World { seq, .. } => *seq,
+                })
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(seqs(j.page(0, 3)), [6, 7, 8], "the oldest kept first");
+        assert_eq!(seqs(j.page(12, 10)), [13, 14, 15]);
+        assert!(j.page(15, 10).is_empty());
     }
 
     #[test]

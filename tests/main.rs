@@ -46,3 +46,5 @@ mod answer_snapshots;
 mod reports;
 // The built-in suite against the reference integration, its stable transcripts pinned (snapshots/suite/).
 mod suite_snapshots;
+// The dashboard: embedded assets, its views, the live stream (bounded), the sequence diagram, a real browser.
+mod dashboard;

@@ -89,6 +89,7 @@ pub async fn run(args: ServeArgs) -> Result<(), CliError> {
     println!("  Cloud API   {}", cloud.uri());
     println!("  OpenAPI     {}/openapi.json", cloud.uri());
     println!("  control     {}", cloud.control_uri());
+    println!("  dashboard   {}/", cloud.control_uri());
     if let Some(path) = cert {
         println!("  TLS cert    {} (self-signed; trust it or pass curl --cacert)", path.display());
     }

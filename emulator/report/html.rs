@@ -290,6 +290,7 @@ fn scenario(out: &mut String, i: usize, s: &ScenarioReport, results: &[RuleResul
         let _ = writeln!(out, "<p>Targeted, but this payterm gives no verdict: {}.</p>", Esc(&s.not_judged.join(", ")));
     }
     log(out, &s.log);
+    out.push_str(&super::diagram::figure(s));
     transcript(out, &s.transcript);
     out.push_str("</details>\n</section>\n");
 }

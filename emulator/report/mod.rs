@@ -1,6 +1,7 @@
 //! Reports of a run: the [`SuiteReport`] model (what the JSON report holds), the transcript
 //! of each scenario, and writers for people and CI (terminal, JSON, JUnit, HTML).
 
+pub mod diagram;
 pub mod html;
 pub mod junit;
 pub mod model;

@@ -168,6 +168,11 @@ impl Sim {
         VirtualTime(self.last_now.load(Ordering::Relaxed))
     }
 
+    /// The scenario this Sim serves, if any (the dashboard shows its orders and script).
+    pub fn scenario(&self) -> Option<&Arc<Scenario>> {
+        self.scenario.as_ref()
+    }
+
     /// How many times the World was reset.
     pub fn generation(&self) -> u64 {
         self.generation.load(Ordering::Relaxed)

@@ -1,7 +1,9 @@
 //! The control API: what a person or a test uses to drive the emulated side — list
 //! terminals and queues, act as the operator, present card outcomes, move the clock, reset.
-//! It listens on its own port, never on the one the integration uses.
+//! It listens on its own port, never on the one the integration uses, and serves the
+//! [`dashboard`] page there too.
 
+pub mod dashboard;
 mod handlers;
 mod views;
 
@@ -21,6 +23,7 @@ pub async fn handle(sim: Arc<Sim>, req: Request<Incoming>) -> Reply {
     let target = req.uri().path_and_query().map_or_else(|| req.uri().path().to_owned(), |p| p.as_str().to_owned());
     let (reply, method, body) = match ApiRequest::read(req, MAX_BODY).await {
         Err((error, method)) => (error.into_response(), method, Default::default()),
+        Ok(req) if dashboard::is_stream(&req) => (dashboard::stream(&sim, &req).await, req.method, req.body),
         Ok(req) => (dispatch(&sim, &req), req.method, req.body),
     };
     // Reads of the journal itself are not journalled, or a watcher would flood it.
@@ -34,6 +37,9 @@ fn dispatch(sim: &Sim, req: &ApiRequest) -> Reply {
     let segments = req.segments();
     let m = &req.method;
     if let Some(result) = crate::surfaces::initiator::control(sim, req, &segments) {
+        return result.into_reply();
+    }
+    if let Some(result) = dashboard::route(sim, req, &segments) {
         return result.into_reply();
     }
     let result = match segments.as_slice() {
@@ -53,7 +59,7 @@ fn dispatch(sim: &Sim, req: &ApiRequest) -> Reply {
         ["ledger"] if m == Method::GET => handlers::ledger(sim),
         ["journal"] if m == Method::GET => handlers::journal(sim, req),
         _ => Err(ApiError::not_found(format!(
-            "no control route for {m} {}\n(hint: GET /terminals, POST /terminals/{{tid}}/pick|reject|card|mode, GET /clock, POST /clock/advance|pause|resume, POST /reset, GET /ledger, GET /journal)",
+            "no control route for {m} {}\n(hint: GET / is the dashboard; GET /terminals, POST /terminals/{{tid}}/pick|reject|card|mode, GET /clock, POST /clock/advance|pause|resume, POST /reset, GET /ledger, GET /journal)",
             req.path
         ))),
     };

@@ -1,0 +1,14 @@
+//! The dashboard: a page on the control port (`GET /`) to watch and drive the emulated side —
+//! terminals, the customer, the clock, the live transcript and the served scenario. Its
+//! assets are embedded; [`route`] answers its views and [`stream`] the live transcript.
+
+mod assets;
+mod lines;
+mod routes;
+mod scenario;
+mod stream;
+mod terminals;
+
+pub use assets::{INDEX_HTML, SCRIPT_JS, STYLE_CSS};
+pub use routes::{STREAM_PATH, is_stream, route};
+pub use stream::{MAX_BYTES, MAX_LINES, answer as stream};
