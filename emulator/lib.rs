@@ -14,6 +14,7 @@
 //! - [`script`]: the script engine: scripted answers and request faults.
 //! - [`runner`]: runs an integration against scenarios and records what it did.
 //! - [`judge`]: the conformance rules as data.
+//! - [`explore`]: random scenarios from the spec's state machines, run, judged, and shrunk.
 //! - [`report`]: the JSON report model, transcripts, and the terminal, JUnit and HTML writers.
 //! - [`certify`]: certification profiles, certificates, their signatures and verification.
 //! - [`cli`]: the `payterm` command line; [`exit_codes`] its exit codes.
@@ -22,6 +23,7 @@ pub mod certify;
 pub mod cli;
 pub mod client;
 pub mod exit_codes;
+pub mod explore;
 pub mod http;
 pub mod journal;
 pub mod judge;

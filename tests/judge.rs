@@ -11,13 +11,7 @@ fn judged(exec: &str, scenario: &str) -> (Option<i32>, Vec<String>, String) {
         .output()
         .unwrap();
     let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-    let mut failed: Vec<String> = text
-        .lines()
-        .filter_map(|l| l.trim().strip_prefix("FAIL "))
-        .map(|rest| rest.split([' ', ':']).next().unwrap_or("").to_owned())
-        .collect();
-    failed.sort();
-    failed.dedup();
+    let failed = crate::support::failed_rules(&text);
     (out.status.code(), failed, text)
 }
 

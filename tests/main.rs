@@ -38,6 +38,8 @@ mod run_options;
 mod service_mode;
 // The judge: each broken integration caught by its target rule alone, an honest one by none.
 mod judge;
+// `payterm explore`: same seed, same scenarios; a planted bug found from a seed and shrunk; no false alarm.
+mod explore;
 // Certification: profiles, signed certificates, verification naming what was altered.
 mod certify;
 // Pinned answer shapes (insta snapshots in snapshots/).

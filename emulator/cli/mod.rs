@@ -5,6 +5,7 @@ mod certify;
 mod check;
 mod demo;
 mod docs;
+mod explore;
 mod init;
 mod run;
 mod run_plan;
@@ -39,6 +40,9 @@ pub enum Command {
     /// Run scenarios against an integration and judge it: the built-in suite against the
     /// built-in reference integration when given nothing.
     Run(run::RunArgs),
+    /// Generate random scenarios from a seed, run and judge them, and shrink a failure to a
+    /// small scenario file that `payterm run` reproduces.
+    Explore(explore::ExploreArgs),
     /// Run a certification profile in full and write a certificate (optionally signed).
     Certify(certify::CertifyArgs),
     /// Certificate tools: verify.
@@ -105,6 +109,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
             Ok(())
         }
         Command::Run(args) => runtime()?.block_on(run::run(args)),
+        Command::Explore(args) => runtime()?.block_on(explore::run(args)),
         Command::Check(args) => check::run(args),
         Command::Init(args) => init::run(args),
         Command::Certify(args) => runtime()?.block_on(certify::run(args)),

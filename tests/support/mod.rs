@@ -132,3 +132,15 @@ impl Cloud {
         (status, resp.json().await.unwrap_or(Value::Null))
     }
 }
+
+/// The rule IDs of a `payterm run` output's FAIL lines, sorted, each once.
+pub fn failed_rules(text: &str) -> Vec<String> {
+    let mut rules: Vec<String> = text
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("FAIL "))
+        .map(|rest| rest.split([' ', ':']).next().unwrap_or("").to_owned())
+        .collect();
+    rules.sort();
+    rules.dedup();
+    rules
+}

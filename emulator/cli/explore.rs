@@ -1,0 +1,116 @@
+//! `payterm explore`: runs random scenarios from a seed against an integration, prints a line
+//! per run, and for a failure the rule, how far it shrank, the file written and the command
+//! that reproduces it; exits 1 when something was found.
+
+use std::path::PathBuf;
+
+use clap::Args;
+
+use super::CliError;
+use crate::exit_codes;
+use crate::explore::{ExploreOptions, explore, quote};
+use crate::runner::Target;
+
+/// Options of `payterm explore`.
+#[derive(Debug, Args)]
+pub struct ExploreArgs {
+    /// The integration's command, run with `sh -c` once per scenario (default: the built-in
+    /// reference integration, which needs `python3`).
+    #[arg(long)]
+    pub exec: Option<String>,
+    /// The seed: the same seed always generates the same scenarios.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// How many scenarios to generate and run.
+    #[arg(long, default_value_t = 100)]
+    pub runs: u32,
+    /// Real seconds per virtual second.
+    #[arg(long, default_value_t = 0.01)]
+    pub time_scale: f64,
+    /// Where found scenarios are written.
+    #[arg(long, default_value = "target/payterm-explore")]
+    pub out: PathBuf,
+    /// How many scenarios (or shrinking candidates) run at once.
+    #[arg(long, default_value_t = 1)]
+    pub jobs: usize,
+    /// Go on exploring after a find.
+    #[arg(long)]
+    pub keep_going: bool,
+    /// Only look for failures of this rule; `HYPE-*` matches a prefix (repeatable). Other
+    /// failures are shown but not shrunk.
+    #[arg(long)]
+    pub rule: Vec<String>,
+    /// The most smaller scenarios shrinking one find may try (each is run once, or three
+    /// times in a row when it fails).
+    #[arg(long, default_value_t = 120)]
+    pub shrink_budget: usize,
+}
+
+/// Runs `payterm explore`.
+pub async fn run(args: ExploreArgs) -> Result<(), CliError> {
+    if !(args.time_scale > 0.0 && args.time_scale.is_finite()) {
+        return Err(CliError::new(exit_codes::USAGE, "--time-scale must be a positive number"));
+    }
+    for rule in &args.rule {
+        let prefix = rule.strip_suffix('*');
+        let known = crate::judge::rules::RULES.iter().any(|r| prefix.map_or(r.id == rule, |p| r.id.starts_with(p)));
+        if !known {
+            return Err(CliError::new(
+                exit_codes::USAGE,
+                format!("--rule {rule}: no such rule\n(hint: `payterm rules` lists them)"),
+            ));
+        }
+    }
+    // The built-in reference is written to a folder of its own, removed when exploring ends.
+    let reference_dir = std::env::temp_dir().join(format!("payterm-explore-reference-{}", std::process::id()));
+    let (command, target_flags) = match &args.exec {
+        Some(command) => (command.clone(), format!("--exec {}", quote(command))),
+        None => {
+            let command = crate::runner::builtin::reference_command(&reference_dir)
+                .map_err(|e| CliError::new(exit_codes::SETUP_FAILED, e))?;
+            (command, String::new())
+        }
+    };
+    let payterm = std::env::current_exe()
+        .map_err(|e| CliError::new(exit_codes::SETUP_FAILED, format!("failed to find the payterm binary: {e}")))?;
+    let options = ExploreOptions {
+        target: Target::Command { command: command.clone(), dir: None },
+        target_flags,
+        seed: args.seed,
+        runs: args.runs,
+        time_scale: args.time_scale,
+        out: args.out,
+        jobs: args.jobs.max(1),
+        keep_going: args.keep_going,
+        rules: args.rule,
+        payterm,
+        shrink_budget: args.shrink_budget,
+    };
+    println!(
+        "payterm explore: seed {}, {} runs against {command}, {} at a time",
+        options.seed, options.runs, options.jobs
+    );
+    let report = explore(&options, &mut |line| println!("{line}")).await;
+    let _ = std::fs::remove_dir_all(&reference_dir);
+    let report = report.map_err(|e| CliError::new(exit_codes::SETUP_FAILED, e.to_string()))?;
+    for find in &report.finds {
+        println!();
+        println!("found: {} broken by run {} of seed {}", find.rule, find.run, options.seed);
+        println!(
+            "   shrunk: {} order(s), {} step(s) → {} order(s), {} step(s) ({} runs)",
+            find.original.0, find.original.1, find.shrunk.0, find.shrunk.1, find.shrink_runs
+        );
+        println!("   written: {}", find.file.display());
+        println!("   reproduce: {}", find.reproduce);
+    }
+    println!();
+    let unconfirmed = report.unconfirmed.len();
+    let note =
+        if unconfirmed > 0 { format!(", {unconfirmed} failure(s) that did not happen again") } else { String::new() };
+    println!("{} runs: {} found{note}", report.runs, report.finds.len());
+    if report.finds.is_empty() {
+        Ok(())
+    } else {
+        Err(CliError::new(exit_codes::FAILED, format!("{} rule(s) broken by generated scenarios", report.finds.len())))
+    }
+}
