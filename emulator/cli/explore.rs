@@ -8,7 +8,7 @@ use clap::Args;
 
 use super::CliError;
 use crate::exit_codes;
-use crate::explore::{ExploreOptions, explore, quote};
+use crate::explore::{ExploreOptions, confirm_scale, explore, quote};
 use crate::runner::Target;
 
 /// Options of `payterm explore`.
@@ -27,6 +27,11 @@ pub struct ExploreArgs {
     /// Real seconds per virtual second.
     #[arg(long, default_value_t = 0.01)]
     pub time_scale: f64,
+    /// The second speed every failure must also show at before it is shrunk and written, so a
+    /// found scenario does not hang on how fast this machine runs the integration (default:
+    /// four times slower than --time-scale, or four times faster above 0.025).
+    #[arg(long)]
+    pub confirm_scale: Option<f64>,
     /// Where found scenarios are written.
     #[arg(long, default_value = "target/payterm-explore")]
     pub out: PathBuf,
@@ -40,16 +45,18 @@ pub struct ExploreArgs {
     /// failures are shown but not shrunk.
     #[arg(long)]
     pub rule: Vec<String>,
-    /// The most smaller scenarios shrinking one find may try (each is run once, or three
-    /// times in a row when it fails).
+    /// The most smaller scenarios shrinking one find may try (each is run once, or, when it
+    /// fails, three times in a row and once at the confirming speed).
     #[arg(long, default_value_t = 120)]
     pub shrink_budget: usize,
 }
 
 /// Runs `payterm explore`.
 pub async fn run(args: ExploreArgs) -> Result<(), CliError> {
-    if !(args.time_scale > 0.0 && args.time_scale.is_finite()) {
-        return Err(CliError::new(exit_codes::USAGE, "--time-scale must be a positive number"));
+    for (flag, scale) in [("--time-scale", Some(args.time_scale)), ("--confirm-scale", args.confirm_scale)] {
+        if scale.is_some_and(|s| !(s > 0.0 && s.is_finite())) {
+            return Err(CliError::new(exit_codes::USAGE, format!("{flag} must be a positive number")));
+        }
     }
     for rule in &args.rule {
         let prefix = rule.strip_suffix('*');
@@ -79,6 +86,7 @@ pub async fn run(args: ExploreArgs) -> Result<(), CliError> {
         seed: args.seed,
         runs: args.runs,
         time_scale: args.time_scale,
+        confirm_scale: args.confirm_scale.unwrap_or_else(|| confirm_scale(args.time_scale)),
         out: args.out,
         jobs: args.jobs.max(1),
         keep_going: args.keep_going,
@@ -87,8 +95,8 @@ pub async fn run(args: ExploreArgs) -> Result<(), CliError> {
         shrink_budget: args.shrink_budget,
     };
     println!(
-        "payterm explore: seed {}, {} runs against {command}, {} at a time",
-        options.seed, options.runs, options.jobs
+        "payterm explore: seed {}, {} runs against {command}, {} at a time; failures confirmed at --time-scale {} and {}",
+        options.seed, options.runs, options.jobs, options.time_scale, options.confirm_scale
     );
     let report = explore(&options, &mut |line| println!("{line}")).await;
     let _ = std::fs::remove_dir_all(&reference_dir);

@@ -1,6 +1,6 @@
 //! [`explore`]: generates run after run, runs each against the integration and judges it;
-//! a failure is run once more to confirm it, shrunk, and written as `found-<seed>-<run>.toml`,
-//! a scenario file `payterm run` reproduces. The result is an [`ExploreReport`].
+//! a failure is confirmed at two speeds, shrunk, and written as `found-<seed>-<run>.toml`, a
+//! scenario file `payterm run` reproduces. The result is an [`ExploreReport`].
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -29,6 +29,8 @@ pub struct ExploreOptions {
     pub runs: u32,
     /// Real seconds per virtual second.
     pub time_scale: f64,
+    /// The second speed every failure is confirmed at (see [`confirm_scale`]).
+    pub confirm_scale: f64,
     /// Where found scenarios are written.
     pub out: PathBuf,
     /// How many runs (or shrinking candidates) at once.
@@ -71,7 +73,7 @@ pub struct ExploreReport {
     pub runs: u32,
     /// What was found.
     pub finds: Vec<Find>,
-    /// Runs whose failure did not happen again when run once more: (run, rule).
+    /// Runs whose failure did not happen again at both speeds: (run, rule).
     pub unconfirmed: Vec<(u32, &'static str)>,
 }
 
@@ -121,6 +123,18 @@ impl ExploreOptions {
 /// eight, and six one time in sixty-four.
 const CONFIRMATIONS: usize = 3;
 
+/// The second speed a failure must also show at: four times slower than `time_scale` while
+/// that stays at most a tenth (a virtual second of 0.1 real s or less), else four times faster.
+///
+/// What an integration does costs real time (a process start, an interpreter's work), and at
+/// 0.01 a 30 ms process start is three virtual seconds: a failure that needs the integration
+/// to be that slow (or that fast) shows on a loaded machine and not on a quiet one. Changing
+/// the speed changes what those costs come to in virtual time, so a failure seen at both is
+/// one of the script's sequence of events, which `payterm run` replays on any machine.
+pub fn confirm_scale(time_scale: f64) -> f64 {
+    if time_scale * 4.0 <= 0.1 { time_scale * 4.0 } else { time_scale / 4.0 }
+}
+
 static WORK_DIRS: AtomicUsize = AtomicUsize::new(0);
 
 /// A run's work folder, removed when the run ends, also when it is cancelled midway (a batch
@@ -133,8 +147,13 @@ impl Drop for WorkDir {
     }
 }
 
-/// Runs `s` once and returns the rules it broke, in the order the judge gave them.
-async fn run_once(s: &GenScenario, options: &ExploreOptions) -> Result<Vec<&'static str>, ExploreError> {
+/// Runs `s` once at `time_scale` and returns the rules it broke, in the order the judge gave
+/// them.
+async fn run_once(
+    s: &GenScenario,
+    options: &ExploreOptions,
+    time_scale: f64,
+) -> Result<Vec<&'static str>, ExploreError> {
     let name = format!("explore-{}-{}.toml", s.seed, s.run);
     let scenario = crate::scenario::parse(&name, &s.to_toml())
         .map_err(|e| ExploreError::Invalid { run: s.run, errors: e.render() })?;
@@ -142,7 +161,7 @@ async fn run_once(s: &GenScenario, options: &ExploreOptions) -> Result<Vec<&'sta
     let work_dir = WorkDir(std::env::temp_dir().join(format!("payterm-explore-{}-{n}", std::process::id())));
     let run_options = RunOptions {
         target: options.target.clone(),
-        time_scale: options.time_scale,
+        time_scale,
         payterm: options.payterm.clone(),
         work_dir: work_dir.0.clone(),
     };
@@ -178,7 +197,7 @@ pub async fn explore(options: &ExploreOptions, say: &mut dyn FnMut(&str)) -> Res
                 .map(|run| async move {
                     let s = generate(options.seed, run);
                     let clock = Instant::now();
-                    let broken = run_once(&s, options).await;
+                    let broken = run_once(&s, options, options.time_scale).await;
                     (s, broken, clock.elapsed())
                 })
                 .buffered(options.jobs.max(1));
@@ -204,9 +223,13 @@ pub async fn explore(options: &ExploreOptions, say: &mut dyn FnMut(&str)) -> Res
             failure
         };
         let Some((s, rule)) = failure else { break };
-        say(&format!("run {}: {rule} failed; running it once more to confirm", s.run));
+        let (fast, slow) = (options.time_scale, options.confirm_scale);
+        say(&format!("run {}: {rule} failed; running it again at --time-scale {fast} and {slow} to confirm", s.run));
         if !fails_again(&s, rule, 1, options, &AtomicUsize::new(0)).await? {
-            say(&format!("run {}: {rule} did not fail again (timing?); not shrunk", s.run));
+            say(&format!(
+                "run {}: {rule} did not fail again at both speeds (it hangs on how fast the integration runs); not shrunk",
+                s.run
+            ));
             report.unconfirmed.push((s.run, rule));
             continue;
         }
@@ -219,8 +242,9 @@ pub async fn explore(options: &ExploreOptions, say: &mut dyn FnMut(&str)) -> Res
     Ok(report)
 }
 
-/// Whether `s` fails `rule` in each of `times` more runs (stopping at the first that does
-/// not); `runs` counts the runs made.
+/// Whether `s` fails `rule` in each of `times` more runs at the exploration's speed and then
+/// once more at the confirming speed (stopping at the first run that does not fail); `runs`
+/// counts the runs made.
 async fn fails_again(
     s: &GenScenario,
     rule: &'static str,
@@ -228,9 +252,10 @@ async fn fails_again(
     options: &ExploreOptions,
     runs: &AtomicUsize,
 ) -> Result<bool, ExploreError> {
-    for _ in 0..times {
+    let scales = std::iter::repeat_n(options.time_scale, times).chain([options.confirm_scale]);
+    for time_scale in scales {
         runs.fetch_add(1, Ordering::Relaxed);
-        if !run_once(s, options).await?.contains(&rule) {
+        if !run_once(s, options, time_scale).await?.contains(&rule) {
             return Ok(false);
         }
     }
@@ -244,9 +269,9 @@ async fn shrink_and_write(
     say: &mut dyn FnMut(&str),
 ) -> Result<Find, ExploreError> {
     say(&format!("shrinking {} while it still fails {rule}…", describe(original)));
-    // A candidate must fail CONFIRMATIONS times in a row: a failure that hangs on which of two
-    // requests comes first fails only now and then, and a scenario built on one would not
-    // replay. (Most candidates pass at once, so this costs little.)
+    // A candidate must fail CONFIRMATIONS times in a row and once at the other speed: a failure
+    // that hangs on which of two requests comes first fails only now and then, and a scenario
+    // built on one would not replay. (Most candidates pass at once, so this costs little.)
     let runs = AtomicUsize::new(0);
     let counter = &runs;
     let still_fails =
@@ -272,7 +297,8 @@ async fn shrink_and_write(
     let (o, n) = (original.size(), s.size());
     let header = format!(
         "# Found by `payterm explore --seed {}`: run {} broke {rule}.\n\
-         # Shrunk from {} order(s) and {} script step(s) to {} order(s) and {} step(s) in {} runs.\n\
+         # Shrunk from {} order(s) and {} script step(s) to {} order(s) and {} step(s) in {} runs;\n\
+         # it fails at --time-scale {} and at {}.\n\
          # Reproduce: {reproduce}\n\n",
         options.seed,
         original.run,
@@ -280,7 +306,9 @@ async fn shrink_and_write(
         o.1,
         n.0,
         n.1,
-        runs.load(Ordering::Relaxed)
+        runs.load(Ordering::Relaxed),
+        options.time_scale,
+        options.confirm_scale,
     );
     let text = header + &s.to_toml();
     std::fs::create_dir_all(&options.out)
@@ -296,5 +324,18 @@ pub fn quote(text: &str) -> String {
         text.to_owned()
     } else {
         format!("'{}'", text.replace('\'', r"'\''"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn failures_are_confirmed_four_times_slower_unless_that_is_slower_than_a_tenth() {
+        assert_eq!(confirm_scale(0.01), 0.04);
+        assert_eq!(confirm_scale(0.025), 0.1);
+        assert_eq!(confirm_scale(0.1), 0.025);
+        assert_eq!(confirm_scale(1.0), 0.25);
     }
 }

@@ -8,7 +8,7 @@ pub mod model;
 mod render;
 pub mod shrink;
 
-pub use driver::{ExploreError, ExploreOptions, ExploreReport, Find, explore, quote};
+pub use driver::{ExploreError, ExploreOptions, ExploreReport, Find, confirm_scale, explore, quote};
 pub use generate::generate;
 pub use model::GenScenario;
 pub use shrink::shrink;
