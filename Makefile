@@ -3,7 +3,7 @@
 CARGO ?= cargo
 export CARGO_TERM_COLOR ?= never
 
-.PHONY: help build test lint fmt fmt-check doc ci bench demo suite run flake snapshots schemathesis
+.PHONY: help build test lint fmt fmt-check doc ci bench demo suite run flake snapshots schemathesis fuzz fuzz-smoke
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -47,5 +47,11 @@ snapshots: ## pin the stable part of every built-in scenario's run against the r
 
 schemathesis: ## fuzz the Cloud API against its own /openapi.json (pinned schemathesis, fixed seed; pip-installs it)
 	CARGO="$(CARGO)" scripts/schemathesis.sh
+
+fuzz: ## fuzz every parser (scenario, deep link, Cloud JSON, initiator stdin), FUZZ_SECS each (default 300); installs cargo-fuzz
+	FUZZ_SECS=$(or $(FUZZ_SECS),300) CARGO="$(CARGO)" scripts/fuzz.sh
+
+fuzz-smoke: ## the same for 15 s a target (FUZZ_SECS): a quick look for new crashes
+	FUZZ_SECS=$(or $(FUZZ_SECS),15) CARGO="$(CARGO)" scripts/fuzz.sh
 
 ci: fmt-check lint test doc demo suite schemathesis ## what CI runs

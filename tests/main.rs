@@ -50,3 +50,9 @@ mod reports;
 mod suite_snapshots;
 // The dashboard: embedded assets, its views, the live stream (bounded), the sequence diagram, a real browser.
 mod dashboard;
+// Property tests: the scenario, deep-link, Cloud JSON and initiator-stdin parsers never panic; printed inputs read back.
+mod properties;
+// Hostile clients: slowloris heads, trickling bodies, bytes that are not UTF-8, deep JSON, idle connections.
+mod hostile_clients;
+// Load with faults: concurrent clients, reset and abandoned requests; nothing lost or doubled, the ledger balances.
+mod load_and_fault;

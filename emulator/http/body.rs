@@ -164,6 +164,24 @@ pub fn read_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
             "the request body is empty (hint: send a JSON object)",
         ));
     }
+    // JSON is UTF-8 (RFC 8259 § 8.1). serde_json names a stray byte only as "expected value",
+    // so say what is wrong, and where, before it looks.
+    if let Err(e) = std::str::from_utf8(bytes) {
+        let offset = e.valid_up_to();
+        let before = &bytes[..offset];
+        let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+        let column = offset - before.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1) + 1;
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "INVALID_JSON",
+            format!(
+                "the request body is not UTF-8: invalid byte 0x{:02X} at line {line} column {column}\n(hint: JSON is UTF-8 text; encode the body as UTF-8)",
+                bytes[offset]
+            ),
+        )
+        .with("line", line)
+        .with("column", column));
+    }
     let de = &mut serde_json::Deserializer::from_slice(bytes);
     serde_path_to_error::deserialize(de).map_err(|e| {
         let path = e.path().to_string();
@@ -210,6 +228,18 @@ mod tests {
         let e = read_json::<Body>(b"{\"amount\": ").unwrap_err();
         assert_eq!(e.code, "INVALID_JSON");
         assert!(e.message.contains("line 1 column 11"), "{}", e.message);
+    }
+
+    #[test]
+    fn a_body_that_is_not_utf8_is_named_as_such_with_its_position() {
+        let e = read_json::<Body>(b"{\n \"amount\": \xff}").unwrap_err();
+        assert_eq!(e.code, "INVALID_JSON");
+        assert!(
+            e.message.starts_with("the request body is not UTF-8: invalid byte 0xFF at line 2 column 12"),
+            "{}",
+            e.message
+        );
+        assert_eq!((&e.extra["line"], &e.extra["column"]), (&Value::from(2), &Value::from(12)));
     }
 
     #[test]

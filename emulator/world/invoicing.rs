@@ -49,8 +49,9 @@ pub enum InvoiceRefusal {
     TotalMismatch {
         /// The total given.
         total: u64,
-        /// The sum of `price_total`.
-        sum: u64,
+        /// The sum of `price_total` (wider than a total can be, so an overflowing sum is shown
+        /// as it is rather than wrapped or capped to look like a match).
+        sum: u128,
     },
     /// A fiscal line's `price_total` is not `amount × price_per_unit`.
     #[error("fiscals[{index}].price_total {price_total} is not amount × price_per_unit ({expected})")]
@@ -59,8 +60,8 @@ pub enum InvoiceRefusal {
         index: usize,
         /// Its `price_total`.
         price_total: u64,
-        /// `amount × price_per_unit`.
-        expected: u64,
+        /// `amount × price_per_unit`, which may be past what a `u64` holds.
+        expected: u128,
     },
 }
 
@@ -82,15 +83,17 @@ fn year_of(t: VirtualTime) -> i32 {
 
 /// Checks the arithmetic of an invoice order.
 pub fn check_totals(order: &InvoiceOrder) -> Result<(), InvoiceRefusal> {
-    let mut sum: u64 = 0;
+    // In u128, where a product of two u64 and a sum of any practical number of them fit: with
+    // saturating u64 arithmetic, 2 × u64::MAX "equals" a price_total of u64::MAX.
+    let mut sum: u128 = 0;
     for (index, f) in order.fiscals.iter().enumerate() {
-        let expected = f.amount.saturating_mul(f.price_per_unit);
-        if f.price_total != expected {
+        let expected = u128::from(f.amount) * u128::from(f.price_per_unit);
+        if u128::from(f.price_total) != expected {
             return Err(InvoiceRefusal::FiscalMismatch { index, price_total: f.price_total, expected });
         }
-        sum = sum.saturating_add(f.price_total);
+        sum = sum.saturating_add(u128::from(f.price_total));
     }
-    if sum != order.total {
+    if sum != u128::from(order.total) {
         return Err(InvoiceRefusal::TotalMismatch { total: order.total, sum });
     }
     Ok(())
@@ -292,6 +295,32 @@ mod tests {
         let mut bad_line = order("B", 600_000);
         bad_line.fiscals[0].amount = 2;
         assert!(matches!(w.issue_invoice(bad_line, "x/"), Err(InvoiceRefusal::FiscalMismatch { index: 0, .. })));
+    }
+
+    #[test]
+    fn totals_past_u64_do_not_add_up_by_saturating() {
+        // Arrange: 2 × u64::MAX given as u64::MAX, and two lines of u64::MAX summed to u64::MAX.
+        let mut w = world();
+        let mut product = order("P", u64::MAX);
+        product.fiscals[0].amount = 2;
+        product.fiscals[0].price_per_unit = u64::MAX;
+        product.fiscals[0].price_total = u64::MAX;
+        let mut sum = order("S", u64::MAX);
+        sum.fiscals[0].amount = 1;
+        sum.fiscals[0].price_per_unit = u64::MAX;
+        sum.fiscals[0].price_total = u64::MAX;
+        sum.fiscals.push(sum.fiscals[0].clone());
+
+        // Act, Assert
+        let expected = 2 * u128::from(u64::MAX);
+        assert_eq!(
+            w.issue_invoice(product, "x/").unwrap_err(),
+            InvoiceRefusal::FiscalMismatch { index: 0, price_total: u64::MAX, expected }
+        );
+        assert_eq!(
+            w.issue_invoice(sum, "x/").unwrap_err(),
+            InvoiceRefusal::TotalMismatch { total: u64::MAX, sum: expected }
+        );
     }
 
     #[test]

@@ -28,6 +28,7 @@ fn doc() -> String {
 #[case::not_json(b"invoice TEST-2024".to_vec(), "not valid JSON")]
 #[case::totals_that_do_not_add_up(doc().replace("\"total\":600000", "\"total\":600001").into_bytes(), "total 600001 is not the sum")]
 #[case::a_line_whose_price_is_not_amount_times_unit(doc().replace("\"amount\":1", "\"amount\":2").into_bytes(), "fiscals[0].price_total 600000 is not amount × price_per_unit (1200000)")]
+#[case::a_line_past_u64_that_saturates_to_its_price(invoice_doc("A-1", STORE, u64::MAX).replace("\"amount\":1", "\"amount\":2").into_bytes(), "fiscals[0].price_total 18446744073709551615 is not amount × price_per_unit (36893488147419103230)")]
 #[case::another_store(invoice_doc("A-1", "otherstore", 5).into_bytes(), "the invoice is for store `otherstore`, but this initiator is set up for store `testingstore`")]
 fn a_bad_invoice_document_exits_3_without_json(#[case] stdin: Vec<u8>, #[case] message: &str) {
     let served = Served::start();

@@ -14,6 +14,7 @@ use std::sync::Arc;
 
 pub use crate::http::ApiRequest;
 pub use router::handle;
+pub use tasks::{batch_body, validate_transaction};
 
 use crate::surfaces::sim::Sim;
 use auth::TokenService;

@@ -75,7 +75,8 @@ pub fn create_batch(api: &CloudApi, req: &ApiRequest) -> Result<Reply, ApiError>
 }
 
 /// The close-batch body: none at all means every default; anything sent must be a JSON object.
-fn batch_body(bytes: &[u8]) -> Result<CreateCloudTaskBatchApiRequest, ApiError> {
+/// Public so the fuzz targets and property tests reach the exact code the handler runs.
+pub fn batch_body(bytes: &[u8]) -> Result<CreateCloudTaskBatchApiRequest, ApiError> {
     if bytes.is_empty() {
         return Ok(CreateCloudTaskBatchApiRequest::default());
     }
