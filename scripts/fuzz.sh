@@ -2,10 +2,13 @@
 # Fuzzes payterm's parsers with cargo-fuzz (libFuzzer): installs cargo-fuzz if missing, seeds
 # each target's corpus from real inputs (the built-in scenarios and the invalid ones the tests
 # use, every gptom:// link the code and tests hold, fuzz/seeds/), then runs each target for
-# FUZZ_SECS seconds. Exits non-zero if any target crashed; the input is in fuzz/artifacts/.
+# FUZZ_SECS seconds, or for FUZZ_RUNS inputs. Exits non-zero if any target crashed; the input is
+# in fuzz/artifacts/.
 #
 # Usage: scripts/fuzz.sh [TARGET...]   (default: every target)
-# Environment: FUZZ_SECS (default 300), FUZZ_SANITIZER (default none: payterm forbids unsafe
+# Environment: FUZZ_SECS (default 300), FUZZ_RUNS (a number of inputs instead of a time: with
+# FUZZ_SEED and a fresh corpus the same inputs on every machine, which is what CI uses),
+# FUZZ_SEED (libFuzzer's -seed; default 0, a random one), FUZZ_SANITIZER (default none: payterm forbids unsafe
 # code, so AddressSanitizer would only slow the build and the runs; `address` to use it),
 # FUZZ_JOBS (parallel fuzzing processes per target, default 1), CARGO (default cargo),
 # CARGO_TARGET_DIR (honoured by cargo-fuzz).
@@ -14,6 +17,8 @@ cd "$(dirname "$0")/.."
 
 CARGO="${CARGO:-cargo}"
 SECS="${FUZZ_SECS:-300}"
+RUNS="${FUZZ_RUNS:-}"
+SEED="${FUZZ_SEED:-0}"
 SANITIZER="${FUZZ_SANITIZER:-none}"
 JOBS="${FUZZ_JOBS:-1}"
 ALL_TARGETS=(scenario deep_link cloud_json initiator_stdin)
@@ -94,17 +99,36 @@ max_len() {
   esac
 }
 
+if [[ -n "$RUNS" ]]; then
+  budget=(-runs="$RUNS")
+  what="$RUNS inputs"
+else
+  budget=(-max_total_time="$SECS")
+  what="${SECS} s"
+fi
+
+artifacts() { find "fuzz/artifacts/$1" -type f 2>/dev/null | wc -l; }
+
 failed=()
+broken=()
 for t in "${targets[@]}"; do
-  echo "fuzz: $t for ${SECS} s" >&2
+  echo "fuzz: $t for $what (seed $SEED)" >&2
+  before=$(artifacts "$t")
   if ! "$CARGO" fuzz run --sanitizer "$SANITIZER" "$t" "fuzz/corpus/$t" -- \
-      -max_total_time="$SECS" -max_len="$(max_len "$t")" -timeout=10 -print_final_stats=1 "${parallel[@]}"; then
-    failed+=("$t")
+      "${budget[@]}" -seed="$SEED" -max_len="$(max_len "$t")" -timeout=10 -print_final_stats=1 "${parallel[@]}"; then
+    # libFuzzer writes the input of a crash, a leak or a timeout as an artifact; a failure
+    # without one is the build or the run itself, not something the target found.
+    if [[ $(artifacts "$t") -gt $before ]]; then failed+=("$t"); else broken+=("$t"); fi
   fi
 done
 
+if [[ ${#broken[@]} -gt 0 ]]; then
+  echo "fuzz: failed to build or start: ${broken[*]} (no crash input was written; see the output above)" >&2
+fi
 if [[ ${#failed[@]} -gt 0 ]]; then
-  echo "fuzz: crashes in: ${failed[*]} (inputs under fuzz/artifacts/; turn each into a test in tests/fuzz_regressions.rs)" >&2
+  echo "fuzz: crashes in: ${failed[*]} (inputs under fuzz/artifacts/; turn each into a regression test beside the parser it broke)" >&2
+fi
+if [[ ${#failed[@]} -gt 0 || ${#broken[@]} -gt 0 ]]; then
   exit 1
 fi
-echo "fuzz: no crash in ${targets[*]} (${SECS} s each)" >&2
+echo "fuzz: no crash in ${targets[*]} ($what each)" >&2
