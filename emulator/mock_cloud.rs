@@ -22,7 +22,7 @@ use crate::script::setup::{HarnessKey, world_for};
 use crate::surfaces::cloud::auth::{DOCUMENTED_CLIENT_ID, DOCUMENTED_CLIENT_SECRET, TokenService};
 use crate::surfaces::cloud::{self, CloudApi};
 use crate::surfaces::control;
-use crate::surfaces::sim::Sim;
+use crate::surfaces::sim::{ScenarioWorlds, Sim, WorldFactory};
 use crate::world::World;
 use crate::world::clock::{Clock, VirtualDuration, VirtualTime};
 use crate::world::ids::Tid;
@@ -196,31 +196,32 @@ impl MockCloudBuilder {
         self
     }
 
-    fn world_factory(&self) -> Box<dyn Fn() -> World + Send + Sync + 'static> {
-        if let Some(scenario) = self.scenario.clone() {
-            let (seed, start, profile, key) = (
-                self.seed,
-                self.start_at.unwrap_or(VirtualTime::DEFAULT_START),
-                self.profile.clone(),
-                self.harness_key.clone(),
-            );
-            return Box::new(move || world_for(&scenario, seed, start, key.as_ref(), profile.clone()));
-        }
-        let (seed, start, profile) =
-            (self.seed, self.start_at.unwrap_or(VirtualTime::DEFAULT_START), self.profile.clone());
-        let merchants = self.merchants.clone();
-        let terminals =
-            if self.terminals.is_empty() { vec![TerminalConfig::documented_example()] } else { self.terminals.clone() };
-        Box::new(move || {
-            let mut w = World::new(seed, start, profile.clone());
-            for m in &merchants {
-                w.add_merchant(m.clone());
-            }
-            for t in &terminals {
-                w.add_terminal(t.clone());
-            }
-            w
+    fn world_factory(&self) -> WorldFactory {
+        let start = self.start_at.unwrap_or(VirtualTime::DEFAULT_START);
+        self.recipe().factory(self.scenario.as_ref(), self.seed, start)
+    }
+
+    /// How the server builds the World of a scenario loaded at run time: with the scenario's
+    /// seed, or this server's.
+    fn scenario_worlds(&self) -> ScenarioWorlds {
+        let (recipe, seed) = (self.recipe(), self.seed);
+        Box::new(move |scenario, start| {
+            let seed = scenario.and_then(|s| s.seed).unwrap_or(seed);
+            recipe.factory(scenario, seed, start)
         })
+    }
+
+    fn recipe(&self) -> WorldRecipe {
+        WorldRecipe {
+            profile: self.profile.clone(),
+            key: self.harness_key.clone(),
+            merchants: self.merchants.clone(),
+            terminals: if self.terminals.is_empty() {
+                vec![TerminalConfig::documented_example()]
+            } else {
+                self.terminals.clone()
+            },
+        }
     }
 
     /// Starts the server on the current tokio runtime.
@@ -230,7 +231,8 @@ impl MockCloudBuilder {
             Some(scale) => Clock::running(start, scale),
             None => Clock::paused(start),
         };
-        let sim = Arc::new(Sim::new(self.world_factory(), clock, self.journal_capacity, self.scenario.clone()));
+        let sim = Sim::new(self.world_factory(), clock, self.journal_capacity, self.scenario.clone());
+        let sim = Arc::new(sim.with_scenario_worlds(self.scenario_worlds()));
         let cloud_addr = SocketAddr::from(([127, 0, 0, 1], self.port));
         let control_addr = SocketAddr::from(([127, 0, 0, 1], self.control_port));
         let bind = |what, addr| async move {
@@ -273,6 +275,37 @@ impl MockCloudBuilder {
         let control = serve(control_listener, control_handler, ServerLimits::default(), None)
             .map_err(io_err("the control API", control_addr))?;
         Ok(MockCloud { cloud, control, sim, tls: self.tls.is_some(), basic, seed: self.seed })
+    }
+}
+
+/// What every World of one server is built from, with or without a scenario.
+#[derive(Clone)]
+struct WorldRecipe {
+    profile: Profile,
+    key: Option<HarnessKey>,
+    merchants: Vec<Merchant>,
+    terminals: Vec<TerminalConfig>,
+}
+
+impl WorldRecipe {
+    /// Builds `scenario`'s World (its terminals, stores and history), or without one the
+    /// server's own merchants and terminals, at `start` with `seed`.
+    fn factory(&self, scenario: Option<&Arc<Scenario>>, seed: u64, start: VirtualTime) -> WorldFactory {
+        if let Some(scenario) = scenario.cloned() {
+            let (profile, key) = (self.profile.clone(), self.key.clone());
+            return Box::new(move || world_for(&scenario, seed, start, key.as_ref(), profile.clone()));
+        }
+        let recipe = self.clone();
+        Box::new(move || {
+            let mut w = World::new(seed, start, recipe.profile.clone());
+            for m in &recipe.merchants {
+                w.add_merchant(m.clone());
+            }
+            for t in &recipe.terminals {
+                w.add_terminal(t.clone());
+            }
+            w
+        })
     }
 }
 

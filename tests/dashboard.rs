@@ -1,8 +1,10 @@
 //! The dashboard on the control port: its embedded assets, its JSON views, the live
 //! transcript over server-sent events (bounded, never blocked by a client), the sequence
-//! diagram, and (in `browser`) the page itself in a real headless Chromium.
+//! diagram, (in `scenario`) loading a scenario and stepping through its script, and (in
+//! `browser`) the page itself in a real headless Chromium.
 
 mod browser;
+mod scenario;
 mod webdriver;
 
 use std::io::{Read as _, Write as _};

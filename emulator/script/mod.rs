@@ -8,4 +8,4 @@ mod runtime;
 pub mod setup;
 pub mod timeline;
 
-pub use runtime::{Effects, ScriptRuntime};
+pub use runtime::{CustomerDue, Effects, Progress, ScriptRuntime, StepAt};

@@ -39,6 +39,49 @@ pub struct Effects {
     pub expire_tokens: bool,
 }
 
+/// Where a script stands ([`ScriptRuntime::progress`]).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Progress {
+    /// Per `[[script.operator]]` entry, in file order: when it is due, `None` once done.
+    pub operator: Vec<Option<VirtualTime>>,
+    /// Per `[[script.clock]]` entry: when the jump is due, `None` once done.
+    pub clock: Vec<Option<VirtualTime>>,
+    /// Per `[[script.tokens]]` entry: when the tokens expire, `None` once done.
+    pub tokens: Vec<Option<VirtualTime>>,
+    /// Per order whose status timeline has begun (its invoice was issued): where it stands.
+    pub status: HashMap<String, StepAt>,
+    /// Per order whose task timeline has begun (its task was created): where it stands.
+    pub tasks: HashMap<String, StepAt>,
+    /// How many deep links each order has made.
+    pub links: HashMap<String, u32>,
+    /// The customer's actions still to come, soonest first.
+    pub customer: Vec<CustomerDue>,
+    /// The invoices the customer plan acts on (their URI was presented), with their order.
+    pub invoices: Vec<(String, Option<String>)>,
+    /// The next moment the script does something by itself.
+    pub next_due: Option<VirtualTime>,
+}
+
+/// Where one timeline stands: the step now answered, and when it ends by time alone.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct StepAt {
+    /// The index of the step among the order's steps, in file order.
+    pub index: usize,
+    /// When the step ends and the next begins, if by time.
+    pub ends: Option<VirtualTime>,
+}
+
+/// A customer action the plan has scheduled.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CustomerDue {
+    /// The invoice.
+    pub identifier: String,
+    /// What the customer does.
+    pub action: CustomerAction,
+    /// When.
+    pub at: VirtualTime,
+}
+
 /// One scenario's script at work.
 #[derive(Debug)]
 pub struct ScriptRuntime {
@@ -112,6 +155,54 @@ impl ScriptRuntime {
             .filter_map(Timeline::deadline)
             .chain(self.status.values().filter_map(Timeline::deadline));
         timed.into_iter().chain(timelines).min()
+    }
+
+    /// Where the script stands, read without changing it (the dashboard shows it).
+    pub fn progress(&self) -> Progress {
+        let script = &self.scenario.script;
+        let (operators, jumps) = (script.operator.len(), script.clock.len());
+        let mut p = Progress {
+            operator: vec![None; operators],
+            clock: vec![None; jumps],
+            tokens: vec![None; script.token_expiry.len()],
+            next_due: self.next_due(),
+            links: self.links_seen.clone(),
+            ..Progress::default()
+        };
+        // `new` schedules the operator's actions, then the clock jumps, then the token
+        // expiries, each in file order, before anything else: an action's index says which
+        // entry it is. Whatever is still in the heap has not happened yet.
+        for Reverse((at, _, index)) in &self.timed {
+            let due = match &self.actions[*index] {
+                Timed::Operator(_) => p.operator.get_mut(*index),
+                Timed::ClockJump(_) => p.clock.get_mut(index - operators),
+                Timed::ExpireTokens => p.tokens.get_mut(index - operators - jumps),
+                Timed::Customer { identifier, action } => {
+                    p.customer.push(CustomerDue { identifier: identifier.clone(), action: *action, at: *at });
+                    None
+                }
+            };
+            if let Some(due) = due {
+                *due = Some(*at);
+            }
+        }
+        p.customer.sort_by(|a, b| (a.at, &a.identifier).cmp(&(b.at, &b.identifier)));
+        for order in self.invoice_order.values() {
+            if let Some(step) = self.status.get(order).and_then(step_at) {
+                p.status.insert(order.clone(), step);
+            }
+        }
+        for order in self.task_order.values() {
+            if let Some(step) = self.tasks.get(order).and_then(step_at) {
+                p.tasks.insert(order.clone(), step);
+            }
+        }
+        p.invoices = self
+            .customer_started
+            .iter()
+            .map(|identifier| (identifier.clone(), self.invoice_order.get(identifier).cloned()))
+            .collect();
+        p
     }
 
     /// Does everything due by `now`, in order, moving the World to each moment first. Stops
@@ -355,6 +446,10 @@ impl ScriptRuntime {
             }
         }
     }
+}
+
+fn step_at<S: Clone>(t: &Timeline<S>) -> Option<StepAt> {
+    t.position().map(|index| StepAt { index, ends: t.deadline() })
 }
 
 /// Moves a held task to the step's state.

@@ -72,6 +72,11 @@ impl<S: Clone> Timeline<S> {
         }
     }
 
+    /// The index of the step now answered, once the timeline has begun.
+    pub fn position(&self) -> Option<usize> {
+        self.started.map(|_| self.current)
+    }
+
     /// Starts the clock of the first step at `now` if nothing has yet.
     pub fn begin(&mut self, now: VirtualTime) {
         self.started.get_or_insert(now);

@@ -1,21 +1,31 @@
 //! [`Sim`]: the World, its clock and the scenario's script behind one lock, shared by every
 //! surface of one server, with the journal beside it. Taking the World through
-//! [`Sim::world`] first brings it, and the script, up to the clock's time.
+//! [`Sim::world`] first brings it, and the script, up to the clock's time; [`Sim::load`]
+//! serves another scenario from then on.
 
-use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use crate::journal::Journal;
 use crate::scenario::Scenario;
 use crate::scenario::model::{LinkOverride, StatusAnswer};
-use crate::script::ScriptRuntime;
 use crate::script::plan::Strike;
+use crate::script::{Progress, ScriptRuntime};
 use crate::world::World;
 use crate::world::clock::{Clock, VirtualDuration, VirtualTime};
+use crate::world::events::WorldEvent;
 use crate::world::ids::TaskId;
+use crate::world::invoice::InvoiceStatus;
 
 /// How to build the World again on reset.
 pub type WorldFactory = Box<dyn Fn() -> World + Send + Sync>;
+
+/// How to build the World a scenario loaded at run time starts in (the plain World for
+/// `None`), starting at the given moment.
+pub type ScenarioWorlds = Box<dyn Fn(Option<&Arc<Scenario>>, VirtualTime) -> WorldFactory + Send + Sync>;
+
+/// A factory a reset can take out of the lock and build with.
+type SharedFactory = Arc<dyn Fn() -> World + Send + Sync>;
 
 /// The World, its clock, the script, and the journal.
 pub struct Sim {
@@ -23,12 +33,15 @@ pub struct Sim {
     /// The virtual time the World was last brought to, readable without the lock (the
     /// journal stamps every exchange with it).
     last_now: AtomicI64,
-    /// Bumped by every reset: caches of rendered answers key on it.
+    /// Bumped by every reset and load: caches of rendered answers key on it.
     generation: AtomicU64,
     /// Access tokens issued at or before this virtual second count as expired.
     tokens_revoked_through: AtomicI64,
-    factory: WorldFactory,
-    scenario: Option<Arc<Scenario>>,
+    /// Whether a scenario is served, readable without the lock: without one, requests skip
+    /// the lock a fault strike needs.
+    scripted: AtomicBool,
+    /// Builds the World of a scenario loaded at run time.
+    worlds: Option<ScenarioWorlds>,
     /// Every exchange and transition.
     pub journal: Journal,
     /// Events a service-mode integration posted.
@@ -39,6 +52,11 @@ struct Inner {
     world: World,
     clock: Clock,
     script: Option<ScriptRuntime>,
+    /// The served scenario; it, the factory and the script change together.
+    scenario: Option<Arc<Scenario>>,
+    factory: SharedFactory,
+    /// When the script began: its `at` times count from here.
+    script_start: VirtualTime,
 }
 
 /// The World, locked and brought up to the clock's time; on drop the script sees what
@@ -63,6 +81,16 @@ impl std::ops::DerefMut for WorldGuard<'_> {
 
 impl Drop for WorldGuard<'_> {
     fn drop(&mut self) {
+        let events = self.take_events();
+        if !events.is_empty() {
+            self.journal.world(events);
+        }
+    }
+}
+
+impl WorldGuard<'_> {
+    /// What happened since the last look, the script having seen it first.
+    fn take_events(&mut self) -> Vec<WorldEvent> {
         let Inner { world, script, .. } = &mut *self.inner;
         let mut events = script.as_mut().map(ScriptRuntime::take_stash).unwrap_or_default();
         let fresh = world.drain_events();
@@ -75,13 +103,9 @@ impl Drop for WorldGuard<'_> {
         } else {
             events.extend(fresh);
         }
-        if !events.is_empty() {
-            self.journal.world(events);
-        }
+        events
     }
-}
 
-impl WorldGuard<'_> {
     /// A poll of task `id`: a scripted task moves along its timeline.
     pub fn poll_task(&mut self, id: &TaskId) {
         let Inner { world, script, .. } = &mut *self.inner;
@@ -105,22 +129,73 @@ impl WorldGuard<'_> {
     }
 }
 
+/// The served scenario's script as it stands ([`Sim::script_snapshot`]).
+#[derive(Clone, Debug)]
+pub struct ScriptSnapshot {
+    /// The scenario.
+    pub scenario: Arc<Scenario>,
+    /// When its script began: its `at` times count from here.
+    pub start: VirtualTime,
+    /// Virtual time now.
+    pub now: VirtualTime,
+    /// Whether the clock is paused.
+    pub paused: bool,
+    /// Where the script stands.
+    pub progress: Progress,
+    /// Each invoice the customer plan acts on: its identifier, order and status now.
+    pub invoices: Vec<(String, Option<String>, Option<InvoiceStatus>)>,
+}
+
+/// Why the clock did not step to the script's next event.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum StepRefusal {
+    /// Nothing is scripted.
+    #[error("no scenario is served, so nothing is scripted")]
+    NoScenario,
+    /// A running clock would not stop at the event.
+    #[error("the clock is running, so it would not stop exactly at the next event")]
+    ClockRunning,
+    /// What comes next waits for a request or the customer, not for time.
+    #[error("nothing in the script is due by time alone")]
+    NothingDue,
+}
+
+/// What stepping to the script's next event did ([`Sim::step_script`]).
+#[derive(Clone, Debug)]
+pub struct Stepped {
+    /// The script before: its `progress.next_due` is the moment stepped to.
+    pub before: ScriptSnapshot,
+    /// The script after.
+    pub after: ScriptSnapshot,
+    /// What happened in the World on the way, as journalled.
+    pub events: Vec<WorldEvent>,
+}
+
 impl Sim {
     /// A Sim running `factory()`'s World on `clock`, with `scenario`'s script if given.
     pub fn new(factory: WorldFactory, clock: Clock, journal_capacity: usize, scenario: Option<Arc<Scenario>>) -> Self {
+        let factory: SharedFactory = Arc::from(factory);
         let world = factory();
-        let script = scenario.clone().map(|s| ScriptRuntime::new(s, world.now()));
+        let script_start = world.now();
+        let script = scenario.clone().map(|s| ScriptRuntime::new(s, script_start));
         let last_now = AtomicI64::new(world.now().0);
         Sim {
-            inner: Mutex::new(Inner { world, clock, script }),
+            scripted: AtomicBool::new(scenario.is_some()),
+            inner: Mutex::new(Inner { world, clock, script, scenario, factory, script_start }),
             last_now,
             generation: AtomicU64::new(0),
             tokens_revoked_through: AtomicI64::new(i64::MIN),
-            factory,
-            scenario,
+            worlds: None,
             journal: Journal::new(journal_capacity),
             inbox: Default::default(),
         }
+    }
+
+    /// Lets [`Sim::load`] build the World of a scenario loaded at run time.
+    pub fn with_scenario_worlds(mut self, worlds: ScenarioWorlds) -> Self {
+        self.worlds = Some(worlds);
+        self
     }
 
     fn lock(&self) -> MutexGuard<'_, Inner> {
@@ -132,8 +207,13 @@ impl Sim {
     /// The World at the clock's current time, the script caught up.
     pub fn world(&self) -> WorldGuard<'_> {
         let mut inner = self.lock();
+        self.catch_up(&mut inner);
+        WorldGuard { inner, journal: &self.journal }
+    }
+
+    fn catch_up(&self, inner: &mut Inner) {
         loop {
-            let Inner { world, clock, script } = &mut *inner;
+            let Inner { world, clock, script, .. } = &mut *inner;
             let now = clock.now();
             if let Some(script) = script.as_mut() {
                 let effects = script.catch_up(world, now);
@@ -151,14 +231,15 @@ impl Sim {
             break;
         }
         self.last_now.store(inner.world.now().0, Ordering::Relaxed);
-        WorldGuard { inner, journal: &self.journal }
     }
 
     /// Counts a request against the scripted faults; the fault that strikes it, if any. A
     /// server without a scenario answers at once, without taking the lock: this runs for
     /// every request.
     pub fn strike(&self, method: &str, path: &str) -> Option<Strike> {
-        self.scenario.as_ref()?;
+        if !self.scripted.load(Ordering::Relaxed) {
+            return None;
+        }
         self.world().inner.script.as_mut()?.strike(method, path)
     }
 
@@ -169,11 +250,16 @@ impl Sim {
     }
 
     /// The scenario this Sim serves, if any (the dashboard shows its orders and script).
-    pub fn scenario(&self) -> Option<&Arc<Scenario>> {
-        self.scenario.as_ref()
+    pub fn scenario(&self) -> Option<Arc<Scenario>> {
+        self.lock().scenario.clone()
     }
 
-    /// How many times the World was reset.
+    /// The served scenario's script as it stands now (the script caught up first).
+    pub fn script_snapshot(&self) -> Option<ScriptSnapshot> {
+        snapshot(&self.world().inner)
+    }
+
+    /// How many times the World was reset or a scenario loaded.
     pub fn generation(&self) -> u64 {
         self.generation.load(Ordering::Relaxed)
     }
@@ -210,6 +296,33 @@ impl Sim {
         w.now()
     }
 
+    /// Moves a paused clock exactly to the script's next timed event and fires what falls
+    /// due there, all under one lock.
+    pub fn step_script(&self) -> Result<Stepped, StepRefusal> {
+        let mut guard = self.world();
+        // What catching up did is journalled apart from what the step does.
+        let earlier = guard.take_events();
+        if !earlier.is_empty() {
+            self.journal.world(earlier);
+        }
+        let before = snapshot(&guard.inner).ok_or(StepRefusal::NoScenario)?;
+        if !before.paused {
+            return Err(StepRefusal::ClockRunning);
+        }
+        let due = before.progress.next_due.ok_or(StepRefusal::NothingDue)?;
+        let by = due - before.now;
+        if by.as_millis() > 0 {
+            guard.inner.clock.advance(by);
+        }
+        self.catch_up(&mut guard.inner);
+        let events = guard.take_events();
+        if !events.is_empty() {
+            self.journal.world(events.clone());
+        }
+        let after = snapshot(&guard.inner).ok_or(StepRefusal::NoScenario)?;
+        Ok(Stepped { before, after, events })
+    }
+
     /// Pauses or resumes the clock.
     pub fn set_paused(&self, paused: bool) {
         let mut inner = self.lock();
@@ -229,14 +342,63 @@ impl Sim {
     /// Throws the World (and the script's progress) away and builds them anew; the clock
     /// keeps running from where it is.
     pub fn reset(&self) {
-        let world = (self.factory)();
-        let mut inner = self.lock();
-        self.generation.fetch_add(1, Ordering::Relaxed);
-        let now = inner.clock.now();
-        inner.world = world;
-        inner.script = self.scenario.clone().map(|s| ScriptRuntime::new(s, inner.world.now()));
-        inner.world.advance_to(now);
-        drop(inner);
+        loop {
+            let factory = self.lock().factory.clone();
+            // Built outside the lock: a World of many terminals takes a moment.
+            let world = factory();
+            let mut inner = self.lock();
+            if Arc::ptr_eq(&inner.factory, &factory) {
+                self.install(&mut inner, world);
+                break;
+            }
+            // A scenario was loaded meanwhile: build its World instead.
+        }
         self.journal.clear();
     }
+
+    /// Serves `scenario` from now on (the plain World with `None`): a World built from its
+    /// setup starting at the clock's time, its script fresh, the journal cleared, as after a
+    /// reset; later resets go back to that start. `false` when this Sim cannot build the
+    /// World of a scenario (it was made without [`Sim::with_scenario_worlds`]).
+    pub fn load(&self, scenario: Option<Arc<Scenario>>) -> bool {
+        let Some(worlds) = &self.worlds else { return false };
+        let factory: SharedFactory = Arc::from(worlds(scenario.as_ref(), self.now()));
+        let world = factory();
+        let mut inner = self.lock();
+        inner.factory = factory;
+        inner.scenario = scenario;
+        self.install(&mut inner, world);
+        drop(inner);
+        self.journal.clear();
+        true
+    }
+
+    /// Puts `world` in place with a fresh script for the served scenario.
+    fn install(&self, inner: &mut Inner, world: World) {
+        self.generation.fetch_add(1, Ordering::Relaxed);
+        let now = inner.clock.now();
+        inner.script_start = world.now();
+        inner.script = inner.scenario.clone().map(|s| ScriptRuntime::new(s, world.now()));
+        inner.world = world;
+        inner.world.advance_to(now);
+        self.scripted.store(inner.script.is_some(), Ordering::Relaxed);
+    }
+}
+
+fn snapshot(inner: &Inner) -> Option<ScriptSnapshot> {
+    let script = inner.script.as_ref()?;
+    let progress = script.progress();
+    let invoices = progress
+        .invoices
+        .iter()
+        .map(|(id, order)| (id.clone(), order.clone(), inner.world.invoice(id).map(|i| i.status)))
+        .collect();
+    Some(ScriptSnapshot {
+        scenario: script.scenario().clone(),
+        start: inner.script_start,
+        now: inner.clock.now().max(inner.world.now()),
+        paused: inner.clock.is_paused(),
+        progress,
+        invoices,
+    })
 }

@@ -1,10 +1,12 @@
 //! The control API: what a person or a test uses to drive the emulated side — list
-//! terminals and queues, act as the operator, present card outcomes, move the clock, reset.
-//! It listens on its own port, never on the one the integration uses, and serves the
-//! [`dashboard`] page there too.
+//! terminals and queues, act as the operator, present card outcomes, move the clock, step it
+//! to the script's next event, load a scenario, reset. It listens on its own port, never on
+//! the one the integration uses, and serves the [`dashboard`] page there too.
 
 pub mod dashboard;
 mod handlers;
+mod scenario;
+mod step;
 mod views;
 
 use std::sync::Arc;
@@ -15,7 +17,8 @@ use hyper::body::Incoming;
 use crate::http::{ApiError, ApiRequest, JsonResponse, Reply, json};
 use crate::surfaces::sim::Sim;
 
-/// The largest body the control API reads.
+/// The largest body the control API reads: a JSON command, or a scenario file (the largest
+/// built-in one is about 2 KiB).
 const MAX_BODY: usize = 64 * 1024;
 
 /// Answers one control request.
@@ -55,11 +58,15 @@ fn dispatch(sim: &Sim, req: &ApiRequest) -> Reply {
         ["clock", "advance"] if m == Method::POST => handlers::advance(sim, req),
         ["clock", "pause"] if m == Method::POST => handlers::pause(sim, true),
         ["clock", "resume"] if m == Method::POST => handlers::pause(sim, false),
+        ["clock", "step"] if m == Method::POST => step::step(sim),
+        ["scenario"] if m == Method::GET => scenario::view(sim),
+        ["scenario"] if m == Method::POST => scenario::load(sim, req),
+        ["scenario"] if m == Method::DELETE => scenario::unload(sim),
         ["reset"] if m == Method::POST => handlers::reset(sim),
         ["ledger"] if m == Method::GET => handlers::ledger(sim),
         ["journal"] if m == Method::GET => handlers::journal(sim, req),
         _ => Err(ApiError::not_found(format!(
-            "no control route for {m} {}\n(hint: GET / is the dashboard; GET /terminals, POST /terminals/{{tid}}/pick|reject|card|mode, GET /clock, POST /clock/advance|pause|resume, POST /reset, GET /ledger, GET /journal)",
+            "no control route for {m} {}\n(hint: GET / is the dashboard; GET /terminals, POST /terminals/{{tid}}/pick|reject|card|mode, GET /clock, POST /clock/advance|pause|resume|step, GET|POST|DELETE /scenario, POST /reset, GET /ledger, GET /journal)",
             req.path
         ))),
     };

@@ -154,6 +154,11 @@ fn world_text(value: &Value) -> String {
     text
 }
 
+/// A World transition as the transcript writes it.
+pub fn event_text(event: &WorldEvent) -> String {
+    world_text(&serde_json::to_value(&event.kind).unwrap_or_default())
+}
+
 /// `entries` as report transcript lines (without bodies), offsets from `start`.
 pub fn transcript(entries: &[JournalEntry], start: VirtualTime) -> Vec<TranscriptLine> {
     let line = |at: VirtualTime, kind: &str, surface: Option<&str>, text: String| TranscriptLine {

@@ -4,7 +4,7 @@
 
 use http::Method;
 
-use super::{assets, scenario, terminals};
+use super::{assets, diagram, scenario, terminals};
 use crate::http::{ApiError, ApiRequest, Reply};
 use crate::surfaces::sim::Sim;
 
@@ -22,8 +22,8 @@ pub fn route(sim: &Sim, req: &ApiRequest, segments: &[&str]) -> Option<Result<Re
     let result = match segments {
         ["dashboard", "terminals"] => terminals::window(sim, req),
         ["dashboard", "scenario"] => scenario::view(sim),
-        ["dashboard", "diagram.svg"] => scenario::diagram(sim, req),
-        ["dashboard", "journal", seq] => scenario::entry(sim, seq),
+        ["dashboard", "diagram.svg"] => diagram::diagram(sim, req),
+        ["dashboard", "journal", seq] => diagram::entry(sim, seq),
         _ => return None,
     };
     Some(result)

@@ -1,25 +1,54 @@
-//! `GET /dashboard/scenario`: the scenario `serve --scenario FILE` serves — its rules, orders,
-//! customer and script steps in words — and `GET /dashboard/diagram.svg`, the live journal
-//! drawn as a sequence diagram.
+//! `GET /dashboard/scenario`: the served scenario — its rules, orders, customer and script
+//! steps in words ([`Step`]), each step with where the script stands on it where the script
+//! can tell ([`super::progress`]).
 
-use bytes::Bytes;
-use http::{HeaderValue, Response, StatusCode, header};
-use http_body_util::Full;
-use serde_json::json;
+use http::StatusCode;
+use serde_json::{Value, json};
 
-use super::lines::{at_of, transcript};
-use crate::http::{ApiError, ApiRequest, Reply};
-use crate::report::diagram::{MAX_ROWS, sequence_svg};
-use crate::report::{ScenarioReport, ScenarioStatus};
+use super::progress;
+use crate::http::{ApiError, Reply};
 use crate::scenario::Scenario;
 use crate::scenario::model::{Completion, CustomerEvent, FaultKind, Hold, OperatorActionKind, StatusAnswer, When};
 use crate::surfaces::sim::Sim;
 
-/// The served scenario, or `{"scenario": null}`.
+/// One script step in words, and how its progress can be known.
+pub struct Step {
+    /// `status`, `task`, `card`, `fault`, `link`, `operator`, `clock` or `tokens`.
+    pub kind: &'static str,
+    /// What it does, in words.
+    pub text: String,
+    /// What tells whether it happened.
+    pub track: Track,
+}
+
+/// What tells whether a step happened.
+pub enum Track {
+    /// The `nth` (from 0) step of `order`'s status timeline.
+    Status(String, usize),
+    /// The `nth` (from 0) step of `order`'s task timeline.
+    Task(String, usize),
+    /// `order`'s `nth` (from 1) deep link.
+    Link(String, u32),
+    /// The `n`th (from 0) `[[script.operator]]` entry.
+    Operator(usize),
+    /// The `n`th `[[script.clock]]` entry.
+    Clock(usize),
+    /// The `n`th `[[script.tokens]]` entry.
+    Tokens(usize),
+    /// Nothing the script keeps: card outcomes are taken by the World's card reader, and
+    /// request faults are counted without a record of which struck.
+    Untracked,
+}
+
+/// `GET /dashboard/scenario`.
 pub fn view(sim: &Sim) -> Result<Reply, ApiError> {
-    let Some(s) = sim.scenario() else {
-        return Ok(crate::http::json(StatusCode::OK, &json!({ "scenario": null })));
-    };
+    Ok(crate::http::json(StatusCode::OK, &view_json(sim)))
+}
+
+/// The served scenario with where its script stands, or `{"scenario": null}`.
+pub fn view_json(sim: &Sim) -> Value {
+    let Some(snap) = sim.script_snapshot() else { return json!({ "scenario": null }) };
+    let s = &snap.scenario;
     let rules: Vec<_> = s.rules.iter().map(|r| json!({ "id": r.id, "area": r.area.title(), "row": r.row })).collect();
     let orders: Vec<_> = s
         .orders
@@ -28,11 +57,15 @@ pub fn view(sim: &Sim) -> Result<Reply, ApiError> {
             let mut line = crate::scenario::orders::order_json(o);
             if let Some(map) = line.as_object_mut() {
                 map.insert("at".to_owned(), json!(format!("+{}", o.at)));
+                let due = snap.start + o.at;
+                map.insert("due".to_owned(), json!(due));
+                map.insert("reached".to_owned(), json!(snap.now >= due));
             }
             line
         })
         .collect();
-    let body = json!({ "scenario": {
+    let steps = steps(s);
+    json!({ "scenario": {
         "name": s.name,
         "description": s.description,
         "seed": s.seed,
@@ -41,9 +74,9 @@ pub fn view(sim: &Sim) -> Result<Reply, ApiError> {
         "rules": rules,
         "orders": orders,
         "customer": customer(s),
-        "steps": steps(s),
-    }});
-    Ok(crate::http::json(StatusCode::OK, &body))
+        "steps": steps.iter().map(|st| progress::step_json(st, &snap)).collect::<Vec<_>>(),
+        "progress": progress::progress_json(&steps, &snap),
+    }})
 }
 
 fn hold(h: &Hold) -> String {
@@ -75,19 +108,25 @@ fn customer(s: &Scenario) -> String {
     format!("{opens}, pays {} after opening, {ends}{refund}", c.pays_after)
 }
 
-/// Every script step as `(kind, text)`.
-fn steps(s: &Scenario) -> Vec<serde_json::Value> {
+/// Every script step, in words.
+pub fn steps(s: &Scenario) -> Vec<Step> {
     let mut out = Vec::new();
-    let mut step = |kind: &str, text: String| out.push(json!({ "kind": kind, "text": text }));
+    let mut step = |kind: &'static str, text: String, track: Track| out.push(Step { kind, text, track });
     let sc = &s.script;
-    for st in &sc.status {
+    for (i, st) in sc.status.iter().enumerate() {
         let answer = match st.answer {
             StatusAnswer::Status(x) => x.as_str().to_owned(),
             StatusAnswer::Fault(f) => format!("fault {}", f.as_str()),
         };
-        step("status", format!("{}: status answers {answer} {}", st.order, hold(&st.hold)));
+        // Its position among its order's steps, as the order's timeline counts them.
+        let n = sc.status.iter().take(i).filter(|x| x.order == st.order).count();
+        step(
+            "status",
+            format!("{}: status answers {answer} {}", st.order, hold(&st.hold)),
+            Track::Status(st.order.clone(), n),
+        );
     }
-    for t in &sc.tasks {
+    for (i, t) in sc.tasks.iter().enumerate() {
         let mut text = format!("{}: task shows {} {}", t.order, t.state.as_str(), hold(&t.hold));
         if let Some(o) = t.outcome {
             text.push_str(&format!(", card {}", o.as_str()));
@@ -98,11 +137,12 @@ fn steps(s: &Scenario) -> Vec<serde_json::Value> {
         if t.captured {
             text.push_str(", money captured");
         }
-        step("task", text);
+        let n = sc.tasks.iter().take(i).filter(|x| x.order == t.order).count();
+        step("task", text, Track::Task(t.order.clone(), n));
     }
     for c in &sc.cards {
         let after = c.after.map_or_else(String::new, |d| format!(" after {d}"));
-        step("card", format!("{}: next card {}{after}", c.tid.as_str(), c.outcome.as_str()));
+        step("card", format!("{}: next card {}{after}", c.tid.as_str(), c.outcome.as_str()), Track::Untracked);
     }
     for f in &sc.http {
         let kind = match &f.kind {
@@ -122,7 +162,7 @@ fn steps(s: &Scenario) -> Vec<serde_json::Value> {
             None => format!("every request from #{}", f.from),
         };
         let target = format!("{} /{}", f.matcher.method, f.matcher.segments.join("/"));
-        step("fault", format!("{target}: {kind} {when}, {which}"));
+        step("fault", format!("{target}: {kind} {when}, {which}"), Track::Untracked);
     }
     for l in &sc.links {
         let status = format!("{:?}", l.status).to_uppercase();
@@ -132,9 +172,9 @@ fn steps(s: &Scenario) -> Vec<serde_json::Value> {
                 text.push_str(&format!(" {k}={v}"));
             }
         }
-        step("link", text);
+        step("link", text, Track::Link(l.order.clone(), l.nth));
     }
-    for o in &sc.operator {
+    for (i, o) in sc.operator.iter().enumerate() {
         let what = match &o.action {
             OperatorActionKind::Pick(Some(order)) => format!("picks {order}'s task"),
             OperatorActionKind::Pick(None) => "picks the queue head".to_owned(),
@@ -142,78 +182,13 @@ fn steps(s: &Scenario) -> Vec<serde_json::Value> {
             OperatorActionKind::Card(c) => format!("presents a card: {}", c.as_str()),
             OperatorActionKind::Mode(m) => format!("switches to {}", m.as_str()),
         };
-        step("operator", format!("at +{}: the operator of {} {what}", o.at, o.tid.as_str()));
+        step("operator", format!("at +{}: the operator of {} {what}", o.at, o.tid.as_str()), Track::Operator(i));
     }
-    for (at, by) in &sc.clock {
-        step("clock", format!("at +{at}: the clock jumps {by}"));
+    for (i, (at, by)) in sc.clock.iter().enumerate() {
+        step("clock", format!("at +{at}: the clock jumps {by}"), Track::Clock(i));
     }
-    for at in &sc.token_expiry {
-        step("tokens", format!("at +{at}: every access token expires"));
+    for (i, at) in sc.token_expiry.iter().enumerate() {
+        step("tokens", format!("at +{at}: every access token expires"), Track::Tokens(i));
     }
     out
-}
-
-/// The journal the server keeps (its last [`MAX_ROWS`] lines) as a sequence diagram.
-pub fn diagram(sim: &Sim, _req: &ApiRequest) -> Result<Reply, ApiError> {
-    // Read in pages, keeping only the last rows: memory stays bounded whatever the journal holds.
-    let mut entries = std::collections::VecDeque::with_capacity(MAX_ROWS);
-    let (mut after, mut total) = (0, 0);
-    loop {
-        let page = sim.journal.page(after, 5_000);
-        let Some(last) = page.last() else { break };
-        after = super::lines::seq_of(last);
-        total += page.len();
-        for e in page {
-            if entries.len() == MAX_ROWS {
-                entries.pop_front();
-            }
-            entries.push_back(e);
-        }
-    }
-    let entries: Vec<_> = entries.into();
-    let start = entries.first().map_or_else(|| sim.now(), at_of);
-    let name = match sim.scenario() {
-        Some(s) => format!("{} (live, last {} of {total} journal lines)", s.name, entries.len()),
-        None => format!("the live journal (last {} of {total} lines)", entries.len()),
-    };
-    let report = ScenarioReport {
-        file: String::new(),
-        name,
-        status: ScenarioStatus::Passed,
-        skipped: None,
-        error: None,
-        targets: sim.scenario().map(|s| s.rules.iter().map(|r| r.id.to_owned()).collect()).unwrap_or_default(),
-        seed: 0,
-        wall_s: 0.0,
-        virtual_s: 0.0,
-        ending: String::new(),
-        orders: Vec::new(),
-        verdicts: Vec::new(),
-        not_judged: Vec::new(),
-        log: Vec::new(),
-        transcript: transcript(&entries, start),
-        reproduce: String::new(),
-    };
-    let mut svg = sequence_svg(&report);
-    if svg.is_empty() {
-        svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" aria-label=\"No journal lines yet\" width=\"420\" height=\"30\"><text x=\"4\" y=\"20\" font-family=\"sans-serif\" font-size=\"13\">No journal lines yet.</text></svg>\n".to_owned();
-    }
-    let mut resp = Response::new(Full::new(Bytes::from(svg)));
-    *resp.status_mut() = StatusCode::OK;
-    let headers = resp.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("image/svg+xml; charset=utf-8"));
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    Ok(resp)
-}
-
-/// `GET /dashboard/journal/{seq}`: one journal entry with its bodies, while the journal keeps it.
-pub fn entry(sim: &Sim, seq: &str) -> Result<Reply, ApiError> {
-    let seq: u64 = seq.parse().map_err(|_| ApiError::field("seq", "`seq` must be a sequence number"))?;
-    let found = sim.journal.page(seq.saturating_sub(1), 1).into_iter().find(|e| super::lines::seq_of(e) == seq);
-    match found {
-        Some(e) => Ok(crate::http::json(StatusCode::OK, &e)),
-        None => Err(ApiError::not_found(format!(
-            "the journal no longer keeps line {seq}\n(hint: it keeps the last `--journal N` entries)"
-        ))),
-    }
 }
