@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use payterm::MockCloud;
 use payterm::journal::{Body, Exchange};
-use payterm::surfaces::control::dashboard::{INDEX_HTML, MAX_BYTES, SCRIPT_JS, STYLE_CSS};
+use payterm::surfaces::control::dashboard::{INDEX_HTML, MAX_BYTES, SCENARIO_JS, SCRIPT_JS, STYLE_CSS};
 use payterm::world::clock::VirtualTime;
 use payterm::world::money::Currency;
 use payterm::world::terminal::TerminalMode;
@@ -86,7 +86,7 @@ async fn the_page_and_its_assets_are_served_from_the_binary_with_their_content_t
 
     // Act
     let mut got = Vec::new();
-    for path in ["/", "/dashboard.css", "/dashboard.js"] {
+    for path in ["/", "/dashboard.css", "/dashboard.js", "/scenario.js"] {
         let resp = c.http.get(c.control(path)).send().await.unwrap();
         let csp = resp.headers().get("content-security-policy").map(|v| v.to_str().unwrap().to_owned());
         let kind = resp.headers()["content-type"].to_str().unwrap().to_owned();
@@ -95,22 +95,39 @@ async fn the_page_and_its_assets_are_served_from_the_binary_with_their_content_t
 
     // Assert
     let kinds: Vec<&str> = got.iter().map(|g| g.1.as_str()).collect();
-    assert_eq!(kinds, ["text/html; charset=utf-8", "text/css; charset=utf-8", "text/javascript; charset=utf-8"]);
+    assert_eq!(
+        kinds,
+        [
+            "text/html; charset=utf-8",
+            "text/css; charset=utf-8",
+            "text/javascript; charset=utf-8",
+            "text/javascript; charset=utf-8"
+        ]
+    );
     assert!(got.iter().all(|g| g.0 == StatusCode::OK));
-    assert_eq!([&got[0].3, &got[1].3, &got[2].3], [INDEX_HTML, STYLE_CSS, SCRIPT_JS]);
+    assert_eq!([&got[0].3, &got[1].3, &got[2].3, &got[3].3], [INDEX_HTML, STYLE_CSS, SCRIPT_JS, SCENARIO_JS]);
     assert!(got[0].2.as_deref().unwrap().contains("default-src 'none'"), "the page may load nothing from elsewhere");
-    assert!(INDEX_HTML.contains("<script src=\"/dashboard.js\" defer></script>"));
+    assert!(
+        INDEX_HTML
+            .contains("<script src=\"/dashboard.js\" defer></script>\n<script src=\"/scenario.js\" defer></script>")
+    );
     assert!(INDEX_HTML.contains("<link rel=\"stylesheet\" href=\"/dashboard.css\">"));
 }
 
 #[test]
 fn the_assets_name_no_external_url() {
-    for (name, text) in [("index.html", INDEX_HTML), ("dashboard.css", STYLE_CSS), ("dashboard.js", SCRIPT_JS)] {
+    let assets = [
+        ("index.html", INDEX_HTML),
+        ("dashboard.css", STYLE_CSS),
+        ("dashboard.js", SCRIPT_JS),
+        ("scenario.js", SCENARIO_JS),
+    ];
+    for (name, text) in assets {
         for banned in ["http://", "https://", "src=\"//", "href=\"//", "url(", "@import", "cdn"] {
             assert!(!text.contains(banned), "{name} contains `{banned}`");
         }
     }
-    for file in ["index.html", "dashboard.css", "dashboard.js"] {
+    for (file, _) in assets {
         let path = format!("{}/emulator/surfaces/control/dashboard/assets/{file}", env!("CARGO_MANIFEST_DIR"));
         let lines = std::fs::read_to_string(&path).unwrap().lines().count();
         assert!(lines <= 500, "{file} has {lines} lines");

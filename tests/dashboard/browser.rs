@@ -64,6 +64,28 @@ async fn an_operator_and_a_customer_act_by_clicking_in_the_dashboard() {
     let (_, view) = c.control_get(&format!("/invoices/{invoice}")).await;
     assert_eq!(view["status"], "payment_in_process");
     browser.screenshot(&Path::new(env!("CARGO_MANIFEST_DIR")).join("target/dashboard-customer.png")).await;
+
+    // Act: a scenario file chosen in the Scenario tab is loaded, and its script stepped.
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("target/dashboard-upload-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (good, bad) = (dir.join("desk.toml"), dir.join("broken.toml"));
+    std::fs::write(&good, super::scenario::OPERATOR).unwrap();
+    std::fs::write(&bad, "version = 1\nname = \"x\"\nsurfaces = [\"cloud\"]\nrules = [\"NO-SUCH-RULE\"]\n").unwrap();
+    browser.click("#tab-scenario").await;
+    browser.upload("#scn-file", &bad).await;
+    let problems = browser.text("#scn-load-result li[data-line=\"4\"]").await;
+    browser.upload("#scn-file", &good).await;
+
+    // Assert
+    assert!(problems.starts_with("Line 4, column"), "{problems}");
+    let name = browser.text("#scn-name").await;
+    assert_eq!(name, "Scenario: the operator picks the second sale first");
+    browser.click("#scn-step").await;
+    browser.find("#scn li[data-step=\"0\"][data-state=\"done\"]").await;
+    let result = browser.text("#scn-step-result").await;
+    assert!(result.contains(": at +1m: the operator of 555001 picks o2's task."), "{result}");
+    browser.screenshot(&Path::new(env!("CARGO_MANIFEST_DIR")).join("target/dashboard-scenario.png")).await;
+    std::fs::remove_dir_all(&dir).unwrap();
     browser.quit().await;
     note(&format!("dashboard browser test: {:.1} s, screenshot {}", started.elapsed().as_secs_f64(), shot.display()));
 }

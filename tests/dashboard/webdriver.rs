@@ -1,6 +1,6 @@
 //! A small WebDriver client over chromedriver's HTTP API (W3C WebDriver), enough to drive a
-//! headless Chromium through the dashboard: open a page, find, click, type, run a script,
-//! take a screenshot. [`Browser::start`] is `None` (with a printed reason) when Chromium or
+//! headless Chromium through the dashboard: open a page, find, click, type, choose a file,
+//! run a script, take a screenshot. [`Browser::start`] is `None` (with a printed reason) when Chromium or
 //! chromedriver is not installed.
 
 use std::io::Write as _;
@@ -144,6 +144,12 @@ impl Browser {
         let id = self.find(css).await;
         self.post(&format!("/element/{id}/clear"), json!({})).await;
         self.post(&format!("/element/{id}/value"), json!({ "text": text })).await;
+    }
+
+    /// Chooses the file at `path` in the file input matching `css` (its `change` fires).
+    pub async fn upload(&self, css: &str, path: &Path) {
+        let id = self.find(css).await;
+        self.post(&format!("/element/{id}/value"), json!({ "text": path.display().to_string() })).await;
     }
 
     /// The visible text of the element matching `css`.

@@ -13,6 +13,8 @@ pub const INDEX_HTML: &str = include_str!("assets/index.html");
 pub const STYLE_CSS: &str = include_str!("assets/dashboard.css");
 /// The script.
 pub const SCRIPT_JS: &str = include_str!("assets/dashboard.js");
+/// The script of the Scenario tab (loading a file, stepping through its script).
+pub const SCENARIO_JS: &str = include_str!("assets/scenario.js");
 
 /// Only this origin may provide scripts, styles, images and connections: the page cannot
 /// load anything from the network even by mistake.
@@ -25,6 +27,7 @@ pub fn asset(path: &str) -> Option<Reply> {
         "/" | "/index.html" => (INDEX_HTML, "text/html; charset=utf-8"),
         "/dashboard.css" => (STYLE_CSS, "text/css; charset=utf-8"),
         "/dashboard.js" => (SCRIPT_JS, "text/javascript; charset=utf-8"),
+        "/scenario.js" => (SCENARIO_JS, "text/javascript; charset=utf-8"),
         _ => return None,
     };
     let mut resp = Response::new(Full::new(Bytes::from_static(body.as_bytes())));

@@ -12,7 +12,7 @@ mod scenario;
 mod stream;
 mod terminals;
 
-pub use assets::{INDEX_HTML, SCRIPT_JS, STYLE_CSS};
+pub use assets::{INDEX_HTML, SCENARIO_JS, SCRIPT_JS, STYLE_CSS};
 pub use progress::stepped_json;
 pub use routes::{STREAM_PATH, is_stream, route};
 pub use scenario::view_json as scenario_json;

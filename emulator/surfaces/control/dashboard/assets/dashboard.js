@@ -1,6 +1,7 @@
 // payterm dashboard: plain JavaScript, no framework, no build step. Every action goes through
 // the control API's own routes. Lists are virtualised (only the rows in view exist), the
 // terminal list fetches only the window it shows, and the transcript keeps at most MAX_LINES.
+// The Scenario tab is scenario.js, which takes its helpers from `window.payterm`.
 'use strict';
 (() => {
   const MAX_LINES = 100000; // the transcript's bound in the page
@@ -35,7 +36,11 @@
     const text = await resp.text();
     let data = null;
     try { data = text ? JSON.parse(text) : null; } catch (_) { data = text; }
-    if (!resp.ok) throw new Error(data && data.error ? data.error.message : `${resp.status} ${resp.statusText}`);
+    if (!resp.ok) {
+      const err = new Error(data && data.error ? data.error.message : `${resp.status} ${resp.statusText}`);
+      Object.assign(err, { status: resp.status, error: data && data.error });
+      throw err;
+    }
     return data;
   }
   function say(message, bad) {
@@ -257,41 +262,8 @@
     invList.setCount(invoices.length);
   }
 
-  // ---- Scenario and its diagram ---------------------------------------------------------
-  async function loadScenario() {
-    const { scenario: s } = await api('GET', '/dashboard/scenario');
-    const host = $('scn');
-    const orderSel = $('f-order');
-    orderSel.replaceChildren(el('option', { value: '' }, 'any'));
-    if (!s) {
-      host.replaceChildren(el('h2', { text: 'No scenario served' }),
-        el('p', { class: 'muted', text: 'Start the server with `payterm serve --scenario FILE` to see its orders, script and rules here.' }));
-      return;
-    }
-    for (const o of s.orders) orderSel.append(el('option', { value: o.id }, o.id));
-    const cols = ['id', 'operation', 'surface', 'tid', 'amount', 'reference', 'at'];
-    host.replaceChildren(el('div', { class: 'scn' },
-      el('h2', { text: `Scenario: ${s.name}` }), s.description ? el('p', { text: s.description }) : null,
-      el('dl', { class: 'facts' }, el('dt', { text: 'Surfaces' }), el('dd', { text: s.surfaces.join(', ') }),
-        el('dt', { text: 'Seed' }), el('dd', { text: s.seed === null ? 'from the command line' : String(s.seed) }),
-        el('dt', { text: 'Terminals' }), el('dd', { text: s.terminals.map((t) => `${t.tid} (${t.mode}, ${t.currency})`).join('; ') || 'the default' }),
-        el('dt', { text: 'Customer' }), el('dd', { text: s.customer })),
-      el('h3', { text: `Rules it targets (${s.rules.length})` }),
-      el('ul', { class: 'rules' }, ...s.rules.map((r) => el('li', {}, el('code', { text: r.id }), ` (${r.area}) — ${r.row}`))),
-      el('h3', { text: `Orders (${s.orders.length})` }),
-      el('table', {}, el('thead', {}, el('tr', {}, ...cols.map((c) => el('th', { scope: 'col', text: c })))),
-        el('tbody', {}, ...s.orders.map((o) => el('tr', {}, ...cols.map((c) => el('td', { text: o[c] === undefined ? '' : String(o[c]) })))))),
-      el('h3', { text: `Script steps (${s.steps.length})` }),
-      s.steps.length ? el('ol', { class: 'steps' }, ...s.steps.map((st) => el('li', {}, el('b', { text: st.kind }), ` ${st.text}`)))
-        : el('p', { class: 'muted', text: 'No script: the emulator answers as the World decides.' })));
-  }
-  async function drawDiagram() {
-    const resp = await fetch('/dashboard/diagram.svg');
-    const doc = new DOMParser().parseFromString(await resp.text(), 'image/svg+xml');
-    const svg = doc.documentElement;
-    $('diagram').replaceChildren(svg.nodeName === 'svg' ? document.importNode(svg, true) : el('p', { text: 'The diagram could not be read.' }));
-  }
-  $('diagram-draw').addEventListener('click', () => drawDiagram().catch((e) => say(e.message, true)));
+  // Hooks scenario.js adds: on every refresh, after a reset of the World, on opening a tab.
+  const hooks = { refresh: [], reset: [], tab: [] };
 
   // ---- Tabs -----------------------------------------------------------------------------
   const tabs = [...document.querySelectorAll('[role="tab"]')];
@@ -304,7 +276,7 @@
     }
     if (focus) tab.focus();
     if (tab.id === 'tab-customer') pollInvoices().catch(() => {});
-    if (tab.id === 'tab-scenario') drawDiagram().catch(() => {});
+    for (const f of hooks.tab) f(tab.id);
     termList.draw();
   }
   for (const t of tabs) {
@@ -442,6 +414,7 @@
       tx.last = e.lastEventId;
       Object.assign(tx, { lines: [], keyOrder: new Map(), lost: 0 });
       refilter();
+      for (const f of hooks.reset) f();
       refreshSoon();
     });
     es.addEventListener('gap', (e) => { tx.lost += JSON.parse(e.data).lost; showCount(); });
@@ -460,13 +433,13 @@
   async function refresh() {
     if (document.hidden) return;
     try {
-      await Promise.all([pollClock(), pollTerminals(), pollDetail(), pollInvoices()]);
+      await Promise.all([pollClock(), pollTerminals(), pollDetail(), pollInvoices(), ...hooks.refresh.map((f) => f())]);
     } catch (e) {
       setConn('server unreachable', 'bad');
     }
   }
+  window.payterm = { $, el, api, say, refreshSoon, keepFocus, hooks };
   setInterval(refresh, POLL_MS);
   refresh();
-  loadScenario().catch((e) => say(e.message, true));
   connect();
 })();
