@@ -36,7 +36,8 @@ run: ## the main job: the built-in suite against the built-in reference integrat
 suite: ## the same, on a debug build, two scenarios at a time (what CI runs after the tests, on a shared machine)
 	$(CARGO) run --locked --quiet -- run --jobs 2
 
-bench: ## measure throughput, latency and memory against a bare hyper server (figures in target/bench/results.json)
+bench: ## measure payterm against bare hyper, wiremock-rs, WireMock (Java) and Mockoon: throughput, latency, startup, memory, a soak (installs the peers under target/; figures in target/bench/results.json)
+	scripts/bench-peers.sh
 	$(CARGO) bench --locked --bench load
 
 flake: ## run the built-in suite 20 times (FLAKE_RUNS); list scenarios whose verdicts or stable transcripts differ

@@ -23,9 +23,26 @@ pub const BODY: &str = concat!(
     r#""request":{"transactionType":"SALE","amount":1250,"currencyCode":"CZK","paymentMethod":"CARD"}}"#
 );
 
+/// Child mode: a minimal bare-hyper process, for the startup figure's baseline.
+pub const CHILD_MODE: &str = "bare-hyper";
+
 /// Binds 127.0.0.1:0 and serves on the current runtime; abort the handle to stop accepting.
 pub async fn start() -> std::io::Result<(SocketAddr, JoinHandle<()>)> {
-    let listener = TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0))).await?;
+    start_on(0).await
+}
+
+/// The child's work, as a minimal hyper binary would do it: a default tokio runtime, bind the
+/// port from the environment, serve until stdin closes.
+pub fn child_main() {
+    let port: u16 = std::env::var(crate::peers::PORT_ENV).ok().and_then(|p| p.parse().ok()).expect("a port to bind");
+    let rt = tokio::runtime::Runtime::new().expect("a tokio runtime");
+    let _server = rt.block_on(start_on(port)).expect("the chosen port is free");
+    let _ = std::io::Read::read_to_end(&mut std::io::stdin(), &mut Vec::new());
+}
+
+/// Binds 127.0.0.1:`port` and serves on the current runtime.
+pub async fn start_on(port: u16) -> std::io::Result<(SocketAddr, JoinHandle<()>)> {
+    let listener = TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], port))).await?;
     let addr = listener.local_addr()?;
     let accept_loop = tokio::spawn(async move {
         loop {

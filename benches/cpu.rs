@@ -1,5 +1,5 @@
-//! CPU time of named threads, from `/proc/self/task/*/stat`, to tell whether a load run was
-//! bound by the server or by the load generator sharing the machine with it.
+//! CPU time of named threads, from `/proc/self/task/*/stat`, and of peer processes, to tell
+//! whether a load run was bound by the server or by the load generator sharing the machine.
 
 use std::time::Instant;
 
@@ -50,4 +50,10 @@ fn parse_stat(stat: &str) -> Option<(&str, f64)> {
     let utime: f64 = fields.next()?.parse().ok()?;
     let stime: f64 = fields.next()?.parse().ok()?;
     Some((name, utime + stime))
+}
+
+/// CPU seconds used so far by process `pid` (all its threads), from `/proc/<pid>/stat`.
+pub fn process_secs(pid: u32) -> Option<f64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    parse_stat(&stat).map(|(_, ticks)| ticks / TICKS_PER_SEC)
 }

@@ -1,7 +1,10 @@
 //! A small closed-loop HTTP/1.1 load generator: N keep-alive connections, each sending one
-//! pre-rendered GET at a time and timing it, so the bench needs no external tool like wrk.
+//! pre-rendered GET at a time and timing it, for a set time or a set number of requests, so
+//! the bench needs no external tool like wrk. Reads Content-Length and chunked answers.
 
 use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use bytes::{Buf, BytesMut};
@@ -19,8 +22,10 @@ pub struct LoadSpec {
     pub conns: usize,
     /// Time spent loading before anything is recorded (fills caches, grows buffers).
     pub warmup: Duration,
-    /// Time spent recording.
+    /// Time spent recording (with a `budget`, the most it may take).
     pub duration: Duration,
+    /// Requests left to send, shared by the connections (a soak); storing 0 stops the run early.
+    pub budget: Option<Arc<AtomicU64>>,
 }
 
 /// The merged outcome of one load run.
@@ -91,8 +96,12 @@ pub async fn run(spec: &LoadSpec) -> LoadReport {
         let (addr, request) = (spec.addr, spec.request.clone());
         // Reserve roughly what a connection will record so the vector never reallocates
         // in the measured window on a fast server.
-        let expected = (spec.duration.as_secs_f64() * 200_000.0 / spec.conns as f64) as usize;
-        handles.push(tokio::spawn(connection(addr, request, record_from, deadline, expected)));
+        let expected = match &spec.budget {
+            Some(n) => n.load(Ordering::Relaxed) as usize / spec.conns + 1,
+            None => (spec.duration.as_secs_f64() * 200_000.0 / spec.conns as f64) as usize,
+        };
+        let window = Window { record_from, deadline, budget: spec.budget.clone() };
+        handles.push(tokio::spawn(connection(addr, request, window, expected)));
     }
     let mut report = LoadReport::default();
     // A server that hangs would hang the bench; give it a generous grace past the deadline.
@@ -131,15 +140,27 @@ pub async fn run(spec: &LoadSpec) -> LoadReport {
     report
 }
 
-/// One keep-alive connection's loop; reconnects after a failure so one bad answer does not
-/// silence a connection for the rest of the run.
-async fn connection(
-    addr: SocketAddr,
-    request: Vec<u8>,
+/// When a connection records and when it stops.
+struct Window {
     record_from: Instant,
     deadline: Instant,
-    expected: usize,
-) -> ConnStats {
+    /// Requests left to send across all connections, when the run is a set number of them.
+    budget: Option<Arc<AtomicU64>>,
+}
+
+impl Window {
+    /// Takes one request from the budget; false once it is spent.
+    fn take(&self) -> bool {
+        self.budget
+            .as_ref()
+            .is_none_or(|b| b.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1)).is_ok())
+    }
+}
+
+/// One keep-alive connection's loop; reconnects after a failure so one bad answer does not
+/// silence a connection for the rest of the run.
+async fn connection(addr: SocketAddr, request: Vec<u8>, window: Window, expected: usize) -> ConnStats {
+    let Window { record_from, deadline, .. } = window;
     let mut stats = ConnStats { latencies_us: Vec::with_capacity(expected), ..ConnStats::default() };
     let mut buf = BytesMut::with_capacity(8192);
     'connect: while Instant::now() < deadline {
@@ -156,7 +177,7 @@ async fn connection(
         buf.clear();
         loop {
             let sent = Instant::now();
-            if sent >= deadline {
+            if sent >= deadline || !window.take() {
                 break 'connect;
             }
             let answer = round_trip(&mut stream, &request, &mut buf).await;
@@ -188,8 +209,15 @@ impl ConnStats {
     }
 }
 
-/// Sends `request` and reads one answer, returning its status. The answer must carry a
-/// Content-Length (every server benched here sends fixed-size bodies).
+/// Connects, sends `request` once and returns the answer's status: a readiness probe.
+pub async fn probe(addr: SocketAddr, request: &[u8]) -> Result<u16, String> {
+    let mut stream = TcpStream::connect(addr).await.map_err(|e| format!("connect {addr}: {e}"))?;
+    let _ = stream.set_nodelay(true);
+    round_trip(&mut stream, request, &mut BytesMut::with_capacity(8192)).await
+}
+
+/// Sends `request` and reads one answer, returning its status. The answer carries a
+/// Content-Length or is chunked (Java WireMock chunks its stub bodies).
 async fn round_trip(stream: &mut TcpStream, request: &[u8], buf: &mut BytesMut) -> Result<u16, String> {
     stream.write_all(request).await.map_err(|e| format!("write: {e}"))?;
     let mut scanned = 0;
@@ -201,12 +229,53 @@ async fn round_trip(stream: &mut TcpStream, request: &[u8], buf: &mut BytesMut) 
         scanned = buf.len().saturating_sub(3);
         read_more(stream, buf).await?;
     };
-    let (status, body_len) = parse_head(&buf[..head_len])?;
-    while buf.len() < head_len + body_len {
-        read_more(stream, buf).await?;
-    }
+    let (status, body) = parse_head(&buf[..head_len])?;
+    let body_len = match body {
+        Body::Length(n) => {
+            while buf.len() < head_len + n {
+                read_more(stream, buf).await?;
+            }
+            n
+        }
+        Body::Chunked => loop {
+            if let Some(n) = chunked_len(&buf[head_len..])? {
+                break n;
+            }
+            read_more(stream, buf).await?;
+        },
+    };
     buf.advance(head_len + body_len);
     Ok(status)
+}
+
+/// How an answer's body is framed.
+enum Body {
+    Length(usize),
+    Chunked,
+}
+
+/// The length of a complete chunked body at the start of `buf`, or `None` if more must arrive.
+fn chunked_len(buf: &[u8]) -> Result<Option<usize>, String> {
+    let mut at = 0;
+    loop {
+        let Some(eol) = find(&buf[at..], b"\r\n") else { return Ok(None) };
+        let line = std::str::from_utf8(&buf[at..at + eol]).map_err(|_| "a chunk size that is not UTF-8".to_owned())?;
+        let hex = line.split(';').next().unwrap_or_default().trim();
+        let size = usize::from_str_radix(hex, 16).map_err(|_| format!("a malformed chunk size: {line:?}"))?;
+        at += eol + 2;
+        if size == 0 {
+            // The last chunk: an empty line ends the trailers (usually there are none).
+            let rest = &buf[at..];
+            if rest.starts_with(b"\r\n") {
+                return Ok(Some(at + 2));
+            }
+            return Ok(find(rest, b"\r\n\r\n").map(|t| at + t + 4));
+        }
+        if buf.len() < at + size + 2 {
+            return Ok(None);
+        }
+        at += size + 2;
+    }
 }
 
 async fn read_more(stream: &mut TcpStream, buf: &mut BytesMut) -> Result<(), String> {
@@ -218,8 +287,8 @@ async fn read_more(stream: &mut TcpStream, buf: &mut BytesMut) -> Result<(), Str
     }
 }
 
-/// The status code and Content-Length of a response head.
-fn parse_head(head: &[u8]) -> Result<(u16, usize), String> {
+/// The status code and body framing of a response head.
+fn parse_head(head: &[u8]) -> Result<(u16, Body), String> {
     let text = std::str::from_utf8(head).map_err(|_| "a response head that is not UTF-8".to_owned())?;
     let mut lines = text.split("\r\n");
     let status_line = lines.next().unwrap_or_default();
@@ -228,12 +297,15 @@ fn parse_head(head: &[u8]) -> Result<(u16, usize), String> {
         .and_then(|rest| rest.get(..3))
         .and_then(|code| code.parse::<u16>().ok())
         .ok_or_else(|| format!("a malformed status line: {status_line:?}"))?;
-    let length = lines
-        .filter_map(|line| line.split_once(':'))
-        .find(|(name, _)| name.trim().eq_ignore_ascii_case("content-length"))
-        .and_then(|(_, value)| value.trim().parse::<usize>().ok())
-        .ok_or_else(|| format!("an answer without Content-Length (status {status})"))?;
-    Ok((status, length))
+    let headers: Vec<(&str, &str)> = lines.filter_map(|line| line.split_once(':')).collect();
+    let header = |name: &str| headers.iter().find(|(n, _)| n.trim().eq_ignore_ascii_case(name)).map(|(_, v)| v.trim());
+    if header("transfer-encoding").is_some_and(|v| v.eq_ignore_ascii_case("chunked")) {
+        return Ok((status, Body::Chunked));
+    }
+    let length = header("content-length")
+        .and_then(|value| value.parse::<usize>().ok())
+        .ok_or_else(|| format!("an answer with neither Content-Length nor chunks (status {status})"))?;
+    Ok((status, Body::Length(length)))
 }
 
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {

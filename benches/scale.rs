@@ -159,5 +159,6 @@ fn sale() -> SaleRequest {
 /// A master-account token: the password grant without `tid`.
 async fn master_token(client: &reqwest::Client, cloud: &MockCloud) -> String {
     let form = "grant_type=password&username=jan.novak%40example.com&password=ABCDEFGHIJKL";
-    super::fetch_token(client, cloud, form).await
+    let uri = cloud.uri();
+    crate::setup::fetch_token(client, crate::setup::Payterm { uri: &uri, basic: cloud.basic_credential() }, form).await
 }
