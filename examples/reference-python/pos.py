@@ -145,9 +145,10 @@ class Pacer:
     backoff of BACKOFF_FIRST_V, doubling up to BACKOFF_CAP_V, then growing by a tenth each
     time (up to BACKOFF_MAX_V), never shorter than a Retry-After the answer carried, and never
     shrinking while the faults go on. Waits count from the end of the previous exchange; in a
-    run of faults the next request also never comes sooner after the last one than that one
-    came after its predecessor (request to request), unless that would cost more than
-    BACKOFF_CAP_V extra (a long hang is not a reason to wait as long again).
+    run of faults the next exchange also ends no sooner after the last one ended than the
+    longest the previous interval can have been where the other side saw it (from the start
+    of the exchange before to the end of the last), but at most BACKOFF_CAP_V more than the
+    backoff (a long hang is not a reason to wait as long again) and never beyond BACKOFF_MAX_V.
     """
 
     def __init__(self, order: "Order"):
@@ -175,7 +176,7 @@ class Pacer:
                 time.sleep(until - t)
 
     def mark_start(self) -> None:
-        """The request reaches the other side about now (for request-to-request spacing)."""
+        """An exchange begins (a request is sent, the initiator program started)."""
         self.prev_start, self.start = self.start, now()
 
     def ok(self, interval_v: float = POLL_V) -> None:
@@ -197,10 +198,14 @@ class Pacer:
         self.gap = gap
         t = now()
         next_at = t + gap
-        if self.streak >= 2 and self.start is not None and self.prev_start is not None:
-            again = self.start + (self.start - self.prev_start)
-            if next_at < again <= next_at + v2r(BACKOFF_CAP_V):
-                next_at = again
+        if self.streak >= 2 and self.prev_start is not None:
+            # RATE-NO-STORM: the previous interval, as the other side saw it, was at most
+            # `t - prev_start` (the exchange before began then, the last one ended now; where
+            # within an exchange the request was seen is unknown on a loaded machine). The next
+            # one must not be shorter, but waits at most BACKOFF_CAP_V more than the backoff
+            # and never beyond BACKOFF_MAX_V.
+            again = min(t + (t - self.prev_start), next_at + v2r(BACKOFF_CAP_V))
+            next_at = max(next_at, min(again, t + v2r(BACKOFF_MAX_V)))
         self.next_at = next_at
         log(self.order.id, f"fault #{self.streak}{': ' + why if why else ''}; "
                            f"next try in {(next_at - t) / SCALE:.2f}v")
@@ -1210,6 +1215,9 @@ class Initiator:
             if now() >= order.give_up_at:
                 raise GiveUp()
             log(order.id, f"{INITIATOR_PROGRAM} {command}")
+            # The exchange begins with the program's start: the service sees its request at
+            # some moment of the run, which the pacer's bound allows for.
+            order.pacer.mark_start()
             try:
                 proc = subprocess.Popen(
                     [INITIATOR_PROGRAM, command],
@@ -1222,12 +1230,7 @@ class Initiator:
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.communicate()
-                order.pacer.mark_start()
                 return "nojson", "no answer in time (killed)"
-            # The program's request reaches the service just before it exits: its start-up
-            # time (which varies with the machine's load) lies before that, so the end of the
-            # run is the better estimate of when the service saw the request.
-            order.pacer.mark_start()
             text = out.decode("utf-8", "replace").strip()
             try:
                 answer = json.loads(text) if text else None
