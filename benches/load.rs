@@ -129,15 +129,16 @@ fn main() {
         });
     }
     let median = rounds::run(&load_rt, &servers, spec, rounds);
-    drop(wiremock);
     let peer_rss: Vec<Option<u64>> = externals.iter().map(|e| e.process.rss_kib()).collect();
 
     let wrk_runs = if env_or("BENCH_WRK", 1u8) != 0 && wrk::available() {
-        wrk::pair(pinning, [bare_addr, cloud.address()], &path, &auth[0], conns, env_or("BENCH_WRK_SECS", 3u64))
+        let addrs = [bare_addr, cloud.address(), *wiremock.address()];
+        wrk::runs(pinning, addrs, &path, &auth[0], conns, env_or("BENCH_WRK_SECS", 3u64))
     } else {
         println!("wrk: not on PATH (apt-get install wrk) or BENCH_WRK=0; only the bench's own load generator ran");
         None
     };
+    drop(wiremock);
     accept_loop.abort();
     let extra = extras::run(&load_rt, &cloud, conns, duration);
     drop(cloud);
@@ -170,7 +171,7 @@ fn main() {
         let rps = s.prefix.starts_with("wiremock_rs").then_some(Target::RatioAtMost(0.5));
         figures.extend(load_figures(&s.prefix, m, Some(&median[PAYTERM]), Targets { rps, p99: None }));
     }
-    figures.extend(wrk_runs.iter().flat_map(|(b, p)| wrk::figures(b, p)));
+    figures.extend(wrk_runs.iter().flat_map(wrk::figures));
     figures.extend(extra.figures(median[BARE].load.rps()));
     let mb = |v: &Value, key: &str| v[key].as_f64().expect("the child reports every RSS figure") * 1024.0 / 1e6;
     let empty_mb = mb(&empty, "rss_after_kib");

@@ -1,11 +1,11 @@
 //! [`run`]: `wrk` (when on PATH) once against a server, pinned to the load-generator core: a
-//! second load generator's view of bare hyper and payterm, beside the bench's own.
+//! second load generator's view of bare hyper, payterm and wiremock-rs, beside the bench's own.
 
 use std::net::SocketAddr;
 use std::process::{Command, Stdio};
 
 use crate::pin::{LOADGEN_CPU, Pinning};
-use crate::report::Figure;
+use crate::report::{Figure, Target};
 
 /// What one wrk run reported.
 pub struct WrkRun {
@@ -17,43 +17,67 @@ pub struct WrkRun {
     pub errors: u64,
 }
 
-/// wrk once against bare hyper then payterm (`addrs`), printing both; `None` if either failed.
-pub fn pair(
+/// What wrk saw of each server.
+pub struct WrkRuns {
+    /// Bare hyper.
+    pub bare: WrkRun,
+    /// payterm.
+    pub payterm: WrkRun,
+    /// wiremock-rs, if it ran.
+    pub wiremock_rs: Option<WrkRun>,
+}
+
+/// wrk once against bare hyper, payterm and wiremock-rs (`addrs`, in that order), printing
+/// each; `None` if bare hyper or payterm failed.
+pub fn runs(
     pinning: Pinning,
-    addrs: [SocketAddr; 2],
+    addrs: [SocketAddr; 3],
     path: &str,
     header: &str,
     conns: usize,
     secs: u64,
-) -> Option<(WrkRun, WrkRun)> {
+) -> Option<WrkRuns> {
     println!(
-        "wrk: once each against bare hyper and payterm, -t1 -c{conns} -d{secs}s (on core {LOADGEN_CPU} when pinned)"
+        "wrk: once each against bare hyper, payterm and wiremock-rs, -t1 -c{conns} -d{secs}s (on core {LOADGEN_CPU} when pinned)"
     );
     let once = |addr| run(pinning, addr, path, header, conns, secs);
-    match (once(addrs[0]), once(addrs[1])) {
-        (Ok(b), Ok(p)) => {
+    match (once(addrs[0]), once(addrs[1]), once(addrs[2])) {
+        (Ok(bare), Ok(payterm), wiremock) => {
             println!(
                 "  bare hyper {:.0} req/s p99 {:.3} ms; payterm {:.0} req/s p99 {:.3} ms",
-                b.rps, b.p99_ms, p.rps, p.p99_ms
+                bare.rps, bare.p99_ms, payterm.rps, payterm.p99_ms
             );
-            Some((b, p))
+            match &wiremock {
+                Ok(w) => println!("  wiremock-rs {:.0} req/s p99 {:.3} ms", w.rps, w.p99_ms),
+                Err(e) => println!("  !!! wrk did not run against wiremock-rs: {e}"),
+            }
+            Some(WrkRuns { bare, payterm, wiremock_rs: wiremock.ok() })
         }
-        (b, p) => {
+        (b, p, _) => {
             println!("  !!! wrk did not run: {:?} {:?}", b.err(), p.err());
             None
         }
     }
 }
 
-/// payterm's wrk figures against bare hyper's.
-pub fn figures(b: &WrkRun, p: &WrkRun) -> Vec<Figure> {
-    vec![
+/// payterm's wrk figures against bare hyper's, and wiremock-rs's against payterm's (held to
+/// at most half of payterm's throughput, the figure measured with wrk).
+pub fn figures(runs: &WrkRuns) -> Vec<Figure> {
+    let (b, p) = (&runs.bare, &runs.payterm);
+    let mut out = vec![
         Figure::plain("wrk.bare_hyper.rps", b.rps, "req/s"),
         Figure::against("wrk.payterm.rps", p.rps, "req/s", b.rps),
         Figure::plain("wrk.bare_hyper.p99", b.p99_ms, "ms"),
         Figure::against("wrk.payterm.p99", p.p99_ms, "ms", b.p99_ms),
-        Figure::plain("wrk.errors", (b.errors + p.errors) as f64, "count"),
-    ]
+    ];
+    let mut errors = b.errors + p.errors;
+    if let Some(w) = &runs.wiremock_rs {
+        out.push(Figure::against("wrk.wiremock_rs.rps", w.rps, "req/s", p.rps).target(Target::RatioAtMost(0.5)));
+        out.push(Figure::against("wrk.wiremock_rs.p99", w.p99_ms, "ms", p.p99_ms));
+        errors += w.errors;
+    }
+    out.push(Figure::plain("wrk.errors", errors as f64, "count"));
+    out
 }
 
 /// Whether `wrk` runs here.
