@@ -2,7 +2,7 @@
 //! transitions: CLOUD-TASK-NOT-PAYMENT, CLOUD-POLL-UNTIL-FINAL, CLOUD-NO-DUPLICATE-SALE,
 //! CLOUD-TOKEN-REUSE, CLOUD-VOID-SAME-TID, CLOUD-VOID-93-DAYS, CLOUD-BATCH-TOTALS.
 
-use super::facts::{CloudFacts, Req, task_final};
+use super::facts::{CloudFacts, Req};
 use super::verdict::{Verdict, VerdictKind};
 use crate::runner::Record;
 use crate::runner::events::{EventKind, OutcomeResult};
@@ -33,7 +33,7 @@ fn not_exercised(rule: &'static str, order: &Order, expected: &str, why: &str) -
 pub fn task_not_payment(record: &Record, order: &Order, f: &CloudFacts) -> Verdict {
     let rule = "CLOUD-TASK-NOT-PAYMENT";
     let expected = "after a task COMPLETED, GET /v1/transactions/{amsId} before reporting an outcome";
-    let completed = f.tasks.iter().filter_map(|t| task_final(record, t)).find(|(_, s)| *s == TaskState::Completed);
+    let completed = f.tasks.iter().filter_map(|t| f.task_final(t)).find(|(_, s)| *s == TaskState::Completed);
     let (Some((done_at, _)), Some((reported, result, _))) = (completed, first_outcome(record, order)) else {
         return not_exercised(rule, order, expected, "no completed task, or no outcome");
     };
@@ -85,7 +85,7 @@ pub fn poll_until_final(record: &Record, order: &Order, f: &CloudFacts) -> Verdi
         if let Some((at, result, _)) =
             reported.filter(|(at, _, _)| seen_final.is_none() && polls.last().is_some_and(|p| p.at <= *at))
         {
-            let final_then = task_final(record, task).is_some_and(|(done, _)| done <= at);
+            let final_then = f.task_final(task).is_some_and(|(done, _)| done <= at);
             if !final_then || matches!(result, OutcomeResult::Paid | OutcomeResult::NotPaid) {
                 return Verdict::new(
                     rule,
@@ -103,7 +103,7 @@ pub fn poll_until_final(record: &Record, order: &Order, f: &CloudFacts) -> Verdi
 
 /// CLOUD-NO-DUPLICATE-SALE: no second SALE task for the order while the first is not final,
 /// unless the first was withdrawn.
-pub fn no_duplicate_sale(record: &Record, order: &Order, f: &CloudFacts) -> Verdict {
+pub fn no_duplicate_sale(order: &Order, f: &CloudFacts) -> Verdict {
     let rule = "CLOUD-NO-DUPLICATE-SALE";
     let expected = "one SALE task per order while it is not final (a withdrawn one aside)";
     if order.operation != Operation::Sale || order.surface != Surface::Cloud {
@@ -114,7 +114,7 @@ pub fn no_duplicate_sale(record: &Record, order: &Order, f: &CloudFacts) -> Verd
     for (i, second) in created.iter().enumerate().skip(1) {
         let first = created[i - 1];
         let Some(first_id) = first.response["taskId"].as_str() else { continue };
-        let first_final = task_final(record, first_id).map(|(at, _)| at);
+        let first_final = f.task_final(first_id).map(|(at, _)| at);
         if first_final.is_none_or(|done| done > second.at) {
             return Verdict::new(
                 rule,

@@ -2,6 +2,8 @@
 //! requests ([`Req`]), and which of them belong to which order (by reference, then by the
 //! task ids and AMS ids the emulator answered with).
 
+use std::collections::HashMap;
+
 use serde_json::Value;
 
 use crate::journal::JournalEntry;
@@ -74,52 +76,109 @@ pub struct CloudFacts {
     pub polls: Vec<Req>,
     /// `GET /v1/transactions/{amsId}` of the AMS ids those tasks named.
     pub fetches: Vec<Req>,
+    /// When each of those tasks reached a final state, and which (see [`CloudIndex::task_final`]).
+    finals: HashMap<String, (VirtualTime, TaskState)>,
 }
 
-/// The Cloud facts of `order`.
-pub fn cloud(reqs: &[Req], order: &Order) -> CloudFacts {
-    let creates: Vec<Req> = reqs
-        .iter()
-        .filter(|r| r.surface == "cloud" && r.method == "POST" && r.path.starts_with("/v1/tasks/"))
-        .filter(|r| r.request["originReferenceNum"].as_str() == Some(order.reference.as_str()))
-        .cloned()
-        .collect();
+impl CloudFacts {
+    /// When task `id` (one of [`CloudFacts::tasks`]) reached a final state, and which.
+    pub fn task_final(&self, id: &str) -> Option<(VirtualTime, TaskState)> {
+        self.finals.get(id).copied()
+    }
+}
+
+/// Where the Cloud requests of a run are, by the keys orders are matched on, and when each
+/// task became final: built once per run, so gathering one order's facts costs what it finds,
+/// not a scan of the whole transcript (1,000 orders would make that quadratic).
+pub struct CloudIndex {
+    /// Indices into the requests of `POST /v1/tasks/…`, by the `originReferenceNum` sent.
+    creates: HashMap<String, Vec<usize>>,
+    /// Task ids listed in `GET /v1/tasks` answers, by the reference their request carried, in
+    /// the order they were listed.
+    listed: HashMap<String, Vec<String>>,
+    /// Indices of `GET /v1/tasks/{id}`, by the id.
+    polls: HashMap<String, Vec<usize>>,
+    /// Indices of `GET /v1/transactions/{amsId}`, by the AMS id.
+    fetches: HashMap<String, Vec<usize>>,
+    /// The first final state of each task, by the World's own transitions.
+    finals: HashMap<String, (VirtualTime, TaskState)>,
+}
+
+impl CloudIndex {
+    /// The index of `reqs`, the requests of `record`.
+    pub fn new(record: &Record, reqs: &[Req]) -> Self {
+        let mut index = CloudIndex {
+            creates: HashMap::new(),
+            listed: HashMap::new(),
+            polls: HashMap::new(),
+            fetches: HashMap::new(),
+            finals: HashMap::new(),
+        };
+        for (i, r) in reqs.iter().enumerate().filter(|(_, r)| r.surface == "cloud") {
+            match r.method.as_str() {
+                "POST" if r.path.starts_with("/v1/tasks/") => {
+                    if let Some(reference) = r.request["originReferenceNum"].as_str() {
+                        index.creates.entry(reference.to_owned()).or_default().push(i);
+                    }
+                }
+                "GET" if r.path == "/v1/tasks" => {
+                    for t in r.response["tasks"].as_array().into_iter().flatten() {
+                        if let (Some(reference), Some(id)) =
+                            (t["request"]["originReferenceNum"].as_str(), t["taskId"].as_str())
+                        {
+                            index.listed.entry(reference.to_owned()).or_default().push(id.to_owned());
+                        }
+                    }
+                }
+                "GET" => {
+                    if let Some(id) = r.path.strip_prefix("/v1/tasks/") {
+                        index.polls.entry(id.to_owned()).or_default().push(i);
+                    } else if let Some(ams) = r.path.strip_prefix("/v1/transactions/") {
+                        index.fetches.entry(ams.to_owned()).or_default().push(i);
+                    }
+                }
+                _ => {}
+            }
+        }
+        for e in &record.journal {
+            if let JournalEntry::World { event, .. } = e
+                && let WorldEventKind::TaskState { task, state, .. } = &event.kind
+                && state.is_final()
+            {
+                index.finals.entry(task.as_str().to_owned()).or_insert((event.at, *state));
+            }
+        }
+        index
+    }
+
+    /// When task `id` reached a final state, and which, by the World's own transitions.
+    pub fn task_final(&self, id: &str) -> Option<(VirtualTime, TaskState)> {
+        self.finals.get(id).copied()
+    }
+}
+
+/// The requests at `indices` of `reqs`, each once, in the order they were made.
+fn picked(reqs: &[Req], mut indices: Vec<usize>) -> Vec<Req> {
+    indices.sort_unstable();
+    indices.dedup();
+    indices.into_iter().map(|i| reqs[i].clone()).collect()
+}
+
+/// The Cloud facts of `order`, found through `index` (built from `reqs`).
+pub fn cloud(index: &CloudIndex, reqs: &[Req], order: &Order) -> CloudFacts {
+    let reference = order.reference.as_str();
+    let creates = picked(reqs, index.creates.get(reference).cloned().unwrap_or_default());
     let mut tasks: Vec<String> =
         creates.iter().filter_map(|r| r.response["taskId"].as_str().map(str::to_owned)).collect();
     // A task whose create answer was lost is found by its reference in a list answer.
-    for r in reqs.iter().filter(|r| r.surface == "cloud" && r.method == "GET" && r.path == "/v1/tasks") {
-        for t in r.response["tasks"].as_array().into_iter().flatten() {
-            let ours = t["request"]["originReferenceNum"].as_str() == Some(order.reference.as_str());
-            if let Some(id) = t["taskId"].as_str().filter(|id| ours && !tasks.iter().any(|k| k == id)) {
-                tasks.push(id.to_owned());
-            }
+    for id in index.listed.get(reference).into_iter().flatten() {
+        if !tasks.contains(id) {
+            tasks.push(id.clone());
         }
     }
-    let polls: Vec<Req> = reqs
-        .iter()
-        .filter(|r| r.surface == "cloud" && r.method == "GET")
-        .filter(|r| r.path.strip_prefix("/v1/tasks/").is_some_and(|id| tasks.iter().any(|t| t == id)))
-        .cloned()
-        .collect();
-    let ams: Vec<String> = polls.iter().filter_map(|r| r.response["amsId"].as_str().map(str::to_owned)).collect();
-    let fetches = reqs
-        .iter()
-        .filter(|r| r.surface == "cloud" && r.method == "GET")
-        .filter(|r| r.path.strip_prefix("/v1/transactions/").is_some_and(|id| ams.iter().any(|a| a == id)))
-        .cloned()
-        .collect();
-    CloudFacts { creates, tasks, polls, fetches }
-}
-
-/// When task `id` reached a final state, and which, by the World's own transitions.
-pub fn task_final(record: &Record, id: &str) -> Option<(VirtualTime, TaskState)> {
-    record.journal.iter().find_map(|e| match e {
-        JournalEntry::World { event, .. } => match &event.kind {
-            WorldEventKind::TaskState { task, state, .. } if task.as_str() == id && state.is_final() => {
-                Some((event.at, *state))
-            }
-            _ => None,
-        },
-        _ => None,
-    })
+    let polls = picked(reqs, tasks.iter().flat_map(|t| index.polls.get(t).into_iter().flatten().copied()).collect());
+    let ams: Vec<&str> = polls.iter().filter_map(|r| r.response["amsId"].as_str()).collect();
+    let fetches = picked(reqs, ams.iter().flat_map(|a| index.fetches.get(*a).into_iter().flatten().copied()).collect());
+    let finals = tasks.iter().filter_map(|t| Some((t.clone(), index.task_final(t)?))).collect();
+    CloudFacts { creates, tasks, polls, fetches, finals }
 }

@@ -1,7 +1,7 @@
 //! The deep-link rules and the multi-order rules: LINK-PARAMS-VALID, LINK-STATUS-HANDLED,
 //! LINK-RECEIPT-CHOICE, HYPE-SKIP-FLAGGED, CLOUD-QUEUE-PARALLEL, and RATE-NO-STORM.
 
-use super::facts::{Req, cloud};
+use super::facts::{CloudIndex, Req, cloud};
 use super::verdict::{Verdict, VerdictKind};
 use crate::runner::Record;
 use crate::runner::events::{EventKind, OutcomeResult};
@@ -134,7 +134,7 @@ pub fn skip_flagged(record: &Record) -> Verdict {
 }
 
 /// CLOUD-QUEUE-PARALLEL (scenario-wide): each order's outcome names its own task.
-pub fn queue_parallel(record: &Record, reqs: &[Req]) -> Verdict {
+pub fn queue_parallel(record: &Record, index: &CloudIndex, reqs: &[Req]) -> Verdict {
     let rule = "CLOUD-QUEUE-PARALLEL";
     let expected = "with several orders on one terminal, each tracked by its own task to its own outcome";
     let cloud_orders: Vec<&Order> = record.scenario.orders.iter().filter(|o| o.surface == Surface::Cloud).collect();
@@ -143,7 +143,7 @@ pub fn queue_parallel(record: &Record, reqs: &[Req]) -> Verdict {
     }
     let mut mixed = Vec::new();
     for order in &cloud_orders {
-        let own = cloud(reqs, order).tasks;
+        let own = cloud(index, reqs, order).tasks;
         for e in record.events.iter().filter(|e| e.order == order.id) {
             let EventKind::Outcome { details, .. } = &e.kind else { continue };
             let named = details.get("taskId").and_then(|v| v.as_str());

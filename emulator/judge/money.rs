@@ -2,7 +2,7 @@
 //! truth), never against what the integration says: MONEY-NO-DOUBLE-CHARGE,
 //! MONEY-NO-LOST-PAYMENT, MONEY-TRUTHFUL-OUTCOME, LIVENESS-OUTCOME.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use super::verdict::{Verdict, VerdictKind};
 use crate::journal::JournalEntry;
@@ -193,89 +193,123 @@ pub fn unattributed(record: &Record) -> Option<Verdict> {
     })
 }
 
-/// Whether the service told the integration to stop on this order (a fault after which the
-/// honest verdict is `unknown`), judging from the journal.
-fn spec_said_stop(record: &Record, order: &Order) -> bool {
-    // A disabled endpoint stops every order of the store, asked about or not.
-    let disabled = record.journal.iter().any(|e| {
-        matches!(e, JournalEntry::Exchange { exchange, .. } if exchange.surface == "initiator" && exchange.response.text().contains("\"user_disabled\""))
-    });
-    if disabled && order.surface == crate::world::ledger::Surface::Initiator {
-        return true;
-    }
-    record.journal.iter().any(|e| match e {
-        JournalEntry::Exchange { exchange, .. } if exchange.surface == "initiator" => {
-            let body = exchange.response.text();
-            ["\"bad_signature\"", "\"user_disabled\"", "\"resource_not_found\"", "\"unexpected\""]
-                .iter()
-                .any(|f| body.contains(f))
-                && (exchange.request.text().contains(&order.reference) || record.scenario.orders.len() == 1)
-        }
-        _ => false,
-    })
+/// What LIVENESS-OUTCOME asks of the journal about every order, gathered in one pass over it:
+/// per order only what it finds costs, not a scan of the whole transcript (an `unknown` from
+/// each of 1,000 orders would make that quadratic).
+pub struct LiveIndex {
+    /// Some initiator answer said `user_disabled`.
+    disabled: bool,
+    /// The request bodies of initiator exchanges answered with a fault after which the spec
+    /// says stop.
+    stops: Vec<String>,
+    /// The task ids of created tasks (201), by the reference their request carried.
+    tasks: HashMap<String, Vec<String>>,
+    /// When each task first reached a final state (virtual time).
+    task_done: HashMap<String, VirtualTime>,
+    /// Invoices issued: when, the invoice id, the service's identifier.
+    issued: Vec<(VirtualTime, String, String)>,
+    /// When each invoice (by identifier) first reached a completed status.
+    invoice_done: HashMap<String, VirtualTime>,
 }
 
-/// The Cloud tasks made for `order`: the task ids of created tasks whose request carried the
-/// order's reference.
-fn tasks_of(record: &Record, order: &Order) -> Vec<String> {
-    record
-        .journal
-        .iter()
-        .filter_map(|e| match e {
-            JournalEntry::Exchange { exchange, .. }
-                if exchange.surface == "cloud"
-                    && exchange.status == 201
-                    && exchange.target.starts_with("/v1/tasks/") =>
-            {
-                let answer: serde_json::Value = serde_json::from_str(&exchange.response.text()).ok()?;
-                (answer["request"]["originReferenceNum"].as_str() == Some(order.reference.as_str()))
-                    .then(|| answer["taskId"].as_str().map(str::to_owned))
-                    .flatten()
+impl LiveIndex {
+    /// The index of `record`'s journal.
+    pub fn new(record: &Record) -> Self {
+        let mut index = LiveIndex {
+            disabled: false,
+            stops: Vec::new(),
+            tasks: HashMap::new(),
+            task_done: HashMap::new(),
+            issued: Vec::new(),
+            invoice_done: HashMap::new(),
+        };
+        let earliest = |map: &mut HashMap<String, VirtualTime>, key: &str, at: VirtualTime| {
+            let slot = map.entry(key.to_owned()).or_insert(at);
+            *slot = (*slot).min(at);
+        };
+        for e in &record.journal {
+            match e {
+                JournalEntry::Exchange { exchange, .. } if exchange.surface == "initiator" => {
+                    let body = exchange.response.text();
+                    index.disabled |= body.contains("\"user_disabled\"");
+                    if STOP_FAULTS.iter().any(|f| body.contains(f)) {
+                        index.stops.push(exchange.request.text());
+                    }
+                }
+                JournalEntry::Exchange { exchange, .. }
+                    if exchange.surface == "cloud"
+                        && exchange.status == 201
+                        && exchange.target.starts_with("/v1/tasks/") =>
+                {
+                    let Ok(answer) = serde_json::from_str::<serde_json::Value>(&exchange.response.text()) else {
+                        continue;
+                    };
+                    if let (Some(reference), Some(task)) =
+                        (answer["request"]["originReferenceNum"].as_str(), answer["taskId"].as_str())
+                    {
+                        index.tasks.entry(reference.to_owned()).or_default().push(task.to_owned());
+                    }
+                }
+                JournalEntry::World { event, .. } => match &event.kind {
+                    WorldEventKind::TaskState { task, state, .. } if state.is_final() => {
+                        earliest(&mut index.task_done, task.as_str(), event.at);
+                    }
+                    WorldEventKind::InvoiceIssued { identifier, invoice, .. } => {
+                        index.issued.push((event.at, invoice.clone(), identifier.clone()));
+                    }
+                    WorldEventKind::InvoiceStatus {
+                        identifier,
+                        status:
+                            InvoiceStatus::CompletedSuccess
+                            | InvoiceStatus::CompletedRejected
+                            | InvoiceStatus::CompletedRefunded,
+                        ..
+                    } => earliest(&mut index.invoice_done, identifier, event.at),
+                    _ => {}
+                },
+                JournalEntry::Exchange { .. } => {}
             }
-            _ => None,
-        })
-        .collect()
+        }
+        index
+    }
+}
+
+/// The initiator faults after which the spec says stop, as they appear in an answer.
+const STOP_FAULTS: [&str; 4] = ["\"bad_signature\"", "\"user_disabled\"", "\"resource_not_found\"", "\"unexpected\""];
+
+/// Whether the service told the integration to stop on this order (a fault after which the
+/// honest verdict is `unknown`), judging from the journal.
+fn spec_said_stop(record: &Record, index: &LiveIndex, order: &Order) -> bool {
+    // A disabled endpoint stops every order of the store, asked about or not.
+    if index.disabled && order.surface == crate::world::ledger::Surface::Initiator {
+        return true;
+    }
+    index.stops.iter().any(|request| request.contains(&order.reference) || record.scenario.orders.len() == 1)
 }
 
 /// Whether the order's payment existed and was still live at `at`: an invoice of the order not
 /// completed, or a task of the order not final, by the World's own transitions. An order the
 /// integration never acted on is not live: `unknown` for it is giving up, not honesty.
-fn still_live(record: &Record, order: &Order, at: VirtualTime) -> bool {
-    let world = || {
-        record.journal.iter().filter_map(|e| match e {
-            JournalEntry::World { event, .. } if event.at <= at => Some(&event.kind),
-            _ => None,
-        })
-    };
+fn still_live(index: &LiveIndex, order: &Order, at: VirtualTime) -> bool {
+    let open = |done: Option<&VirtualTime>| done.is_none_or(|done| *done > at);
     match order.operation {
         Operation::Invoice => {
-            let issued: Vec<&String> = world()
-                .filter_map(|k| match k {
-                    WorldEventKind::InvoiceIssued { identifier, invoice, .. }
-                        if invoice == &order.reference || invoice.starts_with(&format!("{}-", order.reference)) =>
-                    {
-                        Some(identifier)
-                    }
-                    _ => None,
+            let prefix = format!("{}-", order.reference);
+            index
+                .issued
+                .iter()
+                .filter(|(issued, invoice, _)| {
+                    *issued <= at && (invoice == &order.reference || invoice.starts_with(&prefix))
                 })
-                .collect();
-            issued.iter().any(|id| {
-                !world().any(|k| matches!(k, WorldEventKind::InvoiceStatus { identifier, status, .. }
-                    if identifier == *id && matches!(status, InvoiceStatus::CompletedSuccess | InvoiceStatus::CompletedRejected | InvoiceStatus::CompletedRefunded)))
-            })
+                .any(|(_, _, identifier)| open(index.invoice_done.get(identifier)))
         }
-        _ => {
-            let tasks = tasks_of(record, order);
-            tasks.iter().any(|id| {
-                !world().any(|k| matches!(k, WorldEventKind::TaskState { task, state, .. } if task.as_str() == id && state.is_final()))
-            })
-        }
+        _ => index.tasks.get(&order.reference).into_iter().flatten().any(|task| open(index.task_done.get(task))),
     }
 }
 
 /// LIVENESS-OUTCOME: every order gets an outcome by its deadline; `unknown` only while the
 /// payment is still live at the deadline, or after the spec said stop.
-pub fn liveness(record: &Record, order: &Order) -> Verdict {
+pub fn liveness(record: &Record, index: &LiveIndex, order: &Order) -> Verdict {
     let rule = "LIVENESS-OUTCOME";
     let expected =
         "an outcome by the deadline (unknown only while the payment is still live, or after the spec said stop)";
@@ -299,7 +333,8 @@ pub fn liveness(record: &Record, order: &Order) -> Verdict {
     // it was given (an integration must stop a little early to be on time); given earlier, by
     // what was live at the deadline (it should have kept watching).
     let judged_at = if at + slack >= deadline { at.min(deadline) } else { deadline };
-    if result == OutcomeResult::Unknown && !spec_said_stop(record, order) && !still_live(record, order, judged_at) {
+    if result == OutcomeResult::Unknown && !spec_said_stop(record, index, order) && !still_live(index, order, judged_at)
+    {
         return Verdict::new(
             rule,
             Some(&order.id),

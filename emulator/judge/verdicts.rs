@@ -10,16 +10,18 @@ use crate::runner::Record;
 pub fn judge(record: &Record) -> (Vec<Verdict>, Vec<&'static str>) {
     let mut verdicts = Vec::new();
     let reqs = facts::requests(record);
+    let index = facts::CloudIndex::new(record, &reqs);
+    let live = money::LiveIndex::new(record);
     let targets = |id: &str| record.scenario.rules.iter().any(|r| r.id == id);
     for order in &record.scenario.orders {
         if order.surface == crate::world::ledger::Surface::Cloud {
-            let f = facts::cloud(&reqs, order);
+            let f = facts::cloud(&index, &reqs, order);
             // The Cloud rules are judged where a scenario targets them: elsewhere their
             // preconditions (e.g. a refused void) are not set up on purpose.
             let cloud_rules = [
                 ("CLOUD-TASK-NOT-PAYMENT", cloud::task_not_payment(record, order, &f)),
                 ("CLOUD-POLL-UNTIL-FINAL", cloud::poll_until_final(record, order, &f)),
-                ("CLOUD-NO-DUPLICATE-SALE", cloud::no_duplicate_sale(record, order, &f)),
+                ("CLOUD-NO-DUPLICATE-SALE", cloud::no_duplicate_sale(order, &f)),
                 ("CLOUD-VOID-SAME-TID", cloud::void_same_tid(record, order, &f)),
                 ("CLOUD-VOID-93-DAYS", cloud::void_93_days(record, order, &f)),
                 ("CLOUD-BATCH-TOTALS", cloud::batch_totals(record, order, &reqs)),
@@ -40,7 +42,7 @@ pub fn judge(record: &Record) -> (Vec<Verdict>, Vec<&'static str>) {
         verdicts.push(money::no_double_charge(record, order));
         verdicts.push(money::no_lost_payment(record, order));
         verdicts.push(money::truthful_outcome(record, order));
-        verdicts.push(money::liveness(record, order));
+        verdicts.push(money::liveness(record, &live, order));
     }
     verdicts.extend(money::unattributed(record));
     if targets("CLOUD-TOKEN-REUSE") {
@@ -53,7 +55,7 @@ pub fn judge(record: &Record) -> (Vec<Verdict>, Vec<&'static str>) {
         verdicts.push(links::skip_flagged(record));
     }
     if targets("CLOUD-QUEUE-PARALLEL") {
-        verdicts.push(links::queue_parallel(record, &reqs));
+        verdicts.push(links::queue_parallel(record, &index, &reqs));
     }
     if targets("RATE-NO-STORM") {
         verdicts.push(links::no_storm(record, &reqs));
