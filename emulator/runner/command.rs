@@ -28,6 +28,10 @@ pub const STARTUP_ALLOWANCE: Duration = Duration::from_secs(1);
 /// sign of life — a line on stdout or stderr, or a request — or after [`STARTUP_ALLOWANCE`]:
 /// an interpreter that takes a loaded machine's second to start must not lose a hundred
 /// virtual seconds of its deadlines to that.
+///
+/// Orders are given at their times and written to stdin by a task of their own: an
+/// integration that reads its stdin slowly, or never (a thousand orders are more than a pipe
+/// holds), holds up only its own orders, never the reading of its events nor the deadline.
 pub async fn drive(
     cloud: &MockCloud,
     feed: &mut OrderFeed<'_>,
@@ -72,7 +76,10 @@ pub async fn drive(
     }
     drop(tx);
     // Taken first: `Child::wait` closes a stdin still held by the child handle.
-    let mut stdin = child.stdin.take();
+    let (mut orders, writer) = match child.stdin.take().map(spawn_writer) {
+        Some((orders, writer)) => (Some(orders), Some(writer)),
+        None => (None, None),
+    };
     let spawned = Instant::now();
     let startup_lines = loop {
         if cloud.journal().exchanges() > 0 || spawned.elapsed() >= STARTUP_ALLOWANCE {
@@ -93,14 +100,12 @@ pub async fn drive(
     }
     let ending = loop {
         for line in feed.due(cloud) {
-            if let Some(input) = stdin.as_mut() {
-                // A closed stdin (the integration exited early) is judged, not fatal.
-                let _ = input.write_all(format!("{line}\n").as_bytes()).await;
-                let _ = input.flush().await;
+            if let Some(orders) = &orders {
+                let _ = orders.send(format!("{line}\n"));
             }
         }
         if feed.is_empty() {
-            stdin = None; // EOF: no more orders.
+            orders = None; // EOF once the writer has written what it holds: no more orders.
         }
         tokio::select! {
             status = child.wait() => {
@@ -120,7 +125,25 @@ pub async fn drive(
             break Ending::KilledAtDeadline;
         }
     };
+    if let Some(writer) = writer {
+        writer.abort();
+    }
     Driven { events, log, ending }
+}
+
+/// Starts the task that writes order lines to the integration's stdin, one at a time, and
+/// closes stdin (EOF) once its queue is closed and written.
+fn spawn_writer(mut stdin: tokio::process::ChildStdin) -> (mpsc::UnboundedSender<String>, tokio::task::JoinHandle<()>) {
+    let (orders, mut queue) = mpsc::unbounded_channel::<String>();
+    let task = tokio::spawn(async move {
+        while let Some(line) = queue.recv().await {
+            // A closed stdin (the integration exited early) is judged, not fatal.
+            if stdin.write_all(line.as_bytes()).await.is_err() || stdin.flush().await.is_err() {
+                break;
+            }
+        }
+    });
+    (orders, task)
 }
 
 fn take(cloud: &MockCloud, output: Output, events: &mut Vec<Event>, log: &mut Vec<String>) {

@@ -109,6 +109,17 @@ pub struct Record {
 
 /// Runs `scenario` with `seed` against the integration `options` describe.
 pub async fn run_scenario(scenario: Arc<Scenario>, seed: u64, options: &RunOptions) -> Result<Record, String> {
+    let capacity = journal_capacity(&scenario);
+    run_with_journal(scenario, seed, options, capacity).await
+}
+
+/// [`run_scenario`] with a journal of `capacity` entries.
+async fn run_with_journal(
+    scenario: Arc<Scenario>,
+    seed: u64,
+    options: &RunOptions,
+    capacity: usize,
+) -> Result<Record, String> {
     let wall = Instant::now();
     let key = shim::harness_key(seed);
     let cloud = MockCloud::builder()
@@ -116,7 +127,7 @@ pub async fn run_scenario(scenario: Arc<Scenario>, seed: u64, options: &RunOptio
         .seed(seed)
         .time_scale(options.time_scale)
         .harness_key(shim::enrolled(&key))
-        .journal_capacity(200_000)
+        .journal_capacity(capacity)
         .start()
         .await
         .map_err(|e| e.to_string())?;
@@ -147,6 +158,18 @@ pub async fn run_scenario(scenario: Arc<Scenario>, seed: u64, options: &RunOptio
     if now < end {
         cloud.advance(end - now);
     }
+    // A transcript that lost its oldest entries cannot be judged: a rule would pass for want
+    // of the requests that break it.
+    let dropped = cloud.journal().dropped();
+    if dropped > 0 {
+        return Err(format!(
+            "failed to keep the whole transcript: the journal dropped its {dropped} oldest entries past its capacity of \
+             {capacity}, so this run cannot be judged (hint: {} requests for {} orders; an integration that polls \
+             no faster than the scenario's minimum interval stays within it)",
+            cloud.journal().exchanges(),
+            scenario.orders.len(),
+        ));
+    }
     Ok(Record {
         scenario,
         seed,
@@ -161,4 +184,79 @@ pub async fn run_scenario(scenario: Arc<Scenario>, seed: u64, options: &RunOptio
         ending: driven.ending,
         wall: wall.elapsed(),
     })
+}
+
+/// The journal entries a run of `scenario` may keep: room for every order polled at the
+/// scenario's minimum interval until its deadline, with each poll's World transitions, and
+/// never less than 200,000. What it holds costs memory only once it is filled.
+fn journal_capacity(scenario: &Scenario) -> usize {
+    let min = scenario.timing.min_poll_interval.as_millis().max(1);
+    let per_order: i64 = scenario.orders.iter().map(|o| (o.deadline.as_millis() + 5_000) / min * 2 + 100).sum();
+    usize::try_from(per_order).unwrap_or(usize::MAX).max(200_000)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// One Cloud sale, and an integration that makes 30 requests and reports `unknown`.
+    fn busy_run() -> (Arc<Scenario>, RunOptions) {
+        let text = r#"
+            version = 1
+            name = "thirty requests"
+            surfaces = ["cloud"]
+            rules = ["RATE-NO-STORM"]
+
+            [[orders]]
+            id = "o1"
+            operation = "sale"
+            amount = 1250
+        "#;
+        let scenario = Arc::new(crate::scenario::parse("busy.toml", text).unwrap());
+        let script = r#"
+import os, urllib.request
+for _ in range(30):
+    try:
+        urllib.request.urlopen(os.environ["PAYTERM_URL"] + "/v1/nothing")
+    except Exception:
+        pass
+print('{"order": "o1", "event": "outcome", "result": "unknown"}', flush=True)
+"#;
+        let dir = std::env::temp_dir().join(format!("payterm-journal-test-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("busy.py"), script).unwrap();
+        let command = format!("python3 '{}'", dir.join("busy.py").display());
+        (scenario, RunOptions::command(&command, 0.01, PathBuf::from("payterm"), dir))
+    }
+
+    #[tokio::test]
+    async fn a_run_whose_journal_dropped_entries_is_not_judged() {
+        // Arrange
+        let (scenario, options) = busy_run();
+        // Act
+        let small = run_with_journal(scenario.clone(), 1, &options, 10).await;
+        let roomy = run_with_journal(scenario, 1, &options, 1_000).await;
+        let _ = std::fs::remove_dir_all(&options.work_dir);
+        // Assert
+        let error = small.unwrap_err();
+        assert!(error.contains("cannot be judged"), "{error}");
+        let record = roomy.unwrap();
+        assert!(record.journal.len() >= 30, "{} entries", record.journal.len());
+    }
+
+    #[test]
+    fn the_journal_has_room_for_every_order_polled_at_the_minimum_interval() {
+        let text = |orders: usize| {
+            let mut t =
+                "version = 1\nname = \"many\"\nsurfaces = [\"cloud\"]\nrules = [\"RATE-NO-STORM\"]\n".to_owned();
+            for n in 0..orders {
+                t.push_str(&format!("\n[[orders]]\nid = \"o{n}\"\noperation = \"sale\"\namount = 1250\n"));
+            }
+            t
+        };
+        let capacity = |orders| journal_capacity(&crate::scenario::parse("many.toml", &text(orders)).unwrap());
+        // 5 minutes and the grace at 0.5 s: 610 polls, twice that with their transitions.
+        assert_eq!(capacity(1), 200_000, "never less than before");
+        assert_eq!(capacity(1_000), 1_000 * (610 * 2 + 100));
+    }
 }
