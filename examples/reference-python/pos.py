@@ -11,6 +11,8 @@ The contract is /work/shared/spec/driver.md; the rules are conformance.md.
 
 from __future__ import annotations
 
+import _thread
+import heapq
 import http.client
 import json
 import os
@@ -226,7 +228,9 @@ class Order:
         self.give_up_at = self.deadline - min(GIVE_UP_MARGIN, v2r(deadline_s) / 10)
         self.ids: dict[str, str] = {}
         self.outcome: str | None = None
+        self.received = received
         self.final = threading.Event()  # its outcome is out (or it gave up)
+        self.done = threading.Event()  # its thread has finished (it may watch on after the outcome)
         self.pacer = Pacer(self)
         # What a sale produced, for a later void that names this order with `of`.
         self.sale_ams: str | None = None
@@ -295,11 +299,72 @@ def retry_after_of(headers: dict) -> float | None:
     return None
 
 
+class Watchdog:
+    """Cuts HTTP exchanges that run past their time: one thread for all of them (a timer
+    thread per request costs more than the request, and a thousand orders make many)."""
+
+    def __init__(self):
+        self._cond = threading.Condition()
+        self._heap: list = []  # [when, seq, cut, armed]
+        self._seq = 0
+        self._thread: threading.Thread | None = None
+
+    def arm(self, timeout: float, cut) -> list:
+        with self._cond:
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="http-watchdog", daemon=True)
+                self._thread.start()
+            self._seq += 1
+            entry = [now() + timeout, self._seq, cut, True]
+            heapq.heappush(self._heap, entry)
+            if self._heap[0] is entry:
+                self._cond.notify()
+            return entry
+
+    def disarm(self, entry: list) -> None:
+        entry[3] = False
+
+    def _run(self) -> None:
+        while True:
+            with self._cond:
+                while self._heap and not self._heap[0][3]:
+                    heapq.heappop(self._heap)
+                if not self._heap:
+                    self._cond.wait()
+                    continue
+                delay = self._heap[0][0] - now()
+                if delay > 0:
+                    self._cond.wait(delay)
+                    continue
+                entry = heapq.heappop(self._heap)
+            if entry[3]:
+                entry[2]()
+
+
+WATCHDOG = Watchdog()
+
+# At most this many HTTP exchanges at once (enough to keep one interpreter busy on loopback).
+# The other orders wait their turn, blocked rather than contending for the interpreter: with
+# a thousand orders polling at once, a free-for-all spends the CPU on switching threads, and
+# the orders given last get no turn before their deadline.
+HTTP_SLOTS = threading.Semaphore(8)
+
+
 def http_exchange(order: Order, method: str, url: str, headers: dict, body: bytes | None, mark: bool = True):
     """One exchange; returns (status, headers with lower-case names, body bytes); raises Lost.
 
     The whole exchange (not only each socket read) is bounded by HTTP_TIMEOUT and the order's
-    deadline: an answer that hangs or drips for longer counts as lost."""
+    deadline: an answer that hangs or drips for longer counts as lost. Waiting for a free
+    slot (HTTP_SLOTS) comes first and counts toward the order's deadline, not the exchange's."""
+    if not HTTP_SLOTS.acquire(timeout=max(0.0, order.remaining())):
+        raise GiveUp()
+    try:
+        return _exchange(order, method, url, headers, body, mark)
+    finally:
+        HTTP_SLOTS.release()
+
+
+def _exchange(order: Order, method: str, url: str, headers: dict, body: bytes | None, mark: bool):
     parts = urllib.parse.urlsplit(url)
     timeout = min(HTTP_TIMEOUT, max(0.01, order.remaining()))
     if parts.scheme == "https":
@@ -318,9 +383,7 @@ def http_exchange(order: Order, method: str, url: str, headers: dict, body: byte
             except OSError:
                 pass
 
-    watchdog = threading.Timer(timeout, cut)
-    watchdog.daemon = True
-    watchdog.start()
+    watch = WATCHDOG.arm(timeout, cut)
     if mark:
         order.pacer.mark_start()
     try:
@@ -335,7 +398,7 @@ def http_exchange(order: Order, method: str, url: str, headers: dict, body: byte
         why = f"no complete answer within {timeout / SCALE:.0f}v" if expired.is_set() else f"{type(e).__name__}: {e}"
         raise Lost(f"{method} {target}: {why}") from None
     finally:
-        watchdog.cancel()
+        WATCHDOG.disarm(watch)
         conn.close()
 
 
@@ -1413,7 +1476,8 @@ def dispatch(order: Order) -> None:
 
 
 def run_order(order: Order) -> None:
-    log(order.id, f"order {json.dumps(order.raw, ensure_ascii=False)}")
+    log(order.id, f"order {json.dumps(order.raw, ensure_ascii=False)}, "
+                  f"given {(now() - order.received) / SCALE:.2f}v ago at the earliest")
     try:
         dispatch(order)
     except GiveUp:
@@ -1427,6 +1491,7 @@ def run_order(order: Order) -> None:
             order.report("unknown")
     finally:
         order.final.set()
+        order.done.set()
 
 
 def stdin_lines(up: float):
@@ -1468,7 +1533,6 @@ def main() -> int:
     # before this moment: orders already waiting count from here, not from the process start.
     up = now()
     log("pos", f"time scale {SCALE}, poll {POLL_V}v, backoff {BACKOFF_FIRST_V}v..{BACKOFF_CAP_V}v")
-    threads: list[threading.Thread] = []
     for line, received in stdin_lines(up):
         line = line.strip()
         if not line:
@@ -1486,13 +1550,14 @@ def main() -> int:
             log("pos", f"order {order.id} given twice; ignoring the second")
             continue
         ORDERS[order.id] = order
-        log(order.id, f"given {(now() - received) / SCALE:.2f}v ago at the earliest")
-        thread = threading.Thread(target=run_order, args=(order,), name=f"order-{order.id}", daemon=True)
-        thread.start()
-        threads.append(thread)
+        # Reading stdin comes first: no I/O here per order (the order's thread logs it), and
+        # a thread started without waiting for it to run (threading.Thread.start waits, and
+        # with a thousand orders at work that wait is the interpreter's turn-taking, which
+        # left the last orders unread until their deadline).
+        _thread.start_new_thread(run_order, (order,))
     log("pos", "stdin closed; waiting for every order's outcome")
-    for thread in threads:
-        thread.join()
+    for order in list(ORDERS.values()):
+        order.done.wait()
     log("pos", "done")
     return 0
 
