@@ -56,3 +56,5 @@ mod properties;
 mod hostile_clients;
 // Load with faults: concurrent clients, reset and abandoned requests; nothing lost or doubled, the ledger balances.
 mod load_and_fault;
+// Many orders at once: 100 sales on 10 terminals pass; a planted duplicate caught on exactly its orders; a non-reader killed.
+mod scale_run;
