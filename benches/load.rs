@@ -7,12 +7,14 @@ mod bare_hyper;
 mod cpu;
 mod extras;
 mod loadgen;
+mod many_orders;
 mod measure;
 mod peers;
 mod pin;
 mod report;
 mod rounds;
 mod scale;
+mod scale_scenario;
 mod setup;
 mod shim;
 mod soak;
@@ -162,6 +164,9 @@ fn main() {
         Some(suite::measure())
     };
 
+    // Issue 7's scale run: 1,000 Cloud sales on 100 terminals (BENCH_SCALE_RUN=0 skips it).
+    let many = (env_or("BENCH_SCALE_RUN", 1u8) != 0).then(many_orders::measure);
+
     let mut figures = Vec::new();
     figures.extend(load_figures("bare_hyper", &median[BARE], None, Targets::default()));
     let against_bare = Targets { rps: Some(Target::RatioAtLeast(0.7)), p99: Some(Target::RatioAtMost(1.5)) };
@@ -187,6 +192,9 @@ fn main() {
     }
     figures.extend(peers::external::figures(&externals, &peer_rss, startup.as_ref().ok().map(|s| s.payterm)));
     figures.extend(suite_times.iter().flat_map(suite::SuiteTimes::figures));
+    for (name, value, unit) in many.iter().flat_map(many_orders::ManyOrders::figures) {
+        figures.push(Figure::plain(&name, value, unit));
+    }
     report::print_table(&figures);
     for s in &skipped {
         println!("NOT RUN: {} (its figures are omitted): {}", s.name, s.why);
