@@ -107,7 +107,8 @@ else
   what="${SECS} s"
 fi
 
-artifacts() { find "fuzz/artifacts/$1" -type f 2>/dev/null | wc -l; }
+# libFuzzer writes crash inputs under fuzz/artifacts/TARGET; a fresh clone has none yet.
+artifacts() { mkdir -p "fuzz/artifacts/$1" && find "fuzz/artifacts/$1" -type f | wc -l; }
 
 failed=()
 broken=()
