@@ -8,7 +8,7 @@ use reqwest::{Method, StatusCode};
 use rstest::rstest;
 use serde_json::{Value, json};
 
-use crate::support::{Cloud, TID};
+use crate::support::{Cloud, TID, answer};
 
 fn sale_body(amount: u64) -> Value {
     json!({"transactionType": "SALE", "amount": amount, "currencyCode": "CZK", "paymentMethod": "CARD"})
@@ -170,17 +170,10 @@ async fn a_whole_amount_written_with_a_fraction_is_read_as_that_integer() {
 }
 
 async fn raw_batch(c: &Cloud, token: &str, body: &'static str) -> (StatusCode, Value) {
-    let resp = c
-        .http
-        .post(c.url("/v1/tasks/BATCH"))
-        .bearer_auth(token)
-        .header("content-type", "application/json")
-        .body(body)
-        .send()
-        .await
-        .unwrap();
-    let status = resp.status();
-    (status, resp.json().await.unwrap_or(Value::Null))
+    answer(
+        c.http.post(c.url("/v1/tasks/BATCH")).bearer_auth(token).header("content-type", "application/json").body(body),
+    )
+    .await
 }
 
 #[rstest]

@@ -11,7 +11,7 @@ use reqwest::StatusCode;
 use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
-use tokio::net::tcp::OwnedReadHalf;
+use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 
 use crate::support::Cloud;
 
@@ -42,6 +42,16 @@ async fn exchange(addr: SocketAddr, request: &[u8]) -> String {
 async fn fresh_get(c: &Cloud, path: &str, token: &str) -> StatusCode {
     let client = reqwest::Client::builder().pool_max_idle_per_host(0).build().unwrap();
     client.get(c.url(path)).bearer_auth(token).send().await.unwrap().status()
+}
+
+/// Sends `start` and then `filler` for ever, one byte every [`DRIP`], until the server hangs up.
+async fn drip(mut wr: OwnedWriteHalf, start: &'static [u8], filler: u8) {
+    for &b in start.iter().chain(std::iter::repeat(&filler)) {
+        if wr.write_all(&[b]).await.is_err() {
+            break;
+        }
+        tokio::time::sleep(DRIP).await;
+    }
 }
 
 /// The status code of a raw HTTP/1.1 answer.
@@ -86,18 +96,10 @@ async fn a_slowloris_head_is_cut_off_within_the_header_timeout_while_others_are_
     let c = Cloud::paused().await;
     let token = c.token().await;
     let limit = ServerLimits::default().header_read_timeout;
-    let (mut rd, mut wr) = TcpStream::connect(c.cloud.address()).await.unwrap().into_split();
+    let (mut rd, wr) = TcpStream::connect(c.cloud.address()).await.unwrap().into_split();
     let started = Instant::now();
     // Act: a head that never ends, one byte at a time.
-    let slowloris = tokio::spawn(async move {
-        let head = b"GET /v1/tasks HTTP/1.1\r\nHost: x\r\nX-Slow: ";
-        for &b in head.iter().chain(std::iter::repeat(&b'a')) {
-            if wr.write_all(&[b]).await.is_err() {
-                break;
-            }
-            tokio::time::sleep(DRIP).await;
-        }
-    });
+    let slowloris = tokio::spawn(drip(wr, b"GET /v1/tasks HTTP/1.1\r\nHost: x\r\nX-Slow: ", b'a'));
     let (served, _) = c.get("/v1/tasks", &token).await;
     let still_dripping = !slowloris.is_finished();
     let answer = read_until(&mut rd, limit + SLACK, |_| false).await;
@@ -122,15 +124,8 @@ async fn a_body_that_trickles_forever_gets_a_408_and_creates_nothing() {
     );
     wr.write_all(head.as_bytes()).await.unwrap();
     // Act: the body's bytes, one at a time, never reaching the length the head promised.
-    let trickle = tokio::spawn(async move {
-        let body = br#"{"transactionType": "SALE", "amount": 100, "currencyCode": "CZK", "paymentMethod": "CARD""#;
-        for &b in body.iter().chain(std::iter::repeat(&b' ')) {
-            if wr.write_all(&[b]).await.is_err() {
-                break;
-            }
-            tokio::time::sleep(DRIP).await;
-        }
-    });
+    let body = br#"{"transactionType": "SALE", "amount": 100, "currencyCode": "CZK", "paymentMethod": "CARD""#;
+    let trickle = tokio::spawn(drip(wr, body, b' '));
     let (served, _) = c.get("/v1/tasks", &token).await;
     let still_trickling = !trickle.is_finished();
     let answer = read_until(&mut rd, BODY_READ_TIMEOUT + SLACK, has_json_body).await;

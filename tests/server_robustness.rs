@@ -10,20 +10,10 @@ use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-use crate::support::Cloud;
+use crate::support::{Cloud, answer};
 
 async fn raw_post(c: &Cloud, path: &str, token: &str, body: &'static str) -> (StatusCode, Value) {
-    let resp = c
-        .http
-        .post(c.url(path))
-        .bearer_auth(token)
-        .header("content-type", "application/json")
-        .body(body)
-        .send()
-        .await
-        .unwrap();
-    let status = resp.status();
-    (status, resp.json().await.unwrap_or(Value::Null))
+    answer(c.http.post(c.url(path)).bearer_auth(token).header("content-type", "application/json").body(body)).await
 }
 
 #[tokio::test]

@@ -5,7 +5,7 @@
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::support::{Cloud, TID};
+use crate::support::{Cloud, TID, answer};
 
 /// Two sales on an assisted terminal; the operator picks the second at 1m and presents a
 /// card at 1m15s.
@@ -57,16 +57,7 @@ amount = 1500
 const TERMINAL: &str = "555001";
 
 async fn post_scenario(c: &Cloud, content_type: &str, body: impl Into<reqwest::Body>) -> (StatusCode, Value) {
-    let resp = c
-        .http
-        .post(c.control("/scenario?name=desk.toml"))
-        .header("content-type", content_type)
-        .body(body)
-        .send()
-        .await
-        .unwrap();
-    let status = resp.status();
-    (status, resp.json().await.unwrap_or(Value::Null))
+    answer(c.http.post(c.control("/scenario?name=desk.toml")).header("content-type", content_type).body(body)).await
 }
 
 async fn load(c: &Cloud, text: &str) -> Value {

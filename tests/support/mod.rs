@@ -77,9 +77,7 @@ impl Cloud {
         if let Some(b) = body {
             req = req.json(&b);
         }
-        let resp = req.send().await.expect("the cloud answers");
-        let status = resp.status();
-        (status, resp.json().await.unwrap_or(Value::Null))
+        answer(req).await
     }
 
     pub async fn get(&self, path: &str, token: &str) -> (StatusCode, Value) {
@@ -121,16 +119,19 @@ impl Cloud {
     }
 
     pub async fn control_post(&self, path: &str, body: Value) -> (StatusCode, Value) {
-        let resp = self.http.post(self.control(path)).json(&body).send().await.expect("the control API answers");
-        let status = resp.status();
-        (status, resp.json().await.unwrap_or(Value::Null))
+        answer(self.http.post(self.control(path)).json(&body)).await
     }
 
     pub async fn control_get(&self, path: &str) -> (StatusCode, Value) {
-        let resp = self.http.get(self.control(path)).send().await.expect("the control API answers");
-        let status = resp.status();
-        (status, resp.json().await.unwrap_or(Value::Null))
+        answer(self.http.get(self.control(path))).await
     }
+}
+
+/// Sends `req` and returns the status and the body as JSON (`null` when it is not JSON).
+pub async fn answer(req: reqwest::RequestBuilder) -> (StatusCode, Value) {
+    let resp = req.send().await.expect("the emulator answers");
+    let status = resp.status();
+    (status, resp.json().await.unwrap_or(Value::Null))
 }
 
 /// The rule IDs of a `payterm run` output's FAIL lines, sorted, each once.
