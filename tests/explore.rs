@@ -14,13 +14,15 @@ use crate::support::failed_rules;
 /// invoice, it re-presents the URIs of the other open invoices, also one in process.
 const PLANTED: &str = "BUG=nudge python3 tests/runner-fixtures/pos_planted.py";
 /// A seed whose run 11 is the first to put a transient fault on one invoice while another
-/// is in process (runs 1 to 10 pass with this integration).
+/// is in process (runs 1 to 10 pass with this integration); runs 18, 23 and 28 do it too,
+/// with wider windows, and are what a busy machine finds.
 const SEED: &str = "10";
 /// Real seconds per virtual second, as the rest of the suite. Timing noise on a loaded box
 /// cannot steer the test: only HYPE-IN-PROCESS is looked for, a failure counts only when it
 /// shows again at this speed and at four times slower (run 4 of this seed fails only when
 /// the machine is busy, and is passed over), and a shrinking step is taken only when it fails
-/// three times in a row and once slower (the shrunk file as often again).
+/// three times in a row and once slower (the shrunk file as often again). The test also runs
+/// with no other test beside it (`.config/nextest.toml`).
 const TIME_SCALE: &str = "0.01";
 
 fn payterm(args: &[&str]) -> (Option<i32>, String) {
@@ -96,14 +98,18 @@ fn exploring_from_a_fixed_seed_finds_the_planted_bug_and_shrinks_it_to_a_few_ste
         "--time-scale",
         TIME_SCALE,
         "--jobs",
-        "3",
+        "2",
         "--rule",
         "HYPE-IN-PROCESS",
         "--out",
         &out_arg,
     ]);
 
-    // Assert: found within the bounded runs, shrunk, written.
+    // Assert: found within the bounded runs, shrunk, written. Which run is found first and how
+    // far it shrinks hang on the machine: a run whose failure needs the integration to be slow
+    // is passed over, and a candidate that fails only most of the time may be taken and then
+    // stepped back from. Seen on a quiet machine: run 11 found, 2 or 3 steps left of 6; with two
+    // busy loops beside it: run 18, 2 steps left of 11; beside the other tests: run 18, 4 left.
     assert_eq!(code, Some(payterm::exit_codes::FAILED), "{text}");
     let found = text.lines().find(|l| l.starts_with("found: HYPE-IN-PROCESS")).unwrap_or_else(|| panic!("{text}"));
     let run: u32 = found.split("by run ").nth(1).and_then(|r| r.split(' ').next()).unwrap().parse().unwrap();
@@ -111,13 +117,17 @@ fn exploring_from_a_fixed_seed_finds_the_planted_bug_and_shrinks_it_to_a_few_ste
     let file = out.join(format!("found-{SEED}-{run}.toml"));
     let written = std::fs::read_to_string(&file).unwrap_or_else(|e| panic!("{}: {e}\n{text}", file.display()));
     assert!(
-        written.starts_with(&format!("# Found by `payterm explore --seed {SEED}`: run {run} broke HYPE-IN-PROCESS."))
+        written.starts_with(&format!("# Found by `payterm explore --seed {SEED}`: run {run} broke HYPE-IN-PROCESS.")),
+        "{written}\n{text}"
     );
     assert!(written.contains(&format!("# Reproduce: payterm run --exec '{PLANTED}' {}", file.display())), "{written}");
     let scenario = payterm::scenario::load(&file).unwrap();
     let invoices = scenario.orders.iter().filter(|o| o.operation.as_str() == "invoice").count();
-    assert_eq!((scenario.orders.len(), invoices), (2, 2), "{written}");
-    assert!(script_steps(&scenario) <= 3, "{written}");
+    // The bug needs two invoices: one in process, the other answered a fault.
+    assert_eq!((scenario.orders.len(), invoices), (2, 2), "{written}\n{text}");
+    let generated = generate(SEED.parse().unwrap(), run);
+    let steps = script_steps(&scenario);
+    assert!(steps < generated.steps.len() && steps <= 4, "{steps} steps:\n{written}\n{text}");
 
     // Assert: a true counterexample, not a harness artefact — the planted bug fails it, the
     // reference passes it.

@@ -108,6 +108,12 @@ pub async fn run(args: ExploreArgs) -> Result<(), CliError> {
             "   shrunk: {} order(s), {} step(s) → {} order(s), {} step(s) ({} runs)",
             find.original.0, find.original.1, find.shrunk.0, find.shrunk.1, find.shrink_runs
         );
+        if find.budget_spent {
+            println!(
+                "   (it stopped at its budget of {} candidates: a larger --shrink-budget may shrink it further)",
+                options.shrink_budget
+            );
+        }
         println!("   written: {}", find.file.display());
         println!("   reproduce: {}", find.reproduce);
     }

@@ -58,6 +58,9 @@ pub struct Find {
     pub shrunk: (usize, usize),
     /// Candidates run while shrinking.
     pub shrink_runs: usize,
+    /// Whether shrinking stopped because it had tried `shrink_budget` candidates (it might
+    /// have gone further with more).
+    pub budget_spent: bool,
     /// The file written.
     pub file: PathBuf,
     /// The command that reproduces it.
@@ -295,9 +298,16 @@ async fn shrink_and_write(
     let reproduce =
         format!("payterm run {flags}{} --time-scale {}", quote(&file.display().to_string()), options.time_scale);
     let (o, n) = (original.size(), s.size());
+    let budget_spent = shrunk.tries >= options.shrink_budget;
+    let stopped = if budget_spent {
+        format!("# Shrinking stopped at its budget of {} candidates (see --shrink-budget).\n", options.shrink_budget)
+    } else {
+        String::new()
+    };
     let header = format!(
         "# Found by `payterm explore --seed {}`: run {} broke {rule}.\n\
          # Shrunk from {} order(s) and {} script step(s) to {} order(s) and {} step(s) in {} runs;\n\
+         {stopped}\
          # it fails at --time-scale {} and at {}.\n\
          # Reproduce: {reproduce}\n\n",
         options.seed,
@@ -315,7 +325,7 @@ async fn shrink_and_write(
         .and_then(|()| std::fs::write(&file, &text))
         .map_err(|source| ExploreError::Write { path: file.clone(), source })?;
     let shrink_runs = runs.load(Ordering::Relaxed);
-    Ok(Find { run: original.run, rule, original: o, shrunk: n, shrink_runs, file, reproduce, text })
+    Ok(Find { run: original.run, rule, original: o, shrunk: n, shrink_runs, budget_spent, file, reproduce, text })
 }
 
 /// Quotes `text` for a POSIX shell when it needs it.
