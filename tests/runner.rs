@@ -64,14 +64,23 @@ fn a_crashing_integration_is_recorded_not_fatal() {
 
 #[test]
 fn a_hung_integration_and_its_children_are_killed_at_the_deadline() {
-    let marker = std::env::temp_dir().join(format!("payterm-hang-{}", std::process::id()));
-    let exec = format!("(sleep 600; touch {}) & sleep 600", marker.display());
+    // Arrange: a sleep of a length no other process on the machine has (600.<our pid> s), so
+    // counting them afterwards counts only this integration's.
+    let pid = std::process::id();
+    let marker = std::env::temp_dir().join(format!("payterm-hang-{pid}"));
+    let sleep = format!("sleep 600.{pid}");
+    let exec = format!("({sleep}; touch {}) & {sleep}", marker.display());
+
+    // Act
     let (ok, text) = run(&exec, "tests/runner-fixtures/short-sale.toml");
+
+    // Assert
     assert!(!ok, "judged: no outcome came\n{text}");
     assert!(text.contains("still running at the deadline: its process group was killed"), "{text}");
     // The background child was in the same group: no process is left to touch the marker.
-    let ps = Command::new("sh").args(["-c", "ps -eo args | grep -c '[s]leep 600'"]).output().unwrap();
-    assert_eq!(String::from_utf8_lossy(&ps.stdout).trim(), "0", "a sleep 600 survived the kill");
+    let count = format!("ps -eo args | grep -c '^[s]leep 600.{pid}$'");
+    let ps = Command::new("sh").args(["-c", &count]).output().unwrap();
+    assert_eq!(String::from_utf8_lossy(&ps.stdout).trim(), "0", "a {sleep} survived the kill");
 }
 
 #[test]
