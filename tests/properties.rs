@@ -51,9 +51,9 @@ fn splice(text: &str, at: usize, cut: usize, insert: &str) -> String {
     chars[..at].iter().chain(insert.chars().collect::<Vec<_>>().iter()).chain(chars[end..].iter()).collect()
 }
 
-/// Parses `text`; an error must carry diagnostics with 1-based positions that render.
-fn check_scenario(text: &str) -> Result<(), TestCaseError> {
-    if let Err(errors) = payterm::scenario::parse("prop.toml", text) {
+/// Parses `bytes`; an error must carry diagnostics with 1-based positions that render.
+fn check_scenario(bytes: &[u8]) -> Result<(), TestCaseError> {
+    if let Err(errors) = payterm::scenario::parse_bytes("prop.toml", bytes) {
         prop_assert!(!errors.diagnostics.is_empty(), "an invalid scenario must say why");
         for d in &errors.diagnostics {
             prop_assert!(d.line >= 1 && d.column >= 1, "{d:?}");
@@ -68,7 +68,27 @@ proptest! {
 
     #[test]
     fn the_scenario_reader_never_panics_on_any_text(text in any::<String>()) {
-        check_scenario(&text)?;
+        check_scenario(text.as_bytes())?;
+    }
+
+    #[test]
+    fn a_real_file_with_a_byte_that_is_not_utf8_is_one_problem_at_that_byte(
+        file in any::<prop::sample::Index>(),
+        at in any::<prop::sample::Index>(),
+        // A stray continuation byte, a lead byte cut short, or a byte UTF-8 never uses.
+        bad in prop::sample::select(vec![0x80u8, 0xBF, 0xC3, 0xE2, 0xF0, 0xFF]),
+    ) {
+        let texts = scenario_texts();
+        let text = &texts[file.index(texts.len())];
+        let boundaries: Vec<usize> = text.char_indices().map(|(i, _)| i).chain([text.len()]).collect();
+        let offset = boundaries[at.index(boundaries.len())];
+        let mut bytes = text.as_bytes().to_vec();
+        bytes.insert(offset, bad);
+        check_scenario(&bytes)?;
+        let errors = payterm::scenario::parse_bytes("prop.toml", &bytes).unwrap_err();
+        prop_assert_eq!(errors.diagnostics.len(), 1);
+        let line = text[..offset].matches('\n').count() + 1;
+        prop_assert_eq!(errors.diagnostics[0].line, line);
     }
 
     #[test]
@@ -81,7 +101,7 @@ proptest! {
     ) {
         let texts = scenario_texts();
         let text = splice(&texts[file.index(texts.len())], at, cut, &insert);
-        check_scenario(&text)?;
+        check_scenario(text.as_bytes())?;
     }
 
     #[test]

@@ -29,8 +29,8 @@ fn every_built_in_scenario_is_valid(#[files("scenarios/**/*.toml")] path: PathBu
 
 #[rstest]
 fn every_broken_scenario_gets_a_diagnostic_pointing_into_it(#[files("tests/invalid-scenarios/*.toml")] path: PathBuf) {
-    let text = std::fs::read_to_string(&path).unwrap();
-    let errors = payterm::scenario::parse(&relative(&path), &text).expect_err("the file is broken on purpose");
+    let bytes = std::fs::read(&path).unwrap();
+    let errors = payterm::scenario::parse_bytes(&relative(&path), &bytes).expect_err("the file is broken on purpose");
     assert!(!errors.diagnostics.is_empty());
     for d in &errors.diagnostics {
         assert!(d.line >= 1 && d.column >= 1);

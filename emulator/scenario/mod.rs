@@ -15,7 +15,7 @@ use std::path::Path;
 
 pub use diagnostic::{ScenarioDiagnostic, ScenarioErrors};
 pub use model::Scenario;
-pub use validate::{VERSION, parse};
+pub use validate::{VERSION, parse, parse_bytes};
 pub use validate_script::LINK_ERRORS;
 
 /// Why a scenario file could not be loaded.
@@ -39,11 +39,7 @@ pub enum LoadError {
 pub fn load(path: &Path) -> Result<Scenario, LoadError> {
     let name = path.display().to_string();
     let bytes = std::fs::read(path).map_err(|source| LoadError::Read { path: name.clone(), source })?;
-    let text = String::from_utf8(bytes).map_err(|e| LoadError::Read {
-        path: name.clone(),
-        source: std::io::Error::new(std::io::ErrorKind::InvalidData, format!("not UTF-8 text ({e})")),
-    })?;
-    Ok(parse(&name, &text)?)
+    Ok(parse_bytes(&name, &bytes)?)
 }
 
 /// The JSON Schema of the file format, for editors.

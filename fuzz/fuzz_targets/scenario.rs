@@ -1,4 +1,4 @@
-//! Fuzzes the scenario file reader: any text is either a scenario or a list of diagnostics
+//! Fuzzes the scenario file reader: any bytes are either a scenario or a list of diagnostics
 //! that render, never a panic (spans into multi-byte text are where a reader slips).
 
 #![no_main]
@@ -6,9 +6,9 @@
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    // `payterm::scenario::load` refuses non-UTF-8 before parsing, so only text reaches `parse`.
-    let Ok(text) = std::str::from_utf8(data) else { return };
-    match payterm::scenario::parse("fuzz.toml", text) {
+    // Bytes, as `payterm::scenario::load` and `POST /scenario` read them: what is not UTF-8
+    // is one diagnostic drawn over the text with U+FFFD in place of the bad bytes.
+    match payterm::scenario::parse_bytes("fuzz.toml", data) {
         Ok(_) => {}
         Err(errors) => {
             assert!(!errors.diagnostics.is_empty(), "an invalid scenario must say why");

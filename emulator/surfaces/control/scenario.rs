@@ -10,7 +10,7 @@ use serde_json::json;
 
 use super::dashboard::scenario_json;
 use crate::http::{ApiError, ApiRequest, Reply, json};
-use crate::scenario::{ScenarioDiagnostic, ScenarioErrors, parse};
+use crate::scenario::{ScenarioErrors, parse_bytes};
 use crate::surfaces::sim::Sim;
 
 /// Content types a scenario file may come as: TOML's own, text, or what a browser or
@@ -30,8 +30,7 @@ pub fn view(sim: &Sim) -> Result<Reply, ApiError> {
 pub fn load(sim: &Sim, req: &ApiRequest) -> Result<Reply, ApiError> {
     media_type(req)?;
     let name = req.query("name").map(str::trim).filter(|n| n.len() <= 200).unwrap_or(UNNAMED);
-    let text = std::str::from_utf8(&req.body).map_err(|e| not_utf8(name, &req.body, e.valid_up_to()))?;
-    let scenario = parse(name, text).map_err(|e| invalid(&e))?;
+    let scenario = parse_bytes(name, &req.body).map_err(|e| invalid(&e))?;
     if !sim.load(Some(Arc::new(scenario))) {
         return Err(cannot_load());
     }
@@ -63,22 +62,6 @@ fn media_type(req: &ApiRequest) -> Result<(), ApiError> {
             "a scenario file is TOML text, not `{essence}`\n(hint: send the file itself as the body: curl --data-binary @FILE -H 'content-type: application/toml')"
         ),
     ))
-}
-
-/// A body that is not UTF-8, as a problem at the first bad byte (the text before it is
-/// exact, so its line and column are).
-fn not_utf8(name: &str, body: &[u8], offset: usize) -> ApiError {
-    let text = String::from_utf8_lossy(body);
-    let byte = body.get(offset).copied().unwrap_or(0);
-    let problem = ScenarioDiagnostic::new(
-        name,
-        &text,
-        offset..offset + 1,
-        format!("the file is not UTF-8 text: invalid byte 0x{byte:02X}"),
-        "not UTF-8".to_owned(),
-        Some("TOML is UTF-8: save the file as UTF-8".to_owned()),
-    );
-    invalid(&ScenarioErrors { path: name.to_owned(), diagnostics: vec![problem] })
 }
 
 /// The 400 for an invalid file: the message `payterm check` prints, each problem with its
