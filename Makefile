@@ -43,8 +43,8 @@ bench: ## measure payterm against bare hyper, wiremock-rs, WireMock (Java) and M
 flake: ## run the built-in suite 20 times (FLAKE_RUNS); list scenarios whose verdicts or stable transcripts differ
 	$(CARGO) bench --locked --bench flake
 
-snapshots: ## pin the stable part of every built-in scenario's run against the reference (insta, snapshots/suite/)
-	$(CARGO) nextest run --locked --run-ignored only suite_snapshots
+snapshots: ## only the test that pins the stable part of every built-in scenario's run against the reference (insta, snapshots/suite/; also in make test)
+	$(CARGO) nextest run --locked -E 'test(suite_snapshots::)'
 
 schemathesis: ## fuzz the Cloud API against its own /openapi.json (pinned schemathesis, fixed seed; pip-installs it)
 	CARGO="$(CARGO)" scripts/schemathesis.sh
