@@ -15,7 +15,7 @@ use std::path::Path;
 
 pub use diagnostic::{ScenarioDiagnostic, ScenarioErrors};
 pub use model::Scenario;
-pub use validate::{VERSION, parse, parse_bytes};
+pub use validate::{VERSION, parse};
 pub use validate_script::LINK_ERRORS;
 
 /// Why a scenario file could not be loaded.
@@ -33,6 +33,29 @@ pub enum LoadError {
     /// The file is not a valid scenario.
     #[error(transparent)]
     Invalid(#[from] ScenarioErrors),
+}
+
+/// Reads and validates a scenario file's bytes: [`parse`], once they are known to be UTF-8
+/// text (TOML is); else one problem at the first bad byte, with its line and column (the
+/// text before it is exact).
+pub fn parse_bytes(name: &str, bytes: &[u8]) -> Result<Scenario, ScenarioErrors> {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => parse(name, text),
+        Err(e) => {
+            // The text is drawn with the bad bytes as U+FFFD; the span covers the first one
+            // so that it ends on a character boundary.
+            let offset = e.valid_up_to();
+            let problem = ScenarioDiagnostic::new(
+                name,
+                &String::from_utf8_lossy(bytes),
+                offset..offset + char::REPLACEMENT_CHARACTER.len_utf8(),
+                format!("the file is not UTF-8 text: invalid byte 0x{:02X}", bytes[offset]),
+                "not UTF-8".to_owned(),
+                Some("TOML is UTF-8: save the file as UTF-8".to_owned()),
+            );
+            Err(ScenarioErrors { path: name.to_owned(), diagnostics: vec![problem] })
+        }
+    }
 }
 
 /// Reads and validates the scenario file at `path`.

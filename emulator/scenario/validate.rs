@@ -21,29 +21,6 @@ use crate::world::terminal::{TerminalConfig, TerminalMode};
 /// The only format version.
 pub const VERSION: i64 = 1;
 
-/// Reads and validates a scenario file's bytes: [`parse`], once they are known to be UTF-8
-/// text (TOML is); else one problem at the first bad byte, with its line and column (the
-/// text before it is exact).
-pub fn parse_bytes(name: &str, bytes: &[u8]) -> Result<Scenario, ScenarioErrors> {
-    match std::str::from_utf8(bytes) {
-        Ok(text) => parse(name, text),
-        Err(e) => {
-            // The text is drawn with the bad bytes as U+FFFD; the span covers the first one
-            // so that it ends on a character boundary.
-            let offset = e.valid_up_to();
-            let problem = ScenarioDiagnostic::new(
-                name,
-                &String::from_utf8_lossy(bytes),
-                offset..offset + char::REPLACEMENT_CHARACTER.len_utf8(),
-                format!("the file is not UTF-8 text: invalid byte 0x{:02X}", bytes[offset]),
-                "not UTF-8".to_owned(),
-                Some("TOML is UTF-8: save the file as UTF-8".to_owned()),
-            );
-            Err(ScenarioErrors { path: name.to_owned(), diagnostics: vec![problem] })
-        }
-    }
-}
-
 /// Reads and validates scenario text; `name` is how errors name the file.
 pub fn parse(name: &str, text: &str) -> Result<Scenario, ScenarioErrors> {
     let mut v = Validator { name, text, errors: Vec::new() };
