@@ -58,8 +58,8 @@ pub struct Find {
     pub shrunk: (usize, usize),
     /// Candidates run while shrinking.
     pub shrink_runs: usize,
-    /// Whether shrinking stopped because it had tried `shrink_budget` candidates (it might
-    /// have gone further with more).
+    /// Whether shrinking stopped at `shrink_budget` candidates with some left untried (it
+    /// might have gone further with more).
     pub budget_spent: bool,
     /// The file written.
     pub file: PathBuf,
@@ -298,7 +298,7 @@ async fn shrink_and_write(
     let reproduce =
         format!("payterm run {flags}{} --time-scale {}", quote(&file.display().to_string()), options.time_scale);
     let (o, n) = (original.size(), s.size());
-    let budget_spent = shrunk.tries >= options.shrink_budget;
+    let budget_spent = shrunk.budget_spent;
     let stopped = if budget_spent {
         format!("# Shrinking stopped at its budget of {} candidates (see --shrink-budget).\n", options.shrink_budget)
     } else {

@@ -16,6 +16,8 @@ pub struct Shrunk {
     pub tries: usize,
     /// How many of them were taken.
     pub taken: usize,
+    /// Whether it stopped because `budget` candidates had been tried, with some left untried.
+    pub budget_spent: bool,
     /// The scenarios taken before the last, from `start` on, to fall back to if the last
     /// does not fail again.
     pub path: Vec<GenScenario>,
@@ -41,6 +43,7 @@ where
     let mut current = start;
     let (mut tries, mut taken, mut from) = (0, 0, 0);
     let mut path = Vec::new();
+    let mut budget_spent = false;
     // A run may miss a failure that hangs on timing, so when a whole round takes nothing the
     // big cuts (an order, an order's whole script) get a second chance before shrinking ends.
     let mut second_chance = false;
@@ -54,6 +57,7 @@ where
         for (b, batch) in order.chunks(jobs.max(1)).enumerate() {
             let batch = &batch[..batch.len().min(budget.saturating_sub(tries))];
             if batch.is_empty() {
+                budget_spent = true;
                 break 'rounds;
             }
             tries += batch.len();
@@ -73,7 +77,7 @@ where
         }
         second_chance = true;
     }
-    Shrunk { scenario: current, tries, taken, path }
+    Shrunk { scenario: current, tries, taken, budget_spent, path }
 }
 
 /// How many of [`candidates`]'s first entries are big cuts: an order gone, or an order's
@@ -258,11 +262,15 @@ mod tests {
     }
 
     fn shrunk(s: GenScenario, jobs: usize) -> Shrunk {
+        shrunk_within(s, jobs, 500)
+    }
+
+    fn shrunk_within(s: GenScenario, jobs: usize, budget: usize) -> Shrunk {
         let mut quiet = |_: &GenScenario| {};
         let run = shrink(
             s,
             jobs,
-            500,
+            budget,
             |c| {
                 let failed = planted(&c);
                 async move { failed }
@@ -295,5 +303,22 @@ mod tests {
         assert!(candidates(&one.scenario).iter().all(|c| !planted(c)));
         // Running candidates four at a time takes the same path: the first failing one in order.
         assert_eq!(shrunk(start, 4).scenario, one.scenario);
+        assert!(!one.budget_spent, "{} tries", one.tries);
+    }
+
+    #[test]
+    fn shrinking_stops_at_its_budget_and_says_so() {
+        // Arrange
+        let start = (0..200).map(|run| generate(11, run)).find(|s| planted(s) && s.size().1 > 4).unwrap();
+        let whole = shrunk(start.clone(), 1);
+
+        // Act
+        let cut = shrunk_within(start.clone(), 2, 3);
+
+        // Assert
+        assert!(whole.tries > 3, "the whole shrink needs more than the budget");
+        assert!(cut.budget_spent);
+        assert_eq!(cut.tries, 3);
+        assert!(planted(&cut.scenario) && cut.scenario.size() <= start.size());
     }
 }
