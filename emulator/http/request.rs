@@ -94,26 +94,10 @@ fn decode_query(query: &str) -> Result<Vec<(String, String)>, super::ApiError> {
 }
 
 /// `application/x-www-form-urlencoded` decoding of one name or value, as `form_urlencoded` does
-/// it: `+` is a space, `%XY` a byte, and a `%` without two hex digits after it stays a `%`.
+/// it (`+` is a space, then `percent_encoding` decodes), but keeping the bytes.
 fn percent_decode(raw: &str) -> Vec<u8> {
-    let bytes = raw.as_bytes();
-    let hex = |i: usize| bytes.get(i).and_then(|h| char::from(*h).to_digit(16));
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while let Some(&b) = bytes.get(i) {
-        let escaped = (b == b'%').then(|| Some(hex(i + 1)? * 16 + hex(i + 2)?)).flatten();
-        match escaped.and_then(|byte| u8::try_from(byte).ok()) {
-            Some(byte) => {
-                out.push(byte);
-                i += 3;
-            }
-            None => {
-                out.push(if b == b'+' { b' ' } else { b });
-                i += 1;
-            }
-        }
-    }
-    out
+    let spaced: Vec<u8> = raw.bytes().map(|b| if b == b'+' { b' ' } else { b }).collect();
+    percent_encoding::percent_decode(&spaced).collect()
 }
 
 #[cfg(test)]
