@@ -63,6 +63,7 @@ pub struct MockCloudBuilder {
     client: (String, String),
     profile: Profile,
     journal_capacity: usize,
+    whole_bodies: bool,
     scenario: Option<Arc<Scenario>>,
     harness_key: Option<HarnessKey>,
 }
@@ -81,6 +82,7 @@ impl Default for MockCloudBuilder {
             client: (DOCUMENTED_CLIENT_ID.to_owned(), DOCUMENTED_CLIENT_SECRET.to_owned()),
             profile: Profile::default(),
             journal_capacity: 10_000,
+            whole_bodies: false,
             scenario: None,
             harness_key: None,
         }
@@ -179,6 +181,13 @@ impl MockCloudBuilder {
         self
     }
 
+    /// Keeps every body whole in the journal (a run's judge reads them all); a long-running
+    /// server keeps 4 KiB of each.
+    pub fn keep_whole_bodies(mut self) -> Self {
+        self.whole_bodies = true;
+        self
+    }
+
     /// Plays `scenario`: its terminals, stores and history make the World, and its script
     /// drives statuses, task states, faults and timed actions. Its seed is used unless
     /// [`MockCloudBuilder::seed`] is called after this.
@@ -231,7 +240,10 @@ impl MockCloudBuilder {
             Some(scale) => Clock::running(start, scale),
             None => Clock::paused(start),
         };
-        let sim = Sim::new(self.world_factory(), clock, self.journal_capacity, self.scenario.clone());
+        let mut sim = Sim::new(self.world_factory(), clock, self.journal_capacity, self.scenario.clone());
+        if self.whole_bodies {
+            sim.journal = crate::journal::Journal::keeping_bodies(self.journal_capacity);
+        }
         let sim = Arc::new(sim.with_scenario_worlds(self.scenario_worlds()));
         let cloud_addr = SocketAddr::from(([127, 0, 0, 1], self.port));
         let control_addr = SocketAddr::from(([127, 0, 0, 1], self.control_port));

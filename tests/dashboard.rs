@@ -12,7 +12,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use payterm::MockCloud;
-use payterm::journal::{Body, Exchange};
+use payterm::journal::Exchange;
 use payterm::surfaces::control::dashboard::{INDEX_HTML, MAX_BYTES, SCENARIO_JS, SCRIPT_JS, STYLE_CSS};
 use payterm::world::clock::VirtualTime;
 use payterm::world::money::Currency;
@@ -67,13 +67,8 @@ fn fill_journal(cloud: &MockCloud, n: usize, body: usize) {
         cloud.journal().exchange(
             VirtualTime::DEFAULT_START,
             Exchange {
-                surface: "cloud",
-                method: http::Method::GET,
-                target: format!("/v1/tasks/t{i}"),
-                status: 200,
-                notes: Vec::new(),
-                request: Body::default(),
                 response: payterm::journal::body_text(&text),
+                ..Exchange::new("cloud", http::Method::GET, format!("/v1/tasks/t{i}"), 200)
             },
         );
     }

@@ -5,8 +5,9 @@
 
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Instant;
 
-use crate::journal::Journal;
+use crate::journal::{Journal, Stamps};
 use crate::scenario::Scenario;
 use crate::scenario::model::{LinkOverride, StatusAnswer};
 use crate::script::plan::Strike;
@@ -284,6 +285,15 @@ impl Sim {
     /// Real seconds per virtual second.
     pub fn time_scale(&self) -> f64 {
         self.lock().clock.time_scale()
+    }
+
+    /// The stamps of an exchange whose request arrived at the real instant `arrived` (sent by
+    /// a program that started at `launched`, if it said so) and is answered now.
+    pub fn stamps(&self, arrived: Instant, launched: Option<Instant>) -> Stamps {
+        let inner = self.lock();
+        let received = inner.clock.at(arrived);
+        let answered = inner.clock.now().max(inner.world.now()).max(received);
+        Stamps { launched: launched.map(|l| inner.clock.at(l).min(received)), received, answered }
     }
 
     /// Jumps the clock forward by `by` and fires what fell due.

@@ -114,6 +114,13 @@ impl std::ops::Add for VirtualDuration {
     }
 }
 
+impl std::ops::Sub for VirtualDuration {
+    type Output = VirtualDuration;
+    fn sub(self, other: VirtualDuration) -> VirtualDuration {
+        VirtualDuration(self.0.saturating_sub(other.0))
+    }
+}
+
 impl std::ops::Sub<VirtualTime> for VirtualTime {
     type Output = VirtualDuration;
     fn sub(self, other: VirtualTime) -> VirtualDuration {

@@ -29,6 +29,10 @@ pub enum WorldEventKind {
         tid: Tid,
         /// Task.
         task: TaskId,
+        /// What it asks for (the judge attributes tasks to orders by it, whether or not the
+        /// answer reached the client).
+        #[serde(skip)]
+        request: Box<super::task::TaskRequest>,
     },
     /// An assisted terminal's operator got a push notification about a new task.
     OperatorNotified {
@@ -48,6 +52,9 @@ pub enum WorldEventKind {
         /// Who cancelled it, for `CANCELLED`.
         #[serde(skip_serializing_if = "Option::is_none")]
         by: Option<CancelledBy>,
+        /// The transaction or batch it made, once there is one.
+        #[serde(skip)]
+        ams_id: Option<AmsId>,
     },
     /// A card sale waits for the card.
     WaitingForCard {
@@ -82,6 +89,9 @@ pub enum WorldEventKind {
         ams_id: AmsId,
         /// Its number.
         batch_number: u32,
+        /// Its totals over every method, as the close computed them.
+        #[serde(skip)]
+        totals: super::batch::Totals,
     },
     /// An invoice was issued.
     InvoiceIssued {

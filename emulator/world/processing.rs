@@ -150,8 +150,8 @@ impl World {
         task.state = state;
         task.updated = now;
         task.cancelled_by = by.or(task.cancelled_by);
-        let tid = task.tid.clone();
-        self.emit(WorldEventKind::TaskState { tid, task: id.clone(), state, by });
+        let (tid, ams_id) = (task.tid.clone(), task.ams_id.clone());
+        self.emit(WorldEventKind::TaskState { tid, task: id.clone(), state, by, ams_id });
         Some(state)
     }
 

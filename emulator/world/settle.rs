@@ -180,9 +180,9 @@ impl World {
         let result = BatchResult::close(&t.batch, tid.clone(), t.currency, ams_id.clone(), communication_id, now);
         t.batch = OpenBatch::new(t.batch.number + 1, Some(now));
         t.closed_batches.push(ams_id.clone());
-        let batch_number = result.batch_number;
+        let (batch_number, totals) = (result.batch_number, result.overall);
         self.batches.insert(ams_id.clone(), result);
-        self.emit(WorldEventKind::BatchClosed { tid: tid.clone(), ams_id: ams_id.clone(), batch_number });
+        self.emit(WorldEventKind::BatchClosed { tid: tid.clone(), ams_id: ams_id.clone(), batch_number, totals });
         ams_id
     }
 }

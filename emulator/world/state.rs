@@ -253,6 +253,8 @@ impl World {
             .map_err(CreateRefusal::Void)?;
         }
         let id = self.ids.task_id();
+        let queued =
+            WorldEventKind::TaskQueued { tid: tid.clone(), task: id.clone(), request: Box::new(request.clone()) };
         let task = Task {
             id: id.clone(),
             tid: tid.clone(),
@@ -271,7 +273,7 @@ impl World {
             t.queue.push_back(id.clone());
             t.mode
         };
-        self.emit(WorldEventKind::TaskQueued { tid: tid.clone(), task: id.clone() });
+        self.emit(queued);
         match mode {
             TerminalMode::Assisted => {
                 self.emit(WorldEventKind::OperatorNotified { tid: tid.clone(), task: id.clone() })
@@ -295,7 +297,7 @@ impl World {
         task.cancelled_by = Some(by);
         let tid = task.tid.clone();
         self.terminal_mut(&tid).queue.retain(|q| q != id);
-        self.emit(WorldEventKind::TaskState { tid, task: id.clone(), state, by: Some(by) });
+        self.emit(WorldEventKind::TaskState { tid, task: id.clone(), state, by: Some(by), ams_id: None });
         Ok(())
     }
 

@@ -4,11 +4,12 @@
 
 use http::{HeaderMap, HeaderValue, StatusCode, header};
 
+use super::answer::{Outcome, Reason};
 use super::execute::{execute, finish};
 use super::link::LinkError;
 use super::params::prepare;
 use crate::http::{ApiError, ApiRequest, Reply, json};
-use crate::journal::NOTE_HEADER;
+use crate::journal::{Annotations, LinkCheck, NOTE_HEADER};
 use crate::surfaces::sim::Sim;
 
 /// Answers a deep link over HTTP.
@@ -34,14 +35,33 @@ pub fn http_answer(sim: &Sim, req: &ApiRequest) -> Result<Reply, ApiError> {
         .with("reason", "UNENCODED_LINK"));
     }
     let prepared = prepare(uri).map_err(link_error)?;
+    let mut check = LinkCheck {
+        malformed: prepared.request.as_ref().err().map(|r| r.reason.as_str().to_owned()),
+        repeated: prepared.repeated.clone(),
+        unknown: prepared.unknown.clone(),
+        scripted: false,
+    };
+    if req.query.iter().filter(|(k, _)| k == "uri").count() > 1 {
+        check.repeated.push("uri".to_owned());
+    }
     // The World's lock is held only while the operation runs; reading and rendering are pure.
     let (done, code) = {
         let mut world = sim.world();
         match super::scripted::scripted(&mut world, &prepared) {
-            Some((done, code)) => (done, code),
+            Some((done, code)) => {
+                check.scripted = true;
+                (done, code)
+            }
             None => (execute(&mut world, &prepared), None),
         }
     };
+    // A clientID that is not the terminal's merchant is the integration's configuration, as
+    // much a malformed link as a bad amount.
+    if let (false, Outcome::Refused(reason @ (Reason::InvalidClientId | Reason::MerchantInfoMissing))) =
+        (check.scripted, done.outcome)
+    {
+        check.malformed.get_or_insert_with(|| reason.as_str().to_owned());
+    }
     let mut rendered = finish(prepared, done);
     if let Some(code) = code {
         rendered.set_code(&code);
@@ -61,6 +81,7 @@ pub fn http_answer(sim: &Sim, req: &ApiRequest) -> Result<Reply, ApiError> {
         }
         _ => json(StatusCode::OK, &rendered.json),
     };
+    Annotations { link: Some(check), ..Annotations::default() }.attach(&mut reply);
     for note in &rendered.notes {
         // Link text in notes is escaped already; this keeps any other text to the one line of
         // printable ASCII a header takes.

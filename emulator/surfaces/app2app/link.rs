@@ -75,6 +75,8 @@ pub struct Link {
     pub fault: Option<String>,
     /// Notes for the journal, e.g. a repeated parameter.
     pub notes: Vec<String>,
+    /// Parameters given more than once (the last value wins).
+    pub repeated: Vec<String>,
 }
 
 impl Link {
@@ -146,6 +148,7 @@ pub fn parse(text: &str) -> Result<Link, LinkError> {
         }
     }
     for (name, n) in seen.iter().filter(|(_, n)| *n > 1) {
+        link.repeated.push(name.clone());
         let times = if *n == 2 { "twice".to_owned() } else { format!("{n} times") };
         link.notes.push(format!("parameter {} given {times}; the last wins", shown(name)));
     }

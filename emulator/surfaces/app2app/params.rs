@@ -174,6 +174,10 @@ pub struct Prepared {
     pub request: Result<Request, Refusal>,
     /// Notes for the journal.
     pub notes: Vec<String>,
+    /// Parameters given more than once.
+    pub repeated: Vec<String>,
+    /// Parameters no operation takes (or spelt in another case than the spec's).
+    pub unknown: Vec<String>,
 }
 
 /// Reads `text` as a deep link and its parameters; needs no World, so a server does it outside
@@ -184,6 +188,12 @@ pub fn prepare(text: &str) -> Result<Prepared, LinkError> {
     if operation.is_some_and(Operation::needs_redirect) && link.redirect.is_none() {
         return Err(LinkError::NoRedirectUrl(link.path.clone()));
     }
+    let unknown = link
+        .params
+        .iter()
+        .filter(|(name, _)| !Operation::ALL.iter().flat_map(|o| o.params()).any(|k| k == name))
+        .map(|(name, _)| name.clone())
+        .collect();
     let request = match (&link.fault, operation) {
         (Some(fault), _) => Err(Refusal::new(Reason::Failed, fault.clone())),
         (None, None) => Err(Refusal::new(
@@ -195,7 +205,7 @@ pub fn prepare(text: &str) -> Result<Prepared, LinkError> {
             read(&link, op)
         }
     };
-    Ok(Prepared { redirect: link.redirect, request, notes: link.notes })
+    Ok(Prepared { redirect: link.redirect, request, notes: link.notes, repeated: link.repeated, unknown })
 }
 
 fn unused(link: &Link, op: Operation) -> Vec<String> {

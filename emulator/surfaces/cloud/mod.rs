@@ -7,7 +7,7 @@ pub mod openapi;
 mod openapi_rules;
 mod render_cache;
 mod results;
-mod router;
+pub mod router;
 mod tasks;
 
 use std::sync::Arc;

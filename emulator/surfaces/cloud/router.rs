@@ -2,6 +2,7 @@
 //! or 405 for what matches no route, and journals every exchange.
 
 use std::sync::Arc;
+use std::time::Instant;
 
 use http::header;
 use http::{Method, Request, StatusCode};
@@ -10,15 +11,24 @@ use hyper::body::Incoming;
 use super::{CloudApi, openapi, results, tasks};
 use crate::http::ApiRequest;
 use crate::http::{ApiError, JsonResponse, Reply, json};
-use crate::scenario::model::When;
+use crate::journal::{Annotations, StruckFault};
+use crate::scenario::model::{FaultKind, When};
 use crate::script::faults;
 use crate::script::plan::Strike;
 
+/// The header the emulated initiator program sends: when it started (microseconds since the
+/// Unix epoch), so its own start-up is not counted as the integration's wait.
+pub const LAUNCHED_HEADER: &str = "x-payterm-launched";
+
 /// Answers one request.
 pub async fn handle(api: Arc<CloudApi>, req: Request<Incoming>) -> Reply {
+    let arrived = Instant::now();
+    let launched = launched(&req);
     let target = req.uri().path_and_query().map_or_else(|| req.uri().path().to_owned(), |p| p.as_str().to_owned());
     match ApiRequest::read(req, api.max_body_bytes).await {
-        Err((error, method)) => journal(&api, &method, target, &bytes::Bytes::new(), error.into_response()).await,
+        Err((error, method)) => {
+            journal(&api, (arrived, launched), &method, target, &bytes::Bytes::new(), error.into_response()).await
+        }
         // The harness's own endpoint: not the integration's traffic to the payment services,
         // so neither scripted faults nor the journal see it.
         Ok(req) if req.path == crate::surfaces::inbox::PATH && req.method == Method::POST => {
@@ -28,32 +38,92 @@ pub async fn handle(api: Arc<CloudApi>, req: Request<Incoming>) -> Reply {
             let strike = api.sim.strike(req.method.as_str(), &req.path);
             let reply = match strike {
                 None => dispatch(&api, &req),
+                Some(strike) if strike.kind == FaultKind::Hang => {
+                    // The client never gets an answer, and gives up when it likes: the journal
+                    // records the request now, or the exchange would vanish with the connection.
+                    return hang(&api, (arrived, launched), &req, &target, strike).await;
+                }
                 Some(strike) => struck(&api, &req, strike).await,
             };
-            journal(&api, &req.method, target, &req.body, reply).await
+            journal(&api, (arrived, launched), &req.method, target, &req.body, reply).await
         }
     }
 }
 
+/// When the program that sent `req` says it started, as a real instant; an absent, garbled or
+/// implausible (future, or over a minute old) stamp is ignored.
+fn launched(req: &Request<Incoming>) -> Option<Instant> {
+    let micros: u64 = req.headers().get(LAUNCHED_HEADER)?.to_str().ok()?.trim().parse().ok()?;
+    let started = std::time::UNIX_EPOCH.checked_add(std::time::Duration::from_micros(micros))?;
+    let age = std::time::SystemTime::now().duration_since(started).ok()?;
+    (age <= std::time::Duration::from_secs(60)).then(|| Instant::now().checked_sub(age)).flatten()
+}
+
+/// The typed record of a scripted fault.
+fn fault_of(strike: &Strike) -> Annotations {
+    Annotations {
+        fault: Some(StruckFault { index: strike.index, kind: strike.kind.clone(), when: strike.when }),
+        ..Annotations::default()
+    }
+}
+
 /// A request a scripted fault strikes: answered by the fault, before or after the emulator
-/// acts on it; a note in the journal says which fault it was.
+/// acts on it; its annotations say which fault it was.
 async fn struck(api: &CloudApi, req: &ApiRequest, strike: Strike) -> Reply {
     let normal = match strike.when {
         When::BeforeActing => None,
         When::AfterActing => Some(dispatch(api, req)),
     };
-    let moment = if strike.when == When::AfterActing { "after acting" } else { "before acting" };
-    let note = format!("scripted fault #{}: {:?} {moment}", strike.index + 1, strike.kind);
+    let carried = normal.as_ref().and_then(|r| r.extensions().get::<Annotations>().cloned());
     let mut reply = faults::answer(&strike.kind, normal, &req.wire, api.sim.time_scale()).await;
-    if let Ok(value) = http::HeaderValue::from_str(&note) {
-        reply.headers_mut().append(crate::journal::NOTE_HEADER, value);
+    if let Some(carried) = carried {
+        carried.attach(&mut reply);
     }
+    fault_of(&strike).attach(&mut reply);
     reply
 }
 
-async fn journal(api: &CloudApi, method: &Method, target: String, request: &bytes::Bytes, reply: Reply) -> Reply {
+/// A request held with no answer: journalled at once, then held until the client gives up.
+async fn hang(
+    api: &CloudApi,
+    (arrived, launched): (Instant, Option<Instant>),
+    req: &ApiRequest,
+    target: &str,
+    strike: Strike,
+) -> Reply {
+    let mut annotations = fault_of(&strike);
+    let normal = match strike.when {
+        When::BeforeActing => None,
+        When::AfterActing => Some(dispatch(api, req)),
+    };
+    if let Some(carried) = normal.as_ref().and_then(|r| r.extensions().get::<Annotations>().cloned()) {
+        let fault = annotations.fault.take();
+        annotations = carried;
+        annotations.fault = fault;
+    }
+    let stamps = api.sim.stamps(arrived, launched);
+    api.sim.journal.record_unanswered(
+        stamps,
+        surface_of(target),
+        &req.method,
+        target.to_owned(),
+        &req.body,
+        annotations,
+    );
+    faults::answer(&strike.kind, normal, &req.wire, api.sim.time_scale()).await
+}
+
+async fn journal(
+    api: &CloudApi,
+    (arrived, launched): (Instant, Option<Instant>),
+    method: &Method,
+    target: String,
+    request: &bytes::Bytes,
+    reply: Reply,
+) -> Reply {
     let surface = surface_of(&target);
-    api.sim.journal.record_reply(api.sim.last_now(), surface, method, target, request, reply).await
+    let stamps = api.sim.stamps(arrived, launched);
+    api.sim.journal.record_reply(stamps, surface, method, target, request, reply).await
 }
 
 /// Which surface a path belongs to, for the journal.

@@ -40,9 +40,19 @@ pub fn create_transaction(api: &CloudApi, req: &ApiRequest) -> Result<Reply, Api
     let claims = api.verify(&req.headers, world.now()).map_err(TokenProblem::into_error)?;
     let body = body?;
     let tid = target_tid(&claims, named_tid(&body.tid), &world)?;
-    let request = validate_transaction(body, world.profile())?;
-    let id = world.create_task(&tid, request).map_err(refusal)?;
-    created(&world, &id)
+    let result = validate_transaction(body, world.profile())
+        .and_then(|request| world.create_task(&tid, request).map_err(refusal))
+        .and_then(|id| created(&world, &id));
+    Ok(acted_on(&tid, result))
+}
+
+/// The answer of a request that acted on terminal `tid`, with that fact for the journal: a
+/// refusal names no terminal in its body, but the judge needs to know where a void was sent.
+fn acted_on(tid: &crate::world::ids::Tid, result: Result<Reply, ApiError>) -> Reply {
+    use crate::http::JsonResponse;
+    let mut reply = result.into_reply();
+    crate::journal::Annotations { tid: Some(tid.as_str().to_owned()), ..Default::default() }.attach(&mut reply);
+    reply
 }
 
 /// Create a close-batch task.
@@ -65,13 +75,15 @@ pub fn create_batch(api: &CloudApi, req: &ApiRequest) -> Result<Reply, ApiError>
     let claims = api.verify(&req.headers, world.now()).map_err(TokenProblem::into_error)?;
     let body = body?;
     let tid = target_tid(&claims, named_tid(&body.tid), &world)?;
-    let reference = validate_reference(body.origin_reference_num, world.profile())?;
-    let request = TaskRequest::CloseBatch(CloseBatchRequest {
-        reference,
-        receipt: ReceiptOptions { print_by_payment_app: body.print_by_payment_app, ..Default::default() },
+    let result = validate_reference(body.origin_reference_num, world.profile()).and_then(|reference| {
+        let request = TaskRequest::CloseBatch(CloseBatchRequest {
+            reference,
+            receipt: ReceiptOptions { print_by_payment_app: body.print_by_payment_app, ..Default::default() },
+        });
+        let id = world.create_task(&tid, request).map_err(refusal)?;
+        created(&world, &id)
     });
-    let id = world.create_task(&tid, request).map_err(refusal)?;
-    created(&world, &id)
+    Ok(acted_on(&tid, result))
 }
 
 /// The close-batch body: none at all means every default; anything sent must be a JSON object.

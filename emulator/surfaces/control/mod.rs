@@ -23,6 +23,7 @@ const MAX_BODY: usize = 64 * 1024;
 
 /// Answers one control request.
 pub async fn handle(sim: Arc<Sim>, req: Request<Incoming>) -> Reply {
+    let arrived = std::time::Instant::now();
     let target = req.uri().path_and_query().map_or_else(|| req.uri().path().to_owned(), |p| p.as_str().to_owned());
     let (reply, method, body) = match ApiRequest::read(req, MAX_BODY).await {
         Err((error, method)) => (error.into_response(), method, Default::default()),
@@ -33,7 +34,7 @@ pub async fn handle(sim: Arc<Sim>, req: Request<Incoming>) -> Reply {
     if target.starts_with("/journal") || method == Method::GET {
         return reply;
     }
-    sim.journal.record_reply(sim.now(), "control", &method, target, &body, reply).await
+    sim.journal.record_reply(sim.stamps(arrived, None), "control", &method, target, &body, reply).await
 }
 
 fn dispatch(sim: &Sim, req: &ApiRequest) -> Reply {

@@ -1,4 +1,4 @@
-//! The journal: a bounded record of every exchange on the wire and every World transition,
+//! [`Journal`]: a bounded record of every exchange on the wire and every World transition,
 //! in order, with virtual timestamps. Bounded so a long-running server keeps flat memory.
 
 use std::collections::VecDeque;
@@ -6,76 +6,24 @@ use std::sync::Mutex;
 
 use serde::Serialize;
 
-use crate::world::clock::VirtualTime;
+use super::exchange::{Annotations, Body, Exchange, Stamps};
+use crate::world::clock::{VirtualDuration, VirtualTime};
 use crate::world::events::WorldEvent;
 
 /// The header a handler sets to attach a note to its exchange in the journal; the server
 /// removes it before answering.
 pub const NOTE_HEADER: &str = "x-payterm-note";
 
-/// The most bytes of a body the journal keeps; the rest is cut and marked.
-const BODY_KEEP: usize = 4096;
-
-/// One request and its answer.
-#[derive(Clone, Debug, Serialize)]
-pub struct Exchange {
-    /// Which surface answered (`cloud`, `app2app`, `initiator`, `control`).
-    pub surface: &'static str,
-    /// The method.
-    #[serde(serialize_with = "method_text")]
-    pub method: http::Method,
-    /// Path and query.
-    pub target: String,
-    /// The status answered.
-    pub status: u16,
-    /// Notes the handler attached (e.g. a duplicated deep-link parameter).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub notes: Vec<String>,
-    /// The request body (cut past 4 KiB), shown as text.
-    #[serde(skip_serializing_if = "Body::is_empty")]
-    pub request: Body,
-    /// The answer body (cut past 4 KiB), shown as text.
-    #[serde(skip_serializing_if = "Body::is_empty")]
-    pub response: Body,
-}
-
-fn method_text<S: serde::Serializer>(m: &http::Method, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_str(m.as_str())
-}
-
-/// A body kept by the journal: shared bytes (no copy on the hot path), cut past 4 KiB, shown
-/// as (lossy) UTF-8 text.
-#[derive(Clone, Debug, Default)]
-pub struct Body {
-    bytes: bytes::Bytes,
-    cut: usize,
-}
-
-impl Body {
-    /// Whether there is no body.
-    pub fn is_empty(&self) -> bool {
-        self.bytes.is_empty()
-    }
-
-    /// The body as text, with a note where it was cut.
-    pub fn text(&self) -> String {
-        let mut text = String::from_utf8_lossy(&self.bytes).into_owned();
-        if self.cut > 0 {
-            text.push_str(&format!("… [{} more bytes]", self.cut));
-        }
-        text
-    }
-}
-
-impl Serialize for Body {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&self.text())
-    }
-}
+/// The most bytes of a body a server's journal keeps; the rest is cut and marked.
+pub(super) const BODY_KEEP: usize = 4096;
 
 /// A journal line.
 #[derive(Clone, Debug, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
+#[expect(
+    clippy::large_enum_variant,
+    reason = "exchanges are most of a journal: boxing them would only add an allocation each"
+)]
 pub enum JournalEntry {
     /// A request and its answer.
     Exchange {
@@ -101,6 +49,8 @@ pub enum JournalEntry {
 #[derive(Debug)]
 pub struct Journal {
     capacity: usize,
+    /// The most bytes of a body kept.
+    body_keep: usize,
     inner: Mutex<Inner>,
 }
 
@@ -113,9 +63,15 @@ struct Inner {
 }
 
 impl Journal {
-    /// A journal keeping the last `capacity` entries (0 keeps none).
+    /// A journal keeping the last `capacity` entries (0 keeps none), each body cut past 4 KiB.
     pub fn new(capacity: usize) -> Self {
-        Journal { capacity, inner: Mutex::new(Inner::default()) }
+        Journal { capacity, body_keep: BODY_KEEP, inner: Mutex::new(Inner::default()) }
+    }
+
+    /// A journal keeping the last `capacity` entries with their bodies whole: what a run keeps,
+    /// since the judge reads every body (requests are capped at the surface's limit anyway).
+    pub fn keeping_bodies(capacity: usize) -> Self {
+        Journal { capacity, body_keep: usize::MAX, inner: Mutex::new(Inner::default()) }
     }
 
     fn push(&self, make: impl FnOnce(u64) -> JournalEntry) {
@@ -145,11 +101,12 @@ impl Journal {
         self.inner.lock().unwrap_or_else(|e| e.into_inner()).exchanges
     }
 
-    /// Records the exchange `reply` answers (its `x-payterm-note` headers become notes and are
-    /// taken off) and hands the reply back, its body read once into shared bytes.
+    /// Records the exchange `reply` answers, stamped `stamps` (its `x-payterm-note` headers
+    /// become notes and its [`Annotations`] extension typed facts; both are taken off), and
+    /// hands the reply back, its body read once into shared bytes.
     pub async fn record_reply(
         &self,
-        at: VirtualTime,
+        stamps: Stamps,
         surface: &'static str,
         method: &http::Method,
         target: String,
@@ -159,20 +116,42 @@ impl Journal {
         use http_body_util::BodyExt;
         let (mut parts, body) = reply.into_parts();
         let bytes = body.collect().await.map(|c| c.to_bytes()).unwrap_or_default();
-        let notes =
-            parts.headers.get_all(NOTE_HEADER).iter().filter_map(|v| v.to_str().ok().map(str::to_owned)).collect();
+        let mut exchange = Exchange::new(surface, method.clone(), target, parts.status.as_u16());
+        exchange.stamps = stamps;
+        exchange.annotations = parts.extensions.remove::<Annotations>().unwrap_or_default();
+        exchange.retry_after = parts
+            .headers
+            .get(crate::script::faults::RETRY_AFTER_VIRTUAL)
+            .and_then(|v| v.to_str().ok()?.trim().parse::<i64>().ok())
+            .map(VirtualDuration::secs);
+        exchange.notes.extend(exchange.annotations.fault.as_ref().map(super::StruckFault::note));
+        exchange
+            .notes
+            .extend(parts.headers.get_all(NOTE_HEADER).iter().filter_map(|v| v.to_str().ok().map(str::to_owned)));
         parts.headers.remove(NOTE_HEADER);
-        let exchange = Exchange {
-            surface,
-            method: method.clone(),
-            target,
-            status: parts.status.as_u16(),
-            notes,
-            request: body_text(request),
-            response: body_text(&bytes),
-        };
-        self.exchange(at, exchange);
+        exchange.request = Body::keep(request, self.body_keep);
+        exchange.response = Body::keep(&bytes, self.body_keep);
+        self.exchange(stamps.answered, exchange);
         crate::http::Reply::from_parts(parts, http_body_util::Full::new(bytes))
+    }
+
+    /// Records a request that gets no answer (held until the client gives up), read at
+    /// `stamps.received`, with what the handler knew of it.
+    pub fn record_unanswered(
+        &self,
+        stamps: Stamps,
+        surface: &'static str,
+        method: &http::Method,
+        target: String,
+        request: &bytes::Bytes,
+        annotations: Annotations,
+    ) {
+        let mut exchange = Exchange::new(surface, method.clone(), target, 0);
+        exchange.stamps = stamps;
+        exchange.notes.extend(annotations.fault.as_ref().map(super::StruckFault::note));
+        exchange.annotations = annotations;
+        exchange.request = Body::keep(request, self.body_keep);
+        self.exchange(stamps.received, exchange);
     }
 
     /// Records World transitions.
@@ -217,29 +196,12 @@ impl Journal {
     }
 }
 
-/// A body for the journal: shared when small; past 4 KiB the first 4 KiB are copied, so a
-/// bounded journal never pins large buffers.
-pub fn body_text(bytes: &bytes::Bytes) -> Body {
-    if bytes.len() <= BODY_KEEP {
-        return Body { bytes: bytes.clone(), cut: 0 };
-    }
-    Body { bytes: bytes::Bytes::copy_from_slice(&bytes[..BODY_KEEP]), cut: bytes.len() - BODY_KEEP }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn ex(n: u16) -> Exchange {
-        Exchange {
-            surface: "cloud",
-            method: http::Method::GET,
-            target: "/".into(),
-            status: n,
-            notes: Vec::new(),
-            request: Body::default(),
-            response: Body::default(),
-        }
+        Exchange::new("cloud", http::Method::GET, "/", n)
     }
 
     #[test]
@@ -269,11 +231,5 @@ mod tests {
         assert_eq!(seqs(j.page(0, 3)), [6, 7, 8], "the oldest kept first");
         assert_eq!(seqs(j.page(12, 10)), [13, 14, 15]);
         assert!(j.page(15, 10).is_empty());
-    }
-
-    #[test]
-    fn long_bodies_are_cut() {
-        let text = body_text(&bytes::Bytes::from(vec![b'a'; 5000])).text();
-        assert!(text.ends_with("[904 more bytes]"));
     }
 }
