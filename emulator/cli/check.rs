@@ -118,4 +118,5 @@ pub fn print_rules() {
         println!("  {:<24} {}", rule.id, rule.row);
         println!("  {:<24} judged: {}", "", rule.judged_as);
     }
+    println!("\nTiming\n  {}", crate::judge::rules::TIMING);
 }

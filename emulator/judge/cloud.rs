@@ -1,279 +1,381 @@
-//! The Cloud API rules, judged from the requests the integration made and the World's own
-//! transitions: CLOUD-TASK-NOT-PAYMENT, CLOUD-POLL-UNTIL-FINAL, CLOUD-NO-DUPLICATE-SALE,
-//! CLOUD-TOKEN-REUSE, CLOUD-VOID-SAME-TID, CLOUD-VOID-93-DAYS, CLOUD-BATCH-TOTALS.
+//! The Cloud API rules about tasks and batches, judged from the requests the integration made
+//! and the World's own transitions: CLOUD-TASK-NOT-PAYMENT, CLOUD-POLL-UNTIL-FINAL,
+//! CLOUD-NO-DUPLICATE-SALE, CLOUD-BATCH-TOTALS and CLOUD-QUEUE-PARALLEL.
 
-use super::facts::{CloudFacts, Req};
-use super::verdict::{Verdict, VerdictKind};
-use crate::runner::Record;
-use crate::runner::events::{EventKind, OutcomeResult};
+use std::collections::BTreeMap;
+
+use super::facts::{Call, Facts, OrderFacts, Reported, Req, TaskFact, word};
+use super::money::outcome_line;
+use super::verdict::Verdict;
+use crate::runner::events::OutcomeResult;
 use crate::scenario::model::{Operation, Order};
 use crate::world::clock::VirtualTime;
 use crate::world::ledger::Surface;
-use crate::world::task::TaskState;
+use crate::world::task::{TaskRequest, TaskState};
 
-fn first_outcome(
-    record: &Record,
-    order: &Order,
-) -> Option<(VirtualTime, OutcomeResult, serde_json::Map<String, serde_json::Value>)> {
-    record.events.iter().filter(|e| e.order == order.id).find_map(|e| match &e.kind {
-        EventKind::Outcome { result, details } => Some((e.at, *result, details.clone())),
-        _ => None,
-    })
+fn cloud_orders<'a>(
+    f: &'a Facts,
+    operation: Option<Operation>,
+) -> impl Iterator<Item = (&'a Order, &'a OrderFacts)> + 'a {
+    f.each_order().filter(move |(o, _)| o.surface == Surface::Cloud && operation.is_none_or(|op| o.operation == op))
 }
 
-fn lines(reqs: &[Req]) -> Vec<String> {
-    reqs.iter().map(|r| r.line.clone()).collect()
-}
-
-fn not_exercised(rule: &'static str, order: &Order, expected: &str, why: &str) -> Verdict {
-    Verdict::new(rule, Some(&order.id), VerdictKind::NotExercised, expected, why)
-}
-
-/// CLOUD-TASK-NOT-PAYMENT: after COMPLETED, the result is fetched before an outcome is reported.
-pub fn task_not_payment(record: &Record, order: &Order, f: &CloudFacts) -> Verdict {
-    let rule = "CLOUD-TASK-NOT-PAYMENT";
-    let expected = "after a task COMPLETED, GET /v1/transactions/{amsId} before reporting an outcome";
-    let completed = f.tasks.iter().filter_map(|t| f.task_final(t)).find(|(_, s)| *s == TaskState::Completed);
-    let (Some((done_at, _)), Some((reported, result, _))) = (completed, first_outcome(record, order)) else {
-        return not_exercised(rule, order, expected, "no completed task, or no outcome");
-    };
-    if order.operation != Operation::Sale || reported < done_at || result == OutcomeResult::Unknown {
-        return not_exercised(rule, order, expected, "the outcome did not follow a completed sale");
+/// A scenario-wide not-exercised verdict when no order is of the kind a rule judges.
+fn or_none(mut verdicts: Vec<Verdict>, rule: &'static str, expected: &str, kind: &str) -> Vec<Verdict> {
+    if verdicts.is_empty() {
+        verdicts.push(Verdict::not_exercised(rule, None, expected, format!("the scenario has no {kind}")));
     }
-    if f.fetches.iter().any(|r| r.at <= reported && r.status == 200) {
-        return Verdict::new(
-            rule,
-            Some(&order.id),
-            VerdictKind::Pass,
-            expected,
-            "the result was read before the outcome",
-        );
-    }
-    Verdict::new(
-        rule,
-        Some(&order.id),
-        VerdictKind::Fail,
-        expected,
-        "reported an outcome from the task's state without reading the transaction",
-    )
-    .with_evidence(lines(&f.polls).into_iter().rev().take(3).collect::<Vec<_>>().into_iter().rev())
+    verdicts
 }
 
-/// CLOUD-POLL-UNTIL-FINAL: polls go on until a final state; none after it was seen.
-pub fn poll_until_final(record: &Record, order: &Order, f: &CloudFacts) -> Verdict {
-    let rule = "CLOUD-POLL-UNTIL-FINAL";
-    let expected = "poll until COMPLETED, FAILED or CANCELLED, and not after";
-    if f.polls.is_empty() {
-        return not_exercised(rule, order, expected, "no task of the order was polled");
-    }
-    for task in &f.tasks {
-        let polls: Vec<&Req> = f.polls.iter().filter(|r| r.path.ends_with(task.as_str())).collect();
-        let seen_final = polls.iter().position(|r| {
-            r.status == 200 && matches!(r.response["state"].as_str(), Some("COMPLETED" | "FAILED" | "CANCELLED"))
-        });
-        if let Some(i) = seen_final.filter(|i| i + 1 < polls.len()) {
-            return Verdict::new(
-                rule,
-                Some(&order.id),
-                VerdictKind::Fail,
-                expected,
-                format!("polled task {task} {} more time(s) after it was final", polls.len() - i - 1),
-            )
-            .with_evidence(polls[i..].iter().take(4).map(|r| r.line.clone()));
-        }
-        let reported = first_outcome(record, order).filter(|(_, r, _)| *r != OutcomeResult::Unknown);
-        if let Some((at, result, _)) =
-            reported.filter(|(at, _, _)| seen_final.is_none() && polls.last().is_some_and(|p| p.at <= *at))
-        {
-            let final_then = f.task_final(task).is_some_and(|(done, _)| done <= at);
-            if !final_then || matches!(result, OutcomeResult::Paid | OutcomeResult::NotPaid) {
-                return Verdict::new(
-                    rule,
-                    Some(&order.id),
-                    VerdictKind::Fail,
+/// Whether the ledger shows transaction `ams` captured (whatever its task's state said).
+fn captured(f: &Facts, ams: &str) -> bool {
+    f.record.ledger.iter().any(|e| e.payment == ams && e.kind == crate::world::ledger::LedgerKind::Capture)
+}
+
+const NOT_PAYMENT: &str = "CLOUD-TASK-NOT-PAYMENT";
+
+/// CLOUD-TASK-NOT-PAYMENT: after a sale task ends with a transaction (COMPLETED, or FAILED
+/// with one), the transaction is read before a paid/not_paid outcome, and a payment that was
+/// not captured is never reported paid; after a close-batch task COMPLETED, the batch is read
+/// before batch_closed/not_closed.
+pub fn task_not_payment(f: &Facts) -> Vec<Verdict> {
+    let expected = "after a sale task ended, GET /v1/transactions/{amsId} (a final result, read after the end) \
+                    before reporting paid or not_paid, and a payment not captured is never paid; after a close-batch \
+                    task completed, GET /v1/batches/{amsId} before batch_closed or not_closed";
+    let verdicts = cloud_orders(f, None)
+        .filter(|(o, _)| matches!(o.operation, Operation::Sale | Operation::CloseBatch))
+        .map(|(order, of)| {
+            let id = Some(order.id.as_str());
+            let sale = order.operation == Operation::Sale;
+            let mut judged = 0;
+            let mut problems = Vec::new();
+            let mut evidence = Vec::new();
+            for outcome in f.outcomes(order) {
+                let definitive = if sale {
+                    matches!(outcome.result, OutcomeResult::Paid | OutcomeResult::NotPaid)
+                } else {
+                    matches!(outcome.result, OutcomeResult::BatchClosed | OutcomeResult::NotClosed)
+                };
+                if !definitive {
+                    continue;
+                }
+                let ended = f
+                    .tasks_of(of)
+                    .filter(|t| {
+                        t.ams.is_some() && matches!(t.request, TaskRequest::Sale(_) | TaskRequest::CloseBatch(_))
+                    })
+                    .filter(|t| t.ended.is_some_and(|(at, s)| at <= outcome.at && s != TaskState::Cancelled))
+                    .last();
+                let Some(task) = ended else { continue };
+                judged += 1;
+                let (ended_at, _) = task.ended.unwrap_or((outcome.at, TaskState::Completed));
+                let ams = task.ams.as_deref().unwrap_or_default();
+                let read = f.reqs_of(of).any(|r| {
+                    let names = match &r.call {
+                        Call::Transaction { ams: a } => sale && a == ams,
+                        Call::Batch { ams: a } => !sale && a == ams,
+                        _ => false,
+                    };
+                    names
+                        && r.status == 200
+                        && r.stamps.received >= ended_at
+                        && r.answered() <= outcome.at
+                        && r.answer().is_some_and(|a| a.get("result").and_then(|v| v.as_i64()) != Some(-9))
+                });
+                let what = if sale { "transaction" } else { "batch" };
+                if !read {
+                    problems.push(format!(
+                        "reported {} at {} without reading {what} {ams} after task {} ended at {ended_at}",
+                        word(outcome.result),
+                        outcome.at,
+                        task.id
+                    ));
+                    evidence.push(outcome_line(outcome.at, outcome.result));
+                }
+                if sale && outcome.result == OutcomeResult::Paid && !captured(f, ams) {
+                    problems.push(format!("reported paid for transaction {ams}, which was not captured"));
+                    evidence.push(outcome_line(outcome.at, outcome.result));
+                }
+            }
+            if judged == 0 {
+                return Verdict::not_exercised(
+                    NOT_PAYMENT,
+                    id,
                     expected,
-                    format!("stopped polling task {task} before it was final and reported an outcome"),
-                )
-                .with_evidence(polls.iter().rev().take(3).map(|r| r.line.clone()));
+                    "no outcome followed a task of the order that ended with a transaction or batch",
+                );
+            }
+            Verdict::from_problems(
+                NOT_PAYMENT,
+                id,
+                expected,
+                problems,
+                evidence,
+                "the result was read before each outcome",
+            )
+        })
+        .collect();
+    or_none(verdicts, NOT_PAYMENT, expected, "Cloud sale or close batch")
+}
+
+const POLL: &str = "CLOUD-POLL-UNTIL-FINAL";
+
+/// When the integration learned task `task` was final: the first delivered answer (a poll,
+/// or a list by reference) that showed it final.
+fn seen_final(f: &Facts, of: &OrderFacts, task: &TaskFact) -> Option<VirtualTime> {
+    f.reqs_of(of)
+        .filter(|r| match &r.call {
+            Call::Poll { task: t } => t == &task.id && r.task_state().is_some_and(TaskState::is_final),
+            Call::List { .. } => r.answer().and_then(|a| a.get("tasks")?.as_array().cloned()).is_some_and(|tasks| {
+                tasks.iter().any(|t| {
+                    t.get("taskId").and_then(|v| v.as_str()) == Some(task.id.as_str())
+                        && t.get("state")
+                            .and_then(|v| v.as_str())
+                            .and_then(TaskState::parse)
+                            .is_some_and(TaskState::is_final)
+                })
+            }),
+            _ => false,
+        })
+        .map(Req::answered)
+        .next()
+}
+
+/// CLOUD-POLL-UNTIL-FINAL: each task is polled, within the patience window each time, until a
+/// final state is seen, and not after.
+pub fn poll_until_final(f: &Facts) -> Vec<Verdict> {
+    let expected = "poll each task (at most the patience window apart) until COMPLETED, FAILED or CANCELLED is seen, \
+                    and not after";
+    let verdicts = cloud_orders(f, None)
+        .map(|(order, of)| {
+            let id = Some(order.id.as_str());
+            let reqs: Vec<&Req> = f.reqs_of(of).collect();
+            let tasks: Vec<&TaskFact> = f.tasks_of(of).collect();
+            let polled = |task: &TaskFact| -> Vec<&Req> {
+                reqs.iter().copied().filter(|r| matches!(&r.call, Call::Poll { task: t } if *t == task.id)).collect()
+            };
+            if tasks.iter().all(|t| polled(t).is_empty()) {
+                return Verdict::not_exercised(POLL, id, expected, "no task of the order was polled");
+            }
+            let outcomes = f.outcomes(order);
+            let patience = f.patience() + f.tolerance(f.patience());
+            let mut problems = Vec::new();
+            let mut evidence = Vec::new();
+            for (n, task) in tasks.iter().enumerate() {
+                let polls = polled(task);
+                let seen = seen_final(f, of, task);
+                if let Some(seen) = seen {
+                    let after: Vec<&&Req> = polls.iter().filter(|r| r.started() > seen).collect();
+                    if !after.is_empty() {
+                        problems.push(format!(
+                            "polled task {} {} more time(s) after it was final",
+                            task.id,
+                            after.len()
+                        ));
+                        evidence.extend(after.iter().take(3).map(|r| r.line.clone()));
+                    }
+                    continue;
+                }
+                // Not seen final: the last task of the order must not be given up on.
+                if n + 1 < tasks.len() || polls.is_empty() {
+                    continue;
+                }
+                let claimed = outcomes.iter().find(|o| o.result != OutcomeResult::Unknown && o.at >= task.created);
+                if let Some(o) = claimed {
+                    problems.push(format!(
+                        "reported {} at {} without seeing task {} final",
+                        word(o.result),
+                        o.at,
+                        task.id
+                    ));
+                    evidence.push(outcome_line(o.at, o.result));
+                    continue;
+                }
+                let mut gaps: Vec<(VirtualTime, VirtualTime)> =
+                    polls.windows(2).map(|w| (w[0].answered(), w[1].started())).collect();
+                let quit = outcomes
+                    .iter()
+                    .map(|o| o.at)
+                    .find(|at| *at >= task.created)
+                    .unwrap_or(of.deadline)
+                    .min(of.deadline);
+                if let Some(last) = polls.last() {
+                    let live_until = task.ended.map_or(quit, |(at, _)| at.max(last.answered()).min(quit));
+                    gaps.push((last.answered(), live_until.max(last.answered())));
+                }
+                if let Some((from, to)) = gaps.into_iter().find(|(from, to)| *to - *from > patience) {
+                    problems.push(format!(
+                        "left task {} unpolled for {} (from {from} to {to}) while it was not known final, longer \
+                         than the patience window",
+                        task.id,
+                        to - from
+                    ));
+                    evidence.extend(polls.iter().rev().take(2).map(|r| r.line.clone()));
+                }
+            }
+            Verdict::from_problems(POLL, id, expected, problems, evidence, "polled until final, not after")
+        })
+        .collect();
+    or_none(verdicts, POLL, expected, "Cloud order")
+}
+
+const DUPLICATE: &str = "CLOUD-NO-DUPLICATE-SALE";
+
+/// CLOUD-NO-DUPLICATE-SALE: no second SALE task for an order while an earlier one is not
+/// final, unless that one was withdrawn first. Tasks are the World's, so a task whose create
+/// answer was lost counts.
+pub fn no_duplicate_sale(f: &Facts) -> Vec<Verdict> {
+    let expected = "one SALE task per order while it is not final (a withdrawn one aside)";
+    let verdicts = cloud_orders(f, Some(Operation::Sale))
+        .map(|(order, of)| {
+            let id = Some(order.id.as_str());
+            let sales: Vec<&TaskFact> = f.tasks_of(of).filter(|t| matches!(t.request, TaskRequest::Sale(_))).collect();
+            if sales.is_empty() {
+                return Verdict::not_exercised(DUPLICATE, id, expected, "no SALE task was created for the order");
+            }
+            for (i, second) in sales.iter().enumerate().skip(1) {
+                if let Some(first) = sales[..i].iter().find(|t| !t.final_at(second.created)) {
+                    return Verdict::fail(
+                        DUPLICATE,
+                        id,
+                        expected,
+                        format!(
+                            "SALE task {} was created at {} while task {} (created {}) was not final",
+                            second.id, second.created, first.id, first.created
+                        ),
+                        f.reqs_of(of).filter(|r| matches!(r.call, Call::Create { .. })).take(4).map(|r| r.line.clone()),
+                    );
+                }
+            }
+            Verdict::pass(DUPLICATE, id, expected, format!("{} SALE task(s), never two at once", sales.len()))
+        })
+        .collect();
+    or_none(verdicts, DUPLICATE, expected, "Cloud sale")
+}
+
+const TOTALS: &str = "CLOUD-BATCH-TOTALS";
+
+/// The batch fields compared, with the World's value of each.
+fn truth(totals: &crate::world::batch::Totals) -> [(&'static str, i64); 6] {
+    let count = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
+    [
+        ("saleCount", count(totals.sale_count)),
+        ("saleAmount", totals.sale_amount),
+        ("voidCount", count(totals.void_count)),
+        ("voidAmount", totals.void_amount),
+        ("totalCount", count(totals.total_count())),
+        ("totalAmount", totals.total_amount()),
+    ]
+}
+
+/// CLOUD-BATCH-TOTALS: a `batch_closed` outcome follows a read of the closed batch and
+/// carries its totals.
+pub fn batch_totals(f: &Facts) -> Vec<Verdict> {
+    let expected = "a batch_closed outcome follows GET /v1/batches/{amsId} of the closed batch and carries its totals";
+    let verdicts = cloud_orders(f, Some(Operation::CloseBatch))
+        .map(|(order, of)| {
+            let id = Some(order.id.as_str());
+            let Some(outcome) = f.outcomes(order).into_iter().find(|o| o.result == OutcomeResult::BatchClosed) else {
+                return Verdict::not_exercised(TOTALS, id, expected, "no batch_closed outcome was reported");
+            };
+            judge_totals(f, of, &outcome, expected, id)
+        })
+        .collect();
+    or_none(verdicts, TOTALS, expected, "Cloud close-batch order")
+}
+
+fn judge_totals(f: &Facts, of: &OrderFacts, outcome: &Reported, expected: &str, id: Option<&str>) -> Verdict {
+    let line = outcome_line(outcome.at, outcome.result);
+    let Some(ams) = super::money::batch_closed_by(f, of, outcome.at) else {
+        return Verdict::fail(
+            TOTALS,
+            id,
+            expected,
+            "reported batch_closed, but no batch of the order had closed",
+            [line],
+        );
+    };
+    let batch = &f.world.batches[&ams];
+    let read = f.reqs_of(of).any(|r| {
+        matches!(&r.call, Call::Batch { ams: a } if *a == ams)
+            && r.status == 200
+            && r.delivered()
+            && r.stamps.received >= batch.at
+            && r.answered() <= outcome.at
+    });
+    let reported = outcome.details.get("batch");
+    let wrong: Vec<String> = truth(&batch.totals)
+        .iter()
+        .filter(|(k, v)| reported.and_then(|b| b.get(*k)).and_then(|x| x.as_i64()) != Some(*v))
+        .map(|(k, v)| {
+            let said = reported.and_then(|b| b.get(*k)).map_or("nothing".to_owned(), |x| x.to_string());
+            format!("{k}: reported {said}, the closed batch {ams} has {v}")
+        })
+        .collect();
+    let mut problems = Vec::new();
+    if !read {
+        problems.push(format!("reported batch_closed without reading GET /v1/batches/{ams} after it closed"));
+    }
+    if !wrong.is_empty() {
+        problems.push("the reported totals differ from the closed batch".to_owned());
+    }
+    let mut evidence = vec![line];
+    evidence.extend(wrong);
+    Verdict::from_problems(TOTALS, id, expected, problems, evidence, "the totals match the batch read")
+}
+
+const PARALLEL: &str = "CLOUD-QUEUE-PARALLEL";
+
+/// CLOUD-QUEUE-PARALLEL: with several orders on one terminal, each order's outcome is its own
+/// task's: the task it names is its own, and paid/not_paid is what its own task did.
+pub fn queue_parallel(f: &Facts) -> Vec<Verdict> {
+    let expected = "with several orders on one terminal, each tracked by its own task to its own outcome";
+    let mut per_tid: BTreeMap<&str, Vec<(&Order, &OrderFacts)>> = BTreeMap::new();
+    for (order, of) in cloud_orders(f, None).filter(|(_, of)| !of.tasks.is_empty()) {
+        per_tid.entry(order.tid.as_str()).or_default().push((order, of));
+    }
+    let shared: Vec<(&Order, &OrderFacts)> = per_tid.into_values().filter(|v| v.len() >= 2).flatten().collect();
+    if shared.is_empty() {
+        return vec![Verdict::not_exercised(PARALLEL, None, expected, "no two orders had tasks on one terminal")];
+    }
+    let mut mixed = Vec::new();
+    for (order, of) in &shared {
+        let own: Vec<&TaskFact> = f.tasks_of(of).collect();
+        for outcome in f.outcomes(order) {
+            if let Some(named) = outcome.details.get("taskId").and_then(|v| v.as_str())
+                && !own.iter().any(|t| t.id == named)
+            {
+                mixed.push(format!("order {} reported task {named}, which is not its own", order.id));
+            }
+            let approved = own
+                .iter()
+                .rev()
+                .find(|t| t.final_at(outcome.at))
+                .and_then(|t| t.ams.as_deref())
+                .is_some_and(|a| captured(f, a));
+            let wrong = match outcome.result {
+                OutcomeResult::Paid => !approved,
+                OutcomeResult::NotPaid => approved,
+                _ => false,
+            };
+            if wrong && order.operation == Operation::Sale {
+                mixed.push(format!(
+                    "order {} reported {} at {}, but its own task had {}",
+                    order.id,
+                    word(outcome.result),
+                    outcome.at,
+                    if approved { "an approved payment" } else { "no approved payment" }
+                ));
             }
         }
     }
-    Verdict::new(rule, Some(&order.id), VerdictKind::Pass, expected, "polled until final, not after")
-}
-
-/// CLOUD-NO-DUPLICATE-SALE: no second SALE task for the order while the first is not final,
-/// unless the first was withdrawn.
-pub fn no_duplicate_sale(order: &Order, f: &CloudFacts) -> Verdict {
-    let rule = "CLOUD-NO-DUPLICATE-SALE";
-    let expected = "one SALE task per order while it is not final (a withdrawn one aside)";
-    if order.operation != Operation::Sale || order.surface != Surface::Cloud {
-        return not_exercised(rule, order, expected, "not a Cloud sale");
-    }
-    let created: Vec<&Req> =
-        f.creates.iter().filter(|r| r.status == 201 && r.request["transactionType"] == "SALE").collect();
-    for (i, second) in created.iter().enumerate().skip(1) {
-        let first = created[i - 1];
-        let Some(first_id) = first.response["taskId"].as_str() else { continue };
-        let first_final = f.task_final(first_id).map(|(at, _)| at);
-        if first_final.is_none_or(|done| done > second.at) {
-            return Verdict::new(
-                rule,
-                Some(&order.id),
-                VerdictKind::Fail,
-                expected,
-                "a second SALE task was created while the first was not final",
-            )
-            .with_evidence([first.line.clone(), second.line.clone()]);
-        }
-    }
-    Verdict::new(rule, Some(&order.id), VerdictKind::Pass, expected, format!("{} SALE task(s)", created.len()))
-}
-
-/// CLOUD-TOKEN-REUSE (scenario-wide): one login, reused; refresh after an expired token.
-pub fn token_reuse(reqs: &[Req]) -> Verdict {
-    let rule = "CLOUD-TOKEN-REUSE";
-    let expected = "one password login reused across calls; on 401 TOKEN_EXPIRED, the refresh grant";
-    let logins: Vec<&Req> =
-        reqs.iter().filter(|r| r.surface == "cloud" && r.path.ends_with("/oauth/token") && r.status == 200).collect();
-    let expired = reqs.iter().filter(|r| r.status == 401 && r.response["error"]["code"] == "TOKEN_EXPIRED").count();
-    // A refresh answers with the same refresh token; only a password login issues a new one.
-    // Each terminal needs its own login, and a login after a refused refresh is the fix.
-    let mut per_terminal: std::collections::BTreeMap<String, Vec<&Req>> = std::collections::BTreeMap::new();
-    let mut seen_refresh = Vec::new();
-    for r in &logins {
-        let Some(token) = r.response["refresh_token"].as_str() else { continue };
-        if seen_refresh.contains(&token) {
-            continue;
-        }
-        seen_refresh.push(token);
-        let refused_refresh_before = reqs.iter().any(|q| {
-            q.at <= r.at
-                && q.path.ends_with("/oauth/token")
-                && q.status == 401
-                && q.response["error"] == "invalid_grant"
-        });
-        if !refused_refresh_before {
-            per_terminal.entry(r.response["tid"].to_string()).or_default().push(r);
-        }
-    }
-    let extra: Vec<&Req> = per_terminal.values().flat_map(|v| v.iter().skip(1).copied()).collect();
-    let calls = reqs.iter().filter(|r| r.surface == "cloud" && r.path.starts_with("/v1/")).count();
-    if calls == 0 {
-        return Verdict::new(rule, None, VerdictKind::NotExercised, expected, "no Cloud API call");
-    }
-    if !extra.is_empty() {
-        return Verdict::new(
-            rule,
-            None,
-            VerdictKind::Fail,
-            expected,
-            format!("logged in again {} time(s) for {calls} calls ({expired} expired-token answers)", extra.len()),
-        )
-        .with_evidence(extra.iter().take(4).map(|r| r.line.clone()));
-    }
-    Verdict::new(rule, None, VerdictKind::Pass, expected, format!("one login per terminal for {calls} calls"))
-}
-
-fn voids(f: &CloudFacts) -> Vec<&Req> {
-    f.creates.iter().filter(|r| r.request["transactionType"] == "VOID").collect()
-}
-
-/// The terminal of the sale a void order voids: a history sale's, or the sale order's.
-fn sale_tid<'a>(record: &'a Record, order: &'a Order) -> &'a str {
-    use crate::scenario::model::VoidTarget;
-    match &order.void_target {
-        Some(VoidTarget::AmsId(ams)) => record
-            .scenario
-            .history
-            .iter()
-            .find(|h| h.ams_id.as_deref() == Some(ams.as_str()))
-            .map_or(order.tid.as_str(), |h| h.tid.as_str()),
-        Some(VoidTarget::Order(of)) => {
-            record.scenario.orders.iter().find(|o| &o.id == of).map_or(order.tid.as_str(), |o| o.tid.as_str())
-        }
-        None => order.tid.as_str(),
-    }
-}
-
-/// CLOUD-VOID-SAME-TID: no VOID task on another TID than the sale's.
-pub fn void_same_tid(record: &Record, order: &Order, f: &CloudFacts) -> Verdict {
-    let rule = "CLOUD-VOID-SAME-TID";
-    let tid = sale_tid(record, order);
-    let expected = format!("VOID tasks only on the sale's terminal {tid}");
-    let attempts = voids(f);
-    if order.operation != Operation::Void || attempts.is_empty() {
-        return not_exercised(rule, order, &expected, "no VOID task for the order");
-    }
-    let elsewhere: Vec<&&Req> = attempts
-        .iter()
-        .filter(|r| {
-            r.response["tid"].as_str().is_some_and(|t| t != tid) || r.response["error"]["reason"] == "OTHER_TID"
-        })
-        .collect();
-    if elsewhere.is_empty() {
-        return Verdict::new(rule, Some(&order.id), VerdictKind::Pass, expected, "voided on the sale's terminal");
-    }
-    Verdict::new(rule, Some(&order.id), VerdictKind::Fail, expected, "a VOID was sent to another terminal")
-        .with_evidence(elsewhere.iter().map(|r| r.line.clone()))
-}
-
-/// CLOUD-VOID-93-DAYS: one refused VOID is fine if reported `not_voided`; repeating it fails.
-pub fn void_93_days(record: &Record, order: &Order, f: &CloudFacts) -> Verdict {
-    let rule = "CLOUD-VOID-93-DAYS";
-    let expected = "a refused VOID (422) is not repeated and is reported not_voided";
-    let refused: Vec<&Req> = voids(f).into_iter().filter(|r| r.status == 422).collect();
-    if refused.is_empty() {
-        return not_exercised(rule, order, expected, "no VOID was refused");
-    }
-    if refused.len() > 1 {
-        return Verdict::new(
-            rule,
-            Some(&order.id),
-            VerdictKind::Fail,
-            expected,
-            format!("the refused VOID was sent {} times", refused.len()),
-        )
-        .with_evidence(refused.iter().map(|r| r.line.clone()));
-    }
-    match record.events.iter().rev().find(|e| e.order == order.id && matches!(e.kind, EventKind::Outcome { .. })) {
-        Some(e) if matches!(e.kind, EventKind::Outcome { result: OutcomeResult::NotVoided, .. }) => {
-            Verdict::new(rule, Some(&order.id), VerdictKind::Pass, expected, "refused once, reported not_voided")
-        }
-        _ => Verdict::new(
-            rule,
-            Some(&order.id),
-            VerdictKind::Fail,
-            expected,
-            "the refused VOID was not reported not_voided",
-        )
-        .with_evidence([refused[0].line.clone()]),
-    }
-}
-
-/// CLOUD-BATCH-TOTALS: a reported closed batch carries the totals the emulator returned.
-pub fn batch_totals(record: &Record, order: &Order, reqs: &[Req]) -> Verdict {
-    let rule = "CLOUD-BATCH-TOTALS";
-    let expected = "the batch_closed outcome carries the totals the emulator answered";
-    let Some((_, OutcomeResult::BatchClosed, details)) = first_outcome(record, order) else {
-        return not_exercised(rule, order, expected, "no batch_closed outcome");
-    };
-    let answered: Vec<&Req> = reqs
-        .iter()
-        .filter(|r| r.status == 200 && r.response["state"] == "CLOSED" && r.path.starts_with("/v1/batches/"))
-        .collect();
-    let Some(batch) = answered.last().map(|r| &r.response) else {
-        return not_exercised(rule, order, expected, "no closed batch was read over the Cloud API");
-    };
-    let reported = &details.get("batch").cloned().unwrap_or_default();
-    let fields = ["saleCount", "saleAmount", "voidCount", "voidAmount", "totalCount", "totalAmount"];
-    let wrong: Vec<String> = fields
-        .iter()
-        .filter(|k| reported[**k] != batch[**k])
-        .map(|k| format!("{k}: reported {} but the emulator answered {}", reported[*k], batch[*k]))
-        .collect();
-    if wrong.is_empty() {
-        return Verdict::new(rule, Some(&order.id), VerdictKind::Pass, expected, "the totals match");
-    }
-    Verdict::new(rule, Some(&order.id), VerdictKind::Fail, expected, "the reported totals differ from the closed batch")
-        .with_evidence(wrong)
+    vec![Verdict::from_problems(
+        PARALLEL,
+        None,
+        expected,
+        if mixed.is_empty() { Vec::new() } else { vec!["outcomes were not the orders' own tasks'".to_owned()] },
+        mixed,
+        format!("{} orders sharing a terminal, each with its own task's outcome", shared.len()),
+    )]
 }

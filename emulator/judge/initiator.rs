@@ -1,344 +1,304 @@
-//! The initiator rules, judged from the `status` and `invoice` requests the integration's
-//! initiator program sent (the autofeed in each body names the invoice), the answers, and
-//! the integration's events: the status table (ask again later, never re-present during
-//! `payment_in_process`, report what the final status means), the fault table (retry later,
-//! or stop and flag), and fundamental failures.
+//! The initiator's "ask again later" rows and the rows after which the spec says stop:
+//! HYPE-UNDETERMINABLE, HYPE-CREATED, HYPE-REACHED, HYPE-F-UNSPECIFIED, HYPE-F-SERVER-ERROR,
+//! HYPE-NO-JSON, HYPE-F-BAD-SIGNATURE, HYPE-F-NOT-FOUND, HYPE-F-USER-DISABLED, HYPE-UNEXPECTED.
+//! Each is judged from what the initiator program printed for the order's requests.
 
-use super::facts::Req;
+use super::facts::{Call, Facts, OrderFacts, Req, word};
+use super::money::outcome_line;
 use super::verdict::{Verdict, VerdictKind};
-use crate::runner::Record;
+use crate::runner::Ending;
 use crate::runner::events::{EventKind, FlagKind, OutcomeResult};
-use crate::scenario::model::Order;
-use crate::world::clock::{VirtualDuration, VirtualTime};
+use crate::scenario::model::{Operation, Order};
+use crate::world::clock::VirtualTime;
 
-/// What one status or invoice request of the order was answered.
-#[derive(Clone, Debug)]
-pub struct Asked {
-    /// The request.
-    pub req: Req,
-    /// `status` or `invoice`.
-    pub kind: &'static str,
-    /// The invoice identifier it concerns (status requests; invoice answers).
-    pub identifier: Option<String>,
-    /// The status answered, if a status.
-    pub status: Option<String>,
-    /// The fault answered, if a fault.
-    pub fault: Option<String>,
-    /// Whether the answer was struck by a scripted transport fault (no JSON reached the program).
-    pub struck: bool,
+/// Which of the two initiator commands a request was, and what it was about: the invoice id
+/// (invoice) or the identifier (status).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Asked {
+    /// `invoice` of this invoice id.
+    Invoice(Option<String>),
+    /// `status` of this identifier.
+    Status(Option<String>),
 }
 
-fn belongs(invoice: &str, order: &Order) -> bool {
-    invoice == order.reference
-        || invoice
-            .strip_prefix(order.reference.as_str())
-            .and_then(|r| r.strip_prefix('-'))
-            .is_some_and(|n| n.parse::<u32>().is_ok())
+/// What an initiator request asked.
+pub fn asked(r: &Req) -> Option<Asked> {
+    match &r.call {
+        Call::Invoice { invoice } => Some(Asked::Invoice(invoice.clone())),
+        Call::Status { identifier, .. } => Some(Asked::Status(identifier.clone())),
+        _ => None,
+    }
 }
 
-/// The initiator requests of `order`, in order.
-pub fn asked(reqs: &[Req], order: &Order) -> Vec<Asked> {
-    reqs.iter()
-        .filter(|r| r.surface == "initiator" && r.method == "POST")
-        .filter_map(|r| {
-            let kind = match r.path.as_str() {
-                "/hype/v1/status" => "status",
-                "/hype/v1/invoices" => "invoice",
-                _ => return None,
-            };
-            let invoice = r.request["payload"]["invoice"].as_str()?;
-            if !belongs(invoice, order) {
-                return None;
-            }
-            let identifier =
-                r.request["payload"]["identifier"].as_str().or(r.response["identifier"].as_str()).map(str::to_owned);
-            Some(Asked {
-                kind,
-                identifier,
-                status: r.response["status"].as_str().map(str::to_owned),
-                fault: r.response["fault"].as_str().map(str::to_owned),
-                // The program got no JSON: the connection was reset, held, cut, or garbled.
-                struck: r.response.is_null()
-                    || r.notes
-                        .iter()
-                        .any(|n| ["Reset", "Hang", "Truncate", "MalformedJson"].iter().any(|k| n.contains(k))),
-                req: r.clone(),
+/// The initiator requests of an order, in the order they were started.
+pub fn initiator_reqs<'a>(f: &'a Facts, of: &'a OrderFacts) -> Vec<&'a Req> {
+    let mut reqs: Vec<&Req> = f.reqs_of(of).filter(|r| asked(r).is_some()).collect();
+    reqs.sort_by_key(|r| (r.started(), r.index));
+    reqs
+}
+
+/// The identifier a request concerns: the autofeed's (status), or the one answered (invoice).
+pub fn identifier_of(r: &Req) -> Option<String> {
+    match &r.call {
+        Call::Status { identifier, .. } => identifier.clone(),
+        _ => r.answer()?.get("identifier")?.as_str().filter(|s| !s.is_empty()).map(str::to_owned),
+    }
+}
+
+/// The invoice orders.
+pub fn invoice_orders<'a>(f: &'a Facts) -> impl Iterator<Item = (&'a Order, &'a OrderFacts)> + 'a {
+    f.each_order().filter(|(o, _)| o.operation == Operation::Invoice)
+}
+
+/// A scenario-wide not-exercised verdict when the scenario has no invoice order.
+pub fn or_none(mut verdicts: Vec<Verdict>, rule: &'static str, expected: &str) -> Vec<Verdict> {
+    if verdicts.is_empty() {
+        verdicts.push(Verdict::not_exercised(rule, None, expected, "the scenario has no invoice order"));
+    }
+    verdicts
+}
+
+/// Whether a paid/not_paid outcome was drawn from the answer to `hit`: one reported after it
+/// with no completed status printed for the order in between.
+fn verdict_drawn<'r>(f: &'r Facts, order: &Order, reqs: &[&Req], hit: &Req) -> Option<super::facts::Reported<'r>> {
+    f.outcomes(order).into_iter().find(|o| {
+        o.at >= hit.answered()
+            && matches!(o.result, OutcomeResult::Paid | OutcomeResult::NotPaid)
+            && !reqs.iter().any(|r| {
+                r.answered() >= hit.answered()
+                    && r.answered() <= o.at
+                    && r.initiator_status().is_some_and(|s| s.starts_with("completed_"))
             })
+    })
+}
+
+/// A "try again later" answer (`status` among `statuses`, `fault` among `faults`, or — with
+/// `no_json` — nothing printed) must be followed by the same request again, no sooner than the
+/// minimum interval (or its `Retry-After`) and no later than the patience window, unless the
+/// deadline comes first; no paid/not_paid verdict may be drawn from it; and the integration
+/// must not crash on it.
+fn ask_again(f: &Facts, rule: &'static str, statuses: &[&str], faults: &[&str], no_json: bool) -> Vec<Verdict> {
+    let expected = "ask again later (no sooner than the minimum interval, within the patience window); draw no \
+                    paid/not_paid verdict from this answer";
+    let verdicts = invoice_orders(f)
+        .map(|(order, of)| {
+            let id = Some(order.id.as_str());
+            let reqs = initiator_reqs(f, of);
+            let matches = |r: &Req| {
+                if no_json {
+                    return r.initiator_answer().is_none();
+                }
+                r.initiator_status().is_some_and(|s| statuses.contains(&s))
+                    || r.initiator_fault().is_some_and(|x| faults.contains(&x))
+            };
+            let hits: Vec<&Req> = reqs.iter().copied().filter(|r| matches(r)).collect();
+            if hits.is_empty() {
+                let never = if no_json {
+                    "no initiator answer of the order went unprinted"
+                } else {
+                    "the run never answered it"
+                };
+                return Verdict::not_exercised(rule, id, expected, never);
+            }
+            let mut problems = Vec::new();
+            let mut evidence = Vec::new();
+            let soonest = f.min_interval() - f.tolerance(f.min_interval());
+            let latest = f.patience() + f.tolerance(f.patience());
+            for hit in &hits {
+                let what = asked(hit);
+                let next = reqs.iter().find(|r| r.started() > hit.answered() && asked(r) == what);
+                match next {
+                    Some(next) => {
+                        let waited = next.started() - hit.answered();
+                        let wanted = hit.retry_after.map_or(soonest, |ra| ra - f.tolerance(ra)).max(soonest);
+                        if waited < wanted {
+                            problems.push(format!("asked again {waited} after the answer, sooner than {wanted}"));
+                            evidence.extend([hit.line.clone(), next.line.clone()]);
+                        } else if waited > latest {
+                            problems
+                                .push(format!("asked again only {waited} after the answer, past the patience window"));
+                            evidence.extend([hit.line.clone(), next.line.clone()]);
+                        }
+                    }
+                    None if hit.answered() + latest < of.deadline => {
+                        problems.push(format!("never asked again after the answer at {}", hit.answered()));
+                        evidence.push(hit.line.clone());
+                    }
+                    None => {}
+                }
+                if let Some(o) = verdict_drawn(f, order, &reqs, hit) {
+                    problems.push(format!("reported {} at {} from a \"try again later\" answer", word(o.result), o.at));
+                    evidence.extend([hit.line.clone(), outcome_line(o.at, o.result)]);
+                }
+            }
+            if no_json && matches!(f.record.ending, Ending::Exited(Some(code)) if code != 0) {
+                problems.push("the integration crashed".to_owned());
+            }
+            if no_json && matches!(f.record.ending, Ending::Exited(None)) {
+                problems.push("the integration was killed by a signal".to_owned());
+            }
+            problems.dedup();
+            evidence.dedup();
+            Verdict::from_problems(
+                rule,
+                id,
+                expected,
+                problems,
+                evidence,
+                format!("asked again after {} answer(s)", hits.len()),
+            )
+        })
+        .collect();
+    or_none(verdicts, rule, expected)
+}
+
+/// HYPE-UNDETERMINABLE.
+pub fn undeterminable(f: &Facts) -> Vec<Verdict> {
+    ask_again(f, "HYPE-UNDETERMINABLE", &["undeterminable"], &[], false)
+}
+
+/// HYPE-CREATED: as "ask again later"; presenting the URI again more often than the minimum
+/// interval is a warning (it spams the customer).
+pub fn created(f: &Facts) -> Vec<Verdict> {
+    with_spam_warning(f, ask_again(f, "HYPE-CREATED", &["created"], &[], false))
+}
+
+/// HYPE-REACHED: as HYPE-CREATED.
+pub fn reached(f: &Facts) -> Vec<Verdict> {
+    with_spam_warning(f, ask_again(f, "HYPE-REACHED", &["reached"], &[], false))
+}
+
+/// HYPE-F-UNSPECIFIED.
+pub fn unspecified(f: &Facts) -> Vec<Verdict> {
+    ask_again(f, "HYPE-F-UNSPECIFIED", &[], &["unspecified"], false)
+}
+
+/// HYPE-F-SERVER-ERROR.
+pub fn server_error(f: &Facts) -> Vec<Verdict> {
+    ask_again(f, "HYPE-F-SERVER-ERROR", &[], &["server_error"], false)
+}
+
+/// HYPE-NO-JSON: after a fundamental failure (no JSON printed), no crash, no verdict from it,
+/// and the same request again later.
+pub fn no_json(f: &Facts) -> Vec<Verdict> {
+    ask_again(f, "HYPE-NO-JSON", &[], &[], true)
+}
+
+/// Turns a passing verdict into a warning when the order's gateway URI was presented again
+/// sooner than the minimum interval after the last time.
+fn with_spam_warning(f: &Facts, verdicts: Vec<Verdict>) -> Vec<Verdict> {
+    let min = f.min_interval() - f.tolerance(f.min_interval());
+    verdicts
+        .into_iter()
+        .map(|mut v| {
+            let Some(order) = v.order.clone() else { return v };
+            let times: Vec<(VirtualTime, &str)> = f
+                .record
+                .events
+                .iter()
+                .filter(|e| e.order == order)
+                .filter_map(|e| match &e.kind {
+                    EventKind::PresentUri { uri } => Some((e.at, uri.as_str())),
+                    _ => None,
+                })
+                .collect();
+            let spam = times.windows(2).find(|w| w[0].1 == w[1].1 && w[1].0 - w[0].0 < min);
+            if let (VerdictKind::Pass, Some(w)) = (v.kind, spam) {
+                v.kind = VerdictKind::Warn;
+                v.happened = format!(
+                    "presented the URI again {} after the last time, sooner than the minimum interval",
+                    w[1].0 - w[0].0
+                );
+            }
+            v
         })
         .collect()
 }
 
-fn outcome_after(record: &Record, order: &Order, at: VirtualTime) -> Option<(VirtualTime, OutcomeResult)> {
-    record.events.iter().filter(|e| e.order == order.id && e.at >= at).find_map(|e| match &e.kind {
-        EventKind::Outcome { result, .. } => Some((e.at, *result)),
-        _ => None,
-    })
-}
-
-fn last_outcome(record: &Record, order: &Order) -> Option<OutcomeResult> {
-    record.events.iter().rev().filter(|e| e.order == order.id).find_map(|e| match &e.kind {
-        EventKind::Outcome { result, .. } => Some(*result),
-        _ => None,
-    })
-}
-
-fn flagged(record: &Record, order: &Order, kind: Option<FlagKind>) -> bool {
-    record.events.iter().any(|e| {
-        e.order == order.id && matches!(&e.kind, EventKind::Flag { kind: k, .. } if kind.is_none_or(|want| *k == want))
-    })
-}
-
-fn verdict(
-    rule: &'static str,
-    order: &Order,
-    ok: bool,
-    expected: &str,
-    happened: &str,
-    evidence: Vec<String>,
-) -> Verdict {
-    Verdict::held(rule, Some(&order.id), ok, expected, happened, evidence)
-}
-
-fn unexercised(rule: &'static str, order: &Order, expected: &str) -> Verdict {
-    Verdict::new(rule, Some(&order.id), VerdictKind::NotExercised, expected, "the run never answered it")
-}
-
-/// A "try again later" answer (`status` among `statuses`, or `fault` among `faults`) must be
-/// followed by another request of the same kind for the same invoice, unless the deadline
-/// came first; and no paid/not_paid verdict may be drawn from it.
-fn ask_again(
-    record: &Record,
-    order: &Order,
-    asked: &[Asked],
-    rule: &'static str,
-    statuses: &[&str],
-    faults: &[&str],
-) -> Verdict {
-    let expected = "ask again later; draw no paid/not_paid verdict from this answer";
-    let deadline =
-        record.given.iter().find(|(id, _)| id == &order.id).map_or(record.started, |(_, at)| *at) + order.deadline;
-    let hits: Vec<(usize, &Asked)> = asked
-        .iter()
-        .enumerate()
-        .filter(|(_, a)| {
-            a.status.as_deref().is_some_and(|s| statuses.contains(&s))
-                || a.fault.as_deref().is_some_and(|f| faults.contains(&f))
+/// After `fault` answered one of the order's requests: the same request is not sent again
+/// (with `everything`: no request to the service at all, for any order), and a flag (of
+/// `flag`'s kind, if given) is raised for the order.
+fn stop_fault(f: &Facts, rule: &'static str, fault: &str, flag: Option<FlagKind>, everything: bool) -> Vec<Verdict> {
+    let expected = format!(
+        "after {fault}: do not repeat the request{}, and flag the transaction{}",
+        if everything { " (nor send any other, for any order)" } else { "" },
+        flag.map_or(String::new(), |k| format!(
+            " ({})",
+            if k == FlagKind::Engineering { "engineering" } else { "administrative" }
+        ))
+    );
+    let verdicts = invoice_orders(f)
+        .map(|(order, of)| {
+            let id = Some(order.id.as_str());
+            let reqs = initiator_reqs(f, of);
+            let Some(hit) = reqs.iter().copied().find(|r| r.initiator_fault() == Some(fault)) else {
+                return Verdict::not_exercised(
+                    rule,
+                    id,
+                    &expected,
+                    format!("no request of the order was answered {fault}"),
+                );
+            };
+            // A request of another order already on its way (within the tolerance) is a race.
+            let grace = f.tolerance(f.min_interval());
+            let what = asked(hit);
+            let again: Vec<&Req> = if everything {
+                f.reqs.iter().filter(|r| asked(r).is_some() && r.started() > hit.answered() + grace).collect()
+            } else {
+                reqs.iter().copied().filter(|r| r.started() > hit.answered() && asked(r) == what).collect()
+            };
+            let mut problems = Vec::new();
+            if !again.is_empty() {
+                problems.push(format!("sent {} more request(s) after {fault}", again.len()));
+            }
+            if !f.flagged(order, flag, VirtualTime(i64::MIN)) {
+                problems.push("no flag was raised for the order".to_owned());
+            }
+            let mut evidence = vec![hit.line.clone()];
+            evidence.extend(again.iter().take(4).map(|r| r.line.clone()));
+            Verdict::from_problems(rule, id, &expected, problems, evidence, "stopped and flagged")
         })
         .collect();
-    let Some((i, last)) = hits.last().copied() else { return unexercised(rule, order, expected) };
-    let followed = asked[i + 1..].iter().any(|a| a.kind == last.kind);
-    let verdict_drawn = outcome_after(record, order, last.req.at)
-        .filter(|(_, r)| matches!(r, OutcomeResult::Paid | OutcomeResult::NotPaid))
-        .filter(|_| !followed);
-    if let Some((at, r)) = verdict_drawn {
-        return verdict(
-            rule,
-            order,
-            false,
-            expected,
-            &format!("reported {:?} at {at} from a \"try again later\" answer", r).to_lowercase(),
-            vec![last.req.line.clone()],
-        );
-    }
-    // Not asking again is excused only when the answer came too close to the deadline to ask
-    // again; reporting `unknown` does not excuse it.
-    let room = VirtualDuration(record.scenario.timing.min_poll_interval.as_millis() * 2);
-    let gave_up = !followed && last.req.at + room < deadline;
-    verdict(
-        rule,
-        order,
-        !gave_up,
-        expected,
-        if gave_up { "never asked again" } else { "asked again" },
-        vec![last.req.line.clone()],
-    )
+    or_none(verdicts, rule, &expected)
 }
 
-/// Every initiator rule the scenario targets, for one invoice order.
-pub fn judge_order(record: &Record, order: &Order, reqs: &[Req], targets: &dyn Fn(&str) -> bool) -> Vec<Verdict> {
-    let a = asked(reqs, order);
-    let mut out = Vec::new();
-    let mut add = |id: &'static str, make: &dyn Fn() -> Verdict| {
-        if targets(id) {
-            out.push(make());
-        }
-    };
-    add("HYPE-UNDETERMINABLE", &|| ask_again(record, order, &a, "HYPE-UNDETERMINABLE", &["undeterminable"], &[]));
-    add("HYPE-CREATED", &|| ask_again(record, order, &a, "HYPE-CREATED", &["created"], &[]));
-    add("HYPE-REACHED", &|| ask_again(record, order, &a, "HYPE-REACHED", &["reached"], &[]));
-    add("HYPE-F-UNSPECIFIED", &|| ask_again(record, order, &a, "HYPE-F-UNSPECIFIED", &[], &["unspecified"]));
-    add("HYPE-F-SERVER-ERROR", &|| ask_again(record, order, &a, "HYPE-F-SERVER-ERROR", &[], &["server_error"]));
-    add("HYPE-IN-PROCESS", &|| in_process(record, order, &a));
-    add("HYPE-SUCCESS", &|| {
-        final_status(
-            record,
-            order,
-            &a,
-            "HYPE-SUCCESS",
-            "completed_success",
-            &[OutcomeResult::Paid, OutcomeResult::Refunded],
-            false,
-        )
-    });
-    add("HYPE-REFUNDED", &|| {
-        final_status(record, order, &a, "HYPE-REFUNDED", "completed_refunded", &[OutcomeResult::Refunded], true)
-    });
-    add("HYPE-REJECTED", &|| {
-        final_status(record, order, &a, "HYPE-REJECTED", "completed_rejected", &[OutcomeResult::NotPaid], true)
-    });
-    add("HYPE-UNEXPECTED", &|| unexpected(record, order, &a));
-    add("HYPE-F-BAD-SIGNATURE", &|| {
-        stop_fault(record, order, &a, "HYPE-F-BAD-SIGNATURE", "bad_signature", None, false)
-    });
-    add("HYPE-F-NOT-FOUND", &|| {
-        stop_fault(record, order, &a, "HYPE-F-NOT-FOUND", "resource_not_found", Some(FlagKind::Engineering), false)
-    });
-    add("HYPE-F-USER-DISABLED", &|| {
-        stop_fault(record, order, &a, "HYPE-F-USER-DISABLED", "user_disabled", Some(FlagKind::Administrative), true)
-    });
-    add("HYPE-NO-JSON", &|| no_json(record, order, &a));
-    out
+/// HYPE-F-BAD-SIGNATURE.
+pub fn bad_signature(f: &Facts) -> Vec<Verdict> {
+    stop_fault(f, "HYPE-F-BAD-SIGNATURE", "bad_signature", None, false)
 }
 
-fn in_process(record: &Record, order: &Order, asked: &[Asked]) -> Verdict {
-    let rule = "HYPE-IN-PROCESS";
-    let expected = "never hand the URI out again while the payment is in process";
-    let Some(first) = asked.iter().find(|a| a.status.as_deref() == Some("payment_in_process")) else {
-        return unexercised(rule, order, expected);
-    };
-    // From the first in-process answer until a later answer says otherwise.
-    let ended = asked
-        .iter()
-        .find(|a| a.req.at > first.req.at && a.status.as_deref().is_some_and(|s| s != "payment_in_process"))
-        .map(|a| a.req.at);
-    let re_presented: Vec<String> = record
-        .events
-        .iter()
-        .filter(|e| e.order == order.id && e.at >= first.req.at && ended.is_none_or(|end| e.at < end))
-        .filter(|e| matches!(e.kind, EventKind::PresentUri { .. }))
-        .map(|e| format!("event {} present_uri", e.at))
-        .collect();
-    let mut evidence = vec![first.req.line.clone()];
-    evidence.extend(re_presented.clone());
-    verdict(
-        rule,
-        order,
-        re_presented.is_empty(),
-        expected,
-        if re_presented.is_empty() {
-            "the URI was not handed out again"
-        } else {
-            "the URI was handed out again during payment_in_process"
-        },
-        evidence,
-    )
+/// HYPE-F-NOT-FOUND.
+pub fn not_found(f: &Facts) -> Vec<Verdict> {
+    stop_fault(f, "HYPE-F-NOT-FOUND", "resource_not_found", Some(FlagKind::Engineering), false)
 }
 
-fn final_status(
-    record: &Record,
-    order: &Order,
-    asked: &[Asked],
-    rule: &'static str,
-    status: &str,
-    outcomes: &[OutcomeResult],
-    no_more_status: bool,
-) -> Verdict {
-    let expected = format!(
-        "after {status}: report {}{}",
-        outcomes.iter().map(|o| format!("{o:?}")).collect::<Vec<_>>().join(" or ").to_lowercase(),
-        if no_more_status { ", and ask no more" } else { "" }
-    );
-    let Some((i, hit)) = asked.iter().enumerate().find(|(_, a)| a.status.as_deref() == Some(status)) else {
-        return unexercised(rule, order, &expected);
-    };
-    let reported = last_outcome(record, order);
-    let asked_again = asked[i + 1..].iter().any(|a| a.kind == "status" && a.identifier == hit.identifier);
-    let new_invoice = asked[i + 1..]
-        .iter()
-        .any(|a| a.kind == "invoice" && a.req.request["payload"]["invoice"] != hit.req.request["payload"]["invoice"]);
-    let outcome_ok = reported.is_some_and(|r| outcomes.contains(&r)) || (status == "completed_rejected" && new_invoice);
-    let mut problems = Vec::new();
-    if !outcome_ok {
-        problems
-            .push(format!("reported {}", reported.map_or("nothing".to_owned(), |r| format!("{r:?}").to_lowercase())));
-    }
-    if no_more_status && asked_again {
-        problems.push("asked for the status again".to_owned());
-    }
-    if status == "completed_success" && new_invoice {
-        problems.push("issued a second invoice for a paid order".to_owned());
-    }
-    verdict(rule, order, problems.is_empty(), &expected, &problems.join("; "), vec![hit.req.line.clone()])
+/// HYPE-F-USER-DISABLED: the store is disabled, not the invoice: nothing more for any order.
+pub fn user_disabled(f: &Facts) -> Vec<Verdict> {
+    stop_fault(f, "HYPE-F-USER-DISABLED", "user_disabled", Some(FlagKind::Administrative), true)
 }
 
-fn unexpected(record: &Record, order: &Order, asked: &[Asked]) -> Verdict {
+/// HYPE-UNEXPECTED: an engineering flag, and no paid/not_paid verdict drawn from it.
+pub fn unexpected(f: &Facts) -> Vec<Verdict> {
     let rule = "HYPE-UNEXPECTED";
     let expected = "flag it for an engineer; draw no paid/not_paid verdict from it";
-    let Some(hit) = asked.iter().find(|a| a.status.as_deref() == Some("unexpected")) else {
-        return unexercised(rule, order, expected);
-    };
-    let drawn = outcome_after(record, order, hit.req.at)
-        .filter(|(_, r)| matches!(r, OutcomeResult::Paid | OutcomeResult::NotPaid));
-    let ok = flagged(record, order, Some(FlagKind::Engineering)) && drawn.is_none();
-    verdict(
-        rule,
-        order,
-        ok,
-        expected,
-        if ok { "flagged" } else { "no engineering flag, or a verdict drawn from it" },
-        vec![hit.req.line.clone()],
-    )
-}
-
-fn stop_fault(
-    record: &Record,
-    order: &Order,
-    asked: &[Asked],
-    rule: &'static str,
-    fault: &str,
-    flag: Option<FlagKind>,
-    stop_everything: bool,
-) -> Verdict {
-    let expected = format!(
-        "after {fault}: do not repeat the request{}, and flag it",
-        if stop_everything { " (nor any other)" } else { "" }
-    );
-    let Some((i, hit)) = asked.iter().enumerate().find(|(_, a)| a.fault.as_deref() == Some(fault)) else {
-        return unexercised(rule, order, &expected);
-    };
-    let repeated: Vec<String> = asked[i + 1..]
-        .iter()
-        .filter(|a| stop_everything || (a.kind == hit.kind && a.req.request == hit.req.request))
-        .map(|a| a.req.line.clone())
+    let verdicts = invoice_orders(f)
+        .map(|(order, of)| {
+            let id = Some(order.id.as_str());
+            let reqs = initiator_reqs(f, of);
+            let Some(hit) = reqs.iter().copied().find(|r| r.initiator_status() == Some("unexpected")) else {
+                return Verdict::not_exercised(rule, id, expected, "no status of the order was answered unexpected");
+            };
+            let mut problems = Vec::new();
+            let mut evidence = vec![hit.line.clone()];
+            if !f.flagged(order, Some(FlagKind::Engineering), hit.answered()) {
+                problems.push("no engineering flag after it".to_owned());
+            }
+            if let Some(o) = verdict_drawn(f, order, &reqs, hit) {
+                problems.push(format!("reported {} from it", word(o.result)));
+                evidence.push(outcome_line(o.at, o.result));
+            }
+            Verdict::from_problems(rule, id, expected, problems, evidence, "flagged, no verdict drawn")
+        })
         .collect();
-    let has_flag = flagged(record, order, flag);
-    let mut problems = Vec::new();
-    if !repeated.is_empty() {
-        problems.push(format!("sent {} more request(s)", repeated.len()));
-    }
-    if !has_flag {
-        problems.push("no flag".to_owned());
-    }
-    let mut evidence = vec![hit.req.line.clone()];
-    evidence.extend(repeated);
-    verdict(rule, order, problems.is_empty(), &expected, &problems.join("; "), evidence)
-}
-
-fn no_json(record: &Record, order: &Order, asked: &[Asked]) -> Verdict {
-    let rule = "HYPE-NO-JSON";
-    let expected = "after a fundamental failure (no JSON): no crash, no verdict from it, try again later";
-    let Some((i, hit)) = asked.iter().enumerate().find(|(_, a)| a.struck) else {
-        return unexercised(rule, order, expected);
-    };
-    let retried = asked[i + 1..].iter().any(|a| a.kind == hit.kind);
-    let crashed = matches!(record.ending, crate::runner::Ending::Exited(Some(code)) if code != 0);
-    let ok = retried && !crashed;
-    verdict(
-        rule,
-        order,
-        ok,
-        expected,
-        if ok { "tried again" } else { "did not try again, or crashed" },
-        vec![hit.req.line.clone()],
-    )
+    or_none(verdicts, rule, expected)
 }

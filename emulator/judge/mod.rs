@@ -1,14 +1,23 @@
-//! The judge: the conformance rules as data ([`rules::RULES`]) and the functions that decide
-//! them from a run's transcript, events and ledger ([`judge()`]).
+//! The judge: the conformance rules as one table ([`rules::RULES`]), each decided by its own
+//! function over the run's typed facts ([`facts::Facts`]), and [`judge()`] that applies them.
 
 mod cloud;
-mod facts;
+pub mod facts;
 mod initiator;
 mod links;
+mod liveness;
 mod money;
+mod rate;
 pub mod rules;
+mod statuses;
+#[cfg(test)]
+pub(crate) mod synth;
+#[cfg(test)]
+mod tests;
+mod tokens;
 pub mod verdict;
 mod verdicts;
+mod voids;
 
 pub use verdict::{Verdict, VerdictKind};
 pub use verdicts::{failed, judge};

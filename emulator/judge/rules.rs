@@ -1,5 +1,9 @@
-//! The rules of `spec/conformance.md` as one table of data: [`RULES`]. Each has a stable ID,
-//! the spec row it comes from, and how the judge decides it; `payterm rules` prints it.
+//! The rules of `spec/conformance.md` as one table: [`RULES`]. Each row has a stable ID, the
+//! spec row it comes from, how it is judged in words (`payterm rules` prints it) and in code.
+
+use super::facts::Facts;
+use super::verdict::Verdict;
+use super::{cloud, initiator, links, liveness, money, rate, statuses, tokens, voids};
 
 /// Which part of the spec a rule belongs to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -29,8 +33,23 @@ impl RuleArea {
     }
 }
 
-/// One conformance rule.
-#[derive(Clone, Copy, Debug)]
+/// When a rule is judged.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Judged {
+    /// In every run: a bug anywhere may cost a customer money.
+    Always,
+    /// Where a scenario targets it: elsewhere its preconditions are not set up on purpose.
+    WhenTargeted,
+}
+
+/// How a rule is decided: every verdict it gives one run, from the run's typed facts (one
+/// per order it applies to, or one for the whole scenario; `not_exercised` when nothing in
+/// the run tested it, saying what never happened).
+pub type JudgeFn = fn(&Facts) -> Vec<Verdict>;
+
+/// One conformance rule: its ID, its spec row, how it is judged in words (what `payterm
+/// rules` prints) and in code.
+#[derive(Clone, Copy)]
 pub struct Rule {
     /// Stable ID, e.g. `HYPE-IN-PROCESS`.
     pub id: &'static str,
@@ -40,10 +59,24 @@ pub struct Rule {
     pub row: &'static str,
     /// How the judge decides it.
     pub judged_as: &'static str,
+    /// When it is judged.
+    pub judged: Judged,
+    /// The judgement.
+    pub judge: JudgeFn,
 }
 
-const fn rule(id: &'static str, area: RuleArea, row: &'static str, judged_as: &'static str) -> Rule {
-    Rule { id, area, row, judged_as }
+impl std::fmt::Debug for Rule {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Rule").field("id", &self.id).field("area", &self.area).finish_non_exhaustive()
+    }
+}
+
+const fn rule(id: &'static str, area: RuleArea, row: &'static str, judged_as: &'static str, judge: JudgeFn) -> Rule {
+    Rule { id, area, row, judged_as, judged: Judged::WhenTargeted, judge }
+}
+
+const fn always(id: &'static str, row: &'static str, judged_as: &'static str, judge: JudgeFn) -> Rule {
+    Rule { id, area: RuleArea::Money, row, judged_as, judged: Judged::Always, judge }
 }
 
 use RuleArea::*;
@@ -54,179 +87,255 @@ pub const RULES: &[Rule] = &[
         "HYPE-UNDETERMINABLE",
         InitiatorStatus,
         "undeterminable → ask again later",
-        "a later `status` for the same identifier follows; no final outcome reported on it",
+        "after each printed `undeterminable`, the same `status` again no sooner than the minimum interval (or its \
+         Retry-After) and within the patience window (unless the deadline comes first); no paid/not_paid drawn from it",
+        initiator::undeterminable,
     ),
     rule(
         "HYPE-CREATED",
         InitiatorStatus,
         "created → ask later; re-sending the URI is safe",
-        "a later `status` follows; re-presenting the URI is allowed (warn if more often than the minimum poll interval)",
+        "as HYPE-UNDETERMINABLE for `created`; presenting the same URI again sooner than the minimum interval is a warning",
+        initiator::created,
     ),
-    rule("HYPE-REACHED", InitiatorStatus, "reached → same as created", "as HYPE-CREATED"),
+    rule(
+        "HYPE-REACHED",
+        InitiatorStatus,
+        "reached → same as created",
+        "as HYPE-CREATED for `reached`",
+        initiator::reached,
+    ),
     rule(
         "HYPE-IN-PROCESS",
         InitiatorStatus,
         "payment_in_process → later; unsafe to redistribute; a new transaction only if the first is still followed to its end",
-        "fail on any present_uri of this transaction while it is in process; a first invoice must still be polled to a final status and reported",
+        "fails on a present_uri of that invoice's URI (matched exactly) from its first printed payment_in_process until \
+         a printed answer says otherwise (a new invoice's URI is fine); after a new invoice for the order, the first \
+         must still be asked about until its completed status is printed (when it completes in time) and an outcome \
+         reported after that",
+        statuses::in_process,
     ),
     rule(
         "HYPE-SUCCESS",
         InitiatorStatus,
         "completed_success → paid, not final",
-        "outcome `paid`; no second invoice for the same order afterwards",
+        "after a printed completed_success: the last outcome is paid (or refunded); no invoice for the order afterwards",
+        statuses::success,
     ),
     rule(
         "HYPE-REFUNDED",
         InitiatorStatus,
         "completed_refunded → final",
-        "outcome `refunded`; no `status` for it afterwards",
+        "after a printed completed_refunded: the last outcome is refunded; no `status` of that invoice afterwards",
+        statuses::refunded,
     ),
     rule(
         "HYPE-REJECTED",
         InitiatorStatus,
         "completed_rejected → never paid; another transaction is safe",
-        "outcome `not_paid` or a new invoice with a new invoice id; no `status` for it afterwards",
+        "after a printed completed_rejected: the last outcome is not_paid, or a new invoice with a new id follows (the \
+         same id again fails); no `status` of that invoice afterwards",
+        statuses::rejected,
     ),
     rule(
         "HYPE-UNEXPECTED",
         InitiatorStatus,
         "unexpected → engineering problem",
-        "a `flag` event of kind engineering; no paid/not_paid verdict drawn from it",
+        "after a printed `unexpected`: an engineering flag for the order; no paid/not_paid unless a completed status \
+         is printed later",
+        initiator::unexpected,
     ),
     rule(
         "HYPE-NO-JSON",
         InitiatorStatus,
         "fundamental failure → no valid JSON on stdout",
-        "the integration does not crash or report a verdict from it; it tries again later",
+        "after a request whose answer the program could not print (reset, hung, cut, garbled, not an initiator answer): \
+         the same request again later (as HYPE-UNDETERMINABLE), no paid/not_paid drawn from it, and no crash",
+        initiator::no_json,
     ),
     rule(
         "HYPE-F-UNSPECIFIED",
         InitiatorFault,
         "unspecified → try again later",
-        "a later retry follows, respecting \"later\"",
+        "as HYPE-UNDETERMINABLE, after each printed `unspecified`",
+        initiator::unspecified,
     ),
     rule(
         "HYPE-F-SERVER-ERROR",
         InitiatorFault,
         "server_error → try again later",
-        "a later retry follows, respecting \"later\"",
+        "as HYPE-UNDETERMINABLE, after each printed `server_error`",
+        initiator::server_error,
     ),
     rule(
         "HYPE-F-BAD-SIGNATURE",
         InitiatorFault,
         "bad_signature → do not repeat the request",
-        "fail if the same request is sent again; a `flag` is expected",
+        "after a printed bad_signature: the same command for the same invoice or identifier is not sent again; a \
+         flag (either kind) for the order",
+        initiator::bad_signature,
     ),
     rule(
         "HYPE-F-USER-DISABLED",
         InitiatorFault,
         "user_disabled → administrative; stop",
-        "no further requests to the service; `flag` administrative",
+        "after a printed user_disabled: no request to the service for any order (a request already started within \
+         the tolerance is a race, not a repeat); an administrative flag for the order",
+        initiator::user_disabled,
     ),
     rule(
         "HYPE-F-NOT-FOUND",
         InitiatorFault,
         "resource_not_found → engineering; the resource is gone",
-        "no repeat of that request; `flag` engineering",
+        "after a printed resource_not_found: the same request is not sent again; an engineering flag for the order",
+        initiator::not_found,
     ),
     rule(
         "HYPE-SKIP-FLAGGED",
         InitiatorFault,
         "flag and skip the faulty transaction, keep processing others",
-        "in a multi-order scenario the other orders still reach their outcomes",
+        "with a flagged order among others, every order not flagged reaches an outcome by its deadline (unknown only \
+         while still live, or after the spec said stop)",
+        statuses::skip_flagged,
     ),
     rule(
         "CLOUD-TASK-NOT-PAYMENT",
         Cloud,
         "a task's state is not the payment's result",
-        "after COMPLETED the result is fetched before an outcome is reported; a declined payment in a completed task is reported not_paid",
+        "each paid/not_paid outcome after a sale task ended with a transaction (COMPLETED, or FAILED with one) \
+         follows a read of that transaction made after the task ended (a final result, not -9), and a payment the \
+         ledger does not show captured is never reported paid; each batch_closed/not_closed after a close-batch task \
+         completed follows a read of that batch",
+        cloud::task_not_payment,
     ),
     rule(
         "CLOUD-POLL-UNTIL-FINAL",
         Cloud,
         "asynchronous flow: poll until final",
-        "polls continue (respecting \"later\") until COMPLETED/FAILED/CANCELLED; none after",
+        "each task is polled until a poll (or a list by reference) shows it COMPLETED, FAILED or CANCELLED, and not \
+         after; the order's last task is never left unpolled longer than the patience window while live, and no \
+         outcome other than unknown is reported without seeing it final",
+        cloud::poll_until_final,
     ),
     rule(
         "CLOUD-TOKEN-REUSE",
         Cloud,
         "a token lives for expires_in",
-        "the token is reused across calls; on 401 for expiry the integration refreshes instead of logging in again",
+        "one password login per terminal (or master account) for all calls; after 401 TOKEN_EXPIRED the refresh \
+         grant, a new login only after a refused refresh (logins racing at once are not counted)",
+        tokens::token_reuse,
     ),
     rule(
         "CLOUD-NO-DUPLICATE-SALE",
         Cloud,
         "parallel tasks are allowed, so a duplicate is the integrator's fault",
-        "no second SALE task for the same order while the first is not final, unless withdrawn first",
+        "the World's SALE tasks of the order (also those whose create answer was lost): none created while an \
+         earlier one is not final, unless that one was withdrawn",
+        cloud::no_duplicate_sale,
     ),
-    rule("CLOUD-VOID-SAME-TID", Cloud, "void on the TID of the sale", "no VOID task on another TID"),
+    rule(
+        "CLOUD-VOID-SAME-TID",
+        Cloud,
+        "void on the TID of the sale",
+        "every VOID of the order acts on the terminal that made the sale",
+        voids::same_tid,
+    ),
     rule(
         "CLOUD-VOID-93-DAYS",
         Cloud,
         "void within 93 days; not for crypto",
-        "one refused VOID is fine if reported not_voided; repeating a refused VOID fails",
+        "a VOID refused with 422 (past 93 × 24 h, crypto, or another refusal) is not sent again and is reported \
+         not_voided; a void the World shows impossible is never reported voided; not_voided without sending the VOID \
+         is fine only when the World shows the void impossible (checked locally)",
+        voids::within_93_days,
     ),
     rule(
         "CLOUD-BATCH-TOTALS",
         Cloud,
         "close batch returns totals",
-        "the reported batch outcome carries the totals the emulator returned",
+        "a batch_closed outcome follows GET /v1/batches/{amsId} of the batch the order closed, read after it closed, \
+         and carries its saleCount, saleAmount, voidCount, voidAmount, totalCount and totalAmount",
+        cloud::batch_totals,
     ),
     rule(
         "CLOUD-QUEUE-PARALLEL",
         Cloud,
         "many tasks in parallel for one terminal",
-        "with several orders on one TID, each task is tracked by its own id to its own outcome",
+        "with several orders on one terminal, no outcome names another order's task, and each paid/not_paid is \
+         what the order's own task did",
+        cloud::queue_parallel,
     ),
     rule(
         "LINK-PARAMS-VALID",
         Link,
         "parameters and their formats",
-        "every link the integration opens parses: mandatory present, enums valid, amounts numeric minor units",
+        "every link the integration opens parses: no missing mandatory parameter, bad enum or amount (the answer's \
+         ERROR reason, unless scripted), no parameter twice, none unknown, the merchant's own clientID",
+        links::params_valid,
     ),
     rule(
         "LINK-STATUS-HANDLED",
         Link,
         "COMPLETED / CANCELLED / ERROR",
-        "CANCELLED and ERROR never become batch_closed/paid",
+        "for each order, an outcome of paid, voided or batch_closed comes after its own last link answered COMPLETED, \
+         never CANCELLED or ERROR",
+        links::status_handled,
     ),
     rule(
         "LINK-RECEIPT-CHOICE",
         Link,
         "printByPaymentApp decides who hands over the receipt",
-        "with printByPaymentApp=false the integration reports receipt_by: integration",
+        "when an answer carries a receipt (a receipt or a batch) and the order asked printByPaymentApp=false: the link \
+         said false and an outcome after it says receipt_by: integration; an answer with no receipt asks nothing",
+        links::receipt_choice,
     ),
-    rule(
+    always(
         "MONEY-NO-DOUBLE-CHARGE",
-        Money,
         "each order has at most one captured, un-voided, un-refunded payment",
-        "judged against the ledger at the end of the scenario",
+        "judged against the ledger at the end of the scenario, for every sale and invoice order",
+        money::no_double_charge,
     ),
-    rule(
+    always(
         "MONEY-NO-LOST-PAYMENT",
-        Money,
         "a captured payment is never reported not_paid",
-        "judged against the ledger (unless the integration voided it)",
+        "judged against the ledger at the end: money still captured for the order, and any not_paid reported for it",
+        money::no_lost_payment,
     ),
-    rule(
+    always(
         "MONEY-TRUTHFUL-OUTCOME",
-        Money,
         "the last reported outcome equals the ledger's state for that order",
-        "judged against the ledger at the moment of the report",
+        "judged against the ledger (and the World's batches) at the moment of the last report: paid/not_paid by the \
+         money standing, refunded by a refund, voided/not_voided by the order's own VOID, batch_closed/not_closed by \
+         a batch the order closed; in a multi-order scenario every charge carries an order's reference",
+        money::truthful_outcome,
     ),
-    rule(
+    always(
         "LIVENESS-OUTCOME",
-        Money,
         "every order gets an outcome by its deadline",
-        "unknown is acceptable while the ledger is not final, or after the spec said stop",
+        "an outcome by the deadline (with the tolerance); unknown only while the order's task or invoice is still \
+         live, or after the spec said stop; not_paid/not_voided/not_closed without any attempt on the order's surface \
+         only when the World shows the operation impossible",
+        liveness::liveness,
     ),
     rule(
         "RATE-NO-STORM",
         Money,
         "no surface is polled faster than the minimum interval; intervals never shrink after repeated faults",
-        "judged on the intervals between requests in virtual time",
+        "every repeated request (poll, create, read, link, invoice, status) at least the minimum interval after the \
+         last answer and not before its Retry-After (X-Payterm-Retry-After-Virtual); after two or more faults in a row \
+         at least twice the minimum and never shrinking (see Timing)",
+        rate::no_storm,
     ),
 ];
+
+/// How intervals are measured, printed under the rule table.
+pub const TIMING: &str = "Intervals are judged in virtual time, from the end of an answer to the start of the next \
+request (the initiator program's own start where it says so, else the request's arrival): the integration's wait \
+plus its own latency, never less. A floor (the minimum interval, a Retry-After, twice the minimum after repeated \
+faults) is judged with the spec's tolerance, 10 % or 5 real ms, whichever is larger. A shrink compares two \
+intervals that each carry latency, so it counts only past 10 % or 20 real ms, whichever is larger: a stall of the \
+machine never turns a constant or growing backoff into a shrinking one. A scenario that needs finer timing than \
+the default scale allows declares `min_time_scale`.";
 
 /// The rule with `id`.
 pub fn find(id: &str) -> Option<&'static Rule> {

@@ -71,4 +71,42 @@ impl Verdict {
         self.evidence.extend(lines);
         self
     }
+
+    /// The rule held.
+    pub fn pass(rule: &'static str, order: Option<&str>, expected: &str, happened: impl Into<String>) -> Self {
+        Verdict::new(rule, order, VerdictKind::Pass, expected, happened)
+    }
+
+    /// The rule was broken; `evidence` proves it.
+    pub fn fail(
+        rule: &'static str,
+        order: Option<&str>,
+        expected: &str,
+        happened: impl Into<String>,
+        evidence: impl IntoIterator<Item = String>,
+    ) -> Self {
+        Verdict::new(rule, order, VerdictKind::Fail, expected, happened).with_evidence(evidence)
+    }
+
+    /// Nothing in the run tested the rule: `never` says what the integration never did (or
+    /// what never happened), e.g. "no VOID was sent".
+    pub fn not_exercised(rule: &'static str, order: Option<&str>, expected: &str, never: impl Into<String>) -> Self {
+        Verdict::new(rule, order, VerdictKind::NotExercised, expected, never)
+    }
+
+    /// A fail listing `problems` (and their evidence), or a pass saying `held`.
+    pub fn from_problems(
+        rule: &'static str,
+        order: Option<&str>,
+        expected: &str,
+        problems: Vec<String>,
+        evidence: Vec<String>,
+        held: impl Into<String>,
+    ) -> Self {
+        if problems.is_empty() {
+            Verdict::pass(rule, order, expected, held)
+        } else {
+            Verdict::fail(rule, order, expected, problems.join("; "), evidence)
+        }
+    }
 }

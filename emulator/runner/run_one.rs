@@ -121,21 +121,24 @@ async fn run_with_journal(
     capacity: usize,
 ) -> Result<Record, String> {
     let wall = Instant::now();
+    // A scenario that needs finer timing than the run's scale gives runs slower.
+    let time_scale = options.time_scale.max(scenario.min_time_scale.unwrap_or(0.0));
     let key = shim::harness_key(seed);
     let cloud = MockCloud::builder()
         .scenario(scenario.clone())
         .seed(seed)
-        .time_scale(options.time_scale)
+        .time_scale(time_scale)
         .harness_key(shim::enrolled(&key))
         .journal_capacity(capacity)
+        .keep_whole_bodies()
         .start()
         .await
         .map_err(|e| e.to_string())?;
     let started = cloud.now();
     let store = scenario.stores.first().map_or("testingstore", |s| s.name.as_str());
     let shim = shim::install(&options.work_dir, &options.payterm, &key, store, &cloud.uri())?;
-    let contract = Contract::new(&cloud, &scenario, options.time_scale, &shim);
-    let mut feed = OrderFeed::new(&scenario, wall, options.time_scale);
+    let contract = Contract::new(&cloud, &scenario, time_scale, &shim);
+    let mut feed = OrderFeed::new(&scenario, wall, time_scale);
     let last = scenario.orders.iter().map(|o| o.at + o.deadline).max().unwrap_or(VirtualDuration::secs(300));
     // The grace after the last deadline: 5 virtual seconds, at least 2 real ones.
     let span = feed.real(last) + feed.real(VirtualDuration::secs(5)).max(Duration::from_secs(2));
@@ -150,10 +153,10 @@ async fn run_with_journal(
         }
     };
     let given = std::mem::take(&mut feed.given);
-    // Whatever the integration did, the World runs on to the last deadline (a jump of the
-    // virtual clock, no real waiting): a payment it gave up on may still complete, and the
-    // judge must see that in the ledger.
-    let end = started + last;
+    // Whatever the integration did, the World runs on past the last deadline by the patience
+    // window (a jump of the virtual clock, no real waiting): a payment it gave up on may still
+    // complete, and the judge must see that in the ledger.
+    let end = started + last + scenario.timing.patience;
     let now = cloud.now();
     if now < end {
         cloud.advance(end - now);
@@ -173,7 +176,7 @@ async fn run_with_journal(
     Ok(Record {
         scenario,
         seed,
-        time_scale: options.time_scale,
+        time_scale,
         started,
         ended: cloud.now(),
         given,
