@@ -28,6 +28,8 @@ pub struct Scenario {
     pub seed: Option<u64>,
     /// Timing limits.
     pub timing: Timing,
+    /// The smallest time scale it runs at, if it needs finer timing than the default gives.
+    pub min_time_scale: Option<f64>,
     /// Labels.
     pub tags: Vec<String>,
     /// The terminals (at least one; deep links act on the first).

@@ -38,6 +38,10 @@ pub struct RawScenario {
     /// The fastest allowed polling (default `500ms`).
     #[schemars(with = "Option<String>")]
     pub min_poll_interval: Option<Text>,
+    /// The smallest time scale (real seconds per virtual second) the scenario is run at: a
+    /// scenario whose timing needs more real time than the default gives declares it.
+    #[schemars(with = "Option<f64>")]
+    pub min_time_scale: Option<Spanned<f64>>,
     /// Free-form labels for filtering.
     #[serde(default)]
     pub tags: Vec<String>,

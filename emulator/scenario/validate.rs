@@ -125,6 +125,20 @@ impl<'a> Validator<'a> {
         Some(d)
     }
 
+    fn time_scale(&mut self, value: &Spanned<f64>) -> Option<f64> {
+        let scale = *value.get_ref();
+        if !(scale > 0.0 && scale <= 1.0) {
+            self.err(
+                value.span(),
+                format!("min_time_scale must be above 0 and at most 1 (real seconds per virtual second), not {scale}"),
+                "out of range",
+                Some("e.g. 0.05: a virtual second lasts at least 50 real ms".to_owned()),
+            );
+            return None;
+        }
+        Some(scale)
+    }
+
     pub(super) fn positive_duration(&mut self, value: &Text, what: &str) -> Option<VirtualDuration> {
         let d = self.duration(value, what)?;
         if d.as_millis() <= 0 {
@@ -213,6 +227,7 @@ impl<'a> Validator<'a> {
             rules,
             seed: raw.seed,
             timing,
+            min_time_scale: raw.min_time_scale.as_ref().and_then(|s| self.time_scale(s)),
             tags: raw.tags,
             terminals,
             stores,
