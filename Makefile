@@ -3,7 +3,7 @@
 CARGO ?= cargo
 export CARGO_TERM_COLOR ?= never
 
-.PHONY: help build test lint fmt fmt-check doc ci bench demo suite run flake snapshots schemathesis fuzz fuzz-smoke
+.PHONY: help build test lint fmt fmt-check doc ci bench demo suite run flake timing snapshots schemathesis fuzz fuzz-smoke
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -42,6 +42,9 @@ bench: ## measure payterm against bare hyper, wiremock-rs, WireMock (Java) and M
 
 flake: ## run the built-in suite 20 times (FLAKE_RUNS); list scenarios whose verdicts or stable transcripts differ
 	$(CARGO) bench --locked --bench flake
+
+timing: ## the proof that RATE-NO-STORM judges the integration's own waits: beside a busy loop, 20 runs of a constant backoff (never flagged) and of retries at half the Retry-After (always caught); TIMING_RUNS
+	$(CARGO) bench --locked --bench timing
 
 snapshots: ## only the test that pins the stable part of every built-in scenario's run against the reference (insta, snapshots/suite/; also in make test)
 	$(CARGO) nextest run --locked -E 'test(suite_snapshots::)'
