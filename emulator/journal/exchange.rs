@@ -144,6 +144,12 @@ pub struct Exchange {
 }
 
 impl Exchange {
+    /// The status answered, in words: the code, or `no answer` for a request held until the
+    /// client gave up.
+    pub fn status_text(&self) -> String {
+        if self.status == 0 { "no answer".to_owned() } else { self.status.to_string() }
+    }
+
     /// An exchange with no bodies, notes or annotations, read and answered at `at`.
     pub fn new(surface: &'static str, method: http::Method, target: impl Into<String>, status: u16) -> Self {
         Exchange {

@@ -61,14 +61,15 @@ pub fn or_none(mut verdicts: Vec<Verdict>, rule: &'static str, expected: &str) -
 /// Whether a paid/not_paid outcome was drawn from the answer to `hit`: one reported after it
 /// with no completed status printed for the order in between.
 fn verdict_drawn<'r>(f: &'r Facts, order: &Order, reqs: &[&Req], hit: &Req) -> Option<super::facts::Reported<'r>> {
+    // Only the last answer before the outcome can be what it was drawn from.
     f.outcomes(order).into_iter().find(|o| {
         o.at >= hit.answered()
             && matches!(o.result, OutcomeResult::Paid | OutcomeResult::NotPaid)
-            && !reqs.iter().any(|r| {
-                r.answered() >= hit.answered()
-                    && r.answered() <= o.at
-                    && r.initiator_status().is_some_and(|s| s.starts_with("completed_"))
-            })
+            && reqs
+                .iter()
+                .filter(|r| r.answered() <= o.at)
+                .max_by_key(|r| (r.answered(), r.index))
+                .is_some_and(|r| r.index == hit.index)
     })
 }
 
@@ -124,7 +125,17 @@ fn ask_again(f: &Facts, rule: &'static str, statuses: &[&str], faults: &[&str], 
                         problems.push(format!("never asked again after the answer at {}", hit.answered()));
                         evidence.push(hit.line.clone());
                     }
-                    None => {}
+                    None => {
+                        // An invoice whose answer was lost or refused for now is asked again
+                        // under its own id; another id instead risks a second charge.
+                        let other = reqs.iter().find(|r| {
+                            r.started() > hit.answered() && matches!((asked(r), &what), (Some(Asked::Invoice(a)), Some(Asked::Invoice(b))) if a != *b)
+                        });
+                        if let Some(other) = other {
+                            problems.push("issued another invoice id instead of asking again under the same one".to_owned());
+                            evidence.extend([hit.line.clone(), other.line.clone()]);
+                        }
+                    }
                 }
                 if let Some(o) = verdict_drawn(f, order, &reqs, hit) {
                     problems.push(format!("reported {} at {} from a \"try again later\" answer", word(o.result), o.at));

@@ -151,17 +151,43 @@ fn truthful(f: &Facts, order: &Order, of: &OrderFacts, expected: &str) -> Verdic
     let Some(last) = f.outcomes(order).pop() else {
         return Verdict::not_exercised(TRUTHFUL, id, expected, "no outcome was reported");
     };
+    if last.result == OutcomeResult::Unknown {
+        return Verdict::not_exercised(TRUTHFUL, id, expected, "the last outcome was unknown, which claims nothing");
+    }
     let at = last.at;
-    let paid = !standing(f, of, at).is_empty();
-    let truth: (bool, &str) = match last.result {
-        OutcomeResult::Unknown => {
-            return Verdict::not_exercised(
-                TRUTHFUL,
-                id,
-                expected,
-                "the last outcome was unknown, which claims nothing",
+    let mut evidence = vec![outcome_line(at, last.result)];
+    evidence.extend(f.money_of(of).map(ledger_line));
+    let (true_then, then) = truth(f, order, of, last.result, at);
+    if !true_then {
+        let happened = format!("reported {} while the ledger showed {then}", word(last.result));
+        return Verdict::fail(TRUTHFUL, id, expected, happened, evidence);
+    }
+    // conformance.md: "a later change (a refund after success) must be reported only if it
+    // happens while the integration is still running". A change of the ledger before the
+    // integration finished (and before the deadline) must be reported: a refund after success, a payment that completed after all. A void is the
+    // integration's own doing, reported on the order that asked for it.
+    let until = f.record.finished.min(of.deadline);
+    let moved =
+        f.money_of(of).filter(|e| e.at > at && e.at <= until && e.kind != LedgerKind::Void).map(|e| e.at).last();
+    if let Some(moved) = moved {
+        let (true_later, later) = truth(f, order, of, last.result, until);
+        if !true_later {
+            let happened = format!(
+                "reported {} at {at}, but the ledger moved at {moved} while the integration still ran (until {until}) \
+                 and showed {later}, and no outcome followed",
+                word(last.result)
             );
+            return Verdict::fail(TRUTHFUL, id, expected, happened, evidence);
         }
+    }
+    Verdict::pass(TRUTHFUL, id, expected, format!("reported {} with {then}", word(last.result)))
+}
+
+/// Whether outcome `result` of the order was true at `at`, and what the ledger showed.
+fn truth(f: &Facts, order: &Order, of: &OrderFacts, result: OutcomeResult, at: VirtualTime) -> (bool, &'static str) {
+    let paid = !standing(f, of, at).is_empty();
+    match result {
+        OutcomeResult::Unknown => (true, "nothing claimed"),
         OutcomeResult::Paid => (paid, if paid { "a payment standing" } else { "no payment standing" }),
         OutcomeResult::NotPaid => (!paid, if paid { "a payment standing" } else { "no payment standing" }),
         OutcomeResult::Refunded => {
@@ -176,26 +202,13 @@ fn truthful(f: &Facts, order: &Order, of: &OrderFacts, expected: &str) -> Verdic
             } else {
                 returned(f, of, LedgerKind::Void, at)
             };
-            let claims = last.result == OutcomeResult::Voided;
+            let claims = result == OutcomeResult::Voided;
             (voided == claims, if voided { "the sale voided by the order" } else { "no void by the order" })
         }
         OutcomeResult::BatchClosed | OutcomeResult::NotClosed => {
             let closed = batch_closed_by(f, of, at).is_some();
-            let claims = last.result == OutcomeResult::BatchClosed;
+            let claims = result == OutcomeResult::BatchClosed;
             (closed == claims, if closed { "a batch closed for the order" } else { "no batch closed for the order" })
         }
-    };
-    let mut evidence = vec![outcome_line(at, last.result)];
-    evidence.extend(f.money_of(of).map(ledger_line));
-    if truth.0 {
-        Verdict::pass(TRUTHFUL, id, expected, format!("reported {} with {}", word(last.result), truth.1))
-    } else {
-        Verdict::fail(
-            TRUTHFUL,
-            id,
-            expected,
-            format!("reported {} while the ledger showed {}", word(last.result), truth.1),
-            evidence,
-        )
     }
 }

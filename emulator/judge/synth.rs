@@ -44,6 +44,7 @@ pub struct Synth {
     ledger: Vec<LedgerEntry>,
     log: Vec<String>,
     ending: Ending,
+    finished: VirtualTime,
     seq: u64,
 }
 
@@ -59,6 +60,7 @@ impl Synth {
             ledger: Vec::new(),
             log: Vec::new(),
             ending: Ending::Exited(Some(0)),
+            finished: t(300.0),
             seq: 0,
         }
     }
@@ -72,6 +74,12 @@ impl Synth {
     /// How the integration ended.
     pub fn ending(&mut self, ending: Ending) -> &mut Self {
         self.ending = ending;
+        self
+    }
+
+    /// When the integration's part ended (default: 300 s in).
+    pub fn finished(&mut self, s: f64) -> &mut Self {
+        self.finished = t(s);
         self
     }
 
@@ -225,6 +233,7 @@ impl Synth {
             time_scale: self.time_scale,
             started: VirtualTime::DEFAULT_START,
             ended: t(600.0),
+            finished: self.finished,
             given: self.scenario.orders.iter().map(|o| (o.id.clone(), VirtualTime::DEFAULT_START + o.at)).collect(),
             events: self.events.clone(),
             log: self.log.clone(),
@@ -414,6 +423,139 @@ impl Synth {
             .json(json!({"version": 1, "document": "aehype_autofeed", "payload": {"identifier": identifier, "invoice": invoice, "store": "testingstore"}}))
             .answer(200, answer)
             .add();
+        self
+    }
+}
+
+/// An `[[orders]]` table: `id`, `operation` and `reference`, an amount for a sale or an
+/// invoice, then `extra` lines as written (`at = "1m"`, `deadline = "30s"`, …).
+pub fn order(id: &str, operation: &str, reference: &str, extra: &str) -> String {
+    let amount = if matches!(operation, "sale" | "invoice") { "amount = 1250\n" } else { "" };
+    format!("[[orders]]\nid = \"{id}\"\noperation = \"{operation}\"\nreference = \"{reference}\"\n{amount}{extra}")
+}
+
+/// A `/app2app?uri=…` target for the link `gptom://{operation}?{params}` (a `redirectUrl` is
+/// added), percent-encoded as an integration sends it.
+pub fn link_target(operation: &str, params: &[(&str, &str)]) -> String {
+    let mut query = form_urlencoded::Serializer::new(String::new());
+    for (k, v) in params {
+        query.append_pair(k, v);
+    }
+    query.append_pair("redirectUrl", "fb://x");
+    let uri = format!("gptom://{operation}?{}", query.finish());
+    let encoded: String = form_urlencoded::byte_serialize(uri.as_bytes()).collect();
+    format!("/app2app?uri={encoded}")
+}
+
+/// More shorthands: logins, voids, close batches, reads, lists and links.
+impl Synth {
+    /// A password login for `tid` (`None`: the master account) at `s`, answered `status`.
+    pub fn login(&mut self, tid: Option<&str>, s: f64, status: u16) -> &mut Self {
+        let tid = tid.map_or(String::new(), |t| format!("&tid={t}"));
+        self.ex("cloud", "POST", "/cloud/oauth/token", s)
+            .body(&format!("grant_type=password&username=jan.novak%40example.com&password=x{tid}"))
+            .answer(status, json!({"access_token": "a", "refresh_token": "r", "expires_in": 300}))
+            .add();
+        self
+    }
+
+    /// A refresh grant at `s`, answered `status`.
+    pub fn refresh(&mut self, s: f64, status: u16) -> &mut Self {
+        self.ex("cloud", "POST", "/api/oauth/token", s)
+            .body("grant_type=refresh_token&refresh_token=r")
+            .answer(status, json!({"access_token": "b", "refresh_token": "r2", "expires_in": 300}))
+            .add();
+        self
+    }
+
+    /// `POST /v1/tasks/TRANSACTION` of a VOID of `origin` (with `reference`, if given) at `s`
+    /// on terminal `tid`, answered `status` (`201` with `task`).
+    pub fn create_void(
+        &mut self,
+        origin: &str,
+        reference: Option<&str>,
+        s: f64,
+        tid: &str,
+        status: u16,
+        task: Option<&str>,
+    ) -> &mut Self {
+        let mut body = json!({"transactionType": "VOID", "originTransactionID": origin, "currencyCode": "CZK"});
+        if let Some(r) = reference {
+            body["originReferenceNum"] = json!(r);
+        }
+        let answer = match (status, task) {
+            (_, Some(id)) => json!({"taskId": id, "state": "QUEUED", "tid": tid}),
+            (422, None) => json!({"error": {"code": "VOID_NOT_ALLOWED", "reason": "VOID_WINDOW_EXPIRED"}}),
+            _ => json!({"error": {"code": "SCRIPTED_FAULT"}}),
+        };
+        self.ex("cloud", "POST", "/v1/tasks/TRANSACTION", s).json(body).answer(status, answer).tid(tid).add();
+        self
+    }
+
+    /// `POST /v1/tasks/BATCH` with `reference` at `s`, answered `status` (`201` with `task`).
+    pub fn create_close(&mut self, reference: &str, s: f64, status: u16, task: Option<&str>) -> &mut Self {
+        let answer = task.map_or(
+            json!({"error": {"code": "SCRIPTED_FAULT"}}),
+            |id| json!({"taskId": id, "state": "QUEUED", "tid": "999888"}),
+        );
+        self.ex("cloud", "POST", "/v1/tasks/BATCH", s)
+            .json(json!({"originReferenceNum": reference}))
+            .answer(status, answer)
+            .tid("999888")
+            .add();
+        self
+    }
+
+    /// `GET /v1/batches/{ams}` at `s`, answered 200 with `body`.
+    pub fn read_batch(&mut self, ams: &str, s: f64, body: Value) -> &mut Self {
+        self.ex("cloud", "GET", &format!("/v1/batches/{ams}"), s).answer(200, body).add();
+        self
+    }
+
+    /// `GET /v1/tasks?reference={reference}` at `s`, answered 200 with `tasks` (an array).
+    pub fn list(&mut self, reference: &str, s: f64, tasks: Value) -> &mut Self {
+        let target = format!(
+            "/v1/tasks?reference={}",
+            form_urlencoded::byte_serialize(reference.as_bytes()).collect::<String>()
+        );
+        self.ex("cloud", "GET", &target, s).answer(200, json!({"tasks": tasks})).add();
+        self
+    }
+
+    /// `DELETE /v1/tasks/{task}` at `s`, answered `status`.
+    pub fn withdraw(&mut self, task: &str, s: f64, status: u16) -> &mut Self {
+        self.ex("cloud", "DELETE", &format!("/v1/tasks/{task}"), s).answer(status, json!(null)).add();
+        self
+    }
+
+    /// The link `gptom://{operation}?{params}` opened at `s`, answered 302 with `answer` (the
+    /// redirect's fields as JSON: `status`, `receipt`, `batch`, …), parsed cleanly.
+    pub fn link(&mut self, operation: &str, params: &[(&str, &str)], s: f64, answer: Value) -> &mut Self {
+        self.ex("app2app", "GET", &link_target(operation, params), s)
+            .answer(302, answer)
+            .link_check(LinkCheck::default())
+            .add();
+        self
+    }
+
+    /// A void task of `origin` on `tid`, created at `created` for `reference`; with `ends`, it
+    /// ends then in `state` (the sale's money returned when `COMPLETED` and `returned`).
+    pub fn void_task(
+        &mut self,
+        id: &str,
+        origin: &str,
+        tid: &str,
+        created: f64,
+        ends: Option<(f64, TaskState)>,
+        returned: bool,
+    ) -> &mut Self {
+        self.task(id, tid, void(origin, None), created);
+        if let Some((s, state)) = ends {
+            if returned {
+                self.money(s, LedgerKind::Void, origin, 1250, None);
+            }
+            self.task_state(id, s, state, Some(origin));
+        }
         self
     }
 }

@@ -52,7 +52,7 @@ pub fn transcript(record: &Record) -> Vec<TranscriptLine> {
     for entry in &record.journal {
         match entry {
             JournalEntry::Exchange { at, exchange, .. } => {
-                let mut text = format!("{} {} → {}", exchange.method, exchange.target, exchange.status);
+                let mut text = format!("{} {} → {}", exchange.method, exchange.target, exchange.status_text());
                 for note in &exchange.notes {
                     text.push_str(&format!(" [{note}]"));
                 }

@@ -89,8 +89,11 @@ pub struct Record {
     pub time_scale: f64,
     /// Virtual time at the start.
     pub started: VirtualTime,
-    /// Virtual time at the end.
+    /// Virtual time at the end (the World run on past the last deadline).
     pub ended: VirtualTime,
+    /// Virtual time the integration's part ended: it exited, was killed at the deadline, or
+    /// the service went quiet. What the ledger did before then, it could still report.
+    pub finished: VirtualTime,
     /// When each order was given (virtual).
     pub given: Vec<(String, VirtualTime)>,
     /// The integration's events, in order.
@@ -158,6 +161,7 @@ async fn run_with_journal(
     // complete, and the judge must see that in the ledger.
     let end = started + last + scenario.timing.patience;
     let now = cloud.now();
+    let finished = now;
     if now < end {
         cloud.advance(end - now);
     }
@@ -179,6 +183,7 @@ async fn run_with_journal(
         time_scale,
         started,
         ended: cloud.now(),
+        finished,
         given,
         events: driven.events,
         log: driven.log,

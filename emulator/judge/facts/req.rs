@@ -194,14 +194,13 @@ impl Req {
         (self.delivered() && !self.response.is_null()).then_some(&self.response)
     }
 
-    /// An initiator answer the program printed: a whole JSON object with a `status` or a
-    /// `fault`, on success or as a fault (what the program prints; anything else is a
-    /// fundamental failure with no JSON on stdout).
+    /// An initiator answer the program printed, as the program decides it: a whole JSON
+    /// object on success (a status, an issued invoice), or a `fault` whatever the HTTP status;
+    /// anything else is a fundamental failure with no JSON on stdout.
     pub fn initiator_answer(&self) -> Option<&Value> {
-        let answer = self.answer()?;
+        let answer = self.answer().filter(|a| a.is_object())?;
         let fault = answer.get("fault").is_some_and(Value::is_string);
-        let status = answer.get("status").is_some_and(Value::is_string);
-        (fault || (200..300).contains(&self.status) && status).then_some(answer)
+        (fault || (200..300).contains(&self.status)).then_some(answer)
     }
 
     /// The initiator status printed, e.g. `created`.

@@ -135,7 +135,7 @@ fn push_key(keys: &mut Vec<String>, value: Option<&Value>) {
 
 /// `POST /v1/tasks/TRANSACTION → 201 [note]`, as the report's transcript writes it.
 fn exchange_text(x: &Exchange) -> String {
-    let mut text = format!("{} {} → {}", x.method, x.target, x.status);
+    let mut text = format!("{} {} → {}", x.method, x.target, x.status_text());
     for note in &x.notes {
         text.push_str(&format!(" [{note}]"));
     }
