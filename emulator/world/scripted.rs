@@ -43,6 +43,11 @@ impl World {
         }
         let (tid, request) = (task.tid.clone(), task.request.clone());
         self.set_state(id, TaskEvent::Start, None);
+        // A task in progress occupies its terminal, scripted or not: the queue waits behind it.
+        let t = self.terminal_mut(&tid);
+        if t.current.is_none() {
+            t.current = Some(id.clone());
+        }
         if let TaskRequest::Sale(sale) = &request {
             let ams_id = self.open_sale(&tid, sale, super::codes::TransactionType::Sale);
             if let Some(t) = self.tasks.get_mut(id) {
@@ -113,6 +118,14 @@ impl World {
         }
         let event = if failed { TaskEvent::Fail } else { TaskEvent::Complete };
         self.set_state(id, event, None);
+        let t = self.terminal_mut(&tid);
+        if t.current.as_ref() == Some(id) {
+            t.current = None;
+            t.waiting_for_card = false;
+            if t.mode != super::terminal::TerminalMode::Assisted {
+                self.schedule_pickup(&tid);
+            }
+        }
     }
 
     /// The money of a sale that failed on the terminal was taken all the same: the ledger and
