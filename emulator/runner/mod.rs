@@ -7,6 +7,7 @@ mod contract;
 pub mod events;
 mod feed;
 pub mod manifest;
+pub mod output;
 mod run_one;
 pub mod select;
 mod service;
