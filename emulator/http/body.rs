@@ -151,7 +151,10 @@ pub async fn read_body(body: Incoming, declared_len: Option<u64>, cap: usize) ->
             "BODY_UNREADABLE",
             format!("failed to read the request body: {e}"),
         )),
-        Ok(Ok(c)) => Ok(c.to_bytes()),
+        // Copied into an allocation of its own: the body is a slice of the connection's read
+        // buffer, and the journal keeping it would pin that whole buffer (kilobytes per
+        // request: 1,000,000 logins grew the server by 90 MB).
+        Ok(Ok(c)) => Ok(Bytes::copy_from_slice(&c.to_bytes())),
     }
 }
 
