@@ -19,8 +19,7 @@ pub async fn read_lines<R: AsyncRead + Unpin>(reader: R, mut emit: impl FnMut(St
     let mut cut: u64 = 0;
     // Whether the last byte skipped was a `\r` (of a `\r\n` ending, not a byte of the line).
     let mut skipped_cr = false;
-    loop {
-        let Ok(buf) = reader.fill_buf().await else { break };
+    while let Ok(buf) = reader.fill_buf().await {
         if buf.is_empty() {
             if !line.is_empty() || cut > 0 {
                 emit(finish(&line, cut));
