@@ -38,6 +38,8 @@ mod run_options;
 mod service_mode;
 // The judge: each broken integration caught by its target rule alone, an honest one by none.
 mod judge;
+// Inconclusive is not a pass: a targeted rule never exercised fails the run, unless known.
+mod inconclusive;
 // `payterm explore`: same seed, same scenarios; a planted bug found from a seed and shrunk; no false alarm.
 mod explore;
 // Certification: profiles, signed certificates, verification naming what was altered.

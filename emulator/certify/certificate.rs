@@ -10,8 +10,8 @@ use serde_json::{Value, json};
 
 use super::canonical::canonical;
 use super::profiles::{Profile, sha256_hex};
+use crate::report::SuiteReport;
 use crate::report::model::Integration;
-use crate::report::{ScenarioStatus, SuiteReport};
 
 /// The version of the certificate's shape.
 pub const CERTIFICATE_VERSION: u32 = 1;
@@ -53,6 +53,12 @@ pub fn judge_rules(scenarios: &[Value], may_warn: &[String]) -> (Vec<Value>, Val
         for v in s["verdicts"].as_array().into_iter().flatten() {
             let (rule, verdict) = (v["rule"].as_str().unwrap_or("?"), v["verdict"].as_str().unwrap_or("?"));
             *counts.entry(rule.to_owned()).or_default().entry(verdict.to_owned()).or_default() += 1;
+        }
+        if s["status"] == "inconclusive" {
+            problems.push(format!(
+                "{} is inconclusive: a rule it targets was never exercised",
+                s["file"].as_str().unwrap_or("?")
+            ));
         }
         if s["status"] == "error" || s["status"] == "skipped" {
             problems.push(format!(
@@ -104,8 +110,7 @@ impl Certificate {
                 json!({
                     "file": s.file,
                     "sha256": hashes.get(&s.file).cloned().unwrap_or_default(),
-                    "status": match s.status { ScenarioStatus::Passed => "passed", ScenarioStatus::Failed => "failed",
-                                               ScenarioStatus::Skipped => "skipped", ScenarioStatus::Error => "error" },
+                    "status": s.status.word(),
                     "seed": s.seed,
                     "verdicts": verdicts,
                     "transcript_sha256": sha256_hex(canonical(&transcript).as_bytes()),

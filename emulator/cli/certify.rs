@@ -106,22 +106,34 @@ pub async fn run(args: CertifyArgs) -> Result<(), CliError> {
     // means no certificate for this profile.
     plan.scenarios.retain(|e| profile.includes(&e.scenario));
     println!("payterm certify: profile {} v{} ({})", profile.name, profile.version, profile.description);
-    let report = execute(&plan, &run_args).await?;
-    let mut cert = Certificate::new(profile, &report, args.seed);
-    if let Some(key) = &key {
-        cert.sign(key);
-    }
     let out = &args.out;
-    std::fs::create_dir_all(out)
-        .map_err(|e| CliError::new(exit_codes::SETUP_FAILED, format!("failed to create {}: {e}", out.display())))?;
     let specs: Vec<ReportSpec> = [("json", "report.json"), ("junit", "junit.xml"), ("html", "report.html")]
         .into_iter()
         .map(|(kind, file)| ReportSpec { kind: kind.to_owned(), path: out.join(file) })
         .collect();
-    let written = write_reports(&specs, &report);
     let path = out.join("certificate.json");
+    // Before anything runs: every file can be written, and none is an input.
+    let mut outputs: Vec<(String, PathBuf)> = specs.iter().map(|r| (r.kind.clone(), r.path.clone())).collect();
+    outputs.push(("certificate".to_owned(), path.clone()));
+    let mut inputs = plan.inputs.clone();
+    inputs.extend(args.sign_key.clone());
+    super::files::check_outputs(&outputs, &inputs)?;
+    let report = execute(&plan, &run_args).await?.report;
+    if let Some(signal) = &report.interrupted {
+        let written = write_reports(&specs, &report);
+        written?;
+        return Err(CliError::new(
+            super::signals::exit_code(signal),
+            format!("interrupted by {signal}: no certificate was written (the reports hold what finished)"),
+        ));
+    }
+    let mut cert = Certificate::new(profile, &report, args.seed);
+    if let Some(key) = &key {
+        cert.sign(key);
+    }
+    let written = write_reports(&specs, &report);
     let text = serde_json::to_string_pretty(&cert).unwrap_or_default();
-    std::fs::write(&path, text)
+    super::files::write_atomic(&path, text.as_bytes())
         .map_err(|e| CliError::new(exit_codes::SETUP_FAILED, format!("failed to write {}: {e}", path.display())))?;
     written?;
     println!("certificate: {}{}", path.display(), if key.is_some() { " (signed)" } else { "" });

@@ -6,11 +6,14 @@ mod check;
 mod demo;
 mod docs;
 mod explore;
+mod files;
 mod init;
+mod last_run;
 mod run;
 mod run_plan;
 mod schema;
 mod serve;
+mod signals;
 
 use clap::{Parser, Subcommand};
 
@@ -67,6 +70,9 @@ pub enum Command {
     Openapi,
     /// Print the emulator's profile: which behaviour the vendor documents and which is ours.
     Spec,
+    /// The helper that ends the integrations' process groups if payterm is killed (internal).
+    #[command(name = "__reap", hide = true)]
+    Reap,
 }
 
 /// A failure of a command, with its exit code.
@@ -125,6 +131,10 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         }
         Command::Spec => {
             docs::print_spec();
+            Ok(())
+        }
+        Command::Reap => {
+            crate::runner::reaper::reap_main();
             Ok(())
         }
         Command::Serve(args) => runtime()?.block_on(serve::run(args)),

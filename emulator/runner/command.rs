@@ -39,6 +39,7 @@ pub async fn drive(
     contract: &Contract,
     (command, dir): (&str, Option<&std::path::Path>),
     span: Duration,
+    payterm: &std::path::Path,
 ) -> Driven {
     let mut cmd = Command::new("sh");
     cmd.arg("-c").arg(command).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).kill_on_drop(true);
@@ -56,6 +57,8 @@ pub async fn drive(
         Err(e) => return Driven { events, log: Vec::new(), ending: Ending::FailedToStart(e.to_string()) },
     };
     let _group = GroupGuard(child.id());
+    // Should payterm itself be killed (`kill -9`), the reaper ends the group instead.
+    let _reaped = child.id().map(|pid| super::reaper::guard(payterm, pid));
     let (tx, mut rx) = mpsc::unbounded_channel();
     // Lines are cut at a bound and read lossily: a 100 MB line or a stray byte that is not
     // UTF-8 must neither take the memory nor stop the reading (a full pipe would block the
@@ -181,11 +184,7 @@ impl Drop for GroupGuard {
 
 /// Kills the integration's whole process group (it may have started children).
 fn kill_group(pid: Option<u32>) {
-    #[cfg(unix)]
     if let Some(pid) = pid {
-        let _ =
-            std::process::Command::new("kill").args(["-KILL", "--", &format!("-{pid}")]).stderr(Stdio::null()).status();
+        super::reaper::kill_group(pid);
     }
-    #[cfg(not(unix))]
-    let _ = pid;
 }

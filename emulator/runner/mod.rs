@@ -8,6 +8,7 @@ pub mod events;
 mod feed;
 pub mod manifest;
 pub mod output;
+pub mod reaper;
 mod run_one;
 pub mod select;
 mod service;

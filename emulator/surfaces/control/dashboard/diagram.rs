@@ -37,6 +37,7 @@ pub fn diagram(sim: &Sim, _req: &ApiRequest) -> Result<Reply, ApiError> {
     };
     let report = ScenarioReport {
         file: String::new(),
+        builtin: false,
         name,
         status: ScenarioStatus::Passed,
         skipped: None,
@@ -49,6 +50,7 @@ pub fn diagram(sim: &Sim, _req: &ApiRequest) -> Result<Reply, ApiError> {
         orders: Vec::new(),
         verdicts: Vec::new(),
         not_judged: Vec::new(),
+        unexercised: Vec::new(),
         log: Vec::new(),
         transcript: transcript(&entries, start),
         reproduce: String::new(),
