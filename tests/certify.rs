@@ -74,7 +74,7 @@ fn a_signed_certificate_verifies_and_every_alteration_is_named() {
     assert_eq!(cert["signature"]["algorithm"], "Ed25519");
     let (code, text) = payterm(&dir, &["certificate", "verify", "out/certificate.json", "--key", &public]);
     assert_eq!(code, Some(0), "{text}");
-    assert!(text.contains("intact"), "{text}");
+    assert!(text.contains("authentic and intact"), "{text}");
     // Another key: named.
     let (code, text) = payterm(&dir, &["certificate", "verify", "out/certificate.json", "--key", &other]);
     assert_eq!(code, Some(payterm::exit_codes::FAILED), "{text}");

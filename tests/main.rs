@@ -44,6 +44,8 @@ mod inconclusive;
 mod explore;
 // Certification: profiles, signed certificates, verification naming what was altered.
 mod certify;
+// `certificate verify` against a catalogue of tampered certificates, each caught and named.
+mod certificate_tampering;
 // Pinned answer shapes (insta snapshots in snapshots/).
 mod answer_snapshots;
 // The JUnit and HTML reports: parseable XML with the right counts, escaped self-contained HTML.

@@ -50,13 +50,18 @@ pub struct CertifyArgs {
 /// `payterm certificate …`.
 #[derive(Debug, Subcommand)]
 pub enum CertificateCommand {
-    /// Check a certificate's digests, consistency, scenario hashes and signature.
+    /// Check a certificate's digests, consistency, scenario hashes and signature. Without
+    /// `--key` authenticity is not checked, and that fails unless `--integrity-only` says so.
     Verify {
         /// The certificate.
         file: PathBuf,
-        /// The public key (base64) that must have signed it.
+        /// The public key (base64) of the vendor that must have signed it.
         #[arg(long)]
         key: Option<String>,
+        /// Check only that the certificate is intact and consistent, not who signed it (exit 0
+        /// without a trusted key).
+        #[arg(long, conflicts_with = "key")]
+        integrity_only: bool,
     },
 }
 
@@ -142,8 +147,8 @@ pub async fn run(args: CertifyArgs) -> Result<(), CliError> {
         Ok(())
     } else {
         println!("NOT CERTIFIED: profile {} v{}", profile.name, profile.version);
-        for problem in cert.result["problems"].as_array().into_iter().flatten() {
-            println!("   {}", problem.as_str().unwrap_or(""));
+        for problem in &cert.result.problems {
+            println!("   {}", crate::printable::line(problem, 1_000));
         }
         Err(CliError::new(exit_codes::FAILED, "the integration did not meet the profile"))
     }
@@ -151,24 +156,39 @@ pub async fn run(args: CertifyArgs) -> Result<(), CliError> {
 
 /// Runs `payterm certificate …`.
 pub fn certificate_command(command: CertificateCommand) -> Result<(), CliError> {
-    let CertificateCommand::Verify { file, key } = command;
+    let CertificateCommand::Verify { file, key, integrity_only } = command;
+    let shown = file.display();
     let text = std::fs::read_to_string(&file)
-        .map_err(|e| CliError::new(exit_codes::SETUP_FAILED, format!("failed to read {}: {e}", file.display())))?;
-    let checks = crate::certify::verify::verify(&text, key.as_deref())
-        .map_err(|e| CliError::new(exit_codes::INVALID_INPUT, format!("{}: {e}", file.display())))?;
+        .map_err(|e| CliError::new(exit_codes::SETUP_FAILED, format!("failed to read {shown}: {e}")))?;
+    let verification = crate::certify::verify::verify(&text, key.as_deref())
+        .map_err(|e| CliError::new(exit_codes::INVALID_INPUT, format!("{shown}: {}", crate::printable::escape(&e))))?;
     let mut bad = 0;
-    for c in &checks {
+    for c in &verification.checks {
+        // The certificate is someone else's file: what it says is printed, never obeyed.
         match &c.problem {
-            None => println!("ok    {}", c.what),
+            None => println!("ok    {}", crate::printable::escape(&c.what)),
             Some(p) => {
                 bad += 1;
-                println!("FAIL  {}: {p}", c.what);
+                println!("FAIL  {}: {}", crate::printable::escape(&c.what), crate::printable::line(p, 2_000));
             }
         }
     }
     if bad > 0 {
-        return Err(CliError::new(exit_codes::FAILED, format!("{}: {bad} check(s) failed", file.display())));
+        return Err(CliError::new(exit_codes::FAILED, format!("{shown}: {bad} check(s) failed: NOT VERIFIED")));
     }
-    println!("{}: intact", file.display());
-    Ok(())
+    if verification.authentic {
+        println!("{shown}: authentic and intact (signed by the key given)");
+        return Ok(());
+    }
+    if integrity_only {
+        println!("{shown}: intact (--integrity-only: who signed it was NOT checked)");
+        return Ok(());
+    }
+    println!("{shown}: intact, but authenticity NOT checked: no trusted key was given");
+    Err(CliError::new(
+        exit_codes::FAILED,
+        format!(
+            "{shown}: NOT VERIFIED: anyone could have made or re-signed it\n(hint: pass --key with the vendor's public key (base64), or --integrity-only to check only that it is intact)"
+        ),
+    ))
 }
