@@ -34,6 +34,8 @@ mod wire_faults;
 mod runner;
 // `payterm run`'s options: manifest skips, filters, partitions, --list, --fail-fast, --rerun-failed.
 mod run_options;
+// Interrupting a run: SIGINT/SIGTERM end the integrations and write what finished; kill -9 too.
+mod interrupt;
 // Service mode: orders POSTed to a running integration, events on /_payterm/events.
 mod service_mode;
 // The judge: each broken integration caught by its target rule alone, an honest one by none.

@@ -363,3 +363,51 @@ fn a_known_failures_file_naming_no_rule_is_invalid_input() {
     assert_eq!(code, Some(payterm::exit_codes::INVALID_INPUT), "{text}");
     assert!(text.contains("no rule `CLOUD-TYPO`"), "{text}");
 }
+
+#[test]
+fn junit_names_a_built_in_scenario_as_built_in_not_as_a_file_of_the_repository() {
+    // Arrange: a folder of the user's own, where no scenarios/ exists.
+    let dir = scratch("junit-builtin");
+    // Act
+    let name = "cloud/declined-card-in-a-completed-task-is-not-paid";
+    let (_, text) =
+        payterm(&dir, &["run", "--builtin", "--name", name, "--exec", "cat > /dev/null", "--report", "junit=j.xml"]);
+    let (shown, source) = payterm(&dir, &["scenario", "show", &format!("builtin:scenarios/{name}.toml")]);
+    // Assert
+    let xml = std::fs::read_to_string(dir.join("j.xml")).unwrap_or_else(|_| panic!("{text}"));
+    let doc = roxmltree::Document::parse(&xml).unwrap();
+    let files: Vec<&str> =
+        doc.descendants().filter(|n| n.has_tag_name("testcase")).filter_map(|n| n.attribute("file")).collect();
+    assert!(!files.is_empty(), "{xml}");
+    assert!(files.iter().all(|f| *f == format!("builtin:scenarios/{name}.toml")), "{files:?}");
+    assert!(xml.contains("not a file in this repository"), "{xml}");
+    assert_eq!(shown, Some(0), "{source}");
+    assert!(source.starts_with("version = 1"), "{source}");
+}
+
+#[test]
+fn report_paths_that_cannot_work_fail_before_the_first_scenario_with_exit_3() {
+    // Arrange: a scenario copied here, and a plain file where a folder would have to be.
+    let dir = scratch("report-paths");
+    std::fs::copy(fixture("short-sale.toml"), dir.join("mine.toml")).unwrap();
+    std::fs::write(dir.join("not-a-folder"), "x").unwrap();
+    let cases: [(&[&str], &str); 3] = [
+        (&["--report", "json=mine.toml"], "would overwrite one of the run's inputs"),
+        (&["--report", "json=out/r", "--report", "html=./out/r"], "would both be written to"),
+        (&["--report", "junit=not-a-folder/j.xml"], "failed to create the folder"),
+    ];
+    for (reports, said) in cases {
+        // Act
+        let mut args = vec!["run", "--exec", "cat > /dev/null", "mine.toml"];
+        args.extend_from_slice(reports);
+        let (code, text) = payterm(&dir, &args);
+        // Assert
+        assert_eq!(code, Some(payterm::exit_codes::INVALID_INPUT), "{reports:?}\n{text}");
+        assert!(text.contains(said), "{reports:?}\n{text}");
+        assert!(!text.contains("[1/1]"), "nothing ran\n{text}");
+    }
+    assert_eq!(
+        std::fs::read_to_string(dir.join("mine.toml")).unwrap(),
+        std::fs::read_to_string(fixture("short-sale.toml")).unwrap()
+    );
+}

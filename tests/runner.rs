@@ -134,3 +134,26 @@ fn a_line_too_long_to_keep_is_cut_and_marked() {
     assert!(line.len() < 70_000, "{} bytes", line.len());
     assert!(line.ends_with("more bytes not kept]"), "{}", &line[line.len() - 100..]);
 }
+
+#[test]
+fn the_integrations_terminal_sequences_and_nul_bytes_are_shown_not_obeyed() {
+    // Arrange: stderr that would retitle the window, clear the screen, fake a green run, and
+    // a NUL byte (grep then called the whole output binary).
+    let exec = r#"printf '\033]0;pwned\007\033[2J\033[32mALL SCENARIOS PASSED\033[0m\r\n\0nul\n\233J c1\n\342\200\256reversed\n' >&2; exit 1"#;
+    // Act
+    let out = Command::new(env!("CARGO_BIN_EXE_payterm"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["run", "--exec", exec, "tests/runner-fixtures/short-sale.toml", "--time-scale", "0.01"])
+        .output()
+        .unwrap();
+    // Assert
+    let stdout = out.stdout;
+    for byte in [0x1b_u8, 0x07, 0x00, b'\r'] {
+        assert!(!stdout.contains(&byte), "a raw 0x{byte:02x} reached the terminal");
+    }
+    let text = String::from_utf8(stdout).expect("the output is text");
+    assert!(!text.contains('\u{9b}') && !text.contains('\u{202e}'), "{text}");
+    assert!(text.contains(r"stderr: \x1b]0;pwned\x07\x1b[2J\x1b[32mALL SCENARIOS PASSED\x1b[0m"), "{text}");
+    assert!(text.contains(r"stderr: \x00nul"), "{text}");
+    assert!(text.contains(r"\u{202e}reversed"), "{text}");
+}

@@ -190,6 +190,7 @@ impl Plan {
             (None, Target::Command { command, .. }) => command.clone(),
             (None, Target::Service { url }) => format!("the service at {url}"),
         };
+        let who = crate::printable::line(&who, 300);
         println!("payterm run: {} scenarios{source} against {who}, {} at a time", self.scenarios.len(), self.jobs);
     }
 
@@ -200,12 +201,13 @@ impl Plan {
                 e.scenario.orders.iter().map(|o| o.surface.as_str()).collect();
             let rules: Vec<&str> = e.scenario.rules.iter().map(|r| r.id).collect();
             let skip = e.skip.as_deref().map(|w| format!("  [skipped: {w}]")).unwrap_or_default();
-            println!(
+            let line = format!(
                 "{}  [{}]  {}{skip}",
                 e.file.display(),
                 surfaces.into_iter().collect::<Vec<_>>().join(","),
                 rules.join(" ")
             );
+            println!("{}", crate::printable::escape(&line));
         }
         let skipped = self.scenarios.iter().filter(|e| e.skip.is_some()).count();
         println!("{} scenarios would run, {skipped} would be skipped", self.scenarios.len() - skipped);
