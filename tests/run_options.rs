@@ -292,19 +292,48 @@ fn init_gives_a_red_run_that_one_fix_turns_green() {
     assert_eq!(code, Some(0), "{text}");
     // Act: the starter as written, then with the fix its comment gives.
     let (red, red_text) = payterm(&dir, &["run"]);
-    let pos = std::fs::read_to_string(dir.join("pos.py")).unwrap();
-    let fixed = pos.replace(
-        "    return \"paid\" if task[\"state\"] == \"COMPLETED\" else \"not_paid\"",
-        "    tx = call(\"GET\", \"/v1/transactions/\" + task[\"amsId\"])\n    return \"paid\" if tx[\"result\"] == 0 else \"not_paid\"",
-    );
-    assert_ne!(fixed, pos, "the starter still has the line the fix replaces");
-    std::fs::write(dir.join("pos.py"), fixed).unwrap();
+    apply_the_fix_me(&dir);
     let (green, green_text) = payterm(&dir, &["run"]);
     // Assert
     assert_eq!(red, Some(payterm::exit_codes::FAILED), "{red_text}");
     assert!(red_text.contains("FAIL CLOUD-TASK-NOT-PAYMENT"), "{red_text}");
     assert_eq!(green, Some(0), "{green_text}");
     assert!(green_text.contains("against my-pos"), "{green_text}");
+}
+
+/// Does what the starter's FIX ME comment says, as a user would: its indented code lines,
+/// uncommented, replace the line after them.
+fn apply_the_fix_me(dir: &Path) {
+    let pos = std::fs::read_to_string(dir.join("pos.py")).unwrap();
+    let lines: Vec<&str> = pos.lines().collect();
+    let start = lines.iter().position(|l| l.trim_start().starts_with("# FIX ME")).expect("a FIX ME comment");
+    let code: Vec<String> = lines[start..]
+        .iter()
+        .take_while(|l| l.trim_start().starts_with('#'))
+        .filter_map(|l| l.strip_prefix("    #     "))
+        .map(|l| format!("    {l}"))
+        .collect();
+    let replaced = start + lines[start..].iter().take_while(|l| l.trim_start().starts_with('#')).count();
+    assert!(lines[replaced].trim_start().starts_with("return"), "{}", lines[replaced]);
+    let mut fixed: Vec<String> = lines[..replaced].iter().map(|l| (*l).to_owned()).collect();
+    fixed.extend(code);
+    fixed.extend(lines[replaced + 1..].iter().map(|l| (*l).to_owned()));
+    std::fs::write(dir.join("pos.py"), fixed.join("\n") + "\n").unwrap();
+}
+
+#[test]
+fn the_fixed_starter_reports_a_task_cancelled_before_any_card_as_not_paid_instead_of_crashing() {
+    // Arrange: the starter, fixed as its FIX ME comment says (it used to read the missing
+    // amsId of a CANCELLED task and crash).
+    let dir = scratch("init-cancelled");
+    assert_eq!(payterm(&dir, &["init"]).0, Some(0));
+    apply_the_fix_me(&dir);
+    // Act
+    let (code, text) = payterm(&dir, &["run", "--builtin", "--name", "cloud/task-cancelled-while-queued-is-not-paid"]);
+    // Assert
+    assert_eq!(code, Some(0), "{text}");
+    assert!(!text.contains("KeyError") && !text.contains("Traceback"), "{text}");
+    assert!(text.contains("1 scenarios: 1 passed"), "{text}");
 }
 
 #[test]
