@@ -11,9 +11,8 @@ help: ## list the targets
 build: ## build the payterm binary (debug)
 	$(CARGO) build --locked
 
-test: ## run every test: unit, integration (through HTTP and the real binary) and doc tests
-	$(CARGO) nextest run --locked --no-fail-fast
-	$(CARGO) test --locked --doc
+test: ## run every test: unit, integration (through HTTP and the real binary) and doc tests (installs cargo-nextest if missing; falls back to cargo test)
+	CARGO="$(CARGO)" scripts/test.sh
 
 lint: ## clippy on every target, warnings denied
 	$(CARGO) clippy --locked --all-targets --all-features -- -D warnings

@@ -64,3 +64,5 @@ mod hostile_clients;
 mod load_and_fault;
 // Many orders at once: 100 sales on 10 terminals pass; a planted duplicate caught on exactly its orders; a non-reader killed.
 mod scale_run;
+// `make test` without cargo-nextest: it installs it, or falls back to cargo test.
+mod make_test;
