@@ -127,8 +127,8 @@ pub async fn run(args: ExploreArgs) -> Result<(), CliError> {
                 options.shrink_budget
             );
         }
-        println!("   written: {}", find.file.display());
-        println!("   reproduce: {}", find.reproduce);
+        println!("   written: {}", crate::printable::escape(&find.file.display().to_string()));
+        println!("   reproduce: {}", crate::printable::escape(&find.reproduce));
     }
     println!();
     let unconfirmed = report.unconfirmed.len();

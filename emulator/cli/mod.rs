@@ -86,9 +86,12 @@ pub struct CliError {
 }
 
 impl CliError {
-    /// A failure with `code`.
+    /// A failure with `code`. A message may quote a file or an answer: its control characters
+    /// are written out, line by line (its own line breaks stay: the hint line).
     pub fn new(code: i32, message: impl Into<String>) -> Self {
-        CliError { message: message.into(), code }
+        let message: String = message.into();
+        let message = message.split('\n').map(crate::printable::escape).collect::<Vec<_>>().join("\n");
+        CliError { message, code }
     }
 
     /// The exit code.
