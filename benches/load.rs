@@ -52,6 +52,14 @@ fn main() {
     let conns: usize = env_or("BENCH_CONNS", 64);
     assert!(secs > 0.0 && conns > 0 && rounds > 0, "BENCH_SECS, BENCH_CONNS and BENCH_ROUNDS must be positive");
     let duration = Duration::from_secs_f64(secs);
+    if std::env::var("BENCH_ONLY").as_deref() == Ok("grants") {
+        // One figure alone, e.g. after a change to the token service.
+        let rt = runtime(LOADGEN_THREADS);
+        let figures: Vec<Figure> =
+            grant_soak(&rt, Pinning::detect(), conns).iter().flat_map(soak::grant_figures).collect();
+        report::print_table(&figures);
+        return;
+    }
 
     // Two runtimes so the load generator never steals the server's worker: on a 2-core
     // machine each gets one core, and the CPU figures show which side was the bottleneck.
@@ -155,6 +163,7 @@ fn main() {
         println!("  !!! startup not measured: {e}");
     }
     let (soak_payterm, soak_peers) = soaks(&load_rt, pinning, &polled, conns);
+    let grants = grant_soak(&load_rt, pinning, conns);
     // The suite as a user runs it, after the load runs so they do not share the cores
     // (BENCH_SUITE=0 skips it).
     let suite_times = if env_or("BENCH_SUITE", 1u8) == 0 {
@@ -187,6 +196,7 @@ fn main() {
             .target(Target::ValueBelow(300.0)),
     );
     figures.extend(soak::figures(soak_payterm.as_ref(), &soak_peers));
+    figures.extend(grants.iter().flat_map(soak::grant_figures));
     if let Ok(s) = &startup {
         figures.extend(s.figures());
     }
@@ -254,6 +264,20 @@ fn soaks(
         .filter_map(|recording| report(soak::wiremock_rs(rt, pinning, polled, recording, plan), "wiremock-rs"))
         .collect();
     (payterm, peers)
+}
+
+/// The grant soak (`BENCH_GRANT_REQUESTS`, default 1,000,000; 0 skips it): password logins
+/// against `payterm serve`, its RSS before and after.
+fn grant_soak(rt: &Runtime, pinning: Pinning, conns: usize) -> Option<soak::Soak> {
+    let requests: u64 = env_or("BENCH_GRANT_REQUESTS", 1_000_000);
+    if requests == 0 {
+        println!("grant soak: skipped (BENCH_GRANT_REQUESTS=0)");
+        return None;
+    }
+    let max = Duration::from_secs(env_or("BENCH_SOAK_MAX_SECS", 300));
+    let plan = soak::Plan { requests, conns, max, max_rss_mb: env_or("BENCH_SOAK_MAX_RSS_MB", 8000) };
+    println!("grant soak: {requests} password logins against payterm serve, RSS from /proc/<pid>/status");
+    soak::payterm_grants(rt, pinning, plan).map_err(|e| println!("  !!! grant soak NOT RUN: {e}")).ok()
 }
 
 /// Says loudly if the scale child did not build what it was asked to.

@@ -73,6 +73,22 @@ pub fn render_get(addr: SocketAddr, path: &str, extra: &[String]) -> Vec<u8> {
     head.into_bytes()
 }
 
+/// Renders a keep-alive POST of `body` (a form) to `path` with `extra` header lines.
+pub fn render_post_form(addr: SocketAddr, path: &str, extra: &[String], body: &str) -> Vec<u8> {
+    let mut head = format!(
+        "POST {path} HTTP/1.1\r\nHost: {addr}\r\nAccept: application/json\r\n\
+         Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n",
+        body.len()
+    );
+    for line in extra {
+        head.push_str(line);
+        head.push_str("\r\n");
+    }
+    head.push_str("\r\n");
+    head.push_str(body);
+    head.into_bytes()
+}
+
 /// Per-connection tallies, merged at the end so the hot loop touches nothing shared.
 #[derive(Default)]
 struct ConnStats {

@@ -62,14 +62,30 @@ fn guard(rss_kib: u64, max_rss_mb: u64) -> Option<String> {
 
 /// `payterm serve --mode assisted` (so the polled task stays queued), its own token and sale.
 pub fn payterm(rt: &Runtime, pinning: Pinning, plan: Plan) -> Result<Soak, String> {
-    let port = free_port().map_err(|e| format!("no free port: {e}"))?;
-    let mut serve = Command::new(env!("CARGO_BIN_EXE_payterm"));
-    serve.args(["serve", "--port", &port.to_string(), "--control-port", "0", "--mode", "assisted"]);
-    let server = PeerProcess::start(rt, "soak-payterm-serve", serve, port, "/health", Duration::from_secs(30))?;
+    let server = serve(rt, "soak-payterm-serve")?;
     let basic = basic_credential(&server)?;
     let uri = format!("http://{}", server.addr);
     let polled = rt.block_on(setup::setup_payterm(Payterm { uri: &uri, basic: &basic }));
-    Ok(soak(rt, pinning, "soak.payterm", &server, &polled, plan))
+    let request = loadgen::render_get(server.addr, &polled.path(), &polled.auth());
+    Ok(soak(rt, pinning, "soak.payterm", &server, request, plan))
+}
+
+/// `payterm serve` answering the documented password login for terminal 999888, over and
+/// over: every answer a new access and refresh token (issue 14: each grant used to be kept).
+pub fn payterm_grants(rt: &Runtime, pinning: Pinning, plan: Plan) -> Result<Soak, String> {
+    let server = serve(rt, "soak-payterm-grants")?;
+    let basic = basic_credential(&server)?;
+    let form = "grant_type=password&username=jan.novak%40example.com&password=ABCDEFGHIJKL&tid=999888";
+    let request =
+        loadgen::render_post_form(server.addr, "/cloud/oauth/token", &[format!("Authorization: {basic}")], form);
+    Ok(soak(rt, pinning, "soak.grants.payterm", &server, request, plan))
+}
+
+fn serve(rt: &Runtime, name: &str) -> Result<PeerProcess, String> {
+    let port = free_port().map_err(|e| format!("no free port: {e}"))?;
+    let mut serve = Command::new(env!("CARGO_BIN_EXE_payterm"));
+    serve.args(["serve", "--port", &port.to_string(), "--control-port", "0", "--mode", "assisted"]);
+    PeerProcess::start(rt, name, serve, port, "/health", Duration::from_secs(30))
 }
 
 /// wiremock-rs in a child copy of the bench, answering `polled`'s path with its body.
@@ -88,7 +104,8 @@ pub fn wiremock_rs(
     let port = free_port().map_err(|e| format!("no free port: {e}"))?;
     let child = bench_child(mode, port, &polled.path(), &polled.body);
     let server = PeerProcess::start(rt, mode, child, port, &polled.path(), Duration::from_secs(30))?;
-    Ok(soak(rt, pinning, name, &server, polled, plan))
+    let request = loadgen::render_get(server.addr, &polled.path(), &polled.auth());
+    Ok(soak(rt, pinning, name, &server, request, plan))
 }
 
 /// The credential `payterm serve` prints (`client      Authorization: Basic …`).
@@ -105,7 +122,14 @@ fn basic_credential(server: &PeerProcess) -> Result<String, String> {
     Err(format!("payterm serve printed no client credential: {}", server.log_tail()))
 }
 
-fn soak(rt: &Runtime, pinning: Pinning, name: &'static str, server: &PeerProcess, polled: &Polled, plan: Plan) -> Soak {
+fn soak(
+    rt: &Runtime,
+    pinning: Pinning,
+    name: &'static str,
+    server: &PeerProcess,
+    request: Vec<u8>,
+    plan: Plan,
+) -> Soak {
     if pinning.enabled() {
         pinning.pin_process(server.pid());
     }
@@ -113,7 +137,7 @@ fn soak(rt: &Runtime, pinning: Pinning, name: &'static str, server: &PeerProcess
     let budget = Arc::new(AtomicU64::new(plan.requests));
     let spec = LoadSpec {
         addr,
-        request: loadgen::render_get(addr, &polled.path(), &polled.auth()),
+        request,
         conns: plan.conns,
         warmup: Duration::ZERO,
         duration: plan.max,
@@ -178,6 +202,19 @@ fn soak(rt: &Runtime, pinning: Pinning, name: &'static str, server: &PeerProcess
 /// KiB to MB (10^6 bytes), as the other memory figures.
 pub fn mb(kib: u64) -> f64 {
     kib as f64 * 1024.0 / 1e6
+}
+
+/// The grant soak's figures: RSS after 1,000,000 logins against RSS before, held to < 64 MB.
+pub fn grant_figures(grants: &Soak) -> Vec<Figure> {
+    let name = grants.name;
+    vec![
+        Figure::against(&format!("{name}.rss_after"), mb(grants.rss_after_kib), "MB", mb(grants.rss_before_kib))
+            .target(Target::ValueBelow(64.0)),
+        Figure::plain(&format!("{name}.rss_growth"), mb(grants.rss_after_kib) - mb(grants.rss_before_kib), "MB"),
+        Figure::plain(&format!("{name}.rps"), grants.rps, "req/s"),
+        Figure::plain(&format!("{name}.requests"), grants.requests as f64, "count"),
+        Figure::plain(&format!("{name}.errors"), grants.errors as f64, "count"),
+    ]
 }
 
 /// payterm's RSS after the soak against its RSS before (held to < 64 MB); each peer's after and

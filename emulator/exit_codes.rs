@@ -2,7 +2,8 @@
 
 /// Everything passed (or the command did what it was asked).
 pub const SUCCESS: i32 = 0;
-/// At least one scenario failed a rule, or the demo saw an answer it did not expect.
+/// At least one scenario failed a rule or was inconclusive (a targeted rule not exercised), a
+/// certificate did not verify, or the demo saw an answer it did not expect.
 pub const FAILED: i32 = 1;
 /// The command line was wrong (clap's own code).
 pub const USAGE: i32 = 2;
@@ -14,5 +15,12 @@ pub const SETUP_FAILED: i32 = 4;
 pub const BIND_FAILED: i32 = 5;
 /// The initiator client could not reach its service, or got no initiator JSON back.
 pub const SERVICE_UNREACHABLE: i32 = 6;
+/// The selection is empty: no scenario would run (a filter matched nothing, nothing to rerun,
+/// or every selected scenario would be skipped). A run that tests nothing is not a pass.
+pub const NO_SCENARIOS: i32 = 7;
+/// Stopped by SIGINT (Ctrl-C), after ending the integrations and writing what finished (128 + 2).
+pub const INTERRUPTED: i32 = 130;
+/// Stopped by SIGTERM, after ending the integrations and writing what finished (128 + 15).
+pub const TERMINATED: i32 = 143;
 /// A bug in payterm itself.
 pub const INTERNAL: i32 = 70;

@@ -9,6 +9,7 @@
 //! - [`http`]: the server core the surfaces share (limits, panic isolation, TLS).
 //! - [`journal`]: the bounded record of exchanges and World transitions.
 //! - [`redact`]: stable placeholders for what changes between runs, for snapshots.
+//! - [`printable`]: text from outside made safe to print (controls shown, long text cut).
 //! - [`mock_cloud`]: [`MockCloud`], the emulator in-process for Rust tests.
 //! - [`scenario`]: the scenario file format, read in two stages with diagnostics.
 //! - [`script`]: the script engine: scripted answers and request faults.
@@ -28,6 +29,7 @@ pub mod http;
 pub mod journal;
 pub mod judge;
 pub mod mock_cloud;
+pub mod printable;
 pub mod profile;
 pub mod redact;
 pub mod report;

@@ -19,7 +19,7 @@ use crate::http::{Handler, ServerHandle, ServerLimits, serve};
 use crate::profile::Profile;
 use crate::scenario::Scenario;
 use crate::script::setup::{HarnessKey, world_for};
-use crate::surfaces::cloud::auth::{DOCUMENTED_CLIENT_ID, DOCUMENTED_CLIENT_SECRET, TokenService};
+use crate::surfaces::cloud::auth::{DOCUMENTED_CLIENT_ID, DOCUMENTED_CLIENT_SECRET, TokenSecret, TokenService};
 use crate::surfaces::cloud::{self, CloudApi};
 use crate::surfaces::control;
 use crate::surfaces::sim::{ScenarioWorlds, Sim, WorldFactory};
@@ -46,6 +46,9 @@ pub enum StartError {
     /// TLS could not be set up.
     #[error("{0}")]
     Tls(String),
+    /// The OS gave no randomness for the token-signing secret.
+    #[error(transparent)]
+    Entropy(#[from] crate::surfaces::cloud::auth::EntropyError),
 }
 
 /// Builds a [`MockCloud`].
@@ -66,6 +69,7 @@ pub struct MockCloudBuilder {
     whole_bodies: bool,
     scenario: Option<Arc<Scenario>>,
     harness_key: Option<HarnessKey>,
+    token_secret: TokenSecret,
 }
 
 impl Default for MockCloudBuilder {
@@ -85,6 +89,7 @@ impl Default for MockCloudBuilder {
             whole_bodies: false,
             scenario: None,
             harness_key: None,
+            token_secret: TokenSecret::Fresh,
         }
     }
 }
@@ -199,6 +204,15 @@ impl MockCloudBuilder {
         self
     }
 
+    /// Signs access and refresh tokens with a secret derived from the seed, so two servers
+    /// with the same seed accept each other's tokens — for tests that need the same tokens
+    /// every run. By default the secret is fresh randomness from the OS, so nobody who knows
+    /// the seed (it is printed) can mint tokens this server accepts.
+    pub fn token_secret_from_seed(mut self) -> Self {
+        self.token_secret = TokenSecret::FromSeed;
+        self
+    }
+
     /// The initiator key the harness signs with, enrolled for the scenario's stores.
     pub fn harness_key(mut self, key: HarnessKey) -> Self {
         self.harness_key = Some(key);
@@ -267,7 +281,7 @@ impl MockCloudBuilder {
         );
         let api = Arc::new(CloudApi {
             sim: sim.clone(),
-            tokens: TokenService::new(&self.client.0, &self.client.1, self.seed),
+            tokens: TokenService::new(&self.client.0, &self.client.1, self.seed, self.token_secret)?,
             max_body_bytes: self.profile.max_body_bytes,
             base_url,
             rendered: Default::default(),

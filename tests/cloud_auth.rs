@@ -166,3 +166,59 @@ async fn a_terminal_token_cannot_act_on_another_terminal() {
     assert_eq!(status, StatusCode::FORBIDDEN);
     assert_eq!(answer["error"]["code"], "TID_NOT_ALLOWED");
 }
+
+#[tokio::test]
+async fn a_second_server_with_the_same_seed_cannot_mint_tokens_the_first_accepts() {
+    // Arrange: two servers with the seed `payterm serve` prints.
+    let first = Cloud::start(payterm::MockCloud::builder().seed(42).paused()).await;
+    let second = Cloud::start(payterm::MockCloud::builder().seed(42).paused()).await;
+    let minted = second.token_for(Some(TID)).await;
+    // Act
+    let (status, body) = first.get("/v1/tasks", minted["access_token"].as_str().unwrap()).await;
+    let form = format!("grant_type=refresh_token&refresh_token={}", minted["refresh_token"].as_str().unwrap());
+    let (refreshed, refusal) = first.token_form("/api/oauth/token", BASIC, &form).await;
+    // Assert
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
+    assert_eq!(body["error"]["code"], "INVALID_TOKEN");
+    assert_eq!(refreshed, StatusCode::UNAUTHORIZED, "{refusal}");
+    assert_eq!(refusal["error"], "invalid_grant");
+}
+
+#[tokio::test]
+async fn a_test_may_ask_for_the_secret_from_the_seed_and_then_tokens_repeat() {
+    // Arrange
+    let builder = || payterm::MockCloud::builder().seed(42).paused().token_secret_from_seed();
+    let (first, second) = (Cloud::start(builder()).await, Cloud::start(builder()).await);
+    // Act
+    let (a, b) = (first.token_for(Some(TID)).await, second.token_for(Some(TID)).await);
+    // Assert
+    assert_eq!(a["access_token"], b["access_token"]);
+    assert_eq!(first.get("/v1/tasks", b["access_token"].as_str().unwrap()).await.0, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn a_refresh_token_is_not_an_access_token_nor_the_other_way_round() {
+    // Arrange
+    let c = Cloud::paused().await;
+    let token = c.token_for(Some(TID)).await;
+    // Act
+    let (as_access, _) = c.get("/v1/tasks", token["refresh_token"].as_str().unwrap()).await;
+    let form = format!("grant_type=refresh_token&refresh_token={}", token["access_token"].as_str().unwrap());
+    let (as_refresh, _) = c.token_form("/api/oauth/token", BASIC, &form).await;
+    // Assert
+    assert_eq!((as_access, as_refresh), (StatusCode::UNAUTHORIZED, StatusCode::UNAUTHORIZED));
+}
+
+#[tokio::test]
+async fn a_refresh_answers_the_same_refresh_token_and_a_login_a_new_one() {
+    // Arrange
+    let c = Cloud::paused().await;
+    let login = c.token_for(Some(TID)).await;
+    // Act
+    let form = format!("grant_type=refresh_token&refresh_token={}", login["refresh_token"].as_str().unwrap());
+    let (_, refreshed) = c.token_form("/api/oauth/token", BASIC, &form).await;
+    let again = c.token_for(Some(TID)).await;
+    // Assert
+    assert_eq!(refreshed["refresh_token"], login["refresh_token"]);
+    assert_ne!(again["refresh_token"], login["refresh_token"]);
+}

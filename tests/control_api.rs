@@ -111,3 +111,111 @@ async fn after_a_reset_a_task_with_a_reused_id_answers_its_own_content() {
     assert_eq!(second["taskId"], first["taskId"], "the seed repeats ids");
     assert_eq!(c.task(&token, &second["taskId"]).await["request"]["amount"], 999);
 }
+
+/// The control port's `host:port`, as a client names it.
+fn control_authority(c: &Cloud) -> String {
+    c.cloud.control_uri().trim_start_matches("http://").to_owned()
+}
+
+#[tokio::test]
+async fn a_request_addressed_to_a_foreign_host_name_is_refused() {
+    // Arrange: a page that rebound its own name to 127.0.0.1 sends its name as the Host.
+    let c = Cloud::paused().await;
+    let port = c.cloud.control_uri().rsplit(':').next().unwrap().to_owned();
+    // Act
+    let (status, body) = crate::support::answer(
+        c.http.post(c.control("/reset")).header("host", format!("attacker.example:{port}")).json(&json!({})),
+    )
+    .await;
+    let (named, _) =
+        crate::support::answer(c.http.get(c.control("/terminals")).header("host", format!("localhost:{port}"))).await;
+    // Assert
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    assert_eq!(body["error"]["code"], "FOREIGN_HOST");
+    assert!(body["error"]["message"].as_str().unwrap().contains("attacker.example"), "{body}");
+    assert_eq!(named, StatusCode::OK, "localhost is this machine");
+}
+
+#[tokio::test]
+async fn a_request_from_another_sites_page_is_refused_and_changes_nothing() {
+    // Arrange
+    let c = Cloud::paused().await;
+    // Act: a cross-site fetch, and a page on another local port.
+    let (foreign, body) = crate::support::answer(
+        c.http
+            .post(c.control(&format!("/terminals/{TID}/mode")))
+            .header("origin", "https://attacker.example")
+            .json(&json!({"mode": "assisted"})),
+    )
+    .await;
+    let (other_port, _) = crate::support::answer(
+        c.http
+            .post(c.control(&format!("/terminals/{TID}/mode")))
+            .header("origin", "http://127.0.0.1:1")
+            .json(&json!({"mode": "assisted"})),
+    )
+    .await;
+    let (own, _) = crate::support::answer(
+        c.http
+            .post(c.control(&format!("/terminals/{TID}/mode")))
+            .header("origin", format!("http://{}", control_authority(&c)))
+            .json(&json!({"mode": "semi_integrated"})),
+    )
+    .await;
+    // Assert
+    assert_eq!((foreign, other_port), (StatusCode::FORBIDDEN, StatusCode::FORBIDDEN), "{body}");
+    assert_eq!(body["error"]["code"], "FOREIGN_ORIGIN");
+    assert_eq!(own, StatusCode::OK, "the dashboard this port serves may drive it");
+    let (_, terminal) = c.control_get(&format!("/terminals/{TID}")).await;
+    assert_eq!(terminal["mode"], "semi_integrated", "only the dashboard's own request took effect");
+}
+
+#[rstest::rstest]
+#[case::text_plain("text/plain")]
+#[case::a_form("application/x-www-form-urlencoded")]
+#[case::multipart("multipart/form-data; boundary=x")]
+#[case::no_content_type("")]
+#[tokio::test]
+async fn a_json_write_that_a_form_could_send_is_415(#[case] content_type: &str) {
+    // Arrange: the bodies an HTML form or a no-preflight fetch can send.
+    let c = Cloud::paused().await;
+    let mut req = c.http.post(c.control(&format!("/terminals/{TID}/mode"))).body(r#"{"mode":"assisted"}"#);
+    if !content_type.is_empty() {
+        req = req.header("content-type", content_type);
+    }
+    // Act
+    let (status, body) = crate::support::answer(req).await;
+    // Assert
+    assert_eq!(status, StatusCode::UNSUPPORTED_MEDIA_TYPE, "{body}");
+    assert!(body["error"]["message"].as_str().unwrap().contains("application/json"), "{body}");
+    let (_, terminal) = c.control_get(&format!("/terminals/{TID}")).await;
+    assert_eq!(terminal["mode"], "automatic");
+}
+
+#[tokio::test]
+async fn a_command_without_a_body_needs_no_content_type() {
+    let c = Cloud::paused().await;
+    let (status, body) = crate::support::answer(c.http.post(c.control("/clock/pause"))).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+}
+
+#[tokio::test]
+async fn the_journal_hides_passwords_and_tokens_unless_asked() {
+    // Arrange: a login, then a call with its token.
+    let c = Cloud::paused().await;
+    let token = c.token_for(Some(TID)).await;
+    let access = token["access_token"].as_str().unwrap();
+    // Act
+    let (_, hidden) = c.control_get("/journal").await;
+    let (_, shown) = c.control_get("/journal?secrets=shown").await;
+    let seq = hidden["entries"][0]["seq"].as_u64().unwrap();
+    let (_, entry) = c.control_get(&format!("/dashboard/journal/{seq}")).await;
+    // Assert
+    let hidden = hidden.to_string();
+    for secret in ["ABCDEFGHIJKL", access, token["refresh_token"].as_str().unwrap()] {
+        assert!(!hidden.contains(secret), "{secret} in {hidden}");
+        assert!(!entry.to_string().contains(secret), "{secret} in {entry}");
+    }
+    assert!(hidden.contains("password=<redacted>"), "{hidden}");
+    assert!(shown.to_string().contains("ABCDEFGHIJKL") && shown.to_string().contains(access));
+}

@@ -352,6 +352,7 @@ mod diagram {
     fn report(transcript: Vec<TranscriptLine>, verdicts: Vec<VerdictReport>) -> ScenarioReport {
         ScenarioReport {
             file: "x.toml".to_owned(),
+            builtin: false,
             name: "a <scenario> & \"its\" name".to_owned(),
             status: ScenarioStatus::Failed,
             skipped: None,
@@ -364,6 +365,7 @@ mod diagram {
             orders: Vec::new(),
             verdicts,
             not_judged: Vec::new(),
+            unexercised: Vec::new(),
             log: Vec::new(),
             transcript,
             reproduce: String::new(),

@@ -72,7 +72,19 @@ fn the_same_seed_generates_the_same_scenarios_and_each_is_a_valid_file() {
 #[test]
 fn the_planted_bug_passes_every_built_in_initiator_scenario() {
     // Act: the bug lives in the initiator flow, so those are the scenarios that could show it.
-    let (code, text) = payterm(&["run", "--exec", PLANTED, "--surface", "initiator", "--time-scale", TIME_SCALE]);
+    // The built-in scenarios whose targeted rule the reference does not exercise yet are known.
+    let known = "tests/builtin-inconclusive.toml";
+    let (code, text) = payterm(&[
+        "run",
+        "--exec",
+        PLANTED,
+        "--surface",
+        "initiator",
+        "--time-scale",
+        TIME_SCALE,
+        "--expected-failures",
+        known,
+    ]);
 
     // Assert
     assert_eq!(code, Some(payterm::exit_codes::SUCCESS), "{text}");
@@ -130,12 +142,16 @@ fn exploring_from_a_fixed_seed_finds_the_planted_bug_and_shrinks_it_to_a_few_ste
     assert!(steps < generated.steps.len() && steps <= 4, "{steps} steps:\n{written}\n{text}");
 
     // Assert: a true counterexample, not a harness artefact — the planted bug fails it, the
-    // reference passes it.
+    // reference breaks no rule of it. An explored scenario targets every rule of its surface,
+    // most of which its few steps never exercise, so it comes out inconclusive rather than
+    // passed (issue 13 item 4; what explore targets is the generator's to narrow).
     let (code, text) = payterm(&["run", "--exec", PLANTED, &file.display().to_string(), "--time-scale", TIME_SCALE]);
     assert_eq!(code, Some(payterm::exit_codes::FAILED), "{text}");
     assert_eq!(failed_rules(&text), ["HYPE-IN-PROCESS"], "{text}");
     let (code, text) = payterm(&["run", &file.display().to_string(), "--time-scale", TIME_SCALE]);
-    assert_eq!(code, Some(payterm::exit_codes::SUCCESS), "{text}");
+    assert!(failed_rules(&text).is_empty(), "{text}");
+    assert!(text.contains(" 0 failed"), "{text}");
+    assert!(matches!(code, Some(0 | 1)), "{text}");
     let _ = std::fs::remove_dir_all(&out);
 }
 

@@ -34,14 +34,20 @@ mod wire_faults;
 mod runner;
 // `payterm run`'s options: manifest skips, filters, partitions, --list, --fail-fast, --rerun-failed.
 mod run_options;
+// Interrupting a run: SIGINT/SIGTERM end the integrations and write what finished; kill -9 too.
+mod interrupt;
 // Service mode: orders POSTed to a running integration, events on /_payterm/events.
 mod service_mode;
 // The judge: each broken integration caught by its target rule alone, an honest one by none.
 mod judge;
+// Inconclusive is not a pass: a targeted rule never exercised fails the run, unless known.
+mod inconclusive;
 // `payterm explore`: same seed, same scenarios; a planted bug found from a seed and shrunk; no false alarm.
 mod explore;
 // Certification: profiles, signed certificates, verification naming what was altered.
 mod certify;
+// `certificate verify` against a catalogue of tampered certificates, each caught and named.
+mod certificate_tampering;
 // Pinned answer shapes (insta snapshots in snapshots/).
 mod answer_snapshots;
 // The JUnit and HTML reports: parseable XML with the right counts, escaped self-contained HTML.
@@ -58,3 +64,5 @@ mod hostile_clients;
 mod load_and_fault;
 // Many orders at once: 100 sales on 10 terminals pass; a planted duplicate caught on exactly its orders; a non-reader killed.
 mod scale_run;
+// `make test` without cargo-nextest: it installs it, or falls back to cargo test.
+mod make_test;

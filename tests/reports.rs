@@ -26,6 +26,7 @@ fn verdict(rule: &str, order: Option<&str>, verdict: &str) -> VerdictReport {
 fn scenario(file: &str, status: ScenarioStatus, targets: &[&str]) -> ScenarioReport {
     ScenarioReport {
         file: file.to_owned(),
+        builtin: false,
         name: format!("the {file} scenario"),
         status,
         skipped: None,
@@ -38,6 +39,7 @@ fn scenario(file: &str, status: ScenarioStatus, targets: &[&str]) -> ScenarioRep
         orders: Vec::new(),
         verdicts: Vec::new(),
         not_judged: Vec::new(),
+        unexercised: Vec::new(),
         log: Vec::new(),
         transcript: Vec::new(),
         reproduce: format!("payterm run --exec ./pos {file} --seed 7"),

@@ -135,7 +135,7 @@ fn fail_fast_stops_at_the_first_failure_and_reports_the_rest_as_not_run() {
 
 #[test]
 fn rerun_failed_runs_only_what_failed_last_time() {
-    // Arrange: one scenario fails (no outcome for an invoice), one passes.
+    // Arrange: one scenario fails (no transaction read), one passes.
     let dir = scratch("rerun");
     let exec = format!("BUG=no_fetch python3 {}", fixture("cloud_sale.py"));
     let (code, text) =
@@ -147,9 +147,128 @@ fn rerun_failed_runs_only_what_failed_last_time() {
         &["run", "--exec", &exec, "--rerun-failed", &fixture("cloud-sale.toml"), &fixture("short-sale.toml")],
     );
     // Assert
-    assert!(text.contains("rerunning the 1 scenario(s) that failed last time"), "{text}");
+    assert!(text.contains("rerunning 1 scenario(s) recorded in .payterm/last-run.json"), "{text}");
     assert!(text.contains("1 scenarios: 0 passed, 1 failed"), "{text}");
     assert!(!text.contains("short-sale.toml  "), "{text}");
+}
+
+#[test]
+fn rerun_failed_reruns_files_given_by_path_without_naming_them_again() {
+    // Arrange: a failing run of files given by path (the record was matched against the
+    // built-in suite, which selected nothing and passed).
+    let dir = scratch("rerun-paths");
+    let exec = format!("BUG=no_fetch python3 {}", fixture("cloud_sale.py"));
+    let (code, text) = payterm(&dir, &["run", "--exec", &exec, &fixture("cloud-sale.toml")]);
+    assert_eq!(code, Some(payterm::exit_codes::FAILED), "{text}");
+    // Act
+    let (code, text) = payterm(&dir, &["run", "--exec", &exec, "--rerun-failed"]);
+    // Assert
+    assert_eq!(code, Some(payterm::exit_codes::FAILED), "{text}");
+    assert!(text.contains("cloud-sale.toml"), "{text}");
+    assert!(text.contains("1 scenarios: 0 passed, 1 failed"), "{text}");
+}
+
+#[test]
+fn an_empty_selection_fails_with_its_own_exit_code_and_says_why() {
+    // Act
+    let dir = scratch("empty");
+    let (code, text) = payterm(&dir, &["run", "--name", "typo-xyz"]);
+    let (listed, list_text) = payterm(&dir, &["run", "--list", "--rule", "HYPE-*", "--surface", "app2app"]);
+    let (rerun, rerun_text) = payterm(&dir, &["run", "--rerun-failed"]);
+    // Assert
+    assert_eq!(code, Some(payterm::exit_codes::NO_SCENARIOS), "{text}");
+    assert!(text.contains("no scenario to run") && text.contains("--name typo-xyz"), "{text}");
+    assert!(!text.contains("0 scenarios: 0 passed"), "{text}");
+    assert_eq!(listed, Some(payterm::exit_codes::NO_SCENARIOS), "{list_text}");
+    assert_eq!(rerun, Some(payterm::exit_codes::NO_SCENARIOS), "{rerun_text}");
+    assert!(rerun_text.contains("no run was recorded in this folder"), "{rerun_text}");
+}
+
+#[test]
+fn a_selection_every_scenario_of_which_would_be_skipped_tests_nothing_and_fails() {
+    // Arrange: an integration declaring the Cloud surface only, given an invoice scenario.
+    let dir = scratch("all-skipped");
+    let manifest = format!(
+        "name = \"cloud-only\"\nsurfaces = [\"cloud\"]\noperations = [\"sale\"]\ncommand = \"python3 {}\"\n",
+        fixture("cloud_sale.py")
+    );
+    std::fs::write(dir.join("payterm.toml"), manifest).unwrap();
+    // Act
+    let (code, text) = payterm(&dir, &["run", &fixture("short-invoice.toml")]);
+    // Assert
+    assert_eq!(code, Some(payterm::exit_codes::NO_SCENARIOS), "{text}");
+    assert!(text.contains("would be skipped"), "{text}");
+}
+
+#[test]
+fn two_runs_in_one_folder_keep_each_others_failures_for_rerun() {
+    // Arrange: two runs side by side, each failing its own scenario.
+    let dir = scratch("two-runs");
+    let exec = "cat > /dev/null".to_owned();
+    let spawn = |scenario: String| {
+        let dir = dir.clone();
+        let exec = exec.clone();
+        std::thread::spawn(move || payterm(&dir, &["run", "--exec", &exec, &scenario]))
+    };
+    let (a, b) = (spawn(fixture("short-sale.toml")), spawn(fixture("cloud-sale.toml")));
+    let (a, b) = (a.join().unwrap(), b.join().unwrap());
+    assert_eq!((a.0, b.0), (Some(payterm::exit_codes::FAILED), Some(payterm::exit_codes::FAILED)), "{}\n{}", a.1, b.1);
+    // Act
+    let (_, text) = payterm(&dir, &["run", "--exec", "cat > /dev/null", "--rerun-failed", "--list"]);
+    // Assert
+    assert!(text.contains("short-sale.toml") && text.contains("cloud-sale.toml"), "{text}");
+}
+
+/// The `reproduce:` lines of a run's output.
+fn reproduce_lines(text: &str) -> Vec<String> {
+    text.lines().filter_map(|l| l.trim().strip_prefix("reproduce: ")).map(str::to_owned).collect()
+}
+
+/// The progress lines of a run without their counters and times: status, file and rules.
+fn verdicts(text: &str) -> Vec<String> {
+    text.lines()
+        .filter(|l| l.starts_with('['))
+        .map(|l| {
+            // `[1/1] FAIL  FILE  1.1s  RULES`: all but the counter and the time.
+            let words: Vec<&str> = l.split_whitespace().collect();
+            let mut kept: Vec<&str> = words.iter().skip(1).take(2).copied().collect();
+            kept.extend(words.iter().skip(4));
+            kept.join(" ")
+        })
+        .collect()
+}
+
+#[test]
+fn every_reproduce_line_reproduces_its_verdict() {
+    // Arrange: a folder with a manifest, whose integration fails a built-in scenario run with
+    // --builtin, and a file given by path.
+    let dir = scratch("reproduce");
+    let manifest = "name = \"silent\"\nsurfaces = [\"cloud\"]\noperations = [\"sale\"]\ncommand = \"cat > /dev/null\"\nscenarios = []\n";
+    std::fs::write(dir.join("payterm.toml"), manifest).unwrap();
+    let runs: [&[&str]; 2] = [
+        &["run", "--builtin", "--name", "cloud/declined-card-in-a-completed-task"],
+        &["run", &fixture("short-sale.toml")],
+    ];
+    for args in runs {
+        let (code, text) = payterm(&dir, args);
+        assert_eq!(code, Some(payterm::exit_codes::FAILED), "{text}");
+        let lines = reproduce_lines(&text);
+        assert_eq!(lines.len(), 1, "{text}");
+        // Act: the printed line, verbatim, from the same folder.
+        let line = &lines[0];
+        let words = line.strip_prefix("payterm ").unwrap();
+        let out = Command::new("sh")
+            .current_dir(&dir)
+            .args(["-c", &format!("\"$PAYTERM\" {words}")])
+            .env("PAYTERM", env!("CARGO_BIN_EXE_payterm"))
+            .output()
+            .unwrap();
+        let again = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        // Assert
+        assert_eq!(out.status.code(), code, "{line}\n{again}");
+        assert_eq!(verdicts(&again), verdicts(&text), "{line}\n{again}");
+        assert!(again.contains("1 scenarios: 0 passed, 1 failed"), "{line}\n{again}");
+    }
 }
 
 #[test]
@@ -173,19 +292,48 @@ fn init_gives_a_red_run_that_one_fix_turns_green() {
     assert_eq!(code, Some(0), "{text}");
     // Act: the starter as written, then with the fix its comment gives.
     let (red, red_text) = payterm(&dir, &["run"]);
-    let pos = std::fs::read_to_string(dir.join("pos.py")).unwrap();
-    let fixed = pos.replace(
-        "    return \"paid\" if task[\"state\"] == \"COMPLETED\" else \"not_paid\"",
-        "    tx = call(\"GET\", \"/v1/transactions/\" + task[\"amsId\"])\n    return \"paid\" if tx[\"result\"] == 0 else \"not_paid\"",
-    );
-    assert_ne!(fixed, pos, "the starter still has the line the fix replaces");
-    std::fs::write(dir.join("pos.py"), fixed).unwrap();
+    apply_the_fix_me(&dir);
     let (green, green_text) = payterm(&dir, &["run"]);
     // Assert
     assert_eq!(red, Some(payterm::exit_codes::FAILED), "{red_text}");
     assert!(red_text.contains("FAIL CLOUD-TASK-NOT-PAYMENT"), "{red_text}");
     assert_eq!(green, Some(0), "{green_text}");
     assert!(green_text.contains("against my-pos"), "{green_text}");
+}
+
+/// Does what the starter's FIX ME comment says, as a user would: its indented code lines,
+/// uncommented, replace the line after them.
+fn apply_the_fix_me(dir: &Path) {
+    let pos = std::fs::read_to_string(dir.join("pos.py")).unwrap();
+    let lines: Vec<&str> = pos.lines().collect();
+    let start = lines.iter().position(|l| l.trim_start().starts_with("# FIX ME")).expect("a FIX ME comment");
+    let code: Vec<String> = lines[start..]
+        .iter()
+        .take_while(|l| l.trim_start().starts_with('#'))
+        .filter_map(|l| l.strip_prefix("    #     "))
+        .map(|l| format!("    {l}"))
+        .collect();
+    let replaced = start + lines[start..].iter().take_while(|l| l.trim_start().starts_with('#')).count();
+    assert!(lines[replaced].trim_start().starts_with("return"), "{}", lines[replaced]);
+    let mut fixed: Vec<String> = lines[..replaced].iter().map(|l| (*l).to_owned()).collect();
+    fixed.extend(code);
+    fixed.extend(lines[replaced + 1..].iter().map(|l| (*l).to_owned()));
+    std::fs::write(dir.join("pos.py"), fixed.join("\n") + "\n").unwrap();
+}
+
+#[test]
+fn the_fixed_starter_reports_a_task_cancelled_before_any_card_as_not_paid_instead_of_crashing() {
+    // Arrange: the starter, fixed as its FIX ME comment says (it used to read the missing
+    // amsId of a CANCELLED task and crash).
+    let dir = scratch("init-cancelled");
+    assert_eq!(payterm(&dir, &["init"]).0, Some(0));
+    apply_the_fix_me(&dir);
+    // Act
+    let (code, text) = payterm(&dir, &["run", "--builtin", "--name", "cloud/task-cancelled-while-queued-is-not-paid"]);
+    // Assert
+    assert_eq!(code, Some(0), "{text}");
+    assert!(!text.contains("KeyError") && !text.contains("Traceback"), "{text}");
+    assert!(text.contains("1 scenarios: 1 passed"), "{text}");
 }
 
 #[test]
@@ -243,4 +391,52 @@ fn a_known_failures_file_naming_no_rule_is_invalid_input() {
     let (code, text) = payterm(&dir, &["run", "--list", "--expected-failures", "known.toml"]);
     assert_eq!(code, Some(payterm::exit_codes::INVALID_INPUT), "{text}");
     assert!(text.contains("no rule `CLOUD-TYPO`"), "{text}");
+}
+
+#[test]
+fn junit_names_a_built_in_scenario_as_built_in_not_as_a_file_of_the_repository() {
+    // Arrange: a folder of the user's own, where no scenarios/ exists.
+    let dir = scratch("junit-builtin");
+    // Act
+    let name = "cloud/declined-card-in-a-completed-task-is-not-paid";
+    let (_, text) =
+        payterm(&dir, &["run", "--builtin", "--name", name, "--exec", "cat > /dev/null", "--report", "junit=j.xml"]);
+    let (shown, source) = payterm(&dir, &["scenario", "show", &format!("builtin:scenarios/{name}.toml")]);
+    // Assert
+    let xml = std::fs::read_to_string(dir.join("j.xml")).unwrap_or_else(|_| panic!("{text}"));
+    let doc = roxmltree::Document::parse(&xml).unwrap();
+    let files: Vec<&str> =
+        doc.descendants().filter(|n| n.has_tag_name("testcase")).filter_map(|n| n.attribute("file")).collect();
+    assert!(!files.is_empty(), "{xml}");
+    assert!(files.iter().all(|f| *f == format!("builtin:scenarios/{name}.toml")), "{files:?}");
+    assert!(xml.contains("not a file in this repository"), "{xml}");
+    assert_eq!(shown, Some(0), "{source}");
+    assert!(source.starts_with("version = 1"), "{source}");
+}
+
+#[test]
+fn report_paths_that_cannot_work_fail_before_the_first_scenario_with_exit_3() {
+    // Arrange: a scenario copied here, and a plain file where a folder would have to be.
+    let dir = scratch("report-paths");
+    std::fs::copy(fixture("short-sale.toml"), dir.join("mine.toml")).unwrap();
+    std::fs::write(dir.join("not-a-folder"), "x").unwrap();
+    let cases: [(&[&str], &str); 3] = [
+        (&["--report", "json=mine.toml"], "would overwrite one of the run's inputs"),
+        (&["--report", "json=out/r", "--report", "html=./out/r"], "would both be written to"),
+        (&["--report", "junit=not-a-folder/j.xml"], "failed to create the folder"),
+    ];
+    for (reports, said) in cases {
+        // Act
+        let mut args = vec!["run", "--exec", "cat > /dev/null", "mine.toml"];
+        args.extend_from_slice(reports);
+        let (code, text) = payterm(&dir, &args);
+        // Assert
+        assert_eq!(code, Some(payterm::exit_codes::INVALID_INPUT), "{reports:?}\n{text}");
+        assert!(text.contains(said), "{reports:?}\n{text}");
+        assert!(!text.contains("[1/1]"), "nothing ran\n{text}");
+    }
+    assert_eq!(
+        std::fs::read_to_string(dir.join("mine.toml")).unwrap(),
+        std::fs::read_to_string(fixture("short-sale.toml")).unwrap()
+    );
 }

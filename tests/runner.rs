@@ -102,3 +102,58 @@ fn scenarios_run_side_by_side_report_in_their_own_order() {
     assert!(text.contains("2 scenarios: 2 passed, 0 failed"), "{text}");
     assert_eq!(report["summary"]["passed"], 2, "{text}");
 }
+
+#[test]
+fn a_flood_of_output_is_kept_within_bounds_and_says_what_was_cut() {
+    // Arrange: a 5 MB line on stderr, then 300,000 short lines on stdout (a 100 MB line once
+    // made a 209 MB report and 419 MB of RSS).
+    let exec = "python3 -c \"import sys; sys.stderr.write('x' * 5000000 + '\\n'); sys.stderr.flush(); \
+                [print('line', i) for i in range(300000)]\"";
+    // Act
+    let (code, text, report) = run_with_report(&["--exec", exec, "tests/runner-fixtures/short-sale.toml"]);
+    // Assert
+    assert_eq!(code, Some(payterm::exit_codes::FAILED), "no outcome came\n{}", &text[..text.len().min(3000)]);
+    let log: Vec<&str> =
+        report["scenarios"][0]["log"].as_array().unwrap().iter().map(|l| l.as_str().unwrap()).collect();
+    let kept: usize = log.iter().map(|l| l.len()).sum();
+    assert!(kept <= 1024 * 1024 + 200, "{kept} bytes of log kept");
+    assert!(log[0].contains("earlier line(s)") && log[0].contains("were dropped"), "{}", log[0]);
+    assert_eq!(log.last().copied(), Some("stdout: line 299999"));
+    assert!(report.to_string().len() < 3_000_000, "a {} byte report", report.to_string().len());
+    assert!(text.len() < 100_000, "{} bytes printed", text.len());
+}
+
+#[test]
+fn a_line_too_long_to_keep_is_cut_and_marked() {
+    // Act
+    let exec = "python3 -c \"import sys; sys.stderr.write('y' * 5000000 + '\\n')\"";
+    let (_, _, report) = run_with_report(&["--exec", exec, "tests/runner-fixtures/short-sale.toml"]);
+    // Assert
+    let log = report["scenarios"][0]["log"].as_array().unwrap();
+    let line = log.iter().find_map(|l| l.as_str().filter(|l| l.starts_with("stderr: yyy"))).unwrap();
+    assert!(line.len() < 70_000, "{} bytes", line.len());
+    assert!(line.ends_with("more bytes not kept]"), "{}", &line[line.len() - 100..]);
+}
+
+#[test]
+fn the_integrations_terminal_sequences_and_nul_bytes_are_shown_not_obeyed() {
+    // Arrange: stderr that would retitle the window, clear the screen, fake a green run, and
+    // a NUL byte (grep then called the whole output binary).
+    let exec = r#"printf '\033]0;pwned\007\033[2J\033[32mALL SCENARIOS PASSED\033[0m\r\n\0nul\n\233J c1\n\342\200\256reversed\n' >&2; exit 1"#;
+    // Act
+    let out = Command::new(env!("CARGO_BIN_EXE_payterm"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["run", "--exec", exec, "tests/runner-fixtures/short-sale.toml", "--time-scale", "0.01"])
+        .output()
+        .unwrap();
+    // Assert
+    let stdout = out.stdout;
+    for byte in [0x1b_u8, 0x07, 0x00, b'\r'] {
+        assert!(!stdout.contains(&byte), "a raw 0x{byte:02x} reached the terminal");
+    }
+    let text = String::from_utf8(stdout).expect("the output is text");
+    assert!(!text.contains('\u{9b}') && !text.contains('\u{202e}'), "{text}");
+    assert!(text.contains(r"stderr: \x1b]0;pwned\x07\x1b[2J\x1b[32mALL SCENARIOS PASSED\x1b[0m"), "{text}");
+    assert!(text.contains(r"stderr: \x00nul"), "{text}");
+    assert!(text.contains(r"\u{202e}reversed"), "{text}");
+}

@@ -27,6 +27,49 @@ async fn malformed_json_is_400_with_its_line_and_column() {
     assert_eq!((body["error"]["line"].as_u64(), body["error"]["column"].as_u64()), (Some(2), Some(12)));
 }
 
+#[rstest]
+#[case::a_word_after_the_sale("{\"transactionType\": \"SALE\", \"amount\": 1250, \"currencyCode\": \"CZK\"} xyz", 67)]
+#[case::a_second_object("{\"transactionType\": \"SALE\", \"amount\": 1250, \"currencyCode\": \"CZK\"}{}", 66)]
+#[tokio::test]
+async fn a_sale_with_bytes_after_its_json_is_400_naming_the_offset_and_charges_nothing(
+    #[case] body: &'static str,
+    #[case] offset: u64,
+) {
+    // Arrange
+    let c = Cloud::paused().await;
+    let token = c.token().await;
+    // Act
+    let (status, answer) = raw_post(&c, "/v1/tasks/TRANSACTION", &token, body).await;
+    c.advance_secs(60);
+    // Assert
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{answer}");
+    assert_eq!(answer["error"]["code"], "INVALID_JSON");
+    assert_eq!(answer["error"]["offset"].as_u64(), Some(offset), "{answer}");
+    let (_, tasks) = c.get("/v1/tasks", &token).await;
+    assert_eq!(tasks["tasks"].as_array().map(Vec::len), Some(0), "no task was created: {tasks}");
+    let (_, ledger) = c.control_get("/ledger").await;
+    assert_eq!(ledger["entries"], json!([]), "nothing was charged");
+}
+
+#[tokio::test]
+async fn the_control_api_refuses_bytes_after_its_json_too() {
+    // Arrange
+    let c = Cloud::paused().await;
+    // Act
+    let (status, answer) = answer(
+        c.http
+            .post(c.control("/terminals/999888/mode"))
+            .header("content-type", "application/json")
+            .body("{\"mode\":\"assisted\"}garbag"),
+    )
+    .await;
+    // Assert
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{answer}");
+    assert_eq!(answer["error"]["offset"].as_u64(), Some(19), "{answer}");
+    let (_, terminal) = c.control_get("/terminals/999888").await;
+    assert_eq!(terminal["mode"], "automatic", "the mode did not change: {terminal}");
+}
+
 #[tokio::test]
 async fn an_empty_body_is_400() {
     let c = Cloud::paused().await;

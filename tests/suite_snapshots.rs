@@ -37,8 +37,12 @@ async fn run_one(path: &str, text: &str, exec: &str, work_dir: PathBuf) -> Scena
     let record = run_scenario(scenario, seed, &options).await.unwrap();
     let _ = std::fs::remove_dir_all(&options.work_dir);
     let (verdicts, not_judged) = judge(&record);
-    let reproduce = format!("payterm run --name {file} --seed {seed}");
-    ScenarioReport::judged(Path::new(&file), &record, &verdicts, &not_judged, reproduce)
+    let reproduce = format!("payterm run --builtin --name {file} --seed {seed}");
+    let mut report = ScenarioReport::judged(Path::new(&file), &record, &verdicts, &not_judged, reproduce);
+    // The rules the reference is known not to exercise yet are listed, as `make suite` lists them.
+    let known = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/builtin-inconclusive.toml");
+    report.apply_known(&payterm::report::model::read_known(&known).unwrap());
+    report
 }
 
 // Timing at 0.01 real s per virtual s: beside the other tests a loaded machine could move a
@@ -78,7 +82,8 @@ async fn every_built_in_scenario_passes_against_the_reference_with_a_stable_tran
         .map(|(path, r)| {
             let rules: Vec<String> =
                 r.failures().map(|v| format!("{} {}", v.rule, v.order.as_deref().unwrap_or("-"))).collect();
-            format!("{path}: {:?} {}", r.status, rules.join(", "))
+            let unexercised: Vec<&str> = r.inconclusive_rules().map(|u| u.rule.as_str()).collect();
+            format!("{path}: {:?} {} {}", r.status, rules.join(", "), unexercised.join(", "))
         })
         .collect();
     assert!(failed.is_empty(), "scenarios did not pass against the reference:\n{}", failed.join("\n"));

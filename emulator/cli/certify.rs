@@ -50,13 +50,18 @@ pub struct CertifyArgs {
 /// `payterm certificate …`.
 #[derive(Debug, Subcommand)]
 pub enum CertificateCommand {
-    /// Check a certificate's digests, consistency, scenario hashes and signature.
+    /// Check a certificate's digests, consistency, scenario hashes and signature. Without
+    /// `--key` authenticity is not checked, and that fails unless `--integrity-only` says so.
     Verify {
         /// The certificate.
         file: PathBuf,
-        /// The public key (base64) that must have signed it.
+        /// The public key (base64) of the vendor that must have signed it.
         #[arg(long)]
         key: Option<String>,
+        /// Check only that the certificate is intact and consistent, not who signed it (exit 0
+        /// without a trusted key).
+        #[arg(long, conflicts_with = "key")]
+        integrity_only: bool,
     },
 }
 
@@ -106,22 +111,34 @@ pub async fn run(args: CertifyArgs) -> Result<(), CliError> {
     // means no certificate for this profile.
     plan.scenarios.retain(|e| profile.includes(&e.scenario));
     println!("payterm certify: profile {} v{} ({})", profile.name, profile.version, profile.description);
-    let report = execute(&plan, &run_args).await?;
-    let mut cert = Certificate::new(profile, &report, args.seed);
-    if let Some(key) = &key {
-        cert.sign(key);
-    }
     let out = &args.out;
-    std::fs::create_dir_all(out)
-        .map_err(|e| CliError::new(exit_codes::SETUP_FAILED, format!("failed to create {}: {e}", out.display())))?;
     let specs: Vec<ReportSpec> = [("json", "report.json"), ("junit", "junit.xml"), ("html", "report.html")]
         .into_iter()
         .map(|(kind, file)| ReportSpec { kind: kind.to_owned(), path: out.join(file) })
         .collect();
-    let written = write_reports(&specs, &report);
     let path = out.join("certificate.json");
+    // Before anything runs: every file can be written, and none is an input.
+    let mut outputs: Vec<(String, PathBuf)> = specs.iter().map(|r| (r.kind.clone(), r.path.clone())).collect();
+    outputs.push(("certificate".to_owned(), path.clone()));
+    let mut inputs = plan.inputs.clone();
+    inputs.extend(args.sign_key.clone());
+    super::files::check_outputs(&outputs, &inputs)?;
+    let report = execute(&plan, &run_args).await?.report;
+    if let Some(signal) = &report.interrupted {
+        let written = write_reports(&specs, &report);
+        written?;
+        return Err(CliError::new(
+            super::signals::exit_code(signal),
+            format!("interrupted by {signal}: no certificate was written (the reports hold what finished)"),
+        ));
+    }
+    let mut cert = Certificate::new(profile, &report, args.seed);
+    if let Some(key) = &key {
+        cert.sign(key);
+    }
+    let written = write_reports(&specs, &report);
     let text = serde_json::to_string_pretty(&cert).unwrap_or_default();
-    std::fs::write(&path, text)
+    super::files::write_atomic(&path, text.as_bytes())
         .map_err(|e| CliError::new(exit_codes::SETUP_FAILED, format!("failed to write {}: {e}", path.display())))?;
     written?;
     println!("certificate: {}{}", path.display(), if key.is_some() { " (signed)" } else { "" });
@@ -130,8 +147,8 @@ pub async fn run(args: CertifyArgs) -> Result<(), CliError> {
         Ok(())
     } else {
         println!("NOT CERTIFIED: profile {} v{}", profile.name, profile.version);
-        for problem in cert.result["problems"].as_array().into_iter().flatten() {
-            println!("   {}", problem.as_str().unwrap_or(""));
+        for problem in &cert.result.problems {
+            println!("   {}", crate::printable::line(problem, 1_000));
         }
         Err(CliError::new(exit_codes::FAILED, "the integration did not meet the profile"))
     }
@@ -139,24 +156,39 @@ pub async fn run(args: CertifyArgs) -> Result<(), CliError> {
 
 /// Runs `payterm certificate …`.
 pub fn certificate_command(command: CertificateCommand) -> Result<(), CliError> {
-    let CertificateCommand::Verify { file, key } = command;
+    let CertificateCommand::Verify { file, key, integrity_only } = command;
+    let shown = file.display();
     let text = std::fs::read_to_string(&file)
-        .map_err(|e| CliError::new(exit_codes::SETUP_FAILED, format!("failed to read {}: {e}", file.display())))?;
-    let checks = crate::certify::verify::verify(&text, key.as_deref())
-        .map_err(|e| CliError::new(exit_codes::INVALID_INPUT, format!("{}: {e}", file.display())))?;
+        .map_err(|e| CliError::new(exit_codes::SETUP_FAILED, format!("failed to read {shown}: {e}")))?;
+    let verification = crate::certify::verify::verify(&text, key.as_deref())
+        .map_err(|e| CliError::new(exit_codes::INVALID_INPUT, format!("{shown}: {}", crate::printable::escape(&e))))?;
     let mut bad = 0;
-    for c in &checks {
+    for c in &verification.checks {
+        // The certificate is someone else's file: what it says is printed, never obeyed.
         match &c.problem {
-            None => println!("ok    {}", c.what),
+            None => println!("ok    {}", crate::printable::escape(&c.what)),
             Some(p) => {
                 bad += 1;
-                println!("FAIL  {}: {p}", c.what);
+                println!("FAIL  {}: {}", crate::printable::escape(&c.what), crate::printable::line(p, 2_000));
             }
         }
     }
     if bad > 0 {
-        return Err(CliError::new(exit_codes::FAILED, format!("{}: {bad} check(s) failed", file.display())));
+        return Err(CliError::new(exit_codes::FAILED, format!("{shown}: {bad} check(s) failed: NOT VERIFIED")));
     }
-    println!("{}: intact", file.display());
-    Ok(())
+    if verification.authentic {
+        println!("{shown}: authentic and intact (signed by the key given)");
+        return Ok(());
+    }
+    if integrity_only {
+        println!("{shown}: intact (--integrity-only: who signed it was NOT checked)");
+        return Ok(());
+    }
+    println!("{shown}: intact, but authenticity NOT checked: no trusted key was given");
+    Err(CliError::new(
+        exit_codes::FAILED,
+        format!(
+            "{shown}: NOT VERIFIED: anyone could have made or re-signed it\n(hint: pass --key with the vendor's public key (base64), or --integrity-only to check only that it is intact)"
+        ),
+    ))
 }

@@ -22,6 +22,12 @@ pub struct CheckArgs {
 pub enum ScenarioCommand {
     /// Print the JSON Schema of scenario files, for editors.
     Schema,
+    /// Print a built-in scenario's file, as embedded in this payterm (`scenarios/cloud/….toml`,
+    /// with or without `builtin:` and `scenarios/`).
+    Show {
+        /// The scenario, as reports name it.
+        name: String,
+    },
 }
 
 /// Every `*.toml` under `paths`, sorted, directories searched recursively.
@@ -71,7 +77,7 @@ pub fn run(args: CheckArgs) -> Result<(), CliError> {
     let mut invalid = 0;
     for file in &files {
         match scenario::load(file) {
-            Ok(s) => println!("ok       {}  ({})", file.display(), s.name),
+            Ok(s) => println!("ok       {}", crate::printable::line(&format!("{}  ({})", file.display(), s.name), 300)),
             Err(LoadError::Invalid(errors)) => {
                 invalid += 1;
                 println!(
@@ -103,6 +109,19 @@ pub fn run(args: CheckArgs) -> Result<(), CliError> {
 pub fn scenario_command(command: ScenarioCommand) -> Result<(), CliError> {
     match command {
         ScenarioCommand::Schema => println!("{}", scenario::json_schema()),
+        ScenarioCommand::Show { name } => {
+            let wanted = name.trim_start_matches("builtin:").trim_start_matches("scenarios/");
+            let Some((_, text)) = crate::runner::builtin::SUITE.iter().find(|(n, _)| *n == wanted) else {
+                return Err(CliError::new(
+                    exit_codes::USAGE,
+                    format!(
+                        "no built-in scenario `{}`\n(hint: `payterm run --list` names them)",
+                        crate::printable::line(&name, 200)
+                    ),
+                ));
+            };
+            print!("{text}");
+        }
     }
     Ok(())
 }

@@ -1,6 +1,6 @@
 //! `payterm explore`: runs random scenarios from a seed against an integration, prints a line
 //! per run, and for a failure the rule, how far it shrank, the file written and the command
-//! that reproduces it; exits 1 when something was found.
+//! that reproduces it; exits 1 when something was found, 130 or 143 when interrupted.
 
 use std::path::PathBuf;
 
@@ -98,7 +98,20 @@ pub async fn run(args: ExploreArgs) -> Result<(), CliError> {
         "payterm explore: seed {}, {} runs against {command}, {} at a time; failures confirmed at --time-scale {} and {}",
         options.seed, options.runs, options.jobs, options.time_scale, options.confirm_scale
     );
-    let report = explore(&options, &mut |line| println!("{line}")).await;
+    // On SIGINT or SIGTERM the exploration is dropped, which ends every integration's process
+    // group (the runner's guards); what was found so far has already been written.
+    let mut signals = super::signals::Signals::listen();
+    let mut say = |line: &str| println!("{}", crate::printable::escape(line));
+    let report = tokio::select! {
+        report = explore(&options, &mut say) => report,
+        signal = signals.first() => {
+            let _ = std::fs::remove_dir_all(&reference_dir);
+            return Err(CliError::new(
+                super::signals::exit_code(signal),
+                format!("interrupted by {signal}: exploring stopped and its integrations were ended; finds so far are in {}", options.out.display()),
+            ));
+        }
+    };
     let _ = std::fs::remove_dir_all(&reference_dir);
     let report = report.map_err(|e| CliError::new(exit_codes::SETUP_FAILED, e.to_string()))?;
     for find in &report.finds {
@@ -114,8 +127,8 @@ pub async fn run(args: ExploreArgs) -> Result<(), CliError> {
                 options.shrink_budget
             );
         }
-        println!("   written: {}", find.file.display());
-        println!("   reproduce: {}", find.reproduce);
+        println!("   written: {}", crate::printable::escape(&find.file.display().to_string()));
+        println!("   reproduce: {}", crate::printable::escape(&find.reproduce));
     }
     println!();
     let unconfirmed = report.unconfirmed.len();

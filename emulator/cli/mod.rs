@@ -6,11 +6,14 @@ mod check;
 mod demo;
 mod docs;
 mod explore;
+mod files;
 mod init;
+mod last_run;
 mod run;
 mod run_plan;
 mod schema;
 mod serve;
+mod signals;
 
 use clap::{Parser, Subcommand};
 
@@ -67,6 +70,9 @@ pub enum Command {
     Openapi,
     /// Print the emulator's profile: which behaviour the vendor documents and which is ours.
     Spec,
+    /// The helper that ends the integrations' process groups if payterm is killed (internal).
+    #[command(name = "__reap", hide = true)]
+    Reap,
 }
 
 /// A failure of a command, with its exit code.
@@ -80,9 +86,12 @@ pub struct CliError {
 }
 
 impl CliError {
-    /// A failure with `code`.
+    /// A failure with `code`. A message may quote a file or an answer: its control characters
+    /// are written out, line by line (its own line breaks stay: the hint line).
     pub fn new(code: i32, message: impl Into<String>) -> Self {
-        CliError { message: message.into(), code }
+        let message: String = message.into();
+        let message = message.split('\n').map(crate::printable::escape).collect::<Vec<_>>().join("\n");
+        CliError { message, code }
     }
 
     /// The exit code.
@@ -125,6 +134,10 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         }
         Command::Spec => {
             docs::print_spec();
+            Ok(())
+        }
+        Command::Reap => {
+            crate::runner::reaper::reap_main();
             Ok(())
         }
         Command::Serve(args) => runtime()?.block_on(serve::run(args)),

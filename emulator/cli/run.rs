@@ -1,8 +1,12 @@
 //! `payterm run`: selects scenarios, runs each against the integration (command or service
 //! mode, several at once), judges them, prints a line per scenario as it finishes and each
-//! failure explained, writes the reports asked for, and exits 1 when a rule failed.
+//! failure explained, writes the reports asked for, and exits 1 when a rule failed or a
+//! scenario was inconclusive; on SIGINT or SIGTERM it ends the integrations, writes what
+//! finished and exits 130 or 143.
 
 use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use clap::Args;
@@ -11,6 +15,7 @@ use futures_util::StreamExt;
 use super::CliError;
 use super::run_plan::{Plan, ReportSpec};
 use crate::exit_codes;
+use crate::printable;
 use crate::report::{ScenarioReport, ScenarioStatus, SuiteReport, terminal};
 use crate::runner::{RunOptions, run_scenario};
 
@@ -61,7 +66,8 @@ pub struct RunArgs {
     /// Stop at the first failed scenario (those not finished are reported as not run).
     #[arg(long)]
     pub fail_fast: bool,
-    /// Only the scenarios that failed in the last run here (`.payterm/last-run.json`).
+    /// Only the scenarios that failed, were inconclusive or did not finish in the runs recorded
+    /// here (`.payterm/last-run.json`), each from where it came (built-in suite or file).
     #[arg(long)]
     pub rerun_failed: bool,
     /// Write a report: `json=PATH`, `junit=PATH` or `html=PATH` (repeatable).
@@ -79,32 +85,89 @@ pub async fn run(args: RunArgs) -> Result<(), CliError> {
         plan.print_list();
         return Ok(());
     }
-    let report = execute(&plan, &args).await?;
+    let outputs: Vec<(String, PathBuf)> = plan.reports.iter().map(|r| (r.kind.clone(), r.path.clone())).collect();
+    super::files::check_outputs(&outputs, &plan.inputs)?;
+    let run = execute(&plan, &args).await?;
+    let report = &run.report;
     let unused = report.unused_known(&plan.known);
     if let (false, Some(file)) = (unused.is_empty(), &args.expected_failures) {
         println!("known failures that passed this time (remove them from {}):", file.display());
         for k in &unused {
-            println!("   {} {}", k.scenario, k.rule);
+            println!("   {}", printable::line(&format!("{} {}", k.scenario, k.rule), 300));
         }
     }
-    let written = write_reports(&plan.reports, &report);
-    super::run_plan::remember(&report);
+    let written = write_reports(&plan.reports, report);
+    if let Err(why) = super::last_run::remember(&run.outcomes(&plan)) {
+        eprintln!("payterm: {why} (--rerun-failed will not know this run)");
+    }
     written?;
+    if let Some(signal) = &report.interrupted {
+        let finished = report.scenarios.iter().filter(|s| s.status != ScenarioStatus::Skipped).count();
+        return Err(CliError::new(
+            super::signals::exit_code(signal),
+            format!(
+                "interrupted by {signal}: {finished} of {} scenario(s) finished; their reports are written, the integrations ended",
+                report.summary.total
+            ),
+        ));
+    }
     if report.summary.errors > 0 {
         return Err(CliError::new(
             exit_codes::SETUP_FAILED,
             format!("{} scenario(s) could not run", report.summary.errors),
         ));
     }
-    if report.summary.failed > 0 {
-        return Err(CliError::new(exit_codes::FAILED, format!("{} scenario(s) broke a rule", report.summary.failed)));
+    let (failed, inconclusive) = (report.summary.failed, report.summary.inconclusive);
+    if failed + inconclusive > 0 {
+        let mut parts = Vec::new();
+        if failed > 0 {
+            parts.push(format!("{failed} scenario(s) broke a rule"));
+        }
+        if inconclusive > 0 {
+            parts.push(format!("{inconclusive} scenario(s) inconclusive: a rule they target was never exercised"));
+        }
+        return Err(CliError::new(exit_codes::FAILED, parts.join("; ")));
     }
     Ok(())
 }
 
+/// A run's report, and which scenarios were cut short by a signal.
+pub struct Executed {
+    /// The report.
+    pub report: SuiteReport,
+    /// Per scenario: whether it was running when the run was interrupted.
+    interrupted: Vec<bool>,
+}
+
+impl Executed {
+    /// What each scenario leaves in `.payterm/last-run.json`.
+    fn outcomes<'a>(&'a self, plan: &Plan) -> Vec<super::last_run::Outcome<'a>> {
+        let stopped = self.report.interrupted.is_some();
+        self.report
+            .scenarios
+            .iter()
+            .zip(&plan.scenarios)
+            .zip(&self.interrupted)
+            .map(|((s, entry), &cut)| {
+                let status = match s.status {
+                    // Not started: after an interrupt it still waits to run; after --fail-fast or
+                    // a skip, it keeps its record.
+                    ScenarioStatus::Skipped if cut || (stopped && entry.skip.is_none()) => Some("interrupted"),
+                    ScenarioStatus::Skipped => None,
+                    other => Some(other.word()),
+                };
+                super::last_run::Outcome { file: &s.file, builtin: entry.builtin, status }
+            })
+            .collect()
+    }
+}
+
 /// Runs `plan`: a line per scenario as it finishes, then the failures explained and the
-/// summary. Shared by `payterm run` and `payterm certify`.
-pub async fn execute(plan: &Plan, args: &RunArgs) -> Result<SuiteReport, CliError> {
+/// summary. On SIGINT or SIGTERM it stops: the integrations still running are ended (their
+/// process groups killed), and the report holds what finished. Shared by `payterm run` and
+/// `payterm certify`.
+pub async fn execute(plan: &Plan, args: &RunArgs) -> Result<Executed, CliError> {
+    let mut signals = super::signals::Signals::listen();
     let clock = Instant::now();
     if let crate::runner::Target::Service { url } = &plan.target {
         crate::runner::reachable(url).await.map_err(|e| CliError::new(exit_codes::SERVICE_UNREACHABLE, e))?;
@@ -114,10 +177,13 @@ pub async fn execute(plan: &Plan, args: &RunArgs) -> Result<SuiteReport, CliErro
         .map_err(|e| CliError::new(exit_codes::SETUP_FAILED, format!("failed to find the payterm binary: {e}")))?;
     let total = plan.scenarios.len();
     let mut reports: Vec<Option<ScenarioReport>> = vec![None; total];
+    let running: Arc<Vec<AtomicBool>> = Arc::new((0..total).map(|_| AtomicBool::new(false)).collect());
     let mut done = 0;
     for (i, entry) in plan.scenarios.iter().enumerate() {
         if let Some(why) = &entry.skip {
-            let report = ScenarioReport::not_run(&entry.file, &entry.scenario, ScenarioStatus::Skipped, why.clone());
+            let mut report =
+                ScenarioReport::not_run(&entry.file, &entry.scenario, ScenarioStatus::Skipped, why.clone());
+            report.builtin = entry.builtin;
             done += 1;
             println!("{}", terminal::progress_line(done, total, &report));
             reports[i] = Some(report);
@@ -130,49 +196,81 @@ pub async fn execute(plan: &Plan, args: &RunArgs) -> Result<SuiteReport, CliErro
             RunOptions { target: plan.target.clone(), time_scale: args.time_scale, payterm: payterm.clone(), work_dir };
         let seed = args.seed.or(entry.scenario.seed).unwrap_or(1);
         let scenario = entry.scenario.clone();
+        let running = running.clone();
         async move {
+            running[i].store(true, Ordering::Relaxed);
             let record = run_scenario(scenario, seed, &options).await;
             let _ = std::fs::remove_dir_all(&options.work_dir);
             (i, seed, record)
         }
     });
     let mut results = futures_util::stream::iter(runs).buffer_unordered(plan.jobs);
-    while let Some((i, seed, record)) = results.next().await {
+    let mut interrupted = None;
+    loop {
+        let next = tokio::select! {
+            next = results.next() => next,
+            signal = signals.first() => {
+                interrupted = Some(signal);
+                break;
+            }
+        };
+        let Some((i, seed, record)) = next else { break };
         let entry = &plan.scenarios[i];
-        let report = match record {
+        running[i].store(false, Ordering::Relaxed);
+        let mut report = match record {
             Ok(record) => {
                 let (verdicts, not_judged) = crate::judge::judge(&record);
                 ScenarioReport::judged(&entry.file, &record, &verdicts, &not_judged, plan.reproduce(entry, seed))
             }
             Err(e) => ScenarioReport::not_run(&entry.file, &entry.scenario, ScenarioStatus::Error, e),
         };
-        let mut report = report;
+        report.builtin = entry.builtin;
         report.apply_known(&plan.known);
         done += 1;
         println!("{}", terminal::progress_line(done, total, &report));
-        let failed = report.status == ScenarioStatus::Failed;
+        let bad = matches!(report.status, ScenarioStatus::Failed | ScenarioStatus::Inconclusive);
         reports[i] = Some(report);
-        if failed && args.fail_fast {
+        if bad && args.fail_fast {
             break;
         }
     }
     // Dropping the stream cancels what is still running; its process groups are killed.
     drop(results);
+    let cut: Vec<bool> = running.iter().map(|r| r.load(Ordering::Relaxed)).collect();
     let not_run = reports.iter().filter(|r| r.is_none()).count();
-    if not_run > 0 {
-        println!("--fail-fast stopped the run at the first failure: {not_run} scenario(s) not run");
-    }
+    let why_not_run = match interrupted {
+        Some(signal) => {
+            println!(
+                "payterm run: {signal}: stopped; {not_run} scenario(s) did not finish (their integrations were ended)"
+            );
+            format!("not finished: the run was interrupted by {signal}")
+        }
+        None => {
+            if not_run > 0 {
+                println!("--fail-fast stopped the run at the first failure: {not_run} scenario(s) not run");
+            }
+            "not run: --fail-fast stopped the run at the first failure".to_owned()
+        }
+    };
     let scenarios: Vec<ScenarioReport> = reports
         .into_iter()
         .zip(&plan.scenarios)
-        .map(|(report, entry)| {
+        .zip(&cut)
+        .map(|((report, entry), &was_running)| {
             report.unwrap_or_else(|| {
-                let why = "not run: --fail-fast stopped the run at the first failure".to_owned();
-                ScenarioReport::not_run(&entry.file, &entry.scenario, ScenarioStatus::Skipped, why)
+                let why = match interrupted {
+                    Some(signal) if was_running => format!("interrupted by {signal} while it ran"),
+                    _ => why_not_run.clone(),
+                };
+                let mut r = ScenarioReport::not_run(&entry.file, &entry.scenario, ScenarioStatus::Skipped, why);
+                r.builtin = entry.builtin;
+                r
             })
         })
         .collect();
-    let report = SuiteReport::new(plan.integration.clone(), args.time_scale, clock.elapsed().as_secs_f64(), scenarios);
+    let mut report =
+        SuiteReport::new(plan.integration.clone(), args.time_scale, clock.elapsed().as_secs_f64(), scenarios);
+    report.interrupted = interrupted.map(str::to_owned);
     print!("{}", terminal::explanations(&report));
     println!();
     println!("{}", terminal::summary_line(&report));
@@ -182,10 +280,11 @@ pub async fn execute(plan: &Plan, args: &RunArgs) -> Result<SuiteReport, CliErro
         let list: Vec<&str> = not_judged.into_iter().collect();
         println!("not judged yet by this payterm (targeted, but no verdict): {}", list.join(", "));
     }
-    Ok(report)
+    Ok(Executed { report, interrupted: cut })
 }
 
-/// Writes every report asked for; one that cannot be written does not stop the others.
+/// Writes every report asked for, each all at once (a crash leaves the old file or the new
+/// one, never half); one that cannot be written does not stop the others.
 pub fn write_reports(specs: &[ReportSpec], report: &SuiteReport) -> Result<(), CliError> {
     let mut failures = Vec::new();
     for spec in specs {
@@ -197,7 +296,7 @@ pub fn write_reports(specs: &[ReportSpec], report: &SuiteReport) -> Result<(), C
         if let Some(parent) = spec.path.parent().filter(|p| !p.as_os_str().is_empty()) {
             let _ = std::fs::create_dir_all(parent);
         }
-        match std::fs::write(&spec.path, text) {
+        match super::files::write_atomic(&spec.path, text.as_bytes()) {
             Ok(()) => println!("{} report: {}", spec.kind, spec.path.display()),
             Err(e) => {
                 failures.push(format!("failed to write the {} report to {}: {e}", spec.kind, spec.path.display()))

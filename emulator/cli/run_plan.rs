@@ -1,23 +1,21 @@
 //! What `payterm run` will do, settled before anything runs: the integration (flags, else a
-//! manifest, else the built-in reference), the scenarios selected and those skipped with why,
-//! the reports to write; and the record of the last run that `--rerun-failed` reads.
+//! manifest, else the built-in reference), the scenarios selected (or the last run's failures,
+//! from where they came) and those skipped with why, the reports to write. A selection that
+//! would run nothing is an error of its own, never a green run.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use super::CliError;
 use super::check::scenario_files;
+use super::last_run::{self, LAST_RUN};
 use super::run::RunArgs;
 use crate::exit_codes;
 use crate::report::model::Integration;
-use crate::report::{ScenarioStatus, SuiteReport};
 use crate::runner::Target;
 use crate::runner::manifest::{self, Manifest};
 use crate::runner::select::{Selection, parse_partition};
 use crate::scenario::{self, LoadError, Scenario};
-
-/// Where the last run's failures are kept, relative to the current folder.
-pub const LAST_RUN: &str = ".payterm/last-run.json";
 
 /// One scenario of the plan.
 pub struct Entry {
@@ -27,6 +25,8 @@ pub struct Entry {
     pub scenario: Arc<Scenario>,
     /// Why it will not run, if it will not.
     pub skip: Option<String>,
+    /// From the built-in suite (embedded), not a file.
+    pub builtin: bool,
 }
 
 /// A report to write.
@@ -55,12 +55,15 @@ pub struct Plan {
     /// The flags that name the integration again in a reproduce command.
     target_flags: String,
     time_scale: f64,
+    /// The files the run reads, which no report may overwrite.
+    pub inputs: Vec<PathBuf>,
 }
 
 impl Plan {
     /// Settles the plan from the command line.
     pub fn from_args(args: &RunArgs) -> Result<Self, CliError> {
         let usage = |m: String| CliError::new(exit_codes::USAGE, m);
+        let empty = |m: String| CliError::new(exit_codes::NO_SCENARIOS, m);
         if !(args.time_scale > 0.0 && args.time_scale.is_finite()) {
             return Err(usage("--time-scale must be a positive number".into()));
         }
@@ -82,28 +85,68 @@ impl Plan {
         {
             paths = m.scenarios.iter().map(|p| m.dir.join(p)).collect();
         }
-        let builtin_suite = paths.is_empty();
-        let mut loaded = load(&paths)?;
         let selection =
             Selection { surfaces: args.surface.clone(), rules: args.rule.clone(), names: args.name.clone(), partition };
-        loaded.retain(|(file, s)| selection.selects(&file.display().to_string(), s));
-        if args.rerun_failed {
-            match last_failed() {
-                Some(failed) if !failed.is_empty() => {
-                    loaded.retain(|(file, _)| failed.contains(&file.display().to_string()));
-                    println!("payterm run: rerunning the {} scenario(s) that failed last time", loaded.len());
-                }
-                Some(_) => println!("payterm run: nothing failed last time ({LAST_RUN}); running the selection"),
-                None => println!("payterm run: no record of a last run ({LAST_RUN}); running the selection"),
+        let (loaded, builtin_suite, from) = if args.rerun_failed {
+            let recorded = last_run::read().ok_or_else(|| {
+                empty(format!(
+                    "--rerun-failed: no run was recorded in this folder ({LAST_RUN}), so there is nothing to rerun\n(hint: run `payterm run` here first, or leave out --rerun-failed)"
+                ))
+            })?;
+            if recorded.is_empty() {
+                return Err(empty(format!(
+                    "--rerun-failed: nothing failed in the last run recorded here ({LAST_RUN}): nothing to rerun"
+                )));
             }
+            let loaded = if args.paths.is_empty() && !args.builtin {
+                // Each from where it came: the built-in suite or its file.
+                load_recorded(&recorded)?
+            } else {
+                let mut loaded = load(&paths, args.builtin)?;
+                loaded.retain(|(file, _, builtin)| recorded.iter().any(|r| r.is(file, *builtin)));
+                loaded
+            };
+            let builtin = loaded.iter().all(|(_, _, b)| *b);
+            let from = format!(
+                "the {} scenario(s) recorded as failed, inconclusive or not finished in {LAST_RUN}",
+                recorded.len()
+            );
+            (loaded, builtin, from)
+        } else {
+            let builtin = paths.is_empty();
+            let from = if builtin { "the built-in suite".to_owned() } else { describe(&paths) };
+            (load(&paths, builtin)?, builtin, from)
+        };
+        let total = loaded.len();
+        let mut loaded = loaded;
+        loaded.retain(|(file, s, _)| selection.selects(&file.display().to_string(), s));
+        if loaded.is_empty() {
+            let what = if total == 0 {
+                format!("{from} holds none")
+            } else {
+                format!("the filters select none of the {total} in {from}{}", filters(args))
+            };
+            return Err(empty(format!(
+                "no scenario to run: {what}\n(hint: `payterm run --list` shows the selection without filters)"
+            )));
         }
-        let scenarios = loaded
+        if args.rerun_failed {
+            println!("payterm run: rerunning {} scenario(s) recorded in {LAST_RUN}", loaded.len());
+        }
+        let scenarios: Vec<Entry> = loaded
             .into_iter()
-            .map(|(file, scenario)| {
+            .map(|(file, scenario, builtin)| {
                 let skip = manifest.as_ref().and_then(|m| m.unsupported(&scenario));
-                Entry { file, scenario, skip }
+                Entry { file, scenario, skip, builtin }
             })
             .collect();
+        if !args.list && scenarios.iter().all(|e| e.skip.is_some()) {
+            let why = scenarios.first().and_then(|e| e.skip.clone()).unwrap_or_default();
+            return Err(empty(format!(
+                "no scenario to run: each of the {} selected would be skipped (the first: {why})\n(hint: select scenarios the manifest's surfaces and operations cover)",
+                scenarios.len()
+            )));
+        }
         let known = match &args.expected_failures {
             Some(path) => {
                 crate::report::model::read_known(path).map_err(|e| CliError::new(exit_codes::INVALID_INPUT, e))?
@@ -112,6 +155,16 @@ impl Plan {
         };
         let cores = std::thread::available_parallelism().map_or(2, usize::from);
         let jobs = args.jobs.unwrap_or(2 * cores).max(1);
+        let mut inputs: Vec<PathBuf> = scenarios.iter().filter(|e| !e.builtin).map(|e| e.file.clone()).collect();
+        inputs.extend(args.manifest.clone().or_else(|| manifest.as_ref().map(|_| PathBuf::from(manifest::FILE_NAME))));
+        inputs.extend(args.expected_failures.clone());
+        inputs.push(PathBuf::from(LAST_RUN));
+        let mut target_flags = target_flags;
+        if let Some(known) = &args.expected_failures {
+            target_flags = format!("{target_flags} --expected-failures {}", shell_quote(&known.display().to_string()))
+                .trim_start()
+                .to_owned();
+        }
         Ok(Plan {
             target,
             integration,
@@ -122,6 +175,7 @@ impl Plan {
             builtin_suite,
             target_flags,
             time_scale: args.time_scale,
+            inputs,
         })
     }
 
@@ -136,6 +190,7 @@ impl Plan {
             (None, Target::Command { command, .. }) => command.clone(),
             (None, Target::Service { url }) => format!("the service at {url}"),
         };
+        let who = crate::printable::line(&who, 300);
         println!("payterm run: {} scenarios{source} against {who}, {} at a time", self.scenarios.len(), self.jobs);
     }
 
@@ -146,21 +201,24 @@ impl Plan {
                 e.scenario.orders.iter().map(|o| o.surface.as_str()).collect();
             let rules: Vec<&str> = e.scenario.rules.iter().map(|r| r.id).collect();
             let skip = e.skip.as_deref().map(|w| format!("  [skipped: {w}]")).unwrap_or_default();
-            println!(
+            let line = format!(
                 "{}  [{}]  {}{skip}",
                 e.file.display(),
                 surfaces.into_iter().collect::<Vec<_>>().join(","),
                 rules.join(" ")
             );
+            println!("{}", crate::printable::escape(&line));
         }
         let skipped = self.scenarios.iter().filter(|e| e.skip.is_some()).count();
         println!("{} scenarios would run, {skipped} would be skipped", self.scenarios.len() - skipped);
     }
 
-    /// The command that runs `entry` alone, the same way.
+    /// The command that runs `entry` alone, the same way, from this folder: a built-in
+    /// scenario by `--builtin --name` (a manifest here would otherwise bring its own), a file
+    /// by its path.
     pub fn reproduce(&self, entry: &Entry, seed: u64) -> String {
-        let which = if self.builtin_suite {
-            format!("--name {}", shell_quote(&entry.file.display().to_string()))
+        let which = if entry.builtin {
+            format!("--builtin --name {}", shell_quote(&entry.file.display().to_string()))
         } else {
             shell_quote(&entry.file.display().to_string())
         };
@@ -216,28 +274,80 @@ fn integration(args: &RunArgs, manifest: Option<&Manifest>) -> Result<(Target, I
     Ok((target, info, flags))
 }
 
-/// The scenarios at `paths` (none: the built-in suite), in path order.
-fn load(paths: &[PathBuf]) -> Result<Vec<(PathBuf, Arc<Scenario>)>, CliError> {
-    let mut loaded = Vec::new();
-    if paths.is_empty() {
-        for (name, text) in crate::runner::builtin::SUITE {
-            let shown = format!("scenarios/{name}");
-            let s = scenario::parse(&shown, text).map_err(|e| CliError::new(exit_codes::INTERNAL, e.to_string()))?;
-            loaded.push((PathBuf::from(shown), Arc::new(s)));
-        }
-        return Ok(loaded);
+/// The scenarios at `paths`, or the built-in suite when `builtin`, in path order, each with
+/// whether it is built in.
+fn load(paths: &[PathBuf], builtin: bool) -> Result<Vec<(PathBuf, Arc<Scenario>, bool)>, CliError> {
+    if builtin {
+        return crate::runner::builtin::SUITE.iter().map(|(name, text)| load_builtin(name, text)).collect();
     }
+    let mut loaded = Vec::new();
     for file in &scenario_files(paths)? {
-        match scenario::load(file) {
-            Ok(s) => loaded.push((file.clone(), Arc::new(s))),
-            Err(LoadError::Invalid(errors)) => {
-                eprintln!("{}", errors.render());
-                return Err(CliError::new(exit_codes::INVALID_INPUT, errors.to_string()));
-            }
-            Err(e) => return Err(CliError::new(exit_codes::SETUP_FAILED, e.to_string())),
-        }
+        loaded.push((file.clone(), load_file(file)?, false));
     }
     Ok(loaded)
+}
+
+fn load_builtin(name: &str, text: &str) -> Result<(PathBuf, Arc<Scenario>, bool), CliError> {
+    let shown = format!("scenarios/{name}");
+    let s = scenario::parse(&shown, text).map_err(|e| CliError::new(exit_codes::INTERNAL, e.to_string()))?;
+    Ok((PathBuf::from(shown), Arc::new(s), true))
+}
+
+fn load_file(file: &Path) -> Result<Arc<Scenario>, CliError> {
+    match scenario::load(file) {
+        Ok(s) => Ok(Arc::new(s)),
+        Err(LoadError::Invalid(errors)) => {
+            eprintln!("{}", errors.render());
+            Err(CliError::new(exit_codes::INVALID_INPUT, errors.to_string()))
+        }
+        Err(e) => Err(CliError::new(exit_codes::SETUP_FAILED, e.to_string())),
+    }
+}
+
+/// The scenarios the last run recorded, each from where it came, in path order.
+fn load_recorded(recorded: &[last_run::Recorded]) -> Result<Vec<(PathBuf, Arc<Scenario>, bool)>, CliError> {
+    let mut loaded = Vec::new();
+    for r in recorded {
+        if r.builtin {
+            let name = r.file.strip_prefix("scenarios/").unwrap_or(&r.file);
+            match crate::runner::builtin::SUITE.iter().find(|(n, _)| *n == name) {
+                Some((name, text)) => loaded.push(load_builtin(name, text)?),
+                None => println!("payterm run: {} is no longer in the built-in suite; not rerun", r.file),
+            }
+        } else {
+            let file = PathBuf::from(&r.file);
+            let file = if file.is_file() { file } else { r.path.clone().unwrap_or(file) };
+            if !file.is_file() {
+                return Err(CliError::new(
+                    exit_codes::SETUP_FAILED,
+                    format!(
+                        "--rerun-failed: {} failed last time, but is no longer there\n(hint: run from the folder of that run, or run the scenarios by path)",
+                        crate::printable::escape(&r.file)
+                    ),
+                ));
+            }
+            loaded.push((file.clone(), load_file(&file)?, false));
+        }
+    }
+    loaded.sort_by(|a, b| (a.2, &a.0).cmp(&(b.2, &b.0)));
+    loaded.dedup_by(|a, b| a.0 == b.0 && a.2 == b.2);
+    Ok(loaded)
+}
+
+/// `the 3 file(s) under scenarios/, x.toml`.
+fn describe(paths: &[PathBuf]) -> String {
+    let shown: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+    crate::printable::line(&shown.join(", "), 200)
+}
+
+/// ` (--name typo-xyz --surface cloud)`: the filters given, for a message.
+fn filters(args: &RunArgs) -> String {
+    let mut given = Vec::new();
+    given.extend(args.surface.iter().map(|v| format!("--surface {v}")));
+    given.extend(args.rule.iter().map(|v| format!("--rule {v}")));
+    given.extend(args.name.iter().map(|v| format!("--name {}", shell_quote(v))));
+    given.extend(args.partition.iter().map(|v| format!("--partition {v}")));
+    if given.is_empty() { String::new() } else { format!(" ({})", crate::printable::line(&given.join(" "), 300)) }
 }
 
 fn parse_report(text: &str) -> Result<ReportSpec, String> {
@@ -260,28 +370,4 @@ pub fn shell_quote(text: &str) -> String {
     } else {
         format!("'{}'", text.replace('\'', r"'\''"))
     }
-}
-
-/// The files that failed (or could not run) in the last run here, if it was recorded.
-fn last_failed() -> Option<Vec<String>> {
-    let text = std::fs::read_to_string(LAST_RUN).ok()?;
-    let value: serde_json::Value = serde_json::from_str(&text).ok()?;
-    Some(value["failed"].as_array()?.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect())
-}
-
-/// Records which scenarios failed, for `--rerun-failed`; a folder that cannot be written to
-/// only costs that convenience.
-pub fn remember(report: &SuiteReport) {
-    let failed: Vec<&str> = report
-        .scenarios
-        .iter()
-        .filter(|s| matches!(s.status, ScenarioStatus::Failed | ScenarioStatus::Error))
-        .map(|s| s.file.as_str())
-        .collect();
-    let record = serde_json::json!({"schema_version": 1, "failed": failed});
-    let path = Path::new(LAST_RUN);
-    if let Some(dir) = path.parent() {
-        let _ = std::fs::create_dir_all(dir);
-    }
-    let _ = std::fs::write(path, serde_json::to_string_pretty(&record).unwrap_or_default());
 }

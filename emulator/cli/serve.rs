@@ -117,12 +117,13 @@ pub async fn run(args: ServeArgs) -> Result<(), CliError> {
 
 fn print_scenario(s: &crate::scenario::Scenario) {
     let rules: Vec<&str> = s.rules.iter().map(|r| r.id).collect();
-    println!("  scenario    {} (rules: {})", s.name, rules.join(", "));
+    println!("  scenario    {} (rules: {})", crate::printable::line(&s.name, 200), rules.join(", "));
     for t in &s.terminals {
         println!("  terminal    {} ({}, {})", t.tid, t.mode.as_str(), t.currency);
     }
     for store in &s.stores {
-        println!("  store       {} (enroll your key: payterm initiator enroll --store {} …)", store.name, store.name);
+        let name = crate::printable::escape(&store.name);
+        println!("  store       {name} (enroll your key: payterm initiator enroll --store {name} …)");
     }
     println!("  orders (driver contract, one JSON line each; give them to your integration):");
     for order in &s.orders {

@@ -151,7 +151,10 @@ pub async fn read_body(body: Incoming, declared_len: Option<u64>, cap: usize) ->
             "BODY_UNREADABLE",
             format!("failed to read the request body: {e}"),
         )),
-        Ok(Ok(c)) => Ok(c.to_bytes()),
+        // Copied into an allocation of its own: the body is a slice of the connection's read
+        // buffer, and the journal keeping it would pin that whole buffer (kilobytes per
+        // request: 1,000,000 logins grew the server by 90 MB).
+        Ok(Ok(c)) => Ok(Bytes::copy_from_slice(&c.to_bytes())),
     }
 }
 
@@ -168,9 +171,7 @@ pub fn read_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     // so say what is wrong, and where, before it looks.
     if let Err(e) = std::str::from_utf8(bytes) {
         let offset = e.valid_up_to();
-        let before = &bytes[..offset];
-        let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
-        let column = offset - before.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1) + 1;
+        let (line, column) = position(bytes, offset);
         return Err(ApiError::new(
             StatusCode::BAD_REQUEST,
             "INVALID_JSON",
@@ -182,8 +183,8 @@ pub fn read_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         .with("line", line)
         .with("column", column));
     }
-    let de = &mut serde_json::Deserializer::from_slice(bytes);
-    serde_path_to_error::deserialize(de).map_err(|e| {
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
         let path = e.path().to_string();
         let inner = e.into_inner();
         let position = format!("line {} column {}", inner.line(), inner.column());
@@ -204,7 +205,41 @@ pub fn read_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
             err = err.with("field", f);
         }
         err
-    })
+    })?;
+    // One JSON value and nothing after it but whitespace: `{…} xyz` or `{…}{}` is not what the
+    // client meant to send, and acting on its first half would charge a card for half a body.
+    if let Err(e) = de.end() {
+        let offset = offset_of(bytes, e.line(), e.column());
+        let (line, column) = (e.line(), e.column());
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "INVALID_JSON",
+            format!(
+                "the request body is not valid JSON: trailing characters after the JSON value at byte offset {offset} (line {line} column {column})\n(hint: send exactly one JSON value)"
+            ),
+        )
+        .with("offset", offset)
+        .with("line", line)
+        .with("column", column));
+    }
+    Ok(value)
+}
+
+/// The byte offset of 1-based `line` and `column` (serde_json counts columns in bytes).
+fn offset_of(bytes: &[u8], line: usize, column: usize) -> usize {
+    let start = match line {
+        0 | 1 => 0,
+        n => bytes.iter().enumerate().filter(|(_, b)| **b == b'\n').nth(n - 2).map_or(bytes.len(), |(i, _)| i + 1),
+    };
+    (start + column.saturating_sub(1)).min(bytes.len())
+}
+
+/// The 1-based line and column of byte `offset`.
+fn position(bytes: &[u8], offset: usize) -> (usize, usize) {
+    let before = &bytes[..offset.min(bytes.len())];
+    let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+    let column = offset - before.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1) + 1;
+    (line, column)
 }
 
 fn unknown_field_name(detail: &str) -> Option<String> {
@@ -240,6 +275,21 @@ mod tests {
             e.message
         );
         assert_eq!((&e.extra["line"], &e.extra["column"]), (&Value::from(2), &Value::from(12)));
+    }
+
+    #[rstest::rstest]
+    #[case::a_word_after_the_object(b"{\"amount\": 1} xyz", 14)]
+    #[case::a_second_object(b"{\"amount\": 1}{}", 13)]
+    #[case::after_a_newline(b"{\"amount\": 1}\n\n,", 15)]
+    fn trailing_bytes_are_refused_with_their_offset(#[case] body: &[u8], #[case] offset: usize) {
+        let e = read_json::<Body>(body).unwrap_err();
+        assert_eq!((e.code.as_str(), &e.extra["offset"]), ("INVALID_JSON", &Value::from(offset)), "{}", e.message);
+        assert!(e.message.contains(&format!("byte offset {offset}")), "{}", e.message);
+    }
+
+    #[test]
+    fn trailing_whitespace_is_fine() {
+        assert!(read_json::<Body>(b"{\"amount\": 1}\r\n \t").is_ok());
     }
 
     #[test]

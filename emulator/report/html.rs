@@ -26,6 +26,7 @@ table{border-collapse:collapse}
 .matrix tbody th{text-align:left;font-weight:normal;white-space:nowrap;max-width:22rem;overflow:hidden;text-overflow:ellipsis;font-size:13px}
 .matrix td a{color:inherit}
 .FAIL,.failed,.error{background:#cf222e;color:#fff;font-weight:700}
+.INC,.inconclusive{background:#bc4c00;color:#fff;font-weight:700}
 .warn{background:#fff8c5}
 .pass,.passed{color:#116329}
 .ne,.skip,.skipped,.none{color:#59636e}
@@ -34,6 +35,7 @@ section.scenario{border-top:2px solid #d0d7de;margin-top:1.5rem}
 article.verdict{border-left:4px solid #d0d7de;padding-left:.8rem;margin:.8rem 0}
 article.verdict.FAIL{border-color:#cf222e;background:none;color:inherit;font-weight:normal}
 article.verdict.warn{border-color:#d4a72c;background:none}
+article.verdict.INC{border-color:#bc4c00;background:none;color:inherit;font-weight:normal}
 table.orders th,table.orders td{border:1px solid #d0d7de;padding:.1rem .4rem;text-align:left}
 table.orders caption{text-align:left;font-weight:600}
 table.transcript td{border-top:1px solid #eaeef2;padding:.05rem .4rem;vertical-align:top;font:12px/1.35 ui-monospace,monospace}
@@ -87,15 +89,6 @@ impl Display for Esc<'_> {
     }
 }
 
-fn status_word(status: ScenarioStatus) -> &'static str {
-    match status {
-        ScenarioStatus::Passed => "passed",
-        ScenarioStatus::Failed => "failed",
-        ScenarioStatus::Skipped => "skipped",
-        ScenarioStatus::Error => "error",
-    }
-}
-
 /// Seconds with millisecond precision.
 fn secs(s: f64) -> String {
     format!("{s:.3} s")
@@ -139,15 +132,27 @@ fn header(out: &mut String, report: &SuiteReport) {
 
 fn summary(out: &mut String, report: &SuiteReport) {
     let s = &report.summary;
-    let verdict = if s.failed + s.errors > 0 { "FAILED" } else { "PASSED" };
-    let class = if s.failed + s.errors > 0 { "failed" } else { "passed" };
+    let (verdict, class) = if s.failed + s.errors > 0 {
+        ("FAILED", "failed")
+    } else if s.inconclusive > 0 {
+        ("INCONCLUSIVE", "inconclusive")
+    } else {
+        ("PASSED", "passed")
+    };
     let _ = write!(
         out,
         "<section aria-labelledby=\"summary\">\n<h2 id=\"summary\">Summary: <span class=\"badge {class}\">{verdict}</span></h2>\n\
          <ul class=\"counts\"><li>{} scenarios</li><li class=\"passed\">{} passed</li><li>{} failed</li>\
-         <li>{} skipped</li><li>{} errors</li></ul>\n</section>\n",
-        s.total, s.passed, s.failed, s.skipped, s.errors
+         <li>{} inconclusive</li><li>{} skipped</li><li>{} errors</li></ul>\n</section>\n",
+        s.total, s.passed, s.failed, s.inconclusive, s.skipped, s.errors
     );
+    if let Some(signal) = &report.interrupted {
+        let _ = writeln!(
+            out,
+            "<p><strong>Interrupted by {}</strong>: scenarios that had not finished are marked skipped.</p>",
+            Esc(signal)
+        );
+    }
 }
 
 /// Rows are scenarios, columns the rules any scenario touched, grouped by spec section.
@@ -167,7 +172,8 @@ fn matrix(out: &mut String, report: &SuiteReport, results: &[Vec<RuleResult<'_>>
         }
     }
     out.push_str("<div class=\"wrap\">\n<table class=\"matrix\">\n<caption>Each cell: <b>pass</b>, <b>FAIL</b>, \
-        <b>warn</b> (allowed but discouraged), <b>n/e</b> (not exercised), <b>–</b> (targeted, no verdict), \
+        <b>warn</b> (allowed but discouraged), <b>INC</b> (targeted but not exercised: inconclusive), \
+        <b>n/e</b> (not exercised, not targeted), <b>–</b> (no verdict), \
         <b>skip</b> or <b>err</b> (scenario not run), blank (not concerned). Hover a column for its rule.</caption>\n<col>");
     for (_, n) in &areas {
         let _ = write!(out, "<colgroup span=\"{n}\"></colgroup>");
@@ -188,7 +194,7 @@ fn matrix(out: &mut String, report: &SuiteReport, results: &[Vec<RuleResult<'_>>
     }
     out.push_str("</tr>\n</thead>\n<tbody>\n");
     for (i, (s, results)) in report.scenarios.iter().zip(results).enumerate() {
-        let status = status_word(s.status);
+        let status = s.status.word();
         let _ = write!(
             out,
             "<tr><th scope=\"row\" title=\"{}\"><a href=\"#s{i}\">{}</a> <span class=\"badge {status}\">{status}</span></th>",
@@ -223,7 +229,7 @@ fn cell(out: &mut String, i: usize, s: &ScenarioReport, rule: &Rule, result: Opt
         r.verdicts.iter().filter(|v| v.verdict == "fail").filter_map(|v| v.order.as_deref()).collect();
     let detail = if orders.is_empty() { String::new() } else { format!(" for {}", orders.join(", ")) };
     let _ = write!(out, "<td class=\"{class}\" title=\"{}: {text}{}\">", Esc(rule.id), Esc(&detail));
-    if matches!(mark, Mark::Fail | Mark::Warn) {
+    if matches!(mark, Mark::Fail | Mark::Warn | Mark::Inconclusive) {
         let _ = write!(out, "<a href=\"#s{i}-v{k}\">{text}</a></td>");
     } else {
         out.push_str(text);
@@ -233,7 +239,7 @@ fn cell(out: &mut String, i: usize, s: &ScenarioReport, rule: &Rule, result: Opt
 
 /// One scenario's section: facts always shown, the rest folded (open when it failed).
 fn scenario(out: &mut String, i: usize, s: &ScenarioReport, results: &[RuleResult<'_>]) {
-    let status = status_word(s.status);
+    let status = s.status.word();
     let _ = write!(
         out,
         "<section class=\"scenario\" id=\"s{i}\" aria-labelledby=\"s{i}-h\">\n<h2 id=\"s{i}-h\">\
@@ -264,18 +270,19 @@ fn scenario(out: &mut String, i: usize, s: &ScenarioReport, results: &[RuleResul
         return;
     }
     let count = |m: Mark| results.iter().filter(|r| r.mark() == m).count();
-    let open = if s.status == ScenarioStatus::Failed { " open" } else { "" };
+    let open = if matches!(s.status, ScenarioStatus::Failed | ScenarioStatus::Inconclusive) { " open" } else { "" };
     let _ = writeln!(
         out,
-        "<details{open}>\n<summary>Verdicts ({} failed, {} warned, {} passed, {} not exercised), log and transcript</summary>",
+        "<details{open}>\n<summary>Verdicts ({} failed, {} inconclusive, {} warned, {} passed, {} not exercised), log and transcript</summary>",
         count(Mark::Fail),
+        count(Mark::Inconclusive),
         count(Mark::Warn),
         count(Mark::Pass),
         count(Mark::NotExercised)
     );
     orders(out, &s.orders);
     for (k, r) in results.iter().enumerate() {
-        if matches!(r.mark(), Mark::Fail | Mark::Warn) {
+        if matches!(r.mark(), Mark::Fail | Mark::Warn | Mark::Inconclusive) {
             explain(out, i, k, r);
         }
     }
@@ -299,7 +306,7 @@ fn scenario(out: &mut String, i: usize, s: &ScenarioReport, results: &[RuleResul
 /// was expected, what happened and the lines that prove it.
 fn explain(out: &mut String, i: usize, k: usize, r: &RuleResult<'_>) {
     let mark = r.mark();
-    let row = r.verdicts.first().map_or("", |v| v.row.as_str());
+    let row = r.verdicts.first().map(|v| v.row.as_str()).or(r.unexercised.map(|u| u.row.as_str())).unwrap_or("");
     let _ = writeln!(
         out,
         "<article class=\"verdict {}\" id=\"s{i}-v{k}\">\n<h3><span class=\"badge {}\">{}</span> {}</h3>",
@@ -310,6 +317,13 @@ fn explain(out: &mut String, i: usize, k: usize, r: &RuleResult<'_>) {
     );
     if !row.is_empty() {
         let _ = writeln!(out, "<p>Spec row: <q>{}</q></p>", Esc(row));
+    }
+    if let (Mark::Inconclusive, Some(u)) = (mark, r.unexercised) {
+        out.push_str("<p>Targeted, but the run never exercised it, so it proves nothing about it:</p>\n<ul>\n");
+        for never in &u.never {
+            let _ = writeln!(out, "<li>{}</li>", Esc(never));
+        }
+        out.push_str("</ul>\n");
     }
     let shown = |v: &&&VerdictReport| v.verdict == "fail" || v.verdict == "warn";
     for v in r.verdicts.iter().filter(shown) {

@@ -5,11 +5,15 @@
 use std::collections::HashMap;
 use std::fmt::Write as _;
 
-use super::model::{ScenarioReport, ScenarioStatus, SuiteReport, VerdictReport};
+use super::model::{ScenarioReport, ScenarioStatus, SuiteReport, Unexercised, VerdictReport};
 use crate::judge::rules::RULES;
 
 /// How many of the integration's last log lines a failure message carries.
 const LOG_TAIL: usize = 20;
+
+/// What the `file` attribute of a built-in scenario's testcases starts with: the embedded
+/// suite, not a path in the repository.
+pub const BUILTIN_PREFIX: &str = "builtin:";
 
 /// The report as a JUnit XML document (UTF-8, XML 1.0).
 pub fn junit(report: &SuiteReport) -> String {
@@ -40,9 +44,19 @@ struct Case {
 
 enum Outcome {
     Passed,
-    Failed { message: String, body: String },
-    Skipped { message: String },
-    Error { message: String },
+    /// `kind` is the `type` attribute: `fail`, or `inconclusive` for a targeted rule the run
+    /// never exercised (CI must not read that as a pass).
+    Failed {
+        message: String,
+        body: String,
+        kind: &'static str,
+    },
+    Skipped {
+        message: String,
+    },
+    Error {
+        message: String,
+    },
 }
 
 #[derive(Default)]
@@ -86,7 +100,9 @@ fn cases(s: &ScenarioReport) -> Vec<Case> {
             let message = s.error.clone().unwrap_or_else(|| "the harness could not run it".to_owned());
             vec![case("scenario", Outcome::Error { message })]
         }
-        ScenarioStatus::Passed | ScenarioStatus::Failed => rule_results(s).iter().map(|r| judged_case(s, r)).collect(),
+        ScenarioStatus::Passed | ScenarioStatus::Failed | ScenarioStatus::Inconclusive => {
+            rule_results(s).iter().map(|r| judged_case(s, r)).collect()
+        }
     }
 }
 
@@ -110,13 +126,23 @@ fn judged_case(s: &ScenarioReport, r: &RuleResult<'_>) -> Case {
             } else {
                 format!("{} failed for {orders}: {first}", r.id)
             };
-            Outcome::Failed { message, body: failure_body(s, &failed) }
+            Outcome::Failed { message, body: failure_body(s, &failed), kind: "fail" }
+        }
+        Mark::Inconclusive => {
+            let never = r.unexercised.map_or_else(String::new, |u| u.never.join("; "));
+            let message = format!("{} inconclusive: targeted, but not exercised: {never}", r.id);
+            Outcome::Failed { message, body: inconclusive_body(s, r.unexercised), kind: "inconclusive" }
         }
         Mark::ExpectedFail => {
             // Recorded as known: reported, but not a failure for CI.
-            let v = r.verdicts.iter().find(|v| v.verdict == "fail");
-            let why = v.and_then(|v| v.known.as_deref()).unwrap_or("");
-            let happened = v.map_or("", |v| v.happened.as_str());
+            let (why, happened) = match r.verdicts.iter().find(|v| v.verdict == "fail") {
+                Some(v) => (v.known.as_deref().unwrap_or(""), v.happened.clone()),
+                None => {
+                    let u = r.unexercised;
+                    let never = u.map_or_else(String::new, |u| u.never.join("; "));
+                    (u.and_then(|u| u.known.as_deref()).unwrap_or(""), format!("not exercised: {never}"))
+                }
+            };
             Outcome::Skipped { message: format!("expected failure ({why}): {happened}") }
         }
         Mark::Warn | Mark::Pass => Outcome::Passed,
@@ -192,6 +218,30 @@ fn failure_body(s: &ScenarioReport, failed: &[&VerdictReport]) -> String {
     body
 }
 
+/// What a person needs to act on an inconclusive rule: what the scenario targets, what the
+/// integration never did, the command that reruns it, and the end of its log.
+fn inconclusive_body(s: &ScenarioReport, u: Option<&Unexercised>) -> String {
+    let mut body = String::new();
+    if let Some(u) = u {
+        if !u.row.is_empty() {
+            let _ = writeln!(body, "spec row: {}", u.row);
+        }
+        let _ = writeln!(body, "\nthe scenario targets {}, but the run never exercised it:", u.rule);
+        for never in &u.never {
+            let _ = writeln!(body, "  {never}");
+        }
+        let _ = writeln!(body, "a run that did not exercise a rule proves nothing about it");
+    }
+    if !s.reproduce.is_empty() {
+        let _ = writeln!(body, "\nreproduce: {}", s.reproduce);
+    }
+    let _ = writeln!(body, "integration ended: {}", s.ending);
+    for line in &s.log[s.log.len().saturating_sub(LOG_TAIL)..] {
+        let _ = writeln!(body, "  {line}");
+    }
+    body
+}
+
 fn list_or_none(items: &[String]) -> String {
     if items.is_empty() { "none".to_owned() } else { items.join(", ") }
 }
@@ -201,11 +251,19 @@ fn suite(out: &mut String, s: &ScenarioReport, cases: &[Case]) {
     let totals = Totals::of(cases);
     open(out, 1, "testsuite", &[("name", &s.file)], &totals, s.wall_s);
     out.push_str("    <properties>\n");
-    let status = match s.status {
-        ScenarioStatus::Passed => "passed",
-        ScenarioStatus::Failed => "failed",
-        ScenarioStatus::Skipped => "skipped",
-        ScenarioStatus::Error => "error",
+    let status = s.status.word();
+    // A built-in scenario is no file of the repository CI runs in: `file` says where it lives.
+    let (file, source) = if s.builtin {
+        (
+            format!("{BUILTIN_PREFIX}{}", s.file),
+            format!(
+                "built into payterm {}, not a file in this repository (print it: payterm scenario show {})",
+                env!("CARGO_PKG_VERSION"),
+                s.file
+            ),
+        )
+    } else {
+        (s.file.clone(), String::new())
     };
     let seed = s.seed.to_string();
     let virtual_s = seconds(s.virtual_s);
@@ -219,6 +277,9 @@ fn suite(out: &mut String, s: &ScenarioReport, cases: &[Case]) {
     if !s.reproduce.is_empty() {
         props.push(("reproduce", &s.reproduce));
     }
+    if !source.is_empty() {
+        props.push(("source", &source));
+    }
     for (name, value) in props {
         out.push_str("      <property");
         attr(out, "name", name);
@@ -230,7 +291,7 @@ fn suite(out: &mut String, s: &ScenarioReport, cases: &[Case]) {
         out.push_str("    <testcase");
         attr(out, "classname", &s.file);
         attr(out, "name", &case.name);
-        attr(out, "file", &s.file);
+        attr(out, "file", &file);
         if matches!(case.outcome, Outcome::Passed) && case.notes.is_empty() {
             out.push_str("/>\n");
             continue;
@@ -238,7 +299,7 @@ fn suite(out: &mut String, s: &ScenarioReport, cases: &[Case]) {
         out.push_str(">\n");
         match &case.outcome {
             Outcome::Passed => {}
-            Outcome::Failed { message, body } => element(out, "failure", message, "fail", body),
+            Outcome::Failed { message, body, kind } => element(out, "failure", message, kind, body),
             Outcome::Skipped { message } => {
                 out.push_str("      <skipped");
                 attr(out, "message", message);
@@ -355,6 +416,8 @@ pub(crate) enum Mark {
     Fail,
     /// Every failure of it was expected (`--expected-failures`).
     ExpectedFail,
+    /// Targeted, but no verdict exercised it: the scenario proves nothing about it.
+    Inconclusive,
     /// None failed; some warned.
     Warn,
     /// Some order passed it and none failed or warned.
@@ -371,6 +434,7 @@ impl Mark {
         match self {
             Mark::Fail => "FAIL",
             Mark::ExpectedFail => "xfail",
+            Mark::Inconclusive => "INC",
             Mark::Warn => "warn",
             Mark::Pass => "pass",
             Mark::NotExercised => "n/e",
@@ -385,6 +449,8 @@ pub(crate) struct RuleResult<'a> {
     pub(crate) id: &'a str,
     /// Its verdicts, one per order (or one for the whole scenario).
     pub(crate) verdicts: Vec<&'a VerdictReport>,
+    /// Why it is inconclusive, when the scenario targets it and the run did not exercise it.
+    pub(crate) unexercised: Option<&'a Unexercised>,
 }
 
 impl RuleResult<'_> {
@@ -399,6 +465,8 @@ impl RuleResult<'_> {
             Mark::Warn
         } else if any("pass") {
             Mark::Pass
+        } else if let Some(u) = self.unexercised {
+            if u.known.is_some() { Mark::ExpectedFail } else { Mark::Inconclusive }
         } else if any("not_exercised") {
             Mark::NotExercised
         } else {
@@ -415,7 +483,8 @@ pub(crate) fn rule_results(s: &ScenarioReport) -> Vec<RuleResult<'_>> {
     let ids = s.targets.iter().map(String::as_str).chain(s.verdicts.iter().map(|v| v.rule.as_str()));
     for id in ids {
         index.entry(id).or_insert_with(|| {
-            results.push(RuleResult { id, verdicts: Vec::new() });
+            let unexercised = s.unexercised.iter().find(|u| u.rule == id);
+            results.push(RuleResult { id, verdicts: Vec::new(), unexercised });
             results.len() - 1
         });
     }

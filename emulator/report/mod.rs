@@ -4,6 +4,7 @@
 pub mod diagram;
 pub mod html;
 pub mod junit;
+mod known;
 pub mod model;
 pub mod stable;
 pub mod terminal;
@@ -12,6 +13,7 @@ pub mod transcript;
 pub use html::html;
 pub use junit::junit;
 pub use model::{
-    KnownFailure, OrderSummary, SCHEMA_VERSION, ScenarioReport, ScenarioStatus, SuiteReport, Summary, VerdictReport,
+    KnownFailure, OrderSummary, SCHEMA_VERSION, ScenarioReport, ScenarioStatus, SuiteReport, Summary, Unexercised,
+    VerdictReport,
 };
 pub use transcript::{TranscriptLine, transcript};

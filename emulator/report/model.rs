@@ -7,12 +7,16 @@ use std::path::Path;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+pub use super::known::{KnownFailure, KnownStatus, read_known};
 use super::transcript::{TranscriptLine, transcript};
 use crate::judge::{Verdict, VerdictKind};
+use crate::printable;
 use crate::runner::{Ending, Record};
 
 /// The version of the report's shape; raised when a field changes meaning or goes away.
-pub const SCHEMA_VERSION: u32 = 1;
+/// 2: a scenario whose targeted rule was not exercised is `inconclusive`, no longer `passed`
+/// (`summary.inconclusive`, `scenarios[].unexercised`); `builtin`; `interrupted`.
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// A whole run.
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
@@ -29,6 +33,9 @@ pub struct SuiteReport {
     pub wall_s: f64,
     /// Counts.
     pub summary: Summary,
+    /// The signal that stopped the run before every scenario finished (`SIGINT`, `SIGTERM`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interrupted: Option<String>,
     /// Every scenario, in the order they were given.
     pub scenarios: Vec<ScenarioReport>,
 }
@@ -51,15 +58,19 @@ pub struct Integration {
 pub struct Summary {
     /// Scenarios in the run.
     pub total: usize,
-    /// No rule failed.
+    /// No rule failed and every targeted rule was exercised.
     pub passed: usize,
     /// Some rule failed.
     pub failed: usize,
+    /// No rule failed, but a targeted rule was not exercised: the run proves nothing about it.
+    #[serde(default)]
+    pub inconclusive: usize,
     /// Not run: the integration does not support what they need.
     pub skipped: usize,
     /// The harness could not run them.
     pub errors: usize,
-    /// Failed verdicts recorded as known (`--expected-failures`): reported, not counted as failed.
+    /// Failed verdicts and unexercised targets recorded as known (`--expected-failures`):
+    /// reported, not counted as failed or inconclusive.
     #[serde(default)]
     pub expected_failures: usize,
 }
@@ -68,21 +79,59 @@ pub struct Summary {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ScenarioStatus {
-    /// No rule failed.
+    /// No rule failed and every targeted rule was exercised.
     Passed,
     /// Some rule failed.
     Failed,
+    /// No rule failed, but a targeted rule was not exercised (see `unexercised`).
+    Inconclusive,
     /// Not run (see `skipped`).
     Skipped,
     /// The harness could not run it (see `error`).
     Error,
 }
 
+impl ScenarioStatus {
+    /// `passed`, `failed`, `inconclusive`, `skipped` or `error`, as the JSON report says it.
+    pub fn word(self) -> &'static str {
+        match self {
+            ScenarioStatus::Passed => "passed",
+            ScenarioStatus::Failed => "failed",
+            ScenarioStatus::Inconclusive => "inconclusive",
+            ScenarioStatus::Skipped => "skipped",
+            ScenarioStatus::Error => "error",
+        }
+    }
+
+    /// Whether the scenario counts against the run: failed, inconclusive, or not runnable.
+    pub fn is_bad(self) -> bool {
+        matches!(self, ScenarioStatus::Failed | ScenarioStatus::Inconclusive | ScenarioStatus::Error)
+    }
+}
+
+/// A rule the scenario targets that the run did not exercise: why it is inconclusive.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct Unexercised {
+    /// The rule's ID.
+    pub rule: String,
+    /// The spec row the rule comes from.
+    pub row: String,
+    /// What the integration never did, per its `not_exercised` verdicts (`no VOID was sent`),
+    /// or that this payterm gave the rule no verdict at all.
+    pub never: Vec<String>,
+    /// For one recorded as known (`--expected-failures`): why.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub known: Option<String>,
+}
+
 /// One scenario's result.
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
 pub struct ScenarioReport {
-    /// The scenario file, as given.
+    /// The scenario file, as given (`scenarios/…` for a built-in one).
     pub file: String,
+    /// Built into payterm: `file` names its place in the embedded suite, not a file on disk.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub builtin: bool,
     /// The scenario's name.
     pub name: String,
     /// How it ended.
@@ -109,42 +158,16 @@ pub struct ScenarioReport {
     pub verdicts: Vec<VerdictReport>,
     /// Targeted rules this payterm gave no verdict for.
     pub not_judged: Vec<String>,
+    /// Targeted rules the run did not exercise (the scenario is inconclusive unless one
+    /// failed, or each is known).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unexercised: Vec<Unexercised>,
     /// The integration's stderr and its stdout lines that were not events.
     pub log: Vec<String>,
     /// Every order, exchange, transition and event, in virtual-time order.
     pub transcript: Vec<TranscriptLine>,
     /// A command that runs this scenario alone, the same way.
     pub reproduce: String,
-}
-
-/// A failure recorded as known (`--expected-failures FILE`): still reported, not failing CI.
-#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct KnownFailure {
-    /// The scenario file, as reports show it (`scenarios/cloud/….toml` for the built-in suite).
-    pub scenario: String,
-    /// The rule it fails.
-    pub rule: String,
-    /// Why it is accepted for now (a ticket, a date).
-    pub reason: String,
-}
-
-/// Reads a known-failures file: `[[failure]]` tables of `scenario`, `rule`, `reason`.
-pub fn read_known(path: &Path) -> Result<Vec<KnownFailure>, String> {
-    #[derive(Deserialize)]
-    #[serde(deny_unknown_fields)]
-    struct File {
-        #[serde(default)]
-        failure: Vec<KnownFailure>,
-    }
-    let text = std::fs::read_to_string(path).map_err(|e| format!("failed to read {}: {e}", path.display()))?;
-    let file: File = toml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
-    for k in &file.failure {
-        if crate::judge::rules::find(&k.rule).is_none() {
-            return Err(format!("{}: no rule `{}` (hint: `payterm rules` lists them)", path.display(), k.rule));
-        }
-    }
-    Ok(file.failure)
 }
 
 /// One order at a glance.
@@ -245,12 +268,44 @@ impl From<&Verdict> for VerdictReport {
             row: crate::judge::rules::find(v.rule).map_or_else(String::new, |r| r.row.to_owned()),
             order: v.order.clone(),
             verdict: verdict.to_owned(),
-            expected: v.expected.clone(),
-            happened: v.happened.clone(),
-            evidence: v.evidence.clone(),
+            expected: printable::shorten(&v.expected, TEXT_CHARS).into_owned(),
+            happened: printable::shorten(&v.happened, TEXT_CHARS).into_owned(),
+            // Evidence quotes; a quoted line of the integration's log can be 64 KiB.
+            evidence: v.evidence.iter().map(|e| printable::shorten(e, EVIDENCE_CHARS).into_owned()).collect(),
             known: None,
         }
     }
+}
+
+/// The most characters of a verdict's `expected` or `happened`.
+const TEXT_CHARS: usize = 2_000;
+/// The most characters of one line of evidence.
+const EVIDENCE_CHARS: usize = 500;
+
+/// The targeted rules of `targets` that `verdicts` never exercised: no `pass`, `fail` or
+/// `warn` among their verdicts, whatever the judge that gave them.
+fn unexercised(targets: &[String], verdicts: &[VerdictReport]) -> Vec<Unexercised> {
+    targets
+        .iter()
+        .filter(|t| !verdicts.iter().any(|v| &v.rule == *t && matches!(v.verdict.as_str(), "pass" | "fail" | "warn")))
+        .map(|t| {
+            let mut never: Vec<String> = Vec::new();
+            for v in verdicts.iter().filter(|v| &v.rule == t) {
+                let said = match &v.order {
+                    Some(order) => format!("order {order}: {}", v.happened),
+                    None => v.happened.clone(),
+                };
+                if !never.contains(&said) {
+                    never.push(said);
+                }
+            }
+            if never.is_empty() {
+                never.push(format!("no verdict: this payterm does not judge {t} on this run"));
+            }
+            let row = crate::judge::rules::find(t).map_or_else(String::new, |r| r.row.to_owned());
+            Unexercised { rule: t.clone(), row, never, known: None }
+        })
+        .collect()
 }
 
 impl ScenarioReport {
@@ -258,14 +313,16 @@ impl ScenarioReport {
     /// the command that runs it alone.
     pub fn judged(file: &Path, record: &Record, verdicts: &[Verdict], not_judged: &[&str], reproduce: String) -> Self {
         let verdicts: Vec<VerdictReport> = verdicts.iter().map(VerdictReport::from).collect();
-        let failed = verdicts.iter().any(VerdictReport::failed);
-        ScenarioReport {
+        let targets: Vec<String> = record.scenario.rules.iter().map(|r| r.id.to_owned()).collect();
+        let mut report = ScenarioReport {
             file: file.display().to_string(),
+            builtin: false,
             name: record.scenario.name.clone(),
-            status: if failed { ScenarioStatus::Failed } else { ScenarioStatus::Passed },
+            status: ScenarioStatus::Passed,
             skipped: None,
             error: None,
-            targets: record.scenario.rules.iter().map(|r| r.id.to_owned()).collect(),
+            unexercised: unexercised(&targets, &verdicts),
+            targets,
             seed: record.seed,
             wall_s: record.wall.as_secs_f64(),
             virtual_s: (record.ended - record.started).as_secs_f64(),
@@ -276,13 +333,31 @@ impl ScenarioReport {
             log: record.log.clone(),
             transcript: transcript(record),
             reproduce,
+        };
+        report.settle();
+        report
+    }
+
+    /// The status from the verdicts: failed if a rule failed, else inconclusive if a targeted
+    /// rule was not exercised (and not known), else passed. Not-run scenarios keep theirs.
+    fn settle(&mut self) {
+        if matches!(self.status, ScenarioStatus::Skipped | ScenarioStatus::Error) {
+            return;
         }
+        self.status = if self.verdicts.iter().any(VerdictReport::failed) {
+            ScenarioStatus::Failed
+        } else if self.unexercised.iter().any(|u| u.known.is_none()) {
+            ScenarioStatus::Inconclusive
+        } else {
+            ScenarioStatus::Passed
+        };
     }
 
     /// A scenario not run, because of `why` (skipped) or a harness failure (error).
     pub fn not_run(file: &Path, scenario: &crate::scenario::Scenario, status: ScenarioStatus, why: String) -> Self {
         ScenarioReport {
             file: file.display().to_string(),
+            builtin: false,
             name: scenario.name.clone(),
             status,
             skipped: (status == ScenarioStatus::Skipped).then(|| why.clone()),
@@ -295,23 +370,31 @@ impl ScenarioReport {
             orders: Vec::new(),
             verdicts: Vec::new(),
             not_judged: Vec::new(),
+            unexercised: Vec::new(),
             log: Vec::new(),
             transcript: Vec::new(),
             reproduce: String::new(),
         }
     }
 
-    /// Marks the failures `known` lists for this scenario as known (reported, not failed),
-    /// and settles the status again.
+    /// Marks the failures and unexercised targets `known` lists for this scenario as known
+    /// (reported, not failed), and settles the status again.
     pub fn apply_known(&mut self, known: &[KnownFailure]) {
         for k in known.iter().filter(|k| k.scenario == self.file) {
-            for v in self.verdicts.iter_mut().filter(|v| v.rule == k.rule && v.verdict == "fail") {
+            for v in self.verdicts.iter_mut().filter(|v| v.rule == k.rule && v.verdict == "fail" && k.covers_failure())
+            {
                 v.known = Some(k.reason.clone());
             }
+            for u in self.unexercised.iter_mut().filter(|u| u.rule == k.rule && k.covers_inconclusive()) {
+                u.known = Some(k.reason.clone());
+            }
         }
-        if self.status == ScenarioStatus::Failed && !self.verdicts.iter().any(VerdictReport::failed) {
-            self.status = ScenarioStatus::Passed;
-        }
+        self.settle();
+    }
+
+    /// The targeted rules not exercised, and not known.
+    pub fn inconclusive_rules(&self) -> impl Iterator<Item = &Unexercised> {
+        self.unexercised.iter().filter(|u| u.known.is_none())
     }
 
     /// The verdicts that failed.
@@ -324,13 +407,16 @@ impl SuiteReport {
     /// A report of `scenarios`, counted.
     pub fn new(integration: Integration, time_scale: f64, wall_s: f64, scenarios: Vec<ScenarioReport>) -> Self {
         let count = |s: ScenarioStatus| scenarios.iter().filter(|r| r.status == s).count();
+        let known_unexercised = scenarios.iter().flat_map(|s| &s.unexercised).filter(|u| u.known.is_some()).count();
         let summary = Summary {
             total: scenarios.len(),
             passed: count(ScenarioStatus::Passed),
             failed: count(ScenarioStatus::Failed),
+            inconclusive: count(ScenarioStatus::Inconclusive),
             skipped: count(ScenarioStatus::Skipped),
             errors: count(ScenarioStatus::Error),
-            expected_failures: scenarios.iter().flat_map(|s| &s.verdicts).filter(|v| v.known.is_some()).count(),
+            expected_failures: scenarios.iter().flat_map(|s| &s.verdicts).filter(|v| v.known.is_some()).count()
+                + known_unexercised,
         };
         SuiteReport {
             schema_version: SCHEMA_VERSION,
@@ -339,6 +425,7 @@ impl SuiteReport {
             time_scale,
             wall_s,
             summary,
+            interrupted: None,
             scenarios,
         }
     }
@@ -353,10 +440,18 @@ impl SuiteReport {
                     .scenarios
                     .iter()
                     .filter(|s| {
-                        s.file == k.scenario && matches!(s.status, ScenarioStatus::Passed | ScenarioStatus::Failed)
+                        s.file == k.scenario
+                            && matches!(
+                                s.status,
+                                ScenarioStatus::Passed | ScenarioStatus::Failed | ScenarioStatus::Inconclusive
+                            )
                     })
                     .collect();
-                !ran.is_empty() && !ran.iter().flat_map(|s| &s.verdicts).any(|v| v.rule == k.rule && v.known.is_some())
+                let used = ran.iter().any(|s| {
+                    s.verdicts.iter().any(|v| v.rule == k.rule && v.known.is_some())
+                        || s.unexercised.iter().any(|u| u.rule == k.rule && u.known.is_some())
+                });
+                !ran.is_empty() && !used
             })
             .cloned()
             .collect()

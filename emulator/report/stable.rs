@@ -9,7 +9,7 @@ use std::sync::OnceLock;
 use regex::{Captures, Regex};
 use serde_json::Value;
 
-use super::model::{ScenarioReport, ScenarioStatus};
+use super::model::ScenarioReport;
 use super::transcript::TranscriptLine;
 use crate::redact::Redactor;
 
@@ -30,7 +30,7 @@ const ID_KEYS: [(&str, &str); 4] =
 /// Verdicts are listed without their evidence, and `not_exercised` is left out: it claims
 /// nothing (a rule that flips between it and `pass` still shows, as a line that comes and goes).
 pub fn stable(report: &ScenarioReport) -> String {
-    let mut out = format!("{}: {}\n", report.file, status_word(report.status));
+    let mut out = format!("{}: {}\n", report.file, report.status.word());
     out.push_str(&format!("name: {}\n", report.name));
     if let Some(why) = report.skipped.as_ref().or(report.error.as_ref()) {
         out.push_str(&format!("not run: {why}\n"));
@@ -91,15 +91,6 @@ pub fn stable(report: &ScenarioReport) -> String {
         out.push_str(&format!("not judged: {}\n", report.not_judged.join(", ")));
     }
     out
-}
-
-fn status_word(status: ScenarioStatus) -> &'static str {
-    match status {
-        ScenarioStatus::Passed => "passed",
-        ScenarioStatus::Failed => "failed",
-        ScenarioStatus::Skipped => "skipped",
-        ScenarioStatus::Error => "error",
-    }
 }
 
 /// The one order in `orders`, if there is exactly one.
@@ -431,8 +422,9 @@ mod tests {
         };
         ScenarioReport {
             file: "scenarios/two.toml".to_owned(),
+            builtin: false,
             name: "two sales".to_owned(),
-            status: ScenarioStatus::Passed,
+            status: super::super::model::ScenarioStatus::Passed,
             skipped: None,
             error: None,
             targets: Vec::new(),
@@ -443,6 +435,7 @@ mod tests {
             orders: vec![order("o1", "R1"), order("o2", "R2")],
             verdicts: Vec::new(),
             not_judged: Vec::new(),
+            unexercised: Vec::new(),
             log: Vec::new(),
             transcript: [first, second]
                 .into_iter()

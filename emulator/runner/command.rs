@@ -5,13 +5,14 @@
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::io::AsyncWriteExt;
 use tokio::process::Command;
 use tokio::sync::mpsc;
 
 use super::contract::Contract;
 use super::events::{Event, EventKind, Parsed, parse_line};
 use super::feed::OrderFeed;
+use super::output::{Log, read_lines};
 use super::run_one::{Driven, Ending};
 use crate::MockCloud;
 
@@ -38,6 +39,7 @@ pub async fn drive(
     contract: &Contract,
     (command, dir): (&str, Option<&std::path::Path>),
     span: Duration,
+    payterm: &std::path::Path,
 ) -> Driven {
     let mut cmd = Command::new("sh");
     cmd.arg("-c").arg(command).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).kill_on_drop(true);
@@ -49,30 +51,25 @@ pub async fn drive(
     }
     #[cfg(unix)]
     cmd.process_group(0);
-    let (mut events, mut log) = (Vec::new(), Vec::new());
+    let (mut events, mut log) = (Vec::new(), Log::default());
     let mut child = match cmd.spawn() {
         Ok(child) => child,
-        Err(e) => return Driven { events, log, ending: Ending::FailedToStart(e.to_string()) },
+        Err(e) => return Driven { events, log: Vec::new(), ending: Ending::FailedToStart(e.to_string()) },
     };
     let _group = GroupGuard(child.id());
+    // Should payterm itself be killed (`kill -9`), the reaper ends the group instead.
+    let _reaped = child.id().map(|pid| super::reaper::guard(payterm, pid));
     let (tx, mut rx) = mpsc::unbounded_channel();
+    // Lines are cut at a bound and read lossily: a 100 MB line or a stray byte that is not
+    // UTF-8 must neither take the memory nor stop the reading (a full pipe would block the
+    // integration).
     if let Some(out) = child.stdout.take() {
         let tx = tx.clone();
-        tokio::spawn(async move {
-            let mut lines = BufReader::new(out).lines();
-            while let Ok(Some(line)) = lines.next_line().await {
-                let _ = tx.send(Output::Stdout(line));
-            }
-        });
+        tokio::spawn(read_lines(out, move |line| tx.send(Output::Stdout(line)).is_ok()));
     }
     if let Some(err) = child.stderr.take() {
         let tx = tx.clone();
-        tokio::spawn(async move {
-            let mut lines = BufReader::new(err).lines();
-            while let Ok(Some(line)) = lines.next_line().await {
-                let _ = tx.send(Output::Stderr(line));
-            }
-        });
+        tokio::spawn(read_lines(err, move |line| tx.send(Output::Stderr(line)).is_ok()));
     }
     drop(tx);
     // Taken first: `Child::wait` closes a stdin still held by the child handle.
@@ -128,7 +125,7 @@ pub async fn drive(
     if let Some(writer) = writer {
         writer.abort();
     }
-    Driven { events, log, ending }
+    Driven { events, log: log.into_lines(), ending }
 }
 
 /// Starts the task that writes order lines to the integration's stdin, one at a time, and
@@ -146,7 +143,7 @@ fn spawn_writer(mut stdin: tokio::process::ChildStdin) -> (mpsc::UnboundedSender
     (orders, task)
 }
 
-fn take(cloud: &MockCloud, output: Output, events: &mut Vec<Event>, log: &mut Vec<String>) {
+fn take(cloud: &MockCloud, output: Output, events: &mut Vec<Event>, log: &mut Log) {
     match output {
         Output::Stderr(line) => log.push(format!("stderr: {line}")),
         Output::Stdout(line) => match parse_line(&line, cloud.now()) {
@@ -169,12 +166,7 @@ pub fn receive(cloud: &MockCloud, event: &Event) {
     }
 }
 
-async fn drain(
-    cloud: &MockCloud,
-    rx: &mut mpsc::UnboundedReceiver<Output>,
-    events: &mut Vec<Event>,
-    log: &mut Vec<String>,
-) {
+async fn drain(cloud: &MockCloud, rx: &mut mpsc::UnboundedReceiver<Output>, events: &mut Vec<Event>, log: &mut Log) {
     // The readers finish once the pipes close; wait briefly for the last lines.
     while let Ok(Some(output)) = tokio::time::timeout(Duration::from_millis(200), rx.recv()).await {
         take(cloud, output, events, log);
@@ -192,11 +184,7 @@ impl Drop for GroupGuard {
 
 /// Kills the integration's whole process group (it may have started children).
 fn kill_group(pid: Option<u32>) {
-    #[cfg(unix)]
     if let Some(pid) = pid {
-        let _ =
-            std::process::Command::new("kill").args(["-KILL", "--", &format!("-{pid}")]).stderr(Stdio::null()).status();
+        super::reaper::kill_group(pid);
     }
-    #[cfg(not(unix))]
-    let _ = pid;
 }

@@ -7,6 +7,8 @@ mod contract;
 pub mod events;
 mod feed;
 pub mod manifest;
+pub mod output;
+pub mod reaper;
 mod run_one;
 pub mod select;
 mod service;

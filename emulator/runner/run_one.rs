@@ -149,7 +149,7 @@ async fn run_with_journal(
         Target::Command { command, dir } => {
             // The scenario's clock waits for the process to come up (see command::drive).
             cloud.set_paused(true);
-            command::drive(&cloud, &mut feed, &contract, (command, dir.as_deref()), span).await
+            command::drive(&cloud, &mut feed, &contract, (command, dir.as_deref()), span, &options.payterm).await
         }
         Target::Service { url } => {
             service::drive(&cloud, &mut feed, &contract, url, &options.work_dir, wall + span).await

@@ -1,7 +1,16 @@
 //! "Did you mean …?": the nearest valid name to a misspelt one.
 
+/// Past this many candidates (the orders of a large file) no nearest one is looked for: each
+/// problem would cost time in proportion to the file.
+const MAX_COMPARED: usize = 1_000;
+/// The most candidates a hint lists.
+const MAX_LISTED: usize = 12;
+
 /// The candidate closest to `input`, if one is close enough to be a likely typo.
 pub fn nearest<'a>(input: &str, candidates: &[&'a str]) -> Option<&'a str> {
+    if candidates.len() > MAX_COMPARED {
+        return None;
+    }
     let lowered = input.to_ascii_lowercase();
     candidates
         .iter()
@@ -19,8 +28,12 @@ pub fn hint(input: &str, candidates: &[&str]) -> String {
     }
 }
 
-/// `` `a`, `b` or `c` ``.
+/// `` `a`, `b` or `c` ``; past [`MAX_LISTED`], the first ones and how many more.
 pub fn one_of(candidates: &[&str]) -> String {
+    if candidates.len() > MAX_LISTED {
+        let first: Vec<String> = candidates[..MAX_LISTED].iter().map(|c| format!("`{c}`")).collect();
+        return format!("{} or one of {} more", first.join(", "), candidates.len() - MAX_LISTED);
+    }
     let quoted: Vec<String> = candidates.iter().map(|c| format!("`{c}`")).collect();
     match quoted.split_last() {
         None => String::new(),
@@ -39,6 +52,15 @@ mod tests {
         assert_eq!(nearest("payment_in_proces", &statuses), Some("payment_in_process"));
         assert_eq!(nearest("CREATED", &statuses), Some("created"));
         assert_eq!(nearest("banana", &statuses), None);
+    }
+
+    #[test]
+    fn a_long_list_of_choices_is_cut() {
+        let names: Vec<String> = (0..100_000).map(|i| format!("o{i}")).collect();
+        let names: Vec<&str> = names.iter().map(String::as_str).collect();
+        let hint = hint("zzz", &names);
+        assert!(hint.ends_with("or one of 99988 more"), "{hint}");
+        assert!(hint.len() < 200, "{hint}");
     }
 
     #[test]

@@ -2,12 +2,12 @@
 //! reference, fills in defaults, and reports every problem it finds (not just the first),
 //! each pointing at its line and column.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 
 use toml::Spanned;
 
-use super::diagnostic::{ScenarioDiagnostic, ScenarioErrors};
+use super::diagnostic::{LineIndex, ScenarioDiagnostic, ScenarioErrors};
 use super::model::{Operation, Order, Scenario, Timing, VoidTarget};
 use super::raw::{RawOrder, RawScenario, Text};
 use super::suggest;
@@ -23,7 +23,7 @@ pub const VERSION: i64 = 1;
 
 /// Reads and validates scenario text; `name` is how errors name the file.
 pub fn parse(name: &str, text: &str) -> Result<Scenario, ScenarioErrors> {
-    let mut v = Validator { name, text, errors: Vec::new() };
+    let mut v = Validator { name, text, errors: Vec::new(), lines: None, order_index: None };
     let scenario = match toml::from_str::<RawScenario>(text) {
         Ok(raw) => Some(v.scenario(raw)),
         Err(e) => {
@@ -45,6 +45,10 @@ pub(super) struct Validator<'a> {
     name: &'a str,
     text: &'a str,
     pub(super) errors: Vec<ScenarioDiagnostic>,
+    /// The file's line starts, found at the first problem.
+    lines: Option<LineIndex>,
+    /// Where each order id first appears among the validated orders, found at the first look-up.
+    order_index: Option<HashMap<String, usize>>,
 }
 
 pub(super) const SURFACES: &[(&str, Surface)] =
@@ -66,7 +70,20 @@ impl<'a> Validator<'a> {
         label: impl Into<String>,
         help: Option<String>,
     ) {
-        self.errors.push(ScenarioDiagnostic::new(self.name, self.text, span, message.into(), label.into(), help));
+        let lines = self.lines.get_or_insert_with(|| LineIndex::of(self.text));
+        self.errors.push(ScenarioDiagnostic::at(self.name, self.text, lines, span, message.into(), label.into(), help));
+    }
+
+    /// The validated order called `id`, found in constant time.
+    pub(super) fn order_by_id<'o>(&mut self, orders: &'o [Order], id: &str) -> Option<&'o Order> {
+        let index = self.order_index.get_or_insert_with(|| {
+            let mut index = HashMap::with_capacity(orders.len());
+            for (i, o) in orders.iter().enumerate() {
+                index.entry(o.id.clone()).or_insert(i);
+            }
+            index
+        });
+        index.get(id).and_then(|&i| orders.get(i))
     }
 
     fn toml_error(&mut self, e: &toml::de::Error) {
@@ -334,10 +351,12 @@ impl<'a> Validator<'a> {
             );
         }
         let mut out: Vec<Order> = Vec::new();
+        // Looked up by id, so a file of many orders is read in time linear in them.
+        let mut earlier: HashMap<String, usize> = HashMap::new();
         let mut references = HashSet::new();
         for o in &raw.orders {
-            let order = self.order(o, surfaces, terminals, timing, &out);
-            if out.iter().any(|p| p.id == order.id) {
+            let order = self.order(o, surfaces, terminals, timing, (&out, &earlier));
+            if earlier.contains_key(&order.id) {
                 self.err(
                     o.id.span(),
                     format!("order `{}` is declared twice", order.id),
@@ -354,6 +373,7 @@ impl<'a> Validator<'a> {
                     Some("the judge attributes money to orders by reference, so each needs its own".into()),
                 );
             }
+            earlier.entry(order.id.clone()).or_insert(out.len());
             out.push(order);
         }
         out
@@ -365,7 +385,7 @@ impl<'a> Validator<'a> {
         surfaces: &[Surface],
         terminals: &[TerminalConfig],
         timing: Timing,
-        earlier: &[Order],
+        earlier: (&[Order], &HashMap<String, usize>),
     ) -> Order {
         let id = o.id.get_ref().trim().to_owned();
         if id.is_empty() {
@@ -484,12 +504,17 @@ impl<'a> Validator<'a> {
         surface
     }
 
-    fn void_target(&mut self, o: &RawOrder, operation: Operation, earlier: &[Order]) -> Option<VoidTarget> {
+    fn void_target(
+        &mut self,
+        o: &RawOrder,
+        operation: Operation,
+        (earlier, by_id): (&[Order], &HashMap<String, usize>),
+    ) -> Option<VoidTarget> {
         match (operation, &o.ams_id, &o.of) {
             (Operation::Void, Some(a), None) => Some(VoidTarget::AmsId(a.get_ref().trim().to_owned())),
             (Operation::Void, None, Some(of)) => {
                 let name = of.get_ref().trim();
-                match earlier.iter().find(|p| p.id == name) {
+                match by_id.get(name).and_then(|&i| earlier.get(i)) {
                     Some(p) if p.operation == Operation::Sale => Some(VoidTarget::Order(name.to_owned())),
                     Some(_) => {
                         self.err(of.span(), format!("order `{name}` is not a sale"), "not a sale", None);

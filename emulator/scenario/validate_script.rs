@@ -142,7 +142,7 @@ impl Validator<'_> {
         match value {
             Some(v) => {
                 let name = v.get_ref().trim();
-                match orders.iter().find(|o| o.id == name) {
+                match self.order_by_id(orders, name) {
                     Some(o) if fits(&o) => Some(name.to_owned()),
                     Some(_) => {
                         self.err(

@@ -140,3 +140,36 @@ fn the_service_routes_refuse_other_methods_and_paths() {
     assert_eq!(code, 404);
     assert!(body.contains("POST /hype/v1/invoices"), "{body}");
 }
+
+#[test]
+fn enrolling_another_key_under_an_enrolled_id_is_refused_unless_replace_is_said() {
+    // Arrange: a store with a key.
+    let served = Served::start();
+    let first = SigningKey::from_bytes(&[1; 32]);
+    let second = SigningKey::from_bytes(&[2; 32]);
+    let body = |key: &SigningKey, replace: Option<bool>| {
+        let mut b = json!({"keyId": "shared-id", "publicKey": signing::public_key_base64(key)});
+        if let Some(r) = replace {
+            b["replace"] = json!(r);
+        }
+        b
+    };
+    assert_eq!(served.control_post("/stores/s9/keys", body(&first, None)).0, 201);
+    // Act
+    let (again, _) = served.control_post("/stores/s9/keys", body(&first, None));
+    let (other, refusal) = served.control_post("/stores/s9/keys", body(&second, None));
+    let (_, kept) = served.control_get("/stores");
+    let (replaced, _) = served.control_post("/stores/s9/keys", body(&second, Some(true)));
+    let (_, now) = served.control_get("/stores");
+    // Assert
+    assert_eq!(again, 200, "the same key again changes nothing");
+    assert_eq!(other, 409, "{refusal}");
+    assert_eq!(refusal["error"]["code"], "KEY_EXISTS");
+    let key_of = |stores: &serde_json::Value| {
+        stores["stores"].as_array().unwrap().iter().find(|s| s["store"] == "s9").unwrap()["keys"][0]["publicKey"]
+            .clone()
+    };
+    assert_eq!(key_of(&kept), json!(signing::public_key_base64(&first)));
+    assert_eq!(replaced, 200);
+    assert_eq!(key_of(&now), json!(signing::public_key_base64(&second)));
+}

@@ -8,6 +8,7 @@ use base64::Engine;
 use http::{HeaderMap, StatusCode, header};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
+use sha2::Digest;
 use utoipa::ToSchema;
 
 use crate::http::{ApiError, Reply, json};
@@ -78,12 +79,38 @@ fn oauth_error(status: StatusCode, error: &str, description: impl Into<String>) 
     resp
 }
 
-#[derive(Clone, Debug)]
-struct RefreshGrant {
-    username: String,
+/// What a refresh token says. It is signed like an access token but with a key of its own, so
+/// neither is ever taken for the other, and the server keeps nothing per grant: memory stays
+/// flat however many logins it answers.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+struct RefreshClaims {
+    /// The merchant login.
+    sub: String,
+    /// The terminal, or `None` for a master account.
     tid: Option<String>,
-    expires: VirtualTime,
+    /// Expires at, virtual milliseconds since the epoch.
+    exp_ms: i64,
+    /// Token id.
+    jti: String,
+    /// Always `refresh`.
+    typ: String,
 }
+
+/// Where the secret that signs tokens comes from.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum TokenSecret {
+    /// Fresh randomness from the OS: a second server, even with the same seed, cannot mint
+    /// tokens this one accepts.
+    #[default]
+    Fresh,
+    /// Derived from the seed, for tests that compare tokens across servers.
+    FromSeed,
+}
+
+/// Why a token service could not be made.
+#[derive(Debug, thiserror::Error)]
+#[error("failed to draw the token-signing secret from the OS: {0}")]
+pub struct EntropyError(String);
 
 /// Issues and checks tokens.
 pub struct TokenService {
@@ -91,9 +118,10 @@ pub struct TokenService {
     client_secret: String,
     encoding: EncodingKey,
     decoding: DecodingKey,
+    refresh_encoding: EncodingKey,
+    refresh_decoding: DecodingKey,
     validation: Validation,
     ids: Mutex<IdGen>,
-    refresh: Mutex<HashMap<String, RefreshGrant>>,
     /// Tokens already verified: checking a signature costs more than the rest of a poll.
     verified: Mutex<HashMap<String, (String, std::sync::Arc<Claims>)>>,
 }
@@ -137,24 +165,37 @@ impl TokenProblem {
 }
 
 impl TokenService {
-    /// A service for client `client_id:client_secret`, its signing secret drawn from `seed`.
-    pub fn new(client_id: &str, client_secret: &str, seed: u64) -> Self {
+    /// A service for client `client_id:client_secret`; token ids come from `seed`, the signing
+    /// secret from `secret`.
+    pub fn new(client_id: &str, client_secret: &str, seed: u64, secret: TokenSecret) -> Result<Self, EntropyError> {
         let mut ids = IdGen::new(seed ^ 0x7061_7974_6572_6d00);
-        let secret: [u8; 32] = ids.bytes();
+        // Drawn whatever the source, so token ids stay the same for a seed either way.
+        let seeded: [u8; 32] = ids.bytes();
+        let secret = match secret {
+            TokenSecret::FromSeed => seeded,
+            TokenSecret::Fresh => {
+                let mut fresh = [0u8; 32];
+                getrandom::fill(&mut fresh).map_err(|e| EntropyError(e.to_string()))?;
+                fresh
+            }
+        };
+        let refresh_secret: [u8; 32] =
+            sha2::Sha256::new_with_prefix(b"payterm refresh token\0").chain_update(secret).finalize().into();
         let mut validation = Validation::new(Algorithm::HS256);
         // Expiry is checked against the virtual clock below, not the machine's clock.
         validation.validate_exp = false;
         validation.required_spec_claims.clear();
-        TokenService {
+        Ok(TokenService {
             client_id: client_id.to_owned(),
             client_secret: client_secret.to_owned(),
             encoding: EncodingKey::from_secret(&secret),
             decoding: DecodingKey::from_secret(&secret),
+            refresh_encoding: EncodingKey::from_secret(&refresh_secret),
+            refresh_decoding: DecodingKey::from_secret(&refresh_secret),
             validation,
             ids: Mutex::new(ids),
-            refresh: Mutex::new(HashMap::new()),
             verified: Mutex::new(HashMap::new()),
-        }
+        })
     }
 
     /// The HTTP Basic credential clients must send to the token endpoint.
@@ -234,14 +275,14 @@ impl TokenService {
         let access_token =
             jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding).unwrap_or_default();
         let refresh_token = refresh.unwrap_or_else(|| {
-            let token = self.next_id();
-            let grant = RefreshGrant {
-                username: username.to_owned(),
+            let claims = RefreshClaims {
+                sub: username.to_owned(),
                 tid: tid.clone(),
-                expires: now + profile.refresh_token_ttl,
+                exp_ms: (now + profile.refresh_token_ttl).0,
+                jti: self.next_id(),
+                typ: "refresh".to_owned(),
             };
-            self.refresh.lock().unwrap_or_else(|e| e.into_inner()).insert(token.clone(), grant);
-            token
+            jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.refresh_encoding).unwrap_or_default()
         });
         TokenResponse {
             access_token,
@@ -330,7 +371,10 @@ impl TokenService {
         let Some(token) = form.get("refresh_token") else {
             return oauth_error(StatusCode::BAD_REQUEST, "invalid_request", "the refresh grant needs `refresh_token`");
         };
-        let grant = self.refresh.lock().unwrap_or_else(|e| e.into_inner()).get(token).cloned();
+        let grant = jsonwebtoken::decode::<RefreshClaims>(token, &self.refresh_decoding, &self.validation)
+            .ok()
+            .map(|data| data.claims)
+            .filter(|c| c.typ == "refresh");
         let Some(grant) = grant else {
             return oauth_error(
                 StatusCode::UNAUTHORIZED,
@@ -338,14 +382,14 @@ impl TokenService {
                 "the refresh token is not one this server issued",
             );
         };
-        if grant.expires <= now {
+        if grant.exp_ms <= now.0 {
             return oauth_error(
                 StatusCode::UNAUTHORIZED,
                 "invalid_grant",
                 "the refresh token has expired (hint: log in again with the password grant)",
             );
         }
-        let Some(merchant) = world.merchant_by_login(&grant.username) else {
+        let Some(merchant) = world.merchant_by_login(&grant.sub) else {
             return oauth_error(
                 StatusCode::UNAUTHORIZED,
                 "invalid_grant",

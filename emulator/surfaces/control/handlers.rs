@@ -203,8 +203,27 @@ pub fn journal(sim: &Sim, req: &ApiRequest) -> Result<Reply, ApiError> {
         None => 0,
         Some(a) => a.parse().map_err(|_| ApiError::field("after", "`after` must be a sequence number"))?,
     };
-    Ok(json(
-        StatusCode::OK,
-        &serde_json::json!({ "entries": sim.journal.since(after), "dropped": sim.journal.dropped() }),
-    ))
+    let shown = secrets_shown(req)?;
+    let entries: Vec<serde_json::Value> = sim
+        .journal
+        .since(after)
+        .iter()
+        .map(|e| {
+            let value = serde_json::to_value(e).unwrap_or_default();
+            if shown { value } else { super::redact_secrets(value) }
+        })
+        .collect();
+    Ok(json(StatusCode::OK, &serde_json::json!({ "entries": entries, "dropped": sim.journal.dropped() })))
+}
+
+/// Whether `?secrets=shown` asks for passwords and tokens in clear (hidden by default).
+pub fn secrets_shown(req: &ApiRequest) -> Result<bool, ApiError> {
+    match req.query("secrets") {
+        None | Some("hidden") => Ok(false),
+        Some("shown") => Ok(true),
+        Some(other) => Err(ApiError::field(
+            "secrets",
+            format!("`secrets` is `hidden` (the default) or `shown`, not `{}`", crate::printable::line(other, 40)),
+        )),
+    }
 }

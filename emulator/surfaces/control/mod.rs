@@ -1,9 +1,12 @@
 //! The control API: what a person or a test uses to drive the emulated side — list
 //! terminals and queues, act as the operator, present card outcomes, move the clock, step it
 //! to the script's next event, load a scenario, reset. It listens on its own port, never on
-//! the one the integration uses, and serves the [`dashboard`] page there too.
+//! the one the integration uses, and serves the [`dashboard`] page there too. Only local tools
+//! and that page may drive it: a foreign `Host` or `Origin`, or a write that is not JSON, is
+//! refused, and secrets in the journal are hidden unless `?secrets=shown` asks for them.
 
 pub mod dashboard;
+mod guard;
 mod handlers;
 mod scenario;
 mod step;
@@ -17,6 +20,9 @@ use hyper::body::Incoming;
 use crate::http::{ApiError, ApiRequest, JsonResponse, Reply, json};
 use crate::surfaces::sim::Sim;
 
+pub(crate) use guard::redact as redact_secrets;
+pub(crate) use handlers::secrets_shown;
+
 /// The largest body the control API reads: a JSON command, or a scenario file (the largest
 /// built-in one is about 2 KiB).
 const MAX_BODY: usize = 64 * 1024;
@@ -27,8 +33,11 @@ pub async fn handle(sim: Arc<Sim>, req: Request<Incoming>) -> Reply {
     let target = req.uri().path_and_query().map_or_else(|| req.uri().path().to_owned(), |p| p.as_str().to_owned());
     let (reply, method, body) = match ApiRequest::read(req, MAX_BODY).await {
         Err((error, method)) => (error.into_response(), method, Default::default()),
-        Ok(req) if dashboard::is_stream(&req) => (dashboard::stream(&sim, &req).await, req.method, req.body),
-        Ok(req) => (dispatch(&sim, &req), req.method, req.body),
+        Ok(req) => match guard::check(&req, req.path == "/scenario") {
+            Err(refused) => (refused.into_response(), req.method, req.body),
+            Ok(()) if dashboard::is_stream(&req) => (dashboard::stream(&sim, &req).await, req.method, req.body),
+            Ok(()) => (dispatch(&sim, &req), req.method, req.body),
+        },
     };
     // Reads of the journal itself are not journalled, or a watcher would flood it.
     if target.starts_with("/journal") || method == Method::GET {

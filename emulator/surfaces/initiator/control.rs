@@ -196,6 +196,9 @@ fn unknown_store(name: &str) -> ApiError {
 struct EnrollBody {
     key_id: String,
     public_key: String,
+    /// Replace the key already enrolled under `keyId` (refused without it).
+    #[serde(default)]
+    replace: bool,
 }
 
 fn enroll(sim: &Sim, store: &str, req: &ApiRequest) -> Result<Reply, ApiError> {
@@ -208,8 +211,28 @@ fn enroll(sim: &Sim, store: &str, req: &ApiRequest) -> Result<Reply, ApiError> {
         return Err(ApiError::field("keyId", "`keyId` must be 1 to 128 ASCII letters, digits, `-`, `_`, `.` or `:`"));
     }
     let public = parse_public_key(&body.public_key).map_err(|m| ApiError::field("publicKey", m))?;
-    sim.world().enroll(store, &body.key_id, public);
-    store_reply(sim, store, StatusCode::CREATED)
+    let mut world = sim.world();
+    let enrolled = world.store(store).and_then(|s| s.keys.iter().find(|(id, _)| *id == body.key_id)).map(|(_, k)| *k);
+    let status = match enrolled {
+        None => StatusCode::CREATED,
+        // The same key again (a second `payterm initiator enroll`): nothing changes.
+        Some(key) if key == public => StatusCode::OK,
+        Some(_) if body.replace => StatusCode::OK,
+        Some(_) => {
+            return Err(ApiError::new(
+                StatusCode::CONFLICT,
+                "KEY_EXISTS",
+                format!(
+                    "store `{store}` already has another key enrolled as `{}`; it was left as it is\n(hint: send `\"replace\": true` to replace it: requests signed with the old key will then fail)",
+                    body.key_id
+                ),
+            )
+            .with("field", "keyId"));
+        }
+    };
+    world.enroll(store, &body.key_id, public);
+    drop(world);
+    store_reply(sim, store, status)
 }
 
 fn set_disabled(sim: &Sim, store: &str, disabled: bool) -> Result<Reply, ApiError> {

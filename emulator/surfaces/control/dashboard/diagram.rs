@@ -37,6 +37,7 @@ pub fn diagram(sim: &Sim, _req: &ApiRequest) -> Result<Reply, ApiError> {
     };
     let report = ScenarioReport {
         file: String::new(),
+        builtin: false,
         name,
         status: ScenarioStatus::Passed,
         skipped: None,
@@ -49,6 +50,7 @@ pub fn diagram(sim: &Sim, _req: &ApiRequest) -> Result<Reply, ApiError> {
         orders: Vec::new(),
         verdicts: Vec::new(),
         not_judged: Vec::new(),
+        unexercised: Vec::new(),
         log: Vec::new(),
         transcript: transcript(&entries, start),
         reproduce: String::new(),
@@ -65,12 +67,18 @@ pub fn diagram(sim: &Sim, _req: &ApiRequest) -> Result<Reply, ApiError> {
     Ok(resp)
 }
 
-/// `GET /dashboard/journal/{seq}`: one journal entry with its bodies, while the journal keeps it.
-pub fn entry(sim: &Sim, seq: &str) -> Result<Reply, ApiError> {
+/// `GET /dashboard/journal/{seq}`: one journal entry with its bodies, while the journal keeps it;
+/// its secrets hidden unless `?secrets=shown`.
+pub fn entry(sim: &Sim, seq: &str, req: &ApiRequest) -> Result<Reply, ApiError> {
     let seq: u64 = seq.parse().map_err(|_| ApiError::field("seq", "`seq` must be a sequence number"))?;
+    let shown = crate::surfaces::control::secrets_shown(req)?;
     let found = sim.journal.page(seq.saturating_sub(1), 1).into_iter().find(|e| super::lines::seq_of(e) == seq);
     match found {
-        Some(e) => Ok(crate::http::json(StatusCode::OK, &e)),
+        Some(e) => {
+            let value = serde_json::to_value(&e).unwrap_or_default();
+            let value = if shown { value } else { crate::surfaces::control::redact_secrets(value) };
+            Ok(crate::http::json(StatusCode::OK, &value))
+        }
         None => Err(ApiError::not_found(format!(
             "the journal no longer keeps line {seq}\n(hint: it keeps the last `--journal N` entries)"
         ))),

@@ -23,7 +23,7 @@ pub fn route(sim: &Sim, req: &ApiRequest, segments: &[&str]) -> Option<Result<Re
         ["dashboard", "terminals"] => terminals::window(sim, req),
         ["dashboard", "scenario"] => scenario::view(sim),
         ["dashboard", "diagram.svg"] => diagram::diagram(sim, req),
-        ["dashboard", "journal", seq] => diagram::entry(sim, seq),
+        ["dashboard", "journal", seq] => diagram::entry(sim, seq, req),
         _ => return None,
     };
     Some(result)
