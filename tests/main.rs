@@ -20,6 +20,8 @@ mod control_api;
 mod cli;
 // GP tom deep links: every operation, the redirect, hostile links, `payterm link`.
 mod app2app;
+// Deep links as a real app meets them: the app's terminal, the receipt hand-over, a close the host refuses.
+mod app2app_fidelity;
 // The HyPe Initiator: signing, every status and fault, the customer, the drop-in client.
 mod initiator;
 // Scenario files: the built-in suite validates; broken files get diagnostics that point into them.

@@ -93,6 +93,8 @@ pub struct World {
     pub(crate) ids: IdGen,
     pub(crate) merchants: Vec<Merchant>,
     pub(crate) terminals: BTreeMap<Tid, Terminal>,
+    /// The terminal the GP tom app is logged in to: the first one added.
+    pub(crate) app_terminal: Option<Tid>,
     pub(crate) tasks: HashMap<TaskId, Task>,
     pub(crate) transactions: HashMap<AmsId, Transaction>,
     pub(crate) batches: HashMap<AmsId, BatchResult>,
@@ -116,6 +118,7 @@ impl World {
             ids: IdGen::new(seed),
             merchants: Vec::new(),
             terminals: BTreeMap::new(),
+            app_terminal: None,
             tasks: HashMap::new(),
             transactions: HashMap::new(),
             batches: HashMap::new(),
@@ -166,9 +169,17 @@ impl World {
         self.merchants.iter().find(|m| m.merchant_id == merchant_id)
     }
 
-    /// Adds a terminal; a terminal with the same TID is replaced.
+    /// Adds a terminal; a terminal with the same TID is replaced. The first one added is the
+    /// one the GP tom app is logged in to ([`World::app_terminal`]).
     pub fn add_terminal(&mut self, config: TerminalConfig) {
+        self.app_terminal.get_or_insert_with(|| config.tid.clone());
         self.terminals.insert(config.tid.clone(), Terminal::new(config));
+    }
+
+    /// The terminal the GP tom app is logged in to, where deep links act: the first terminal
+    /// added (the scenario's first, or `999888`), whatever TIDs were added after it.
+    pub fn app_terminal(&self) -> Option<&Terminal> {
+        self.app_terminal.as_ref().and_then(|tid| self.terminals.get(tid))
     }
 
     /// The terminal with `tid`.

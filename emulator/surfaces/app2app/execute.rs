@@ -1,4 +1,4 @@
-//! Runs a prepared deep link on the World's first terminal, as the GP tom app in the
+//! Runs a prepared deep link on the terminal the app is logged in to, as the GP tom app in the
 //! foreground does ([`execute`]), and [`answer_link`], the whole path from link text to
 //! [`Rendered`] answer that the HTTP endpoint and `payterm link` share.
 
@@ -31,7 +31,7 @@ pub fn finish(prepared: Prepared, done: Done) -> Rendered {
     rendered
 }
 
-/// The terminal the app is logged in to: the World's first.
+/// The terminal the app is logged in to ([`World::app_terminal`]).
 struct Terminal {
     tid: Tid,
     merchant_id: String,
@@ -45,7 +45,7 @@ pub fn execute(world: &mut World, prepared: &Prepared) -> Done {
         Ok(request) => request,
         Err(refusal) => return Done::refused(refusal.reason, refusal.message.clone()),
     };
-    let terminal = world.terminals().next().map(|t| Terminal {
+    let terminal = world.app_terminal().map(|t| Terminal {
         tid: t.tid.clone(),
         merchant_id: t.merchant_id.clone(),
         currency: t.currency,
