@@ -37,3 +37,16 @@ async fn deep_links_act_on_the_first_terminal_not_the_lowest_numbered_one() {
     assert_eq!(sale["receipt"]["terminalID"], TID, "{sale}");
     assert_eq!(app["appStatus"]["terminalID"], TID, "{app}");
 }
+
+#[tokio::test]
+async fn the_seeds_phone_receipt_type_is_taken_as_sms() {
+    // Arrange
+    let c = Cloud::paused().await;
+    // Act: the seed's value list spells the text-message receipt PHONE.
+    let phone = link(&c, "gptom://batch/close?preferableReceiptType=PHONE&clientPhone=+420606505404&redirectUrl=fb://x")
+        .await;
+    let fax = link(&c, "gptom://batch/close?preferableReceiptType=FAX&redirectUrl=fb://x").await;
+    // Assert
+    assert_eq!(phone["status"], "COMPLETED", "{phone}");
+    assert_eq!((fax["status"].as_str(), fax["error"].as_str()), (Some("ERROR"), Some("failed")), "{fax}");
+}
