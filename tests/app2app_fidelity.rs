@@ -26,8 +26,8 @@ async fn link(c: &Cloud, link: &str) -> Value {
 #[tokio::test]
 async fn deep_links_act_on_the_first_terminal_not_the_lowest_numbered_one() {
     // Arrange: 999888, 100001 and 100002 served, and 100000 added through the control API.
-    let c = Cloud::start(MockCloud::builder().seed(7).paused().terminals(3, TerminalMode::Automatic, Currency::CZK))
-        .await;
+    let c =
+        Cloud::start(MockCloud::builder().seed(7).paused().terminals(3, TerminalMode::Automatic, Currency::CZK)).await;
     let (status, body) = c.control_post("/terminals", json!({"tid": "100000"})).await;
     assert_eq!(status, 201, "{body}");
     // Act
@@ -43,8 +43,8 @@ async fn the_seeds_phone_receipt_type_is_taken_as_sms() {
     // Arrange
     let c = Cloud::paused().await;
     // Act: the seed's value list spells the text-message receipt PHONE.
-    let phone = link(&c, "gptom://batch/close?preferableReceiptType=PHONE&clientPhone=+420606505404&redirectUrl=fb://x")
-        .await;
+    let phone =
+        link(&c, "gptom://batch/close?preferableReceiptType=PHONE&clientPhone=+420606505404&redirectUrl=fb://x").await;
     let fax = link(&c, "gptom://batch/close?preferableReceiptType=FAX&redirectUrl=fb://x").await;
     // Assert
     assert_eq!(phone["status"], "COMPLETED", "{phone}");

@@ -205,6 +205,28 @@ impl Served {
         self.send(req)
     }
 
+    /// POSTs `body` to the service at `path`; status, answer and the service's detail header.
+    pub fn post_hype_detail(&self, path: &str, headers: &[(&str, &str)], body: &[u8]) -> (u16, Value, String) {
+        let mut req = self.http.post(format!("{}{path}", self.url())).body(body.to_vec());
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        self.rt.block_on(async {
+            let resp = req.send().await.unwrap();
+            let detail =
+                resp.headers().get("x-hype-detail").map(|v| v.to_str().unwrap().to_owned()).unwrap_or_default();
+            (resp.status().as_u16(), resp.json().await.unwrap_or(Value::Null), detail)
+        })
+    }
+
+    /// POSTs `body` signed by `key`, as [`Served::post_hype_detail`] answers.
+    pub fn signed_detail(&self, path: &str, store: &str, key: &SigningKey, body: &[u8]) -> (u16, Value, String) {
+        let key_id = signing::key_id(&key.verifying_key());
+        let signature = signing::sign(key, body);
+        let headers = [("x-hype-store", store), ("x-hype-key-id", key_id.as_str()), ("x-hype-signature", &signature)];
+        self.post_hype_detail(path, &headers, body)
+    }
+
     /// POSTs `body` signed by `key` (over `signed_over`, normally the body itself).
     pub fn signed(&self, path: &str, store: &str, key: &SigningKey, body: &[u8], signed_over: &[u8]) -> (u16, Value) {
         let key_id = signing::key_id(&key.verifying_key());

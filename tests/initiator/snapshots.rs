@@ -49,7 +49,7 @@ fn answers_of_the_initiator() {
     served.control_post(&format!("/stores/{STORE}/enable"), json!({}));
     sandbox.fixed_key(2);
     let bad_signature = sandbox.status(&autofeed_of(&paid)).answer();
-    let server_error = fault_answer_named("server_error", Some(&paid_id), None).unwrap();
+    let server_error = fault_answer_named("server_error", Some(&paid_id)).unwrap();
     // Assert
     let mut names: Vec<&str> = statuses.iter().map(|s| s["status"].as_str().unwrap()).collect();
     names.sort_unstable();

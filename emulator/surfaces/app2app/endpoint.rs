@@ -7,7 +7,7 @@ use http::{HeaderMap, HeaderValue, StatusCode, header};
 use super::execute::{execute, finish};
 use super::link::LinkError;
 use super::params::prepare;
-use crate::http::{ApiError, ApiRequest, Reply, json};
+use crate::http::{ApiError, ApiRequest, Reply, header_line, json};
 use crate::journal::NOTE_HEADER;
 use crate::surfaces::sim::Sim;
 
@@ -62,16 +62,7 @@ pub fn http_answer(sim: &Sim, req: &ApiRequest) -> Result<Reply, ApiError> {
         _ => json(StatusCode::OK, &rendered.json),
     };
     for note in &rendered.notes {
-        // Link text in notes is escaped already; this keeps any other text to the one line of
-        // printable ASCII a header takes.
-        let line: String = note
-            .replace('\n', " ")
-            .chars()
-            .flat_map(|c| if c == ' ' || c.is_ascii_graphic() { vec![c] } else { c.escape_default().collect() })
-            .collect();
-        if let Ok(value) = HeaderValue::from_str(&line) {
-            reply.headers_mut().append(NOTE_HEADER, value);
-        }
+        reply.headers_mut().append(NOTE_HEADER, header_line(note));
     }
     Ok(reply)
 }

@@ -1,12 +1,14 @@
 //! Sending a signed document to the service and deciding what reaches stdout: [`post_signed`]
-//! returns the answer's bytes when they are an initiator answer, or a fundamental failure
-//! (exit 6) when the service is down, resets the connection, times out or answers otherwise.
+//! returns the answer's bytes when they are an initiator answer (with the service's detail for
+//! stderr), or a fundamental failure (exit 6) when the service is down, resets the connection,
+//! times out or answers otherwise.
 
 use std::time::Duration;
 
 use bytes::Bytes;
 use http::Method;
 
+use super::answers::DETAIL_HEADER;
 use super::exit_codes::{SERVICE_UNREACHABLE, SETUP};
 use super::signing::{KEY_ID_HEADER, SIGNATURE_HEADER, STORE_HEADER, sign};
 use crate::cli::CliError;
@@ -27,8 +29,16 @@ pub struct Signer<'k> {
     pub key: &'k SigningKey,
 }
 
-/// POSTs `body` signed to `url`; the answer's bytes if they are an initiator answer.
-pub async fn post_signed(url: &str, signer: &Signer<'_>, body: Bytes) -> Result<Bytes, CliError> {
+/// An initiator answer: the bytes for stdout, and what the service said about it for stderr.
+pub struct Answered {
+    /// The answer as the service sent it.
+    pub body: Bytes,
+    /// The service's detail ([`super::answers::DETAIL_HEADER`]), if it gave one.
+    pub detail: Option<String>,
+}
+
+/// POSTs `body` signed to `url`; the answer if it is an initiator answer.
+pub async fn post_signed(url: &str, signer: &Signer<'_>, body: Bytes) -> Result<Answered, CliError> {
     if url.starts_with("https://") {
         return Err(CliError::new(
             SETUP,
@@ -62,7 +72,8 @@ pub async fn post_signed(url: &str, signer: &Signer<'_>, body: Bytes) -> Result<
     let is_fault = parsed.as_ref().is_some_and(|v| v.get("fault").is_some());
     let is_json_object = parsed.as_ref().is_some_and(serde_json::Value::is_object);
     if is_json_object && (answer.status.is_success() || is_fault) {
-        return Ok(answer.body);
+        let detail = answer.headers.get(DETAIL_HEADER).and_then(|v| v.to_str().ok()).map(str::to_owned);
+        return Ok(Answered { body: answer.body, detail });
     }
     let excerpt: String = String::from_utf8_lossy(&answer.body).chars().take(200).collect();
     Err(unreachable(format!(

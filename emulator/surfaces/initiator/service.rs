@@ -103,9 +103,12 @@ fn same_store(signing_store: &str, document_store: &str) -> Result<(), Refused> 
 
 fn invoice(sim: &Sim, req: &ApiRequest, base_url: &str) -> Reply {
     let mut world = sim.world();
-    let answer = issue(&mut world, req, base_url).unwrap_or_else(|r| fault_answer(r.fault, None, Some(&r.detail)));
+    let answer = issue(&mut world, req, base_url);
     drop(world);
-    reply(&answer)
+    match answer {
+        Ok(answer) => reply(&answer, None),
+        Err(r) => reply(&fault_answer(r.fault, None), Some(&r.detail)),
+    }
 }
 
 fn issue(world: &mut World, req: &ApiRequest, base_url: &str) -> Result<Value, Refused> {
@@ -130,21 +133,24 @@ fn status(sim: &Sim, req: &ApiRequest) -> Reply {
         .ok()
         .and_then(|v| v.pointer("/payload/identifier").and_then(Value::as_str).map(str::to_owned));
     let mut world = sim.world();
-    let answer = match lookup(&world, req) {
-        Err(r) => fault_answer(r.fault, asked.as_deref(), Some(&r.detail)),
+    let (answer, detail) = match lookup(&world, req) {
+        Err(r) => (fault_answer(r.fault, asked.as_deref()), Some(r.detail)),
         // A scenario's script may answer instead: a fault, or a status the World cannot show.
         Ok(identifier) => match world.poll_status(&identifier) {
-            Some(StatusAnswer::Fault(f)) => fault_answer_named(f.as_str(), Some(&identifier), None)
-                .unwrap_or_else(|| fault_answer(Fault::Unspecified, Some(&identifier), None)),
-            Some(StatusAnswer::Status(s)) => status_answer(&identifier, s),
+            Some(StatusAnswer::Fault(f)) => (
+                fault_answer_named(f.as_str(), Some(&identifier))
+                    .unwrap_or_else(|| fault_answer(Fault::Unspecified, Some(&identifier))),
+                Some("the scenario answers this fault here".to_owned()),
+            ),
+            Some(StatusAnswer::Status(s)) => (status_answer(&identifier, s), None),
             None => match world.invoice(&identifier) {
-                Some(invoice) => status_answer(&identifier, invoice.status),
-                None => fault_answer(Fault::ResourceNotFound, Some(&identifier), None),
+                Some(invoice) => (status_answer(&identifier, invoice.status), None),
+                None => (fault_answer(Fault::ResourceNotFound, Some(&identifier)), None),
             },
         },
     };
     drop(world);
-    reply(&answer)
+    reply(&answer, detail.as_deref())
 }
 
 /// Checks a status request and returns the identifier it asks about.
