@@ -14,5 +14,8 @@ pub const SETUP_FAILED: i32 = 4;
 pub const BIND_FAILED: i32 = 5;
 /// The initiator client could not reach its service, or got no initiator JSON back.
 pub const SERVICE_UNREACHABLE: i32 = 6;
+/// The initiator's service refused the document whatever the moment (an invoice id reused
+/// with other content, totals that do not add up): fix it, do not send it again.
+pub const DOCUMENT_REFUSED: i32 = 7;
 /// A bug in payterm itself.
 pub const INTERNAL: i32 = 70;

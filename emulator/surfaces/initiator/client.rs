@@ -9,7 +9,8 @@ use bytes::Bytes;
 use http::Method;
 
 use super::answers::DETAIL_HEADER;
-use super::exit_codes::{SERVICE_UNREACHABLE, SETUP};
+use super::exit_codes::{DOCUMENT_REFUSED, SERVICE_UNREACHABLE, SETUP};
+use super::service::DOCUMENT_REFUSED as DOCUMENT_REFUSED_CODE;
 use super::signing::{KEY_ID_HEADER, SIGNATURE_HEADER, STORE_HEADER, sign};
 use crate::cli::CliError;
 use crate::client::HttpClient;
@@ -75,12 +76,27 @@ pub async fn post_signed(url: &str, signer: &Signer<'_>, body: Bytes) -> Result<
         let detail = answer.headers.get(DETAIL_HEADER).and_then(|v| v.to_str().ok()).map(str::to_owned);
         return Ok(Answered { body: answer.body, detail });
     }
+    if let Some(refusal) = refused(&answer) {
+        return Err(refusal);
+    }
     let excerpt: String = String::from_utf8_lossy(&answer.body).chars().take(200).collect();
     Err(unreachable(format!(
         "the initiator service at {url} answered HTTP {} without an initiator answer: {}",
         answer.status.as_u16(),
         if excerpt.trim().is_empty() { "(empty body)".to_owned() } else { excerpt }
     )))
+}
+
+/// A document the service refuses whatever the moment (`422 DOCUMENT_REFUSED`): a fundamental
+/// failure of its own, since the fault table's "try again later" would repeat it for ever.
+fn refused(answer: &crate::client::Answer) -> Option<CliError> {
+    let json = answer.json();
+    let error = &json["error"];
+    if answer.status != http::StatusCode::UNPROCESSABLE_ENTITY || error["code"] != DOCUMENT_REFUSED_CODE {
+        return None;
+    }
+    let message = error["message"].as_str().unwrap_or("no reason given");
+    Some(CliError::new(DOCUMENT_REFUSED, format!("the service refused the document: {message}")))
 }
 
 fn unreachable(message: String) -> CliError {
