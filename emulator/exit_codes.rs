@@ -17,5 +17,7 @@ pub const SERVICE_UNREACHABLE: i32 = 6;
 /// The initiator's service refused the document whatever the moment (an invoice id reused
 /// with other content, totals that do not add up): fix it, do not send it again.
 pub const DOCUMENT_REFUSED: i32 = 7;
+/// The initiator was run by a user outside the store's operator group: administrative.
+pub const NOT_AN_OPERATOR: i32 = 8;
 /// A bug in payterm itself.
 pub const INTERNAL: i32 = 70;

@@ -64,6 +64,8 @@ pub struct StoreSetup {
     pub disabled: bool,
     /// The harness's key is enrolled for it.
     pub enrolled: bool,
+    /// The user of the harness's key is a member of the store's operator group.
+    pub operator: bool,
 }
 
 /// Whether a history sale is still in the open batch.

@@ -86,6 +86,9 @@ pub struct RawStore {
     pub disabled: bool,
     /// Whether the harness's key is enrolled for it (default true; false gives `bad_signature`).
     pub enrolled: Option<bool>,
+    /// Whether the user of the harness's key is in the store's operator group (default true;
+    /// false makes every run of the initiator program a fundamental failure, exit 8).
+    pub operator: Option<bool>,
 }
 
 /// History the World starts with.

@@ -43,6 +43,9 @@ pub fn world_for(
         if store.disabled {
             let _ = world.set_store_disabled(&store.name, true);
         }
+        if let Some(key) = key.filter(|_| !store.operator) {
+            let _ = world.set_operator(&store.name, &key.key_id, false);
+        }
     }
     for sale in &scenario.history {
         // The history was validated against the scenario's terminals, so it always lands.

@@ -117,6 +117,17 @@ impl World {
         self.stores.iter()
     }
 
+    /// Puts the user of `key_id` into the store's operator group, or takes them out of it.
+    pub fn set_operator(&mut self, store: &str, key_id: &str, operator: bool) -> Result<(), InvoiceRefusal> {
+        let s = self.stores.get_mut(store).ok_or_else(|| InvoiceRefusal::UnknownStore(store.to_owned()))?;
+        if operator {
+            s.outsiders.remove(key_id);
+        } else {
+            s.outsiders.insert(key_id.to_owned());
+        }
+        Ok(())
+    }
+
     /// Disables (or re-enables) a store's endpoint.
     pub fn set_store_disabled(&mut self, store: &str, disabled: bool) -> Result<(), InvoiceRefusal> {
         let s = self.stores.get_mut(store).ok_or_else(|| InvoiceRefusal::UnknownStore(store.to_owned()))?;

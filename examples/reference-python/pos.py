@@ -66,8 +66,8 @@ GIVE_UP_MARGIN = max(0.05, 2.0 * SCALE)
 REDIRECT_URL = "pos://done"
 INITIATOR_PROGRAM = "aelucrative-hype-initiator"
 # Fundamental failures that no retry fixes (the program's documented exit codes): the
-# service refused the document whatever the moment.
-INITIATOR_REFUSED = {7: "engineering"}
+# service refused the document whatever the moment (7), or we are not in the operator group (8).
+INITIATOR_REFUSED = {7: "engineering", 8: "administrative"}
 
 FINAL_TASK_STATES = ("COMPLETED", "FAILED", "CANCELLED")
 TASK_STATES = ("QUEUED", "IN_PROGRESS") + FINAL_TASK_STATES

@@ -144,8 +144,13 @@ pub struct Served {
 
 impl Served {
     pub fn start() -> Served {
+        Served::start_with(MockCloud::builder().seed(7).paused())
+    }
+
+    /// A mock cloud from `builder` (e.g. serving a scenario) on a runtime of its own.
+    pub fn start_with(builder: payterm::MockCloudBuilder) -> Served {
         let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
-        let cloud = rt.block_on(MockCloud::builder().seed(7).paused().start()).unwrap();
+        let cloud = rt.block_on(builder.start()).unwrap();
         Served { cloud, http: reqwest::Client::new(), rt }
     }
 

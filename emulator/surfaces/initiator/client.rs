@@ -9,8 +9,8 @@ use bytes::Bytes;
 use http::Method;
 
 use super::answers::DETAIL_HEADER;
-use super::exit_codes::{DOCUMENT_REFUSED, SERVICE_UNREACHABLE, SETUP};
-use super::service::DOCUMENT_REFUSED as DOCUMENT_REFUSED_CODE;
+use super::exit_codes::{DOCUMENT_REFUSED, NOT_AN_OPERATOR, SERVICE_UNREACHABLE, SETUP};
+use super::service::{DOCUMENT_REFUSED as DOCUMENT_REFUSED_CODE, NOT_AN_OPERATOR as NOT_AN_OPERATOR_CODE};
 use super::signing::{KEY_ID_HEADER, SIGNATURE_HEADER, STORE_HEADER, sign};
 use crate::cli::CliError;
 use crate::client::HttpClient;
@@ -87,16 +87,23 @@ pub async fn post_signed(url: &str, signer: &Signer<'_>, body: Bytes) -> Result<
     )))
 }
 
-/// A document the service refuses whatever the moment (`422 DOCUMENT_REFUSED`): a fundamental
-/// failure of its own, since the fault table's "try again later" would repeat it for ever.
+/// A refusal no retry fixes, each a fundamental failure with its own exit code: a document the
+/// service refuses whatever the moment (`422 DOCUMENT_REFUSED`; the fault table's "try again
+/// later" would repeat it for ever), or a user outside the operator group (`403 NOT_AN_OPERATOR`).
 fn refused(answer: &crate::client::Answer) -> Option<CliError> {
     let json = answer.json();
     let error = &json["error"];
-    if answer.status != http::StatusCode::UNPROCESSABLE_ENTITY || error["code"] != DOCUMENT_REFUSED_CODE {
-        return None;
-    }
     let message = error["message"].as_str().unwrap_or("no reason given");
-    Some(CliError::new(DOCUMENT_REFUSED, format!("the service refused the document: {message}")))
+    match (answer.status, error["code"].as_str()) {
+        (http::StatusCode::UNPROCESSABLE_ENTITY, Some(DOCUMENT_REFUSED_CODE)) => {
+            Some(CliError::new(DOCUMENT_REFUSED, format!("the service refused the document: {message}")))
+        }
+        (http::StatusCode::FORBIDDEN, Some(NOT_AN_OPERATOR_CODE)) => Some(CliError::new(
+            NOT_AN_OPERATOR,
+            format!("{message}\n(hint: run it as a member of the operator group, or have the administrator add you)"),
+        )),
+        _ => None,
+    }
 }
 
 fn unreachable(message: String) -> CliError {

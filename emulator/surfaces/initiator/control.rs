@@ -158,6 +158,8 @@ struct StoreView {
 struct KeyView {
     key_id: String,
     public_key: String,
+    /// Whether the key's user is in the store's operator group.
+    operator: bool,
 }
 
 impl StoreView {
@@ -169,6 +171,7 @@ impl StoreView {
             .map(|(id, public)| KeyView {
                 key_id: id.clone(),
                 public_key: base64::engine::general_purpose::STANDARD.encode(public),
+                operator: s.is_operator(id),
             })
             .collect();
         StoreView { store: name.to_owned(), disabled: s.disabled, keys }
@@ -196,6 +199,9 @@ fn unknown_store(name: &str) -> ApiError {
 struct EnrollBody {
     key_id: String,
     public_key: String,
+    /// Whether the key's user is in the store's operator group (default true).
+    #[serde(default)]
+    operator: Option<bool>,
 }
 
 fn enroll(sim: &Sim, store: &str, req: &ApiRequest) -> Result<Reply, ApiError> {
@@ -208,7 +214,11 @@ fn enroll(sim: &Sim, store: &str, req: &ApiRequest) -> Result<Reply, ApiError> {
         return Err(ApiError::field("keyId", "`keyId` must be 1 to 128 ASCII letters, digits, `-`, `_`, `.` or `:`"));
     }
     let public = parse_public_key(&body.public_key).map_err(|m| ApiError::field("publicKey", m))?;
-    sim.world().enroll(store, &body.key_id, public);
+    {
+        let mut world = sim.world();
+        world.enroll(store, &body.key_id, public);
+        let _ = world.set_operator(store, &body.key_id, body.operator.unwrap_or(true));
+    }
     store_reply(sim, store, StatusCode::CREATED)
 }
 

@@ -5,7 +5,8 @@
 //! Checks run in this order: the store (`resource_not_found` when the service does not know
 //! it), the signature (`bad_signature`), the store's endpoint (`user_disabled`), the document,
 //! the signing store against the document's store, then the transaction
-//! (`resource_not_found`). A document the service would refuse whatever the moment (unreadable,
+//! (`resource_not_found`). A key whose user is outside the store's operator group is refused
+//! `403 NOT_AN_OPERATOR` after the signature. A document the service would refuse whatever the moment (unreadable,
 //! totals that do not add up, an invoice id reused with other content) is no fault to retry:
 //! it is answered `422 DOCUMENT_REFUSED`, which the program turns into a fundamental failure.
 
@@ -22,6 +23,8 @@ use crate::world::{InvoiceRefusal, World};
 
 /// The error code of a document the service refuses whatever the moment.
 pub const DOCUMENT_REFUSED: &str = "DOCUMENT_REFUSED";
+/// The error code of a request by a user outside the store's operator group.
+pub const NOT_AN_OPERATOR: &str = "NOT_AN_OPERATOR";
 
 /// Why a request was not answered with a status or an invoice.
 enum Refused {
@@ -29,6 +32,8 @@ enum Refused {
     Fault(Fault, String),
     /// A document no retry can fix (`reason` names which check), answered `422`.
     Document(&'static str, String),
+    /// The key's user is not in the store's operator group, answered `403`.
+    NotAnOperator(String),
 }
 
 impl Refused {
@@ -50,6 +55,7 @@ impl Refused {
                 format!("{detail}\n(hint: this document is refused whatever the moment: fix it, do not send it again)"),
             )
             .with("reason", reason)),
+            Refused::NotAnOperator(detail) => Err(ApiError::new(StatusCode::FORBIDDEN, NOT_AN_OPERATOR, detail)),
         }
     }
 }
@@ -117,6 +123,12 @@ fn authenticate(world: &World, req: &ApiRequest) -> Result<String, Refused> {
         .map(|(_, public)| public)
         .ok_or_else(|| SignatureError::NotEnrolled { store: store.to_owned(), key_id: key_id.to_owned() })?;
     signing::verify(public, key_id, &req.body, signature)?;
+    if !enrolled.is_operator(key_id) {
+        return Err(Refused::NotAnOperator(format!(
+            "the user of key `{key_id}` is not a member of the operator group of store `{store}` \
+             (administrative: the initiator is run as a member of the operators group)"
+        )));
+    }
     if enrolled.disabled {
         return Err(Refused::fault(
             Fault::UserDisabled,
@@ -175,17 +187,18 @@ fn status(sim: &Sim, req: &ApiRequest) -> Result<Reply, ApiError> {
         .ok()
         .and_then(|v| v.pointer("/payload/identifier").and_then(Value::as_str).map(str::to_owned));
     let mut world = sim.world();
-    let (answer, detail) = match lookup(&world, req) {
+    let (answer, detail): (Value, Option<String>) = match lookup(&world, req) {
         Err(refused) => {
             drop(world);
             return refused.answer(asked.as_deref());
         }
         // A scenario's script may answer instead: a fault, or a status the World cannot show.
         Ok(identifier) => match world.poll_status(&identifier) {
+            // The journal marks scripted steps already; a detail would only repeat it.
             Some(StatusAnswer::Fault(f)) => (
                 fault_answer_named(f.as_str(), Some(&identifier))
                     .unwrap_or_else(|| fault_answer(Fault::Unspecified, Some(&identifier))),
-                Some("the scenario answers this fault here".to_owned()),
+                None,
             ),
             Some(StatusAnswer::Status(s)) => (status_answer(&identifier, s), None),
             None => match world.invoice(&identifier) {
