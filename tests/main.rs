@@ -12,6 +12,8 @@ mod cloud_auth;
 mod cloud_tasks;
 // Results after a task completed: transactions, batches, batch arithmetic.
 mod cloud_results;
+// The Cloud API as the vendor documents it: master accounts name the TID on every call; the SDK's batch fields.
+mod cloud_fidelity;
 // The server under bad input: malformed JSON, oversized bodies and headers, unknown routes, concurrency.
 mod server_robustness;
 // The control API: operator actions, card outcomes, clock, reset, ledger, journal.

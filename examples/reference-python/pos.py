@@ -869,14 +869,13 @@ def void_target(order: Order) -> tuple[str | None, str | None]:
 
 def locate_sale(order: Order, ams: str, known_tid: str | None) -> dict | None:
     """Reads the sale's transaction before voiding it: its terminal (a void must go to the
-    sale's TID) and currency. Tries the tokens we may use: the sale's known terminal, the
-    configured one (the token we hold already), the order's, then a master-account token
-    (it sees every terminal)."""
+    sale's TID) and currency. Tries the terminals we know: the sale's, the configured one (the
+    token we hold already), then the order's. (A master-account token would have to name the
+    terminal too, so it finds nothing these do not.)"""
     candidates: list[str | None] = []
     for tid in (known_tid, CLOUD.default_tid, order.raw.get("tid")):
         if tid and str(tid) not in candidates:
             candidates.append(str(tid))
-    candidates.append(None)
     path = f"/v1/transactions/{urllib.parse.quote(ams, safe='')}"
     for tid in candidates:
         while True:
