@@ -122,7 +122,8 @@ async fn the_close_batch_redirect_has_every_field_and_its_totals_add_up() {
     let batch = &fields["batch"];
     let keys: Vec<&str> = batch.as_object().unwrap().keys().map(String::as_str).collect();
     let expected = "amsId batchNumber communicationId currency date previousBatchDate firstTransactionDate saleCount \
-                    saleAmount voidCount voidAmount totalCount totalAmount invalidCount tipCount tipAmount subBatches";
+                    saleAmount voidCount voidAmount totalCount totalAmount invalidCount tipCount tipAmount tipAverage \
+                    tipAveragePercentage subBatches";
     assert_eq!(keys, expected.split_whitespace().collect::<Vec<_>>());
     assert_eq!(
         (&batch["batchNumber"], &batch["currency"], &batch["previousBatchDate"]),

@@ -43,3 +43,42 @@ async fn a_master_token_names_the_tid_on_every_read_and_withdrawal() {
     let token = c.token().await;
     assert_eq!(c.get(&format!("/v1/transactions/{ams}"), &token).await.0, StatusCode::OK, "a terminal token names it");
 }
+
+#[tokio::test]
+async fn the_batch_carries_the_sdks_tip_figures_and_always_lists_card_and_cash() {
+    // Arrange
+    let c = Cloud::paused().await;
+    let token = c.token().await;
+    let (_, empty) = c.get("/v1/batches/OPEN", &token).await;
+    let tipped = json!({"transactionType": "SALE", "amount": 9550, "tipAmount": 450, "currencyCode": "CZK", "paymentMethod": "CARD"});
+    let (status, _) = c.post("/v1/tasks/TRANSACTION", &token, tipped).await;
+    assert_eq!(status, StatusCode::CREATED);
+    c.completed_sale(&token, 1000, "CARD").await;
+    // Act
+    let (_, open) = c.get("/v1/batches/OPEN", &token).await;
+    let link = c
+        .http
+        .get(c.url("/app2app"))
+        .query(&[("uri", "gptom://batch/close?redirectUrl=fb://x")])
+        .header("accept", "application/json")
+        .send()
+        .await
+        .unwrap()
+        .json::<serde_json::Value>()
+        .await
+        .unwrap();
+    // Assert: seed 000's example lists CASH and CARD, also with nothing in them.
+    let zero = json!({"closeBatchNumber": 1, "saleCount": 0, "saleAmount": 0, "voidCount": 0, "voidAmount": 0,
+        "totalCount": 0, "totalAmount": 0});
+    assert_eq!(empty["subBatches"], json!({"CARD": zero, "CASH": zero}), "{empty}");
+    assert_eq!((&empty["tipAverage"], &empty["tipAveragePercentage"]), (&json!(0), &json!(0.0)));
+    // One tipped sale of 95.50 + 4.50 and one without: the average tip is 4.50, 4.71 % of 95.50.
+    assert_eq!(
+        (&open["tipCount"], &open["tipAverage"], &open["tipAveragePercentage"]),
+        (&json!(1), &json!(450), &json!(4.71))
+    );
+    assert_eq!(open["subBatches"]["CASH"]["saleCount"], 0, "{open}");
+    let batch = &link["batch"];
+    assert_eq!((&batch["tipAverage"], &batch["tipAveragePercentage"]), (&json!(4.5), &json!(4.71)), "{batch}");
+    assert_eq!(batch["subBatches"]["CASH"]["totalAmount"], json!(0.0), "{batch}");
+}

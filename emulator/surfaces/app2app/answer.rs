@@ -22,7 +22,7 @@
 use serde_json::{Map, Value, json};
 
 use super::pct;
-use crate::world::batch::{BatchResult, Totals};
+use crate::world::batch::{BatchResult, Totals, listed, tip_average, tip_average_percentage};
 use crate::world::codes::{CardOutcome, EcrResult, TaskErrorCode, TransactionType};
 use crate::world::money::{to_major_number, to_major_string};
 use crate::world::transaction::Transaction;
@@ -349,10 +349,13 @@ fn batch_json(b: &BatchResult) -> Value {
     m.insert("invalidCount".to_owned(), b.invalid_count.into());
     m.insert("tipCount".to_owned(), b.tip_count.into());
     m.insert("tipAmount".to_owned(), Value::Number(to_major_number(b.tip_amount, exponent)));
-    let subs = b.per_method.iter().map(|(method, t)| {
+    let average = tip_average(b.tip_amount, b.tip_count);
+    m.insert("tipAverage".to_owned(), Value::Number(to_major_number(average, exponent)));
+    m.insert("tipAveragePercentage".to_owned(), tip_average_percentage(b.tip_amount, b.tip_base).into());
+    let subs = listed(&b.per_method).into_iter().map(|(method, t)| {
         let mut sub = Map::new();
         sub.insert("closeBatchNumber".to_owned(), b.batch_number.into());
-        totals_json(&mut sub, t, exponent);
+        totals_json(&mut sub, &t, exponent);
         (method.as_str().to_owned(), Value::Object(sub))
     });
     m.insert("subBatches".to_owned(), Value::Object(subs.collect()));
