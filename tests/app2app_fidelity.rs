@@ -50,3 +50,63 @@ async fn the_seeds_phone_receipt_type_is_taken_as_sms() {
     assert_eq!(phone["status"], "COMPLETED", "{phone}");
     assert_eq!((fax["status"].as_str(), fax["error"].as_str()), (Some("ERROR"), Some("failed")), "{fax}");
 }
+
+/// `payterm serve` on free ports with `args`, killed on drop.
+struct Serve(std::process::Child);
+
+impl Drop for Serve {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Starts `payterm serve ARGS` and reads its banner up to "Press Ctrl-C".
+fn serve(args: &[&str]) -> (Serve, Vec<String>) {
+    use std::io::BufRead;
+    let mut child = Serve(
+        std::process::Command::new(env!("CARGO_BIN_EXE_payterm"))
+            .args(["serve", "--port", "0", "--control-port", "0", "--seed", "5", "--time-scale", "0.01"])
+            .args(args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let mut banner = Vec::new();
+    for line in std::io::BufReader::new(child.0.stdout.take().unwrap()).lines() {
+        let line = line.unwrap();
+        let done = line.starts_with("Press Ctrl-C");
+        banner.push(line);
+        if done {
+            break;
+        }
+    }
+    (child, banner)
+}
+
+fn banner_value(banner: &[String], label: &str) -> String {
+    banner.iter().find_map(|l| l.trim().strip_prefix(label)).map(|v| v.trim().to_owned()).unwrap()
+}
+
+#[tokio::test]
+async fn serve_takes_the_apps_own_client_id_and_store_and_shows_them() {
+    // Arrange
+    let (_serve, banner) = serve(&["--client-id", "4711", "--store", "shop1"]);
+    let (url, control) = (banner_value(&banner, "Cloud API"), banner_value(&banner, "control"));
+    let http = reqwest::Client::new();
+    let link = |link: &'static str| {
+        let req = http.get(format!("{url}/app2app")).query(&[("uri", link)]).header("accept", "application/json");
+        async move { req.send().await.unwrap().json::<Value>().await.unwrap() }
+    };
+    // Act
+    let own = link("gptom://batch/close?clientID=4711&printByPaymentApp=false&redirectUrl=fb://x").await;
+    let documented = link("gptom://batch/close?clientID=223&printByPaymentApp=false&redirectUrl=fb://x").await;
+    let stores: Value = http.get(format!("{control}/stores")).send().await.unwrap().json().await.unwrap();
+    // Assert
+    assert!(banner_value(&banner, "merchant").ends_with("(deep links' clientID 4711)"), "{banner:?}");
+    assert!(banner_value(&banner, "store").starts_with("shop1 (initiator; enroll your key:"), "{banner:?}");
+    assert_eq!(own["status"], "COMPLETED", "{own}");
+    assert_eq!((documented["status"].as_str(), documented["error"].as_str()), (Some("ERROR"), Some("invalidClientId")));
+    assert_eq!(stores["stores"], json!([{"store": "shop1", "disabled": false, "keys": []}]), "{stores}");
+}

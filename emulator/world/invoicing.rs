@@ -107,6 +107,12 @@ impl World {
         s.keys.push((key_id.to_owned(), public_key));
     }
 
+    /// Makes `store` known to the service before any key is enrolled for it: its requests
+    /// then get `bad_signature` until one is, rather than `resource_not_found`.
+    pub fn declare_store(&mut self, store: &str) {
+        self.stores.entry(store.to_owned()).or_default();
+    }
+
     /// The store named `store`.
     pub fn store(&self, store: &str) -> Option<&Store> {
         self.stores.get(store)

@@ -164,6 +164,22 @@ impl World {
         self.merchants.iter().find(|m| m.username.eq_ignore_ascii_case(username))
     }
 
+    /// The id of the first merchant added (the one a terminal added without one belongs to).
+    pub fn default_merchant_id(&self) -> Option<&str> {
+        self.merchants.first().map(|m| m.merchant_id.as_str())
+    }
+
+    /// Gives merchant `from` the id `to`, on its login and on every terminal it owns: a real
+    /// app passes its own `clientID`.
+    pub fn rename_merchant(&mut self, from: &str, to: &str) {
+        for m in self.merchants.iter_mut().filter(|m| m.merchant_id == from) {
+            m.merchant_id = to.to_owned();
+        }
+        for t in self.terminals.values_mut().filter(|t| t.merchant_id == from) {
+            t.merchant_id = to.to_owned();
+        }
+    }
+
     /// The merchant with id `merchant_id`.
     pub fn merchant(&self, merchant_id: &str) -> Option<&Merchant> {
         self.merchants.iter().find(|m| m.merchant_id == merchant_id)

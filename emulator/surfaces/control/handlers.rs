@@ -65,7 +65,10 @@ pub fn add_terminal(sim: &Sim, req: &ApiRequest) -> Result<Reply, ApiError> {
     };
     let mode = parse_mode(body.mode.as_deref())?.unwrap_or(TerminalMode::Automatic);
     let mut world = sim.world();
-    let merchant_id = body.merchant_id.unwrap_or_else(|| TerminalConfig::documented_example().merchant_id);
+    // A terminal added without a merchant belongs to the server's (`serve --client-id`).
+    let merchant_id = body.merchant_id.unwrap_or_else(|| {
+        world.default_merchant_id().map_or_else(|| TerminalConfig::documented_example().merchant_id, str::to_owned)
+    });
     world.add_terminal(TerminalConfig { tid: Tid::from(tid.as_str()), currency, merchant_id, mode });
     let t = world.terminal(&Tid::from(tid.as_str())).ok_or_else(|| ApiError::not_found("no such terminal"))?;
     Ok(json(StatusCode::CREATED, &TerminalView::new(t, &world, false)))
