@@ -28,6 +28,9 @@ pub struct Profile {
     pub max_reference_len: usize,
     /// The largest request body the Cloud API reads. \[ours\] 64 KiB.
     pub max_body_bytes: usize,
+    /// How long the customer takes to choose how GP tom hands over the receipt, before the
+    /// deep link's redirect (`printByPaymentApp=true`). \[ours\] 5 s.
+    pub receipt_choice: VirtualDuration,
 }
 
 impl Default for Profile {
@@ -43,6 +46,7 @@ impl Default for Profile {
             max_amount: 999_999_999,
             max_reference_len: 20,
             max_body_bytes: 64 * 1024,
+            receipt_choice: VirtualDuration::secs(5),
         }
     }
 }

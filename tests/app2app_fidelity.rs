@@ -47,7 +47,7 @@ async fn the_seeds_phone_receipt_type_is_taken_as_sms() {
         link(&c, "gptom://batch/close?preferableReceiptType=PHONE&clientPhone=+420606505404&redirectUrl=fb://x").await;
     let fax = link(&c, "gptom://batch/close?preferableReceiptType=FAX&redirectUrl=fb://x").await;
     // Assert
-    assert_eq!(phone["status"], "COMPLETED", "{phone}");
+    assert_eq!((phone["status"].as_str(), phone["receiptType"].as_str()), (Some("COMPLETED"), Some("SMS")), "{phone}");
     assert_eq!((fax["status"].as_str(), fax["error"].as_str()), (Some("ERROR"), Some("failed")), "{fax}");
 }
 
@@ -109,4 +109,78 @@ async fn serve_takes_the_apps_own_client_id_and_store_and_shows_them() {
     assert_eq!(own["status"], "COMPLETED", "{own}");
     assert_eq!((documented["status"].as_str(), documented["error"].as_str()), (Some("ERROR"), Some("invalidClientId")));
     assert_eq!(stores["stores"], json!([{"store": "shop1", "disabled": false, "keys": []}]), "{stores}");
+}
+
+/// The World's events of kind `event` in the journal, in order.
+async fn world_events(c: &Cloud, event: &str) -> Vec<Value> {
+    let (_, journal) = c.control_get("/journal").await;
+    journal["entries"].as_array().unwrap().iter().filter(|e| e["event"] == event).cloned().collect()
+}
+
+#[tokio::test]
+async fn print_by_payment_app_true_redirects_after_the_customers_receipt_choice() {
+    // Arrange
+    let c = Cloud::paused().await;
+    let before = c.cloud.now();
+    // Act: the default, with a type preselected.
+    let sale = link(&c, "gptom://transaction/create?amount=1250&preferableReceiptType=qr&redirectUrl=fb://x").await;
+    // Assert: the customer took time to choose (the paused clock moved there), the answer says how.
+    assert_eq!(sale["receiptType"], "QR", "{sale}");
+    assert!(sale["redirect"].as_str().unwrap().ends_with("&receiptType=QR"), "{sale}");
+    let handed = world_events(&c, "receipt_handover").await;
+    assert_eq!(handed.len(), 1, "{handed:?}");
+    assert_eq!((handed[0]["by"].as_str(), handed[0]["receipt_type"].as_str()), (Some("payment_app"), Some("QR")));
+    assert_eq!(handed[0]["ams_id"], sale["receipt"]["amsID"]);
+    let paid = world_events(&c, "transaction_result").await;
+    let at = |e: &Value| payterm::world::clock::VirtualTime::parse_rfc3339(e["at"].as_str().unwrap()).unwrap();
+    assert_eq!(at(&paid[0]), before, "the payment itself is at once");
+    assert_eq!((at(&handed[0]) - at(&paid[0])).as_millis(), 5_000, "the customer chooses for 5 s");
+    assert_eq!(c.cloud.now(), at(&handed[0]));
+}
+
+#[tokio::test]
+async fn print_by_payment_app_false_redirects_at_once_and_leaves_the_receipt_to_the_caller() {
+    // Arrange
+    let c = Cloud::paused().await;
+    let before = c.cloud.now();
+    // Act
+    let sale = link(&c, "gptom://transaction/create?amount=1250&printByPaymentApp=false&redirectUrl=fb://x").await;
+    let close = link(&c, "gptom://batch/close?printByPaymentApp=false&redirectUrl=fb://x").await;
+    // Assert: no time passes, no receiptType; the receipt is the integration's to hand over.
+    assert_eq!(c.cloud.now(), before);
+    for answer in [&sale, &close] {
+        assert!(answer.get("receiptType").is_none(), "{answer}");
+        assert!(!answer["redirect"].as_str().unwrap().contains("receiptType"), "{answer}");
+    }
+    let handed = world_events(&c, "receipt_handover").await;
+    let by: Vec<(&str, &Value)> = handed.iter().map(|e| (e["by"].as_str().unwrap(), &e["ams_id"])).collect();
+    assert_eq!(by, [("integration", &sale["receipt"]["amsID"]), ("integration", &close["batch"]["amsId"])]);
+    assert!(handed.iter().all(|e| e.get("receipt_type").is_none()), "{handed:?}");
+}
+
+#[tokio::test]
+async fn on_a_running_clock_the_redirect_waits_for_the_choice_in_virtual_time() {
+    // Arrange: 1 virtual second lasts 10 ms.
+    let c = Cloud::start(MockCloud::builder().seed(7).time_scale(0.01)).await;
+    // Act
+    let start = c.cloud.now();
+    let true_ = link(&c, "gptom://transaction/create?amount=1250&redirectUrl=fb://x").await;
+    let after_true = c.cloud.now();
+    // Assert: the answer came no sooner than 5 virtual seconds after the link was opened.
+    assert_eq!(true_["receiptType"], "PRINT", "{true_}");
+    assert!((after_true - start).as_millis() >= 5_000, "{start} → {after_true}");
+}
+
+#[test]
+fn payterm_link_on_a_one_shot_world_shows_the_receipt_choice() {
+    // Act
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_payterm"))
+        .args(["link", "gptom://transaction/create?amount=435&preferableReceiptType=EMAIL&redirectUrl=fb://Success"])
+        .env_remove("PAYTERM_URL")
+        .output()
+        .unwrap();
+    // Assert
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}");
+    assert!(stdout.trim().ends_with("&receiptType=EMAIL"), "{stdout}");
 }

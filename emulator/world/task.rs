@@ -122,6 +122,16 @@ pub enum ReceiptType {
 }
 
 impl ReceiptType {
+    /// The wire name, upper case as the vendor's SDK sends it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReceiptType::Sms => "SMS",
+            ReceiptType::Email => "EMAIL",
+            ReceiptType::Qr => "QR",
+            ReceiptType::Print => "PRINT",
+        }
+    }
+
     /// Reads a wire name, ignoring case (the deep links accept `qr` and `QR`). `PHONE` is
     /// `SMS`: seed 001's own list of values spells it so.
     pub fn parse(text: &str) -> Option<ReceiptType> {

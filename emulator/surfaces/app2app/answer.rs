@@ -217,11 +217,23 @@ pub struct Rendered {
 impl Rendered {
     /// Adds a refusal category (`code`) to the answer, in the JSON and the redirect.
     pub fn set_code(&mut self, code: &str) {
+        self.add_field("code", code);
+    }
+
+    /// Adds a text field to the answer, in the JSON and at the end of the redirect's query
+    /// (before any fragment).
+    pub fn add_field(&mut self, name: &str, value: &str) {
         if let Some(obj) = self.json.as_object_mut() {
-            obj.insert("code".to_owned(), Value::String(code.to_owned()));
+            obj.insert(name.to_owned(), Value::String(value.to_owned()));
         }
         if let Some(url) = self.redirect.as_mut() {
-            url.push_str(&format!("&code={}", super::pct::encode(code)));
+            let (head, fragment) = url.split_once('#').map_or((url.as_str(), None), |(h, f)| (h, Some(f)));
+            let mut next = format!("{head}&{name}={}", super::pct::encode(value));
+            if let Some(f) = fragment {
+                next.push('#');
+                next.push_str(f);
+            }
+            *url = next;
         }
         if let (Some(url), Some(obj)) = (&self.redirect, self.json.as_object_mut()) {
             obj.insert("redirect".to_owned(), Value::String(url.clone()));

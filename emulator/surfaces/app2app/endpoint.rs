@@ -5,6 +5,7 @@
 use http::{HeaderMap, HeaderValue, StatusCode, header};
 
 use super::execute::{execute, finish};
+use super::handover;
 use super::link::LinkError;
 use super::params::prepare;
 use crate::http::{ApiError, ApiRequest, Reply, header_line, json};
@@ -12,7 +13,7 @@ use crate::journal::NOTE_HEADER;
 use crate::surfaces::sim::Sim;
 
 /// Answers a deep link over HTTP.
-pub fn http_answer(sim: &Sim, req: &ApiRequest) -> Result<Reply, ApiError> {
+pub async fn http_answer(sim: &Sim, req: &ApiRequest) -> Result<Reply, ApiError> {
     let uri = req.query("uri").ok_or_else(|| {
         ApiError::field(
             "uri",
@@ -35,16 +36,28 @@ pub fn http_answer(sim: &Sim, req: &ApiRequest) -> Result<Reply, ApiError> {
     }
     let prepared = prepare(uri).map_err(link_error)?;
     // The World's lock is held only while the operation runs; reading and rendering are pure.
-    let (done, code) = {
+    let (done, code, handover, now) = {
         let mut world = sim.world();
-        match super::scripted::scripted(&mut world, &prepared) {
+        let (done, code) = match super::scripted::scripted(&mut world, &prepared) {
             Some((done, code)) => (done, code),
             None => (execute(&mut world, &prepared), None),
-        }
+        };
+        let handover = handover::of(&prepared, &done);
+        (done, code, handover, (world.now(), world.profile().receipt_choice))
     };
+    if let Some(h) = &handover {
+        // GP tom redirects once the customer chose how to get the receipt; without the lock.
+        if h.waits() {
+            sim.wait_until(now.0 + now.1).await;
+        }
+        h.record(&mut sim.world());
+    }
     let mut rendered = finish(prepared, done);
     if let Some(code) = code {
         rendered.set_code(&code);
+    }
+    if let Some(h) = &handover {
+        h.annotate(&mut rendered);
     }
     if req.query.iter().filter(|(k, _)| k == "uri").count() > 1 {
         rendered.notes.insert(0, "parameter uri given more than once; the last wins".to_owned());

@@ -3,6 +3,7 @@
 //! [`Rendered`] answer that the HTTP endpoint and `payterm link` share.
 
 use super::answer::{AppStatus, Done, Outcome, Payload, Reason, Rendered, render};
+use super::handover;
 use super::link::{LinkError, shown};
 use super::params::{Action, Lookup, Payment, Prepared, Request, prepare};
 use crate::world::CreateRefusal;
@@ -15,11 +16,24 @@ use crate::world::task::SaleRequest;
 use crate::world::transaction::Transaction;
 use crate::world::void_rules::VoidRefusal;
 
-/// Parses, runs and renders `text` on `world`.
+/// Parses, runs and renders `text` on `world`; a receipt GP tom hands over takes the
+/// customer's choice of time on the World's clock first.
 pub fn answer_link(world: &mut World, text: &str) -> Result<Rendered, LinkError> {
     let prepared = prepare(text)?;
     let done = execute(world, &prepared);
-    Ok(finish(prepared, done))
+    let handover = handover::of(&prepared, &done);
+    if let Some(h) = &handover {
+        if h.waits() {
+            let due = world.now() + world.profile().receipt_choice;
+            world.advance_to(due);
+        }
+        h.record(world);
+    }
+    let mut rendered = finish(prepared, done);
+    if let Some(h) = handover {
+        h.annotate(&mut rendered);
+    }
+    Ok(rendered)
 }
 
 /// Writes the answer of `prepared` that came to `done`; needs no World.

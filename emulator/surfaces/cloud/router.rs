@@ -27,7 +27,7 @@ pub async fn handle(api: Arc<CloudApi>, req: Request<Incoming>) -> Reply {
         Ok(req) => {
             let strike = api.sim.strike(req.method.as_str(), &req.path);
             let reply = match strike {
-                None => dispatch(&api, &req),
+                None => dispatch(&api, &req).await,
                 Some(strike) => struck(&api, &req, strike).await,
             };
             journal(&api, &req.method, target, &req.body, reply).await
@@ -40,7 +40,7 @@ pub async fn handle(api: Arc<CloudApi>, req: Request<Incoming>) -> Reply {
 async fn struck(api: &CloudApi, req: &ApiRequest, strike: Strike) -> Reply {
     let normal = match strike.when {
         When::BeforeActing => None,
-        When::AfterActing => Some(dispatch(api, req)),
+        When::AfterActing => Some(dispatch(api, req).await),
     };
     let moment = if strike.when == When::AfterActing { "after acting" } else { "before acting" };
     let note = format!("scripted fault #{}: {:?} {moment}", strike.index + 1, strike.kind);
@@ -67,7 +67,7 @@ fn surface_of(target: &str) -> &'static str {
     }
 }
 
-fn dispatch(api: &CloudApi, req: &ApiRequest) -> Reply {
+async fn dispatch(api: &CloudApi, req: &ApiRequest) -> Reply {
     let segments = req.segments();
     let m = &req.method;
     let result = match segments.as_slice() {
@@ -83,7 +83,7 @@ fn dispatch(api: &CloudApi, req: &ApiRequest) -> Reply {
         ["v1", "tasks", id] if m == Method::DELETE && !is_task_type(id) => tasks::withdraw(api, req, id),
         ["v1", "transactions", id] if m == Method::GET => results::transaction(api, req, id),
         ["v1", "batches", id] if m == Method::GET => results::batch(api, req, id),
-        ["app2app"] if m == Method::GET => crate::surfaces::app2app::http_answer(&api.sim, req),
+        ["app2app"] if m == Method::GET => crate::surfaces::app2app::http_answer(&api.sim, req).await,
         ["hype", ..] => crate::surfaces::initiator::http_answer(&api.sim, req, &api.base_url),
         ["openapi.json"] if m == Method::GET => Ok(openapi::reply()),
         ["health"] if m == Method::GET => Ok(json(StatusCode::OK, &serde_json::json!({"status": "ok"}))),
