@@ -184,3 +184,23 @@ fn payterm_link_on_a_one_shot_world_shows_the_receipt_choice() {
     assert!(out.status.success(), "{stdout}");
     assert!(stdout.trim().ends_with("&receiptType=EMAIL"), "{stdout}");
 }
+
+#[tokio::test]
+async fn a_close_link_fails_with_failed_to_close_batch_while_the_host_disagrees() {
+    // Arrange
+    let c = Cloud::paused().await;
+    link(&c, "gptom://transaction/create?amount=3000&printByPaymentApp=false&redirectUrl=fb://x").await;
+    c.control_post(&format!("/terminals/{TID}/host"), json!({"totalsDifferBy": -100})).await;
+    // Act
+    let close = link(&c, "gptom://batch/close?redirectUrl=fb://x").await;
+    let app = link(&c, "gptom://status?redirectUrl=fb://x").await;
+    // Assert: the vendor's failed close; no report to hand over; the batch is still open.
+    assert_eq!(
+        (close["status"].as_str(), close["error"].as_str()),
+        (Some("ERROR"), Some("failedToCloseBatch")),
+        "{close}"
+    );
+    assert!(close.get("batch").is_none() && close.get("receiptType").is_none(), "{close}");
+    assert!(close["message"].as_str().unwrap().contains("terminal 3000, host 2900"), "{close}");
+    assert_eq!(app["appStatus"]["openBatchNumber"], 1, "{app}");
+}

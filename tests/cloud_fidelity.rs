@@ -5,7 +5,7 @@ use payterm::MockCloud;
 use payterm::world::money::Currency;
 use payterm::world::terminal::TerminalMode;
 use reqwest::{Method, StatusCode};
-use serde_json::json;
+use serde_json::{Value, json};
 
 use crate::support::{Cloud, TID};
 
@@ -81,4 +81,38 @@ async fn the_batch_carries_the_sdks_tip_figures_and_always_lists_card_and_cash()
     let batch = &link["batch"];
     assert_eq!((&batch["tipAverage"], &batch["tipAveragePercentage"]), (&json!(4.5), &json!(4.71)), "{batch}");
     assert_eq!(batch["subBatches"]["CASH"]["totalAmount"], json!(0.0), "{batch}");
+}
+
+#[tokio::test]
+async fn a_close_batch_fails_while_the_host_holds_other_totals_and_the_batch_stays_open() {
+    // Arrange: a sale in the open batch, and a host whose sum is 5.00 more than the terminal's.
+    let c = Cloud::paused().await;
+    let token = c.token().await;
+    c.completed_sale(&token, 1250, "CARD").await;
+    let (status, view) = c.control_post(&format!("/terminals/{TID}/host"), json!({"totalsDifferBy": 500})).await;
+    assert_eq!((status, view["hostTotalsDifferBy"].as_i64()), (StatusCode::OK, Some(500)), "{view}");
+    // Act
+    let (_, task) = c.post("/v1/tasks/BATCH", &token, json!({})).await;
+    c.advance_secs(5);
+    let failed = c.task(&token, &task["taskId"]).await;
+    let (_, open) = c.get("/v1/batches/OPEN", &token).await;
+    c.control_post(&format!("/terminals/{TID}/host"), json!({"totalsDifferBy": 0})).await;
+    let (_, again) = c.post("/v1/tasks/BATCH", &token, json!({})).await;
+    c.advance_secs(5);
+    let closed = c.task(&token, &again["taskId"]).await;
+    // Assert: seed 000's check failed; nothing closed, so no batch to read.
+    assert_eq!(failed["state"], "FAILED", "{failed}");
+    assert_eq!(
+        (failed["error"]["code"].as_u64(), failed["error"]["message"].as_str()),
+        (Some(88), Some("BATCH_TOTALS_MISMATCH"))
+    );
+    assert!(failed["error"]["description"].as_str().unwrap().contains("terminal 1250, host 1750"), "{failed}");
+    assert!(failed.get("amsId").is_none_or(Value::is_null), "{failed}");
+    assert_eq!((open["batchNumber"].as_u64(), open["saleCount"].as_u64()), (Some(1), Some(1)), "still open: {open}");
+    let (_, journal) = c.control_get("/journal").await;
+    let events: Vec<&Value> =
+        journal["entries"].as_array().unwrap().iter().filter(|e| e["event"] == "batch_close_failed").collect();
+    assert_eq!(events.len(), 1, "{events:?}");
+    assert_eq!((events[0]["terminal_total"].as_i64(), events[0]["host_total"].as_i64()), (Some(1250), Some(1750)));
+    assert_eq!(closed["state"], "COMPLETED", "once they agree: {closed}");
 }

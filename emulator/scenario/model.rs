@@ -32,6 +32,9 @@ pub struct Scenario {
     pub tags: Vec<String>,
     /// The terminals (at least one; deep links act on the first).
     pub terminals: Vec<TerminalConfig>,
+    /// Terminals whose authorisation host holds another sum than they do (minor units): every
+    /// close batch on them fails.
+    pub host_totals: Vec<(Tid, i64)>,
     /// Initiator stores.
     pub stores: Vec<StoreSetup>,
     /// Earlier sales.

@@ -72,6 +72,9 @@ pub struct RawTerminal {
     /// ISO 4217 letters (default `CZK`).
     #[schemars(with = "Option<String>")]
     pub currency: Option<Text>,
+    /// How far the authorisation host's sum of the open batch is from the terminal's, minor
+    /// units (default 0: they agree); anything else makes every close batch on it fail.
+    pub host_totals_differ_by: Option<i64>,
 }
 
 /// An initiator store.

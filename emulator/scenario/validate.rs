@@ -200,6 +200,15 @@ impl<'a> Validator<'a> {
                 .unwrap_or(VirtualDuration::millis(500)),
         };
         let terminals = self.terminals(&raw);
+        let host_totals = raw
+            .terminals
+            .iter()
+            .filter_map(|t| {
+                t.host_totals_differ_by
+                    .filter(|by| *by != 0)
+                    .map(|by| (crate::world::ids::Tid::from(t.tid.get_ref().trim()), by))
+            })
+            .collect();
         let stores = self.stores(&raw, &surfaces);
         let history = self.history(&raw, &terminals);
         let orders = self.orders(&raw, &surfaces, &terminals, timing);
@@ -215,6 +224,7 @@ impl<'a> Validator<'a> {
             timing,
             tags: raw.tags,
             terminals,
+            host_totals,
             stores,
             history,
             orders,

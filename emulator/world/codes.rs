@@ -177,6 +177,9 @@ impl TaskErrorCode {
     pub const TRANSACTION_TIMEOUT: TaskErrorCode = TaskErrorCode { code: 65, name: "TRANSACTION_TIMEOUT" };
     /// 104: a technical error on the terminal.
     pub const TECHNICAL_ERROR: TaskErrorCode = TaskErrorCode { code: 104, name: "TECHNICAL_ERROR" };
+    /// 88: a close batch failed, the terminal's and the authorisation host's totals differing
+    /// (\[ours\]: the number and the name; the check is seed 000's).
+    pub const BATCH_TOTALS_MISMATCH: TaskErrorCode = TaskErrorCode { code: 88, name: "BATCH_TOTALS_MISMATCH" };
     /// 20: cancelled on the device by the customer or the operator.
     pub const CANCELLED_ON_DEVICE: TaskErrorCode = TaskErrorCode { code: 20, name: "CANCELLED_ON_DEVICE" };
 }

@@ -93,6 +93,18 @@ pub enum WorldEventKind {
         /// Its number.
         batch_number: u32,
     },
+    /// A close batch failed: the authorisation host's totals differ from the terminal's, and
+    /// the batch stays open.
+    BatchCloseFailed {
+        /// Terminal.
+        tid: Tid,
+        /// The batch that stays open.
+        batch_number: u32,
+        /// The terminal's total amount, minor units.
+        terminal_total: i64,
+        /// The host's.
+        host_total: i64,
+    },
     /// An invoice was issued.
     InvoiceIssued {
         /// The service's identifier.

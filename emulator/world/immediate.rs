@@ -87,10 +87,10 @@ impl World {
         Ok(ams_id)
     }
 
-    /// Closes the open batch of `tid` now.
+    /// Closes the open batch of `tid` now, if the authorisation host agrees on its totals.
     pub fn close_batch_now(&mut self, tid: &Tid) -> Result<AmsId, CreateRefusal> {
         self.check_terminal(tid, None)?;
-        Ok(self.settle_close_batch(tid))
+        self.try_close_batch(tid).map_err(CreateRefusal::TotalsDiffer)
     }
 
     /// Records who hands the receipt of `ams_id` (a transaction or a closed batch) to the

@@ -43,6 +43,9 @@ pub enum CreateRefusal {
     /// The void breaks a void rule.
     #[error("{}", .0.message())]
     Void(VoidRefusal),
+    /// A close batch failed: the host's totals differ from the terminal's.
+    #[error("{0}")]
+    TotalsDiffer(super::settle::TotalsMismatch),
 }
 
 /// Why an operation on an existing task was refused.

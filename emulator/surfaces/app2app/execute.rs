@@ -99,13 +99,15 @@ pub fn execute(world: &mut World, prepared: &Prepared) -> Done {
             Some(batch) => done(Outcome::Done, Some(Payload::Batch(Box::new(batch.clone()))), None),
             None => not_found("batch", ams_id.as_str(), &terminal.tid),
         },
-        Action::CloseBatch => {
-            let closed = world.close_batch_now(&terminal.tid).ok().and_then(|id| world.batch(&id).cloned());
-            match closed {
-                Some(batch) => done(Outcome::Done, Some(Payload::Batch(Box::new(batch))), None),
-                None => Done::refused(Reason::FailedToCloseBatch, format!("terminal {} could not close", terminal.tid)),
-            }
-        }
+        Action::CloseBatch => match world.close_batch_now(&terminal.tid) {
+            Ok(id) => match world.batch(&id) {
+                Some(batch) => done(Outcome::Done, Some(Payload::Batch(Box::new(batch.clone()))), None),
+                None => Done::refused(Reason::FailedToCloseBatch, format!("batch {id} went missing")),
+            },
+            // Seed 000: closing checks the terminal and the host agree; the vendor's SDK names
+            // the failure `failedToCloseBatch`.
+            Err(e) => Done::refused(Reason::FailedToCloseBatch, e.to_string()),
+        },
         // Answered above, before the terminal is required.
         Action::Status => done(Outcome::Done, None, None),
     }

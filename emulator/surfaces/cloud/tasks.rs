@@ -324,5 +324,10 @@ pub fn refusal(r: CreateRefusal) -> ApiError {
         CreateRefusal::Void(v) => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, v.ecr().name(), v.message())
             .with("ecrResult", v.ecr().0)
             .with("reason", v.reason()),
+        // A close batch is checked when the terminal runs it (the task then FAILS), never on
+        // creation; answered the same way should that ever change.
+        CreateRefusal::TotalsDiffer(m) => {
+            ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "BATCH_TOTALS_MISMATCH", m.to_string())
+        }
     }
 }

@@ -98,6 +98,22 @@ pub fn set_mode(sim: &Sim, tid: &str, req: &ApiRequest) -> Result<Reply, ApiErro
     terminal_reply(&world, &tid)
 }
 
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct HostBody {
+    totals_differ_by: i64,
+}
+
+/// The authorisation host's totals: `{"totalsDifferBy": 500}` makes every close batch on the
+/// terminal fail until `{"totalsDifferBy": 0}`.
+pub fn host(sim: &Sim, tid: &str, req: &ApiRequest) -> Result<Reply, ApiError> {
+    let body: HostBody = read_json(&req.body)?;
+    let mut world = sim.world();
+    let tid = known(&world, tid)?;
+    world.set_host_totals_differ_by(&tid, body.totals_differ_by).map_err(|e| ApiError::not_found(e.to_string()))?;
+    terminal_reply(&world, &tid)
+}
+
 #[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 struct TaskBody {
