@@ -3,7 +3,7 @@
 CARGO ?= cargo
 export CARGO_TERM_COLOR ?= never
 
-.PHONY: help build test lint fmt fmt-check doc ci bench demo suite run flake snapshots schemathesis fuzz fuzz-smoke
+.PHONY: help build test lint fmt fmt-check doc ci bench demo suite run flake snapshots schemathesis openapi-lint fuzz fuzz-smoke
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -49,10 +49,13 @@ snapshots: ## only the test that pins the stable part of every built-in scenario
 schemathesis: ## fuzz the Cloud API against its own /openapi.json (pinned schemathesis, fixed seed; pip-installs it)
 	CARGO="$(CARGO)" scripts/schemathesis.sh
 
+openapi-lint: ## @redocly/cli lint (pinned, npm-installed under target/) of the served /openapi.json, recommended rules, warnings as errors
+	CARGO="$(CARGO)" scripts/redocly.sh
+
 fuzz: ## fuzz every parser (scenario, deep link, Cloud JSON, initiator stdin), FUZZ_SECS each (default 300); installs cargo-fuzz
 	FUZZ_SECS=$(or $(FUZZ_SECS),300) CARGO="$(CARGO)" scripts/fuzz.sh
 
 fuzz-smoke: ## what CI runs: 200,000 inputs a target from seed 1 (FUZZ_RUNS, FUZZ_SEED), the same inputs on every machine
 	FUZZ_RUNS=$(or $(FUZZ_RUNS),200000) FUZZ_SEED=$(or $(FUZZ_SEED),1) CARGO="$(CARGO)" scripts/fuzz.sh
 
-ci: fmt-check lint test doc demo suite schemathesis fuzz-smoke ## what CI runs
+ci: fmt-check lint test doc demo suite schemathesis openapi-lint fuzz-smoke ## what CI runs

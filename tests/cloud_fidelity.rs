@@ -116,3 +116,40 @@ async fn a_close_batch_fails_while_the_host_holds_other_totals_and_the_batch_sta
     assert_eq!((events[0]["terminal_total"].as_i64(), events[0]["host_total"].as_i64()), (Some(1250), Some(1750)));
     assert_eq!(closed["state"], "COMPLETED", "once they agree: {closed}");
 }
+
+/// Every `$ref` in `value`.
+fn refs<'a>(value: &'a Value, out: &mut Vec<&'a str>) {
+    match value {
+        Value::Object(map) => {
+            for (key, v) in map {
+                match (key.as_str(), v) {
+                    ("$ref", Value::String(r)) => out.push(r),
+                    // A discriminator's mapping points at schemas as well.
+                    ("mapping", Value::Object(m)) => out.extend(m.values().filter_map(Value::as_str)),
+                    _ => refs(v, out),
+                }
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|v| refs(v, out)),
+        _ => {}
+    }
+}
+
+#[tokio::test]
+async fn the_served_openapi_document_names_its_own_server_and_uses_every_component() {
+    // Arrange
+    let c = Cloud::paused().await;
+    // Act
+    let doc: Value = c.http.get(c.url("/openapi.json")).send().await.unwrap().json().await.unwrap();
+    // Assert: `servers` is the loopback URL this server really has (redocly's recommended rules).
+    assert_eq!(doc["servers"][0]["url"], c.cloud.uri(), "{}", doc["servers"]);
+    let mut used = Vec::new();
+    refs(&doc, &mut used);
+    let unused: Vec<&String> = doc["components"]["schemas"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .filter(|name| !used.contains(&format!("#/components/schemas/{name}").as_str()))
+        .collect();
+    assert!(unused.is_empty(), "components no route refers to: {unused:?}");
+}

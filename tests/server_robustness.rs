@@ -228,7 +228,9 @@ async fn the_openapi_document_says_which_fields_a_sale_and_a_void_require() {
     // Assert
     let body = &doc["paths"]["/v1/tasks/TRANSACTION"]["post"]["requestBody"];
     assert_eq!(body["required"], true);
-    let variants = &body["content"]["application/json"]["schema"]["oneOf"];
+    let schema = &body["content"]["application/json"]["schema"];
+    assert_eq!(schema["$ref"], "#/components/schemas/CreateCloudTaskTransactionApiRequest", "the vendor's name");
+    let variants = &doc["components"]["schemas"]["CreateCloudTaskTransactionApiRequest"]["oneOf"];
     assert_eq!(variants[0]["$ref"], "#/components/schemas/SaleTaskRequest");
     assert_eq!(variants[1]["$ref"], "#/components/schemas/VoidTaskRequest");
     let sale = &doc["components"]["schemas"]["SaleTaskRequest"];

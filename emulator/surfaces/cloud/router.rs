@@ -85,7 +85,7 @@ async fn dispatch(api: &CloudApi, req: &ApiRequest) -> Reply {
         ["v1", "batches", id] if m == Method::GET => results::batch(api, req, id),
         ["app2app"] if m == Method::GET => crate::surfaces::app2app::http_answer(&api.sim, req).await,
         ["hype", ..] => crate::surfaces::initiator::http_answer(&api.sim, req, &api.base_url),
-        ["openapi.json"] if m == Method::GET => Ok(openapi::reply()),
+        ["openapi.json"] if m == Method::GET => Ok(openapi::reply(&api.base_url)),
         ["health"] if m == Method::GET => Ok(json(StatusCode::OK, &serde_json::json!({"status": "ok"}))),
         other => Err(no_route(m, other, &req.path)),
     };
