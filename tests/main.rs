@@ -48,6 +48,8 @@ mod explore;
 mod certify;
 // Pinned answer shapes (insta snapshots in snapshots/).
 mod answer_snapshots;
+// Provenance: every route, field, status, fault and exit code of the three surfaces labelled in `payterm spec`.
+mod provenance;
 // The JUnit and HTML reports: parseable XML with the right counts, escaped self-contained HTML.
 mod reports;
 // The built-in suite against the reference integration, its stable transcripts pinned (snapshots/suite/).

@@ -171,6 +171,14 @@ pub struct TaskErrorCode {
 }
 
 impl TaskErrorCode {
+    /// Every code a task can fail or complete with.
+    pub const ALL: [TaskErrorCode; 5] = [
+        TaskErrorCode::PAYMENT_DECLINED,
+        TaskErrorCode::TRANSACTION_TIMEOUT,
+        TaskErrorCode::TECHNICAL_ERROR,
+        TaskErrorCode::BATCH_TOTALS_MISMATCH,
+        TaskErrorCode::CANCELLED_ON_DEVICE,
+    ];
     /// 42: the payment was declined.
     pub const PAYMENT_DECLINED: TaskErrorCode = TaskErrorCode { code: 42, name: "PAYMENT_DECLINED" };
     /// 65: the terminal timed out.

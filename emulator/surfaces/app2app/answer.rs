@@ -74,6 +74,19 @@ pub enum Reason {
 }
 
 impl Reason {
+    /// Every reason.
+    pub const ALL: [Reason; 9] = [
+        Reason::Failed,
+        Reason::NetworkError,
+        Reason::InvalidClientId,
+        Reason::MerchantInfoMissing,
+        Reason::FailedToCloseBatch,
+        Reason::UnsupportedTransactionOperationOrType,
+        Reason::InvalidAmount,
+        Reason::CannotBeVoided,
+        Reason::UserNotLoggedIn,
+    ];
+
     /// The wire name.
     pub fn as_str(self) -> &'static str {
         match self {
