@@ -15,9 +15,14 @@ pub const SETUP_FAILED: i32 = 4;
 pub const BIND_FAILED: i32 = 5;
 /// The initiator client could not reach its service, or got no initiator JSON back.
 pub const SERVICE_UNREACHABLE: i32 = 6;
+/// The initiator's service refused the document whatever the moment (an invoice id reused
+/// with other content, totals that do not add up): fix it, do not send it again.
+pub const DOCUMENT_REFUSED: i32 = 7;
+/// The initiator was run by a user outside the store's operator group: administrative.
+pub const NOT_AN_OPERATOR: i32 = 8;
 /// The selection is empty: no scenario would run (a filter matched nothing, nothing to rerun,
 /// or every selected scenario would be skipped). A run that tests nothing is not a pass.
-pub const NO_SCENARIOS: i32 = 7;
+pub const NO_SCENARIOS: i32 = 9;
 /// Stopped by SIGINT (Ctrl-C), after ending the integrations and writing what finished (128 + 2).
 pub const INTERRUPTED: i32 = 130;
 /// Stopped by SIGTERM, after ending the integrations and writing what finished (128 + 15).

@@ -70,6 +70,8 @@ pub struct MockCloudBuilder {
     scenario: Option<Arc<Scenario>>,
     harness_key: Option<HarnessKey>,
     token_secret: TokenSecret,
+    merchant_id: Option<String>,
+    stores: Vec<String>,
 }
 
 impl Default for MockCloudBuilder {
@@ -90,6 +92,8 @@ impl Default for MockCloudBuilder {
             scenario: None,
             harness_key: None,
             token_secret: TokenSecret::Fresh,
+            merchant_id: None,
+            stores: Vec::new(),
         }
     }
 }
@@ -141,6 +145,19 @@ impl MockCloudBuilder {
                 ..TerminalConfig::documented_example()
             });
         }
+        self
+    }
+
+    /// The documented merchant's id (default `223`): what deep links must pass as `clientID`
+    /// and what receipts print as `merchantID`. A real app passes its own.
+    pub fn merchant_id(mut self, id: &str) -> Self {
+        self.merchant_id = Some(id.to_owned());
+        self
+    }
+
+    /// Makes an initiator store known to the service before any key is enrolled for it.
+    pub fn store(mut self, name: &str) -> Self {
+        self.stores.push(name.to_owned());
         self
     }
 
@@ -239,6 +256,8 @@ impl MockCloudBuilder {
             profile: self.profile.clone(),
             key: self.harness_key.clone(),
             merchants: self.merchants.clone(),
+            merchant_id: self.merchant_id.clone(),
+            stores: self.stores.clone(),
             terminals: if self.terminals.is_empty() {
                 vec![TerminalConfig::documented_example()]
             } else {
@@ -310,6 +329,8 @@ struct WorldRecipe {
     profile: Profile,
     key: Option<HarnessKey>,
     merchants: Vec<Merchant>,
+    merchant_id: Option<String>,
+    stores: Vec<String>,
     terminals: Vec<TerminalConfig>,
 }
 
@@ -317,18 +338,27 @@ impl WorldRecipe {
     /// Builds `scenario`'s World (its terminals, stores and history), or without one the
     /// server's own merchants and terminals, at `start` with `seed`.
     fn factory(&self, scenario: Option<&Arc<Scenario>>, seed: u64, start: VirtualTime) -> WorldFactory {
-        if let Some(scenario) = scenario.cloned() {
-            let (profile, key) = (self.profile.clone(), self.key.clone());
-            return Box::new(move || world_for(&scenario, seed, start, key.as_ref(), profile.clone()));
-        }
         let recipe = self.clone();
+        let scenario = scenario.cloned();
         Box::new(move || {
-            let mut w = World::new(seed, start, recipe.profile.clone());
-            for m in &recipe.merchants {
-                w.add_merchant(m.clone());
+            let mut w = match &scenario {
+                Some(scenario) => world_for(scenario, seed, start, recipe.key.as_ref(), recipe.profile.clone()),
+                None => {
+                    let mut w = World::new(seed, start, recipe.profile.clone());
+                    for m in &recipe.merchants {
+                        w.add_merchant(m.clone());
+                    }
+                    for t in &recipe.terminals {
+                        w.add_terminal(t.clone());
+                    }
+                    w
+                }
+            };
+            if let Some(id) = &recipe.merchant_id {
+                w.rename_merchant(&Merchant::documented_example().merchant_id, id);
             }
-            for t in &recipe.terminals {
-                w.add_terminal(t.clone());
+            for store in &recipe.stores {
+                w.declare_store(store);
             }
             w
         })

@@ -1,5 +1,6 @@
-//! The emulator's profile: every figure it uses, in one place, and the table that says which
-//! behaviour the vendor documents and which is this project's own completion.
+//! The emulator's profile: every figure it uses, in one place, and the table that says, for all
+//! three surfaces, which behaviour a seed states, which the vendor documents and which is this
+//! project's own completion, naming the document each comes from.
 //!
 //! `payterm spec` prints [`SPEC`]; when better information arrives, change it here.
 
@@ -28,6 +29,9 @@ pub struct Profile {
     pub max_reference_len: usize,
     /// The largest request body the Cloud API reads. \[ours\] 64 KiB.
     pub max_body_bytes: usize,
+    /// How long the customer takes to choose how GP tom hands over the receipt, before the
+    /// deep link's redirect (`printByPaymentApp=true`). \[ours\] 5 s.
+    pub receipt_choice: VirtualDuration,
 }
 
 impl Default for Profile {
@@ -43,6 +47,7 @@ impl Default for Profile {
             max_amount: 999_999_999,
             max_reference_len: 20,
             max_body_bytes: 64 * 1024,
+            receipt_choice: VirtualDuration::secs(5),
         }
     }
 }
@@ -69,138 +74,71 @@ impl Source {
     }
 }
 
-/// One behaviour of the emulator and where it comes from.
+/// One behaviour of the emulator, where it comes from, and the routes, fields, statuses,
+/// faults and exit codes it accounts for (keys such as `route:cloud:GET /v1/tasks`,
+/// `field:app2app:clientID`, `fault:initiator:bad_signature`, `exit:7`).
 #[derive(Clone, Copy, Debug)]
 pub struct SpecItem {
     /// The surface or area.
     pub area: &'static str,
     /// Where it comes from.
     pub source: Source,
+    /// The seed or document it comes from, or `ours (…)` with the spec page that says so.
+    pub origin: &'static str,
     /// What the emulator does.
     pub behaviour: &'static str,
+    /// The keys it accounts for.
+    pub covers: &'static [&'static str],
 }
 
-const fn item(area: &'static str, source: Source, behaviour: &'static str) -> SpecItem {
-    SpecItem { area, source, behaviour }
+/// The documents behaviour comes from, as [`SpecItem::origin`] names them.
+pub mod origin {
+    /// Seed 000: the GP tom Cloud API page.
+    pub const SEED_000: &str = "seed 000";
+    /// Seed 001: GP tom deep links, close batch.
+    pub const SEED_001: &str = "seed 001";
+    /// Seed 002: the HyPe Initiator's status page.
+    pub const SEED_002: &str = "seed 002";
+    /// The vendor's Cloud API documentation.
+    pub const CLOUD_DOCS: &str = "vendor docs (Cloud API)";
+    /// The vendor's app2app SDK and its example app.
+    pub const SDK: &str = "vendor SDK (app2app)";
+    /// The vendor's simulator build.
+    pub const SIMULATOR: &str = "vendor docs (simulator test amounts)";
+    /// The HyPe Initiator's invoicing documentation.
+    pub const HYPE_DOCS: &str = "vendor docs (HyPe invoicing)";
+    /// This project's completion written in spec/cloud-api.md.
+    pub const OURS_CLOUD: &str = "ours (spec/cloud-api.md)";
+    /// This project's completion written in spec/app2app.md.
+    pub const OURS_APP2APP: &str = "ours (spec/app2app.md)";
+    /// This project's completion written in spec/initiator.md.
+    pub const OURS_INITIATOR: &str = "ours (spec/initiator.md)";
+    /// This project's completion, in the README and here only.
+    pub const OURS: &str = "ours (payterm)";
 }
 
-/// The emulator's behaviour, item by item, each tagged with its source.
-pub const SPEC: &[SpecItem] = &[
-    item(
-        "cloud",
-        Source::Seed,
-        "tasks (sale, void, close batch) queue on a terminal; many in parallel for one terminal",
-    ),
-    item(
-        "cloud",
-        Source::Seed,
-        "a task's state is not the payment's result: a COMPLETED task may carry a declined payment",
-    ),
-    item(
-        "cloud",
-        Source::Seed,
-        "assisted mode: tasks wait until the operator picks one; a notification is raised on arrival",
-    ),
-    item("cloud", Source::Seed, "automatic mode: tasks run at once, one at a time, in arrival order"),
-    item(
-        "cloud",
-        Source::Ours,
-        "semi-integrated mode: one task at a time, no queue; a new task while busy gets 409 TERMINAL_BUSY",
-    ),
-    item("cloud", Source::Seed, "void: same TID as the sale; card sales within 93 × 24 h; never cryptocurrency"),
-    item(
-        "cloud",
-        Source::Ours,
-        "void of CASH, ACCOUNT_PAYMENT, BLIK_PAYMENT, PAYMENT_GATEWAY only while their batch is open",
-    ),
-    item("cloud", Source::Seed, "close batch returns totals and opens the next batch number"),
-    item(
-        "cloud",
-        Source::Doc,
-        "POST /cloud/oauth/token with HTTP Basic client credentials and grant_type=password; refresh at POST /api/oauth/token",
-    ),
-    item(
-        "cloud",
-        Source::Doc,
-        "access tokens: JWT, expires_in 3600 for a terminal login, 86399 for a master login (tid null)",
-    ),
-    item("cloud", Source::Ours, "refresh tokens live 90 days; refresh is also accepted at /cloud/oauth/token"),
-    item("cloud", Source::Ours, "master tokens name the TID in the request body's `tid` or in `?tid=` on reads"),
-    item("cloud", Source::Doc, "POST /v1/tasks/TRANSACTION and POST /v1/tasks/BATCH create tasks"),
-    item(
-        "cloud",
-        Source::Ours,
-        "GET /v1/tasks/{taskId}, GET /v1/tasks?tid=&state=&reference=, DELETE /v1/tasks/{taskId}",
-    ),
-    item(
-        "cloud",
-        Source::Ours,
-        "GET /v1/transactions/{amsId} and GET /v1/batches/{amsId} (OPEN = the open batch so far)",
-    ),
-    item("cloud", Source::Ours, "task states QUEUED → IN_PROGRESS → COMPLETED | FAILED, QUEUED → CANCELLED"),
-    item(
-        "cloud",
-        Source::Ours,
-        "create answers 201 with CloudTaskDetailApiResponse; 400 names the field; 422 carries an ECR code and a reason",
-    ),
-    item(
-        "cloud",
-        Source::Doc,
-        "ECR result codes 0, -1 … -9 (success, failed, id invalid, not found, declined, already voided, parameter invalid, unauthorised, not allowed, user input needed)",
-    ),
-    item(
-        "cloud",
-        Source::Doc,
-        "test amounts: 1111 approved, 1122 declined, 1123 timeout, 1124 exception; any other approved",
-    ),
-    item(
-        "cloud",
-        Source::Ours,
-        "1122 → COMPLETED, result -4, 42 PAYMENT_DECLINED; 1123 → FAILED, -1, 65 TRANSACTION_TIMEOUT; 1124 → FAILED, -1, 104 TECHNICAL_ERROR",
-    ),
-    item(
-        "cloud",
-        Source::Ours,
-        "a card sale's transaction exists from the moment its task starts, with result -9 until the card is read",
-    ),
-    item(
-        "cloud",
-        Source::Ours,
-        "a void the host refuses when the terminal runs it (e.g. voided meanwhile) completes the task with the refusal's ECR code",
-    ),
-    item(
-        "cloud",
-        Source::Ours,
-        "batch arithmetic: saleAmount includes tips; totalAmount = saleAmount − voidAmount; totalCount = saleCount + voidCount, overall and per sub-batch; GO_CRYPTO has its own sub-batch",
-    ),
-    item("cloud", Source::Ours, "timings: pickup 1 s, card processing 3 s, other tasks 1 s (virtual)"),
-    item(
-        "cloud",
-        Source::Ours,
-        "request bodies over 64 KiB get 413; unknown routes 404 JSON; malformed JSON 400 with line and column",
-    ),
-    item(
-        "cloud",
-        Source::Ours,
-        "a known path with another method gets 405 with Allow; TRANSACTION and BATCH are never task ids, so GET or DELETE on them is 405 too",
-    ),
-    item(
-        "cloud",
-        Source::Ours,
-        "amounts are whole minor units: 1000.0 reads as 1000 (JSON Schema counts it an integer); a fraction or a negative is 400",
-    ),
-    item(
-        "cloud",
-        Source::Ours,
-        "a close batch takes no body at all or a JSON object; whitespace, null or any other JSON is 400",
-    ),
-    item("cloud", Source::Ours, "an empty `?state=` on GET /v1/tasks is 400, like any state that is not one"),
-    item(
-        "cloud",
-        Source::Ours,
-        "GET /openapi.json: the document says per route every status it answers, including scripted 429/500/503, and the fields each transaction type requires",
-    ),
-];
+const fn item(
+    area: &'static str,
+    source: Source,
+    origin: &'static str,
+    behaviour: &'static str,
+    covers: &'static [&'static str],
+) -> SpecItem {
+    SpecItem { area, source, origin, behaviour, covers }
+}
+
+mod spec_app2app;
+mod spec_cloud;
+mod spec_exits;
+mod spec_initiator;
+
+/// The emulator's behaviour, surface by surface, each item tagged with its source.
+pub const SPEC: &[&[SpecItem]] = &[spec_cloud::ITEMS, spec_app2app::ITEMS, spec_initiator::ITEMS, spec_exits::ITEMS];
+
+/// Every item of [`SPEC`], in order.
+pub fn spec_items() -> impl Iterator<Item = &'static SpecItem> {
+    SPEC.iter().flat_map(|section| section.iter())
+}
 
 #[cfg(test)]
 mod tests {
@@ -208,8 +146,11 @@ mod tests {
 
     #[test]
     fn every_area_has_documented_and_completed_items() {
-        assert!(SPEC.iter().any(|i| i.source == Source::Ours));
-        assert!(SPEC.iter().any(|i| i.source == Source::Doc));
-        assert!(SPEC.iter().any(|i| i.source == Source::Seed));
+        // The three surfaces; exit codes are this project's, save the seed's "non-zero".
+        for section in &SPEC[..3] {
+            for source in [Source::Seed, Source::Doc, Source::Ours] {
+                assert!(section.iter().any(|i| i.source == source), "{:?} in {}", source, section[0].area);
+            }
+        }
     }
 }

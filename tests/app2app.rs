@@ -118,11 +118,13 @@ async fn the_close_batch_redirect_has_every_field_and_its_totals_add_up() {
     let location = a.location.clone().unwrap();
     assert!(location.starts_with("fb://Success?from=pos&status=COMPLETED&batch=%7B%22amsId%22"), "{location}");
     let fields = a.fields();
-    assert_eq!(fields.keys().collect::<Vec<_>>(), ["batch", "from", "status"]);
+    assert_eq!(fields.keys().collect::<Vec<_>>(), ["batch", "from", "receiptType", "status"]);
+    assert_eq!(fields["receiptType"], "PRINT", "GP tom handed the report over on paper");
     let batch = &fields["batch"];
     let keys: Vec<&str> = batch.as_object().unwrap().keys().map(String::as_str).collect();
     let expected = "amsId batchNumber communicationId currency date previousBatchDate firstTransactionDate saleCount \
-                    saleAmount voidCount voidAmount totalCount totalAmount invalidCount tipCount tipAmount subBatches";
+                    saleAmount voidCount voidAmount totalCount totalAmount invalidCount tipCount tipAmount tipAverage \
+                    tipAveragePercentage subBatches";
     assert_eq!(keys, expected.split_whitespace().collect::<Vec<_>>());
     assert_eq!(
         (&batch["batchNumber"], &batch["currency"], &batch["previousBatchDate"]),
@@ -440,7 +442,7 @@ impl Drop for Serve {
 fn serve() -> (Serve, String, String) {
     let mut child = Serve(
         Command::new(env!("CARGO_BIN_EXE_payterm"))
-            .args(["serve", "--port", "0", "--control-port", "0", "--seed", "5"])
+            .args(["serve", "--port", "0", "--control-port", "0", "--seed", "5", "--time-scale", "0.01"])
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()

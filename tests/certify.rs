@@ -69,7 +69,7 @@ fn a_signed_certificate_verifies_and_every_alteration_is_named() {
     let cert: Value = serde_json::from_str(&std::fs::read_to_string(&cert_path).unwrap()).unwrap();
     let expected = if unsettled.is_empty() { "certified" } else { "not_certified" };
     assert_eq!(cert["result"]["verdict"], expected);
-    assert_eq!(cert["scenarios"].as_array().unwrap().len(), 7);
+    assert_eq!(cert["scenarios"].as_array().unwrap().len(), 8);
     assert!(cert["scenarios"][0]["sha256"].as_str().unwrap().len() == 64);
     assert_eq!(cert["signature"]["algorithm"], "Ed25519");
     let (code, text) = payterm(&dir, &["certificate", "verify", "out/certificate.json", "--key", &public]);

@@ -72,19 +72,7 @@ fn the_same_seed_generates_the_same_scenarios_and_each_is_a_valid_file() {
 #[test]
 fn the_planted_bug_passes_every_built_in_initiator_scenario() {
     // Act: the bug lives in the initiator flow, so those are the scenarios that could show it.
-    // The built-in scenarios whose targeted rule the reference does not exercise yet are known.
-    let known = "tests/builtin-inconclusive.toml";
-    let (code, text) = payterm(&[
-        "run",
-        "--exec",
-        PLANTED,
-        "--surface",
-        "initiator",
-        "--time-scale",
-        TIME_SCALE,
-        "--expected-failures",
-        known,
-    ]);
+    let (code, text) = payterm(&["run", "--exec", PLANTED, "--surface", "initiator", "--time-scale", TIME_SCALE]);
 
     // Assert
     assert_eq!(code, Some(payterm::exit_codes::SUCCESS), "{text}");

@@ -6,8 +6,10 @@
 mod harness;
 // keygen → enroll → invoice → the customer → status, for every final status; the shim; the README walkthrough.
 mod round_trip;
-// Every fault arising by itself: bad_signature, user_disabled, resource_not_found, unspecified.
+// Every fault arising by itself: bad_signature, user_disabled, resource_not_found.
 mod faults;
+// What no retry fixes: refused documents (exit 7), unknown stores, users outside the operator group.
+mod refusals;
 // Bad input and a bad service: exit codes, messages, and never JSON on stdout.
 mod bad_input;
 // The customer's and the administrator's control routes, and the gateway URI.

@@ -12,6 +12,8 @@ mod cloud_auth;
 mod cloud_tasks;
 // Results after a task completed: transactions, batches, batch arithmetic.
 mod cloud_results;
+// The Cloud API as the vendor documents it: master accounts name the TID on every call; the SDK's batch fields.
+mod cloud_fidelity;
 // The server under bad input: malformed JSON, oversized bodies and headers, unknown routes, concurrency.
 mod server_robustness;
 // The control API: operator actions, card outcomes, clock, reset, ledger, journal.
@@ -20,6 +22,8 @@ mod control_api;
 mod cli;
 // GP tom deep links: every operation, the redirect, hostile links, `payterm link`.
 mod app2app;
+// Deep links as a real app meets them: the app's terminal, the receipt hand-over, a close the host refuses.
+mod app2app_fidelity;
 // The HyPe Initiator: signing, every status and fault, the customer, the drop-in client.
 mod initiator;
 // Scenario files: the built-in suite validates; broken files get diagnostics that point into them.
@@ -50,6 +54,8 @@ mod certify;
 mod certificate_tampering;
 // Pinned answer shapes (insta snapshots in snapshots/).
 mod answer_snapshots;
+// Provenance: every route, field, status, fault and exit code of the three surfaces labelled in `payterm spec`.
+mod provenance;
 // The JUnit and HTML reports: parseable XML with the right counts, escaped self-contained HTML.
 mod reports;
 // The built-in suite against the reference integration, its stable transcripts pinned (snapshots/suite/).

@@ -250,9 +250,9 @@ async fn the_openapi_document_declares_every_status_each_route_answers() {
         ),
         ("/v1/tasks/BATCH", "post", &["201", "400", "401", "403", "404", "408", "409", "413", "429", "500", "503"]),
         ("/v1/tasks", "get", &["200", "400", "401", "403", "429", "500", "503"]),
-        ("/v1/tasks/{taskId}", "get", &["200", "401", "404", "429", "500", "503"]),
-        ("/v1/tasks/{taskId}", "delete", &["200", "401", "404", "409", "429", "500", "503"]),
-        ("/v1/transactions/{amsId}", "get", &["200", "401", "404", "429", "500", "503"]),
+        ("/v1/tasks/{taskId}", "get", &["200", "400", "401", "403", "404", "429", "500", "503"]),
+        ("/v1/tasks/{taskId}", "delete", &["200", "400", "401", "403", "404", "409", "429", "500", "503"]),
+        ("/v1/transactions/{amsId}", "get", &["200", "400", "401", "403", "404", "429", "500", "503"]),
         ("/v1/batches/{amsId}", "get", &["200", "400", "401", "403", "404", "429", "500", "503"]),
     ];
     for (path, method, statuses) in expected {
@@ -271,7 +271,9 @@ async fn the_openapi_document_says_which_fields_a_sale_and_a_void_require() {
     // Assert
     let body = &doc["paths"]["/v1/tasks/TRANSACTION"]["post"]["requestBody"];
     assert_eq!(body["required"], true);
-    let variants = &body["content"]["application/json"]["schema"]["oneOf"];
+    let schema = &body["content"]["application/json"]["schema"];
+    assert_eq!(schema["$ref"], "#/components/schemas/CreateCloudTaskTransactionApiRequest", "the vendor's name");
+    let variants = &doc["components"]["schemas"]["CreateCloudTaskTransactionApiRequest"]["oneOf"];
     assert_eq!(variants[0]["$ref"], "#/components/schemas/SaleTaskRequest");
     assert_eq!(variants[1]["$ref"], "#/components/schemas/VoidTaskRequest");
     let sale = &doc["components"]["schemas"]["SaleTaskRequest"];

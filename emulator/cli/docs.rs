@@ -1,18 +1,22 @@
-//! `payterm spec`: the profile, item by item, tagged \[seed\], \[doc\] or \[ours\].
+//! `payterm spec`: every behaviour of the three surfaces and the exit codes, item by item,
+//! tagged \[seed\], \[doc\] or \[ours\] with the document it comes from; then the figures.
 
-use crate::profile::{Profile, SPEC};
+use crate::profile::{Profile, spec_items};
 
 pub fn print_spec() {
     println!(
-        "payterm emulator profile — [seed] seed document, [doc] vendor documentation, [ours] this project's completion\n"
+        "payterm emulator profile — [seed] a seed document, [doc] the vendor's documentation or SDK, [ours] this project's completion; each names its source\n"
     );
     let mut area = "";
-    for item in SPEC {
+    for item in spec_items() {
         if item.area != area {
+            if !area.is_empty() {
+                println!();
+            }
             area = item.area;
             println!("{area}:");
         }
-        println!("  {:<7} {}", item.source.tag(), item.behaviour);
+        println!("  {:<7} {}: {}", item.source.tag(), item.origin, item.behaviour);
     }
     let p = Profile::default();
     println!("\nfigures:");
@@ -22,6 +26,7 @@ pub fn print_spec() {
     println!("  other task processing  {}", p.non_card_processing);
     println!("  access token           {} (master {})", p.access_token_ttl, p.master_token_ttl);
     println!("  refresh token          {}", p.refresh_token_ttl);
+    println!("  receipt choice         {} (deep links, printByPaymentApp=true)", p.receipt_choice);
     println!("  largest amount         {} minor units", p.max_amount);
     println!("  largest request body   {} bytes", p.max_body_bytes);
 }

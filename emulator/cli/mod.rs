@@ -114,7 +114,7 @@ impl From<crate::mock_cloud::StartError> for CliError {
 pub fn run(cli: Cli) -> Result<(), CliError> {
     match cli.command {
         Command::Openapi => {
-            println!("{}", crate::surfaces::cloud::openapi::document());
+            println!("{}", crate::surfaces::cloud::openapi::document(crate::surfaces::cloud::openapi::DEFAULT_SERVER));
             Ok(())
         }
         Command::Run(args) => runtime()?.block_on(run::run(args)),

@@ -43,6 +43,31 @@ pub struct ServeArgs {
     /// states, faults, timed actions), for pointing an integration at by hand.
     #[arg(long, value_name = "FILE")]
     scenario: Option<std::path::PathBuf>,
+    /// The merchant's id: what your app passes as the deep links' `clientID` (and receipts
+    /// print as `merchantID`). The vendor's example is 223.
+    #[arg(long, value_name = "ID", default_value = "223", value_parser = parse_client_id)]
+    client_id: String,
+    /// An initiator store the service knows (repeatable); enroll your key for it with
+    /// `payterm initiator enroll --store STORE`. The vendor's example is testingstore.
+    #[arg(long = "store", value_name = "STORE", default_value = "testingstore", value_parser = parse_store)]
+    stores: Vec<String>,
+}
+
+fn parse_client_id(s: &str) -> Result<String, String> {
+    let ok = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.');
+    if !s.is_empty() && s.len() <= 64 && s.chars().all(ok) {
+        Ok(s.to_owned())
+    } else {
+        Err(format!("`{s}` is not 1 to 64 ASCII letters, digits, `-`, `_` or `.`"))
+    }
+}
+
+fn parse_store(s: &str) -> Result<String, String> {
+    if crate::surfaces::initiator::document::valid_store(s) {
+        Ok(s.to_owned())
+    } else {
+        Err(format!("`{s}` is not 1 to 64 ASCII letters or digits"))
+    }
 }
 
 fn parse_mode(s: &str) -> Result<TerminalMode, String> {
@@ -80,6 +105,10 @@ pub async fn run(args: ServeArgs) -> Result<(), CliError> {
         None => builder.terminals(args.terminals, args.mode, currency),
     };
     builder = builder.seed(seed).port(args.port).control_port(args.control_port).journal_capacity(args.journal);
+    builder = builder.merchant_id(&args.client_id);
+    for store in &args.stores {
+        builder = builder.store(store);
+    }
     let cert = args.tls.then(|| crate::http::default_cert_path(args.port));
     if let Some(path) = &cert {
         builder = builder.tls(path.clone());
@@ -94,7 +123,16 @@ pub async fn run(args: ServeArgs) -> Result<(), CliError> {
         println!("  TLS cert    {} (self-signed; trust it or pass curl --cacert)", path.display());
     }
     println!("  client      Authorization: {}", cloud.basic_credential());
-    println!("  merchant    jan.novak@example.com / ABCDEFGHIJKL");
+    println!("  merchant    jan.novak@example.com / ABCDEFGHIJKL (deep links' clientID {})", args.client_id);
+    // A scenario lists its own stores below.
+    let listed = |name: &str| scenario.as_ref().is_some_and(|s| s.stores.iter().any(|st| st.name == name));
+    for store in args.stores.iter().filter(|s| !listed(s)) {
+        println!(
+            "  store       {store} (initiator; enroll your key: payterm initiator enroll --server {} --control {} --store {store})",
+            cloud.uri(),
+            cloud.control_uri()
+        );
+    }
     match &scenario {
         Some(s) => print_scenario(s),
         None => {

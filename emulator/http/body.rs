@@ -105,6 +105,18 @@ pub fn json<T: Serialize + ?Sized>(status: StatusCode, body: &T) -> Reply {
     resp
 }
 
+/// `text` as one header line of printable ASCII (a newline becomes a space, anything else
+/// outside printable ASCII its Rust escape), so any message can ride in a header.
+pub fn header_line(text: &str) -> HeaderValue {
+    let line: String = text
+        .replace('\n', " ")
+        .chars()
+        .flat_map(|c| if c == ' ' || c.is_ascii_graphic() { vec![c] } else { c.escape_default().collect() })
+        .collect();
+    // Only printable ASCII is left, which a header value always takes.
+    HeaderValue::from_str(&line).unwrap_or_else(|_| HeaderValue::from_static("-"))
+}
+
 /// A JSON answer from bytes already rendered.
 pub fn json_bytes(status: StatusCode, body: Bytes) -> Reply {
     let mut resp = Response::new(Full::new(body));

@@ -7,7 +7,7 @@ mod server;
 mod tls;
 mod wire;
 
-pub use body::{ApiError, JsonResponse, Reply, empty, json, json_bytes, read_body, read_json};
+pub use body::{ApiError, JsonResponse, Reply, empty, header_line, json, json_bytes, read_body, read_json};
 pub use request::ApiRequest;
 pub use server::{BoxReply, Handler, ServerHandle, ServerLimits, serve};
 pub use tls::{SelfSignedTls, default_cert_path, self_signed};

@@ -34,6 +34,9 @@ pub struct Scenario {
     pub tags: Vec<String>,
     /// The terminals (at least one; deep links act on the first).
     pub terminals: Vec<TerminalConfig>,
+    /// Terminals whose authorisation host holds another sum than they do (minor units): every
+    /// close batch on them fails.
+    pub host_totals: Vec<(Tid, i64)>,
     /// Initiator stores.
     pub stores: Vec<StoreSetup>,
     /// Earlier sales.
@@ -66,6 +69,8 @@ pub struct StoreSetup {
     pub disabled: bool,
     /// The harness's key is enrolled for it.
     pub enrolled: bool,
+    /// The user of the harness's key is a member of the store's operator group.
+    pub operator: bool,
 }
 
 /// Whether a history sale is still in the open batch.

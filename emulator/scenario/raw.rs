@@ -76,6 +76,9 @@ pub struct RawTerminal {
     /// ISO 4217 letters (default `CZK`).
     #[schemars(with = "Option<String>")]
     pub currency: Option<Text>,
+    /// How far the authorisation host's sum of the open batch is from the terminal's, minor
+    /// units (default 0: they agree); anything else makes every close batch on it fail.
+    pub host_totals_differ_by: Option<i64>,
 }
 
 /// An initiator store.
@@ -90,6 +93,9 @@ pub struct RawStore {
     pub disabled: bool,
     /// Whether the harness's key is enrolled for it (default true; false gives `bad_signature`).
     pub enrolled: Option<bool>,
+    /// Whether the user of the harness's key is in the store's operator group (default true;
+    /// false makes every run of the initiator program a fundamental failure, exit 8).
+    pub operator: Option<bool>,
 }
 
 /// History the World starts with.

@@ -231,6 +231,15 @@ impl<'a> Validator<'a> {
                 .unwrap_or(VirtualDuration::millis(500)),
         };
         let terminals = self.terminals(&raw);
+        let host_totals = raw
+            .terminals
+            .iter()
+            .filter_map(|t| {
+                t.host_totals_differ_by
+                    .filter(|by| *by != 0)
+                    .map(|by| (crate::world::ids::Tid::from(t.tid.get_ref().trim()), by))
+            })
+            .collect();
         let stores = self.stores(&raw, &surfaces);
         let history = self.history(&raw, &terminals);
         let orders = self.orders(&raw, &surfaces, &terminals, timing);
@@ -247,6 +256,7 @@ impl<'a> Validator<'a> {
             min_time_scale: raw.min_time_scale.as_ref().and_then(|s| self.time_scale(s)),
             tags: raw.tags,
             terminals,
+            host_totals,
             stores,
             history,
             orders,

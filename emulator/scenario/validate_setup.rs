@@ -76,7 +76,7 @@ impl Validator<'_> {
     pub(super) fn stores(&mut self, raw: &RawScenario, surfaces: &[Surface]) -> Vec<StoreSetup> {
         if raw.stores.is_empty() {
             return if surfaces.contains(&Surface::Initiator) {
-                vec![StoreSetup { name: "testingstore".into(), disabled: false, enrolled: true }]
+                vec![StoreSetup { name: "testingstore".into(), disabled: false, enrolled: true, operator: true }]
             } else {
                 Vec::new()
             };
@@ -96,7 +96,12 @@ impl Validator<'_> {
                 } else if !seen.insert(name.clone()) {
                     self.err(s.name.span(), format!("store `{name}` is declared twice"), "again", None);
                 }
-                StoreSetup { name, disabled: s.disabled, enrolled: s.enrolled.unwrap_or(true) }
+                StoreSetup {
+                    name,
+                    disabled: s.disabled,
+                    enrolled: s.enrolled.unwrap_or(true),
+                    operator: s.operator.unwrap_or(true),
+                }
             })
             .collect()
     }

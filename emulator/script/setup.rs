@@ -33,6 +33,9 @@ pub fn world_for(
     for terminal in &scenario.terminals {
         world.add_terminal(terminal.clone());
     }
+    for (tid, by) in &scenario.host_totals {
+        let _ = world.set_host_totals_differ_by(tid, *by);
+    }
     for store in &scenario.stores {
         match key.filter(|_| store.enrolled) {
             Some(key) => world.enroll(&store.name, &key.key_id, key.public),
@@ -42,6 +45,9 @@ pub fn world_for(
         }
         if store.disabled {
             let _ = world.set_store_disabled(&store.name, true);
+        }
+        if let Some(key) = key.filter(|_| !store.operator) {
+            let _ = world.set_operator(&store.name, &key.key_id, false);
         }
     }
     for sale in &scenario.history {

@@ -306,6 +306,33 @@ impl Sim {
         w.now()
     }
 
+    /// Waits until virtual time reaches `due` (someone on the emulated side takes that long):
+    /// on a running clock for the real time that takes, looking again now and then so a jump
+    /// of the clock ends it early; a paused clock is moved there at once, since nothing else
+    /// would move it while the request waits.
+    pub async fn wait_until(&self, due: VirtualTime) {
+        loop {
+            let (clock_now, paused, scale) = {
+                let inner = self.lock();
+                (inner.clock.now().max(inner.world.now()), inner.clock.is_paused(), inner.clock.time_scale())
+            };
+            if clock_now >= due {
+                break;
+            }
+            if paused {
+                {
+                    let mut inner = self.lock();
+                    let by = due - inner.clock.now();
+                    inner.clock.advance(by);
+                }
+                drop(self.world());
+                break;
+            }
+            let left = crate::script::faults::real(due - clock_now, scale);
+            tokio::time::sleep(left.min(std::time::Duration::from_millis(100))).await;
+        }
+    }
+
     /// Moves a paused clock exactly to the script's next timed event and fires what falls
     /// due there, all under one lock.
     pub fn step_script(&self) -> Result<Stepped, StepRefusal> {

@@ -57,6 +57,40 @@ pub struct OpenBatch {
     pub tip_count: u64,
     /// The tips, minor units.
     pub tip_amount: i64,
+    /// What the sales with a tip charged besides their tips, minor units: the base of
+    /// `tipAveragePercentage`.
+    pub tip_base: i64,
+}
+
+/// The payment methods every batch lists in its sub-batches, used or not: seed 000's example
+/// lists `CASH` and `CARD`.
+pub const ALWAYS_LISTED: [PaymentMethod; 2] = [PaymentMethod::Card, PaymentMethod::Cash];
+
+/// The sub-batches a batch shows: every method used, and [`ALWAYS_LISTED`] with zero totals.
+pub fn listed(per_method: &BTreeMap<PaymentMethod, Totals>) -> BTreeMap<PaymentMethod, Totals> {
+    let mut all = per_method.clone();
+    for method in ALWAYS_LISTED {
+        all.entry(method).or_default();
+    }
+    all
+}
+
+/// The average tip of the sales that carried one, minor units (rounded half up; 0 without tips).
+/// \[ours\] The SDK names `tipAverage`; what it averages over is ours.
+pub fn tip_average(tip_amount: i64, tip_count: u64) -> i64 {
+    let count = i64::try_from(tip_count).unwrap_or(i64::MAX);
+    if count == 0 { 0 } else { (2 * tip_amount + count) / (2 * count) }
+}
+
+/// The tips as a percentage of what the tipped sales charged besides them, to two decimals
+/// (0 without tips). \[ours\] The SDK names `tipAveragePercentage`.
+pub fn tip_average_percentage(tip_amount: i64, tip_base: i64) -> f64 {
+    if tip_base <= 0 {
+        return 0.0;
+    }
+    // In hundredths of a percent, rounded half up, so 450 on 9550 is 4.71, not 4.712041….
+    let hundredths = (tip_amount as i128 * 10_000 * 2 + tip_base as i128) / (2 * tip_base as i128);
+    hundredths as f64 / 100.0
 }
 
 impl OpenBatch {
@@ -70,6 +104,7 @@ impl OpenBatch {
             invalid_count: 0,
             tip_count: 0,
             tip_amount: 0,
+            tip_base: 0,
         }
     }
 
@@ -86,6 +121,7 @@ impl OpenBatch {
         if tip > 0 {
             self.tip_count += 1;
             self.tip_amount += to_i64(tip);
+            self.tip_base += to_i64(total.saturating_sub(tip));
         }
     }
 
@@ -146,6 +182,8 @@ pub struct BatchResult {
     pub tip_count: u64,
     /// The tips.
     pub tip_amount: i64,
+    /// What the tipped sales charged besides their tips.
+    pub tip_base: i64,
 }
 
 impl BatchResult {
@@ -172,6 +210,7 @@ impl BatchResult {
             invalid_count: open.invalid_count,
             tip_count: open.tip_count,
             tip_amount: open.tip_amount,
+            tip_base: open.tip_base,
         }
     }
 }
@@ -204,5 +243,24 @@ mod tests {
         let card = b.per_method[&PaymentMethod::Card];
         assert_eq!((card.total_count(), card.total_amount()), (3, 10_000));
         assert_eq!((b.tip_count, b.tip_amount), (1, 500));
+        assert_eq!(
+            (tip_average(b.tip_amount, b.tip_count), tip_average_percentage(b.tip_amount, b.tip_base)),
+            (500, 5.26)
+        );
+    }
+
+    #[test]
+    fn tip_figures_round_half_up_and_are_zero_without_tips() {
+        assert_eq!(tip_average(0, 0), 0);
+        assert_eq!(tip_average(5, 2), 3);
+        assert_eq!(tip_average_percentage(0, 0), 0.0);
+        assert_eq!(tip_average_percentage(450, 9_550), 4.71);
+    }
+
+    #[test]
+    fn card_and_cash_are_listed_even_when_unused() {
+        let listed = listed(&BTreeMap::new());
+        assert_eq!(listed.keys().copied().collect::<Vec<_>>(), ALWAYS_LISTED);
+        assert!(listed.values().all(|t| *t == Totals::default()));
     }
 }

@@ -171,12 +171,23 @@ pub struct TaskErrorCode {
 }
 
 impl TaskErrorCode {
+    /// Every code a task can fail or complete with.
+    pub const ALL: [TaskErrorCode; 5] = [
+        TaskErrorCode::PAYMENT_DECLINED,
+        TaskErrorCode::TRANSACTION_TIMEOUT,
+        TaskErrorCode::TECHNICAL_ERROR,
+        TaskErrorCode::BATCH_TOTALS_MISMATCH,
+        TaskErrorCode::CANCELLED_ON_DEVICE,
+    ];
     /// 42: the payment was declined.
     pub const PAYMENT_DECLINED: TaskErrorCode = TaskErrorCode { code: 42, name: "PAYMENT_DECLINED" };
     /// 65: the terminal timed out.
     pub const TRANSACTION_TIMEOUT: TaskErrorCode = TaskErrorCode { code: 65, name: "TRANSACTION_TIMEOUT" };
     /// 104: a technical error on the terminal.
     pub const TECHNICAL_ERROR: TaskErrorCode = TaskErrorCode { code: 104, name: "TECHNICAL_ERROR" };
+    /// 88: a close batch failed, the terminal's and the authorisation host's totals differing
+    /// (\[ours\]: the number and the name; the check is seed 000's).
+    pub const BATCH_TOTALS_MISMATCH: TaskErrorCode = TaskErrorCode { code: 88, name: "BATCH_TOTALS_MISMATCH" };
     /// 20: cancelled on the device by the customer or the operator.
     pub const CANCELLED_ON_DEVICE: TaskErrorCode = TaskErrorCode { code: 20, name: "CANCELLED_ON_DEVICE" };
 }

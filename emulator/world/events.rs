@@ -8,6 +8,16 @@ use super::codes::CardOutcome;
 use super::ids::{AmsId, TaskId, Tid};
 use super::task::{CancelledBy, TaskState};
 
+/// Who hands a deep link's receipt to the customer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReceiptHandler {
+    /// The GP tom app (`printByPaymentApp=true`, the default).
+    PaymentApp,
+    /// The integration that opened the link (`printByPaymentApp=false`).
+    Integration,
+}
+
 /// One transition of the World.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct WorldEvent {
@@ -93,6 +103,18 @@ pub enum WorldEventKind {
         #[serde(skip)]
         totals: super::batch::Totals,
     },
+    /// A close batch failed: the authorisation host's totals differ from the terminal's, and
+    /// the batch stays open.
+    BatchCloseFailed {
+        /// Terminal.
+        tid: Tid,
+        /// The batch that stays open.
+        batch_number: u32,
+        /// The terminal's total amount, minor units.
+        terminal_total: i64,
+        /// The host's.
+        host_total: i64,
+    },
     /// An invoice was issued.
     InvoiceIssued {
         /// The service's identifier.
@@ -118,6 +140,19 @@ pub enum WorldEventKind {
         identifier: String,
         /// Its status at that moment.
         status: super::invoice::InvoiceStatus,
+    },
+    /// A deep link's receipt (or batch report) was handed over: by the GP tom app once the
+    /// customer chose how, or left to the integration (`printByPaymentApp=false`).
+    ReceiptHandover {
+        /// Terminal.
+        tid: Tid,
+        /// The transaction or closed batch the receipt is of.
+        ams_id: AmsId,
+        /// Who hands it to the customer.
+        by: ReceiptHandler,
+        /// How GP tom handed it over, when it did.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        receipt_type: Option<super::task::ReceiptType>,
     },
     /// A terminal's mode changed.
     ModeChanged {

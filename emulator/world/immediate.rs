@@ -3,10 +3,11 @@
 //! share its terminal, batch and ledger.
 
 use super::codes::{CardOutcome, EcrResult, TransactionType};
+use super::events::{ReceiptHandler, WorldEventKind};
 use super::ids::{AmsId, Tid};
 use super::ledger::Surface;
 use super::state::{CreateRefusal, World};
-use super::task::SaleRequest;
+use super::task::{ReceiptType, SaleRequest};
 use super::void_rules::check_void;
 
 /// What an immediate payment came to.
@@ -86,10 +87,22 @@ impl World {
         Ok(ams_id)
     }
 
-    /// Closes the open batch of `tid` now.
+    /// Closes the open batch of `tid` now, if the authorisation host agrees on its totals.
     pub fn close_batch_now(&mut self, tid: &Tid) -> Result<AmsId, CreateRefusal> {
         self.check_terminal(tid, None)?;
-        Ok(self.settle_close_batch(tid))
+        self.try_close_batch(tid).map_err(CreateRefusal::TotalsDiffer)
+    }
+
+    /// Records who hands the receipt of `ams_id` (a transaction or a closed batch) to the
+    /// customer, at the World's time now.
+    pub fn hand_over_receipt(
+        &mut self,
+        tid: &Tid,
+        ams_id: &AmsId,
+        by: ReceiptHandler,
+        receipt_type: Option<ReceiptType>,
+    ) {
+        self.emit(WorldEventKind::ReceiptHandover { tid: tid.clone(), ams_id: ams_id.clone(), by, receipt_type });
     }
 
     /// The transaction a deep link made with `requestID`.

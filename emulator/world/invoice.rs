@@ -188,13 +188,24 @@ pub struct Invoice {
     pub presented: u32,
 }
 
-/// An enrolled store: its public keys and whether its endpoint is disabled.
+/// An enrolled store: its public keys, whose users are outside its operator group, and
+/// whether its endpoint is disabled.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Store {
     /// Enrolled Ed25519 public keys by key id.
     pub keys: Vec<(String, [u8; 32])>,
+    /// Key ids whose users are not members of the operator group (seed 002: the initiator is
+    /// run as a member of it). Every other enrolled key's user is.
+    pub outsiders: std::collections::BTreeSet<String>,
     /// Whether the store's endpoint is disabled (`user_disabled`).
     pub disabled: bool,
+}
+
+impl Store {
+    /// Whether the user of `key_id` is a member of the store's operator group.
+    pub fn is_operator(&self, key_id: &str) -> bool {
+        !self.outsiders.contains(key_id)
+    }
 }
 
 #[cfg(test)]

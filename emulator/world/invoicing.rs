@@ -107,6 +107,12 @@ impl World {
         s.keys.push((key_id.to_owned(), public_key));
     }
 
+    /// Makes `store` known to the service before any key is enrolled for it: its requests
+    /// then get `bad_signature` until one is, rather than `resource_not_found`.
+    pub fn declare_store(&mut self, store: &str) {
+        self.stores.entry(store.to_owned()).or_default();
+    }
+
     /// The store named `store`.
     pub fn store(&self, store: &str) -> Option<&Store> {
         self.stores.get(store)
@@ -115,6 +121,17 @@ impl World {
     /// Every store by name.
     pub fn stores(&self) -> impl Iterator<Item = (&String, &Store)> {
         self.stores.iter()
+    }
+
+    /// Puts the user of `key_id` into the store's operator group, or takes them out of it.
+    pub fn set_operator(&mut self, store: &str, key_id: &str, operator: bool) -> Result<(), InvoiceRefusal> {
+        let s = self.stores.get_mut(store).ok_or_else(|| InvoiceRefusal::UnknownStore(store.to_owned()))?;
+        if operator {
+            s.outsiders.remove(key_id);
+        } else {
+            s.outsiders.insert(key_id.to_owned());
+        }
+        Ok(())
     }
 
     /// Disables (or re-enables) a store's endpoint.

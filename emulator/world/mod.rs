@@ -28,4 +28,5 @@ pub use immediate::Settled;
 pub use invoicing::{CustomerRefusal, InvoiceOrder, InvoiceRefusal, check_totals};
 pub use processing::CardPresented;
 pub use scripted::ScriptedEnd;
+pub use settle::TotalsMismatch;
 pub use state::{CreateRefusal, PastSale, TaskRefusal, World};

@@ -215,11 +215,17 @@ impl World {
                 self.task_mut(id).ams_id = Some(ams_id);
                 self.set_state(id, TaskEvent::Complete, None);
             }
-            TaskRequest::CloseBatch(_) => {
-                let ams_id = self.settle_close_batch(&tid);
-                self.task_mut(id).ams_id = Some(ams_id);
-                self.set_state(id, TaskEvent::Complete, None);
-            }
+            TaskRequest::CloseBatch(_) => match self.try_close_batch(&tid) {
+                Ok(ams_id) => {
+                    self.task_mut(id).ams_id = Some(ams_id);
+                    self.set_state(id, TaskEvent::Complete, None);
+                }
+                Err(mismatch) => {
+                    let code = TaskErrorCode::BATCH_TOTALS_MISMATCH;
+                    self.task_mut(id).error = Some(TaskError { code, message: mismatch.to_string() });
+                    self.set_state(id, TaskEvent::Fail, None);
+                }
+            },
         }
         let t = self.terminal_mut(&tid);
         t.current = None;

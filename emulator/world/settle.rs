@@ -11,6 +11,23 @@ use super::task::SaleRequest;
 use super::transaction::{CardData, TEST_CARDS, Transaction};
 use super::void_rules::check_void;
 
+/// Why a close batch failed: the terminal's and the authorisation host's totals differ.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "terminal {tid} and the authorisation host hold different totals for batch {batch_number} \
+     (terminal {terminal}, host {host} minor units); the batch stays open"
+)]
+pub struct TotalsMismatch {
+    /// The terminal.
+    pub tid: Tid,
+    /// The batch that stays open.
+    pub batch_number: u32,
+    /// The terminal's total amount.
+    pub terminal: i64,
+    /// The host's.
+    pub host: i64,
+}
+
 impl World {
     /// Opens the transaction of a sale (or refund) as it starts: result `-9` until settled.
     pub(crate) fn open_sale(&mut self, tid: &Tid, sale: &SaleRequest, kind: TransactionType) -> AmsId {
@@ -169,6 +186,37 @@ impl World {
         self.transactions.insert(ams_id.clone(), void);
         self.emit(WorldEventKind::TransactionResult { tid: tid.clone(), ams_id: ams_id.clone(), result: result.0 });
         (ams_id, result)
+    }
+
+    /// Closes the open batch of `tid` if the authorisation host holds the same sum as the
+    /// terminal (seed 000: closing checks that they agree); otherwise the batch stays open.
+    pub(crate) fn try_close_batch(&mut self, tid: &Tid) -> Result<AmsId, TotalsMismatch> {
+        let t = self.terminal_mut(tid);
+        if t.host_totals_differ_by != 0 {
+            let terminal = t.batch.overall().total_amount();
+            let mismatch = TotalsMismatch {
+                tid: tid.clone(),
+                batch_number: t.batch.number,
+                terminal,
+                host: terminal.saturating_add(t.host_totals_differ_by),
+            };
+            self.emit(WorldEventKind::BatchCloseFailed {
+                tid: tid.clone(),
+                batch_number: mismatch.batch_number,
+                terminal_total: mismatch.terminal,
+                host_total: mismatch.host,
+            });
+            return Err(mismatch);
+        }
+        Ok(self.settle_close_batch(tid))
+    }
+
+    /// Sets how far the authorisation host's sum of `tid`'s open batch is from the terminal's
+    /// (0: they agree).
+    pub fn set_host_totals_differ_by(&mut self, tid: &Tid, by: i64) -> Result<(), super::state::CreateRefusal> {
+        let t = self.terminals.get_mut(tid).ok_or_else(|| super::state::CreateRefusal::UnknownTerminal(tid.clone()))?;
+        t.host_totals_differ_by = by;
+        Ok(())
     }
 
     /// Closes the open batch of `tid` and opens the next; returns the closed batch's id.

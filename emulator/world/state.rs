@@ -43,6 +43,9 @@ pub enum CreateRefusal {
     /// The void breaks a void rule.
     #[error("{}", .0.message())]
     Void(VoidRefusal),
+    /// A close batch failed: the host's totals differ from the terminal's.
+    #[error("{0}")]
+    TotalsDiffer(super::settle::TotalsMismatch),
 }
 
 /// Why an operation on an existing task was refused.
@@ -93,6 +96,8 @@ pub struct World {
     pub(crate) ids: IdGen,
     pub(crate) merchants: Vec<Merchant>,
     pub(crate) terminals: BTreeMap<Tid, Terminal>,
+    /// The terminal the GP tom app is logged in to: the first one added.
+    pub(crate) app_terminal: Option<Tid>,
     pub(crate) tasks: HashMap<TaskId, Task>,
     pub(crate) transactions: HashMap<AmsId, Transaction>,
     pub(crate) batches: HashMap<AmsId, BatchResult>,
@@ -116,6 +121,7 @@ impl World {
             ids: IdGen::new(seed),
             merchants: Vec::new(),
             terminals: BTreeMap::new(),
+            app_terminal: None,
             tasks: HashMap::new(),
             transactions: HashMap::new(),
             batches: HashMap::new(),
@@ -161,14 +167,38 @@ impl World {
         self.merchants.iter().find(|m| m.username.eq_ignore_ascii_case(username))
     }
 
+    /// The id of the first merchant added (the one a terminal added without one belongs to).
+    pub fn default_merchant_id(&self) -> Option<&str> {
+        self.merchants.first().map(|m| m.merchant_id.as_str())
+    }
+
+    /// Gives merchant `from` the id `to`, on its login and on every terminal it owns: a real
+    /// app passes its own `clientID`.
+    pub fn rename_merchant(&mut self, from: &str, to: &str) {
+        for m in self.merchants.iter_mut().filter(|m| m.merchant_id == from) {
+            m.merchant_id = to.to_owned();
+        }
+        for t in self.terminals.values_mut().filter(|t| t.merchant_id == from) {
+            t.merchant_id = to.to_owned();
+        }
+    }
+
     /// The merchant with id `merchant_id`.
     pub fn merchant(&self, merchant_id: &str) -> Option<&Merchant> {
         self.merchants.iter().find(|m| m.merchant_id == merchant_id)
     }
 
-    /// Adds a terminal; a terminal with the same TID is replaced.
+    /// Adds a terminal; a terminal with the same TID is replaced. The first one added is the
+    /// one the GP tom app is logged in to ([`World::app_terminal`]).
     pub fn add_terminal(&mut self, config: TerminalConfig) {
+        self.app_terminal.get_or_insert_with(|| config.tid.clone());
         self.terminals.insert(config.tid.clone(), Terminal::new(config));
+    }
+
+    /// The terminal the GP tom app is logged in to, where deep links act: the first terminal
+    /// added (the scenario's first, or `999888`), whatever TIDs were added after it.
+    pub fn app_terminal(&self) -> Option<&Terminal> {
+        self.app_terminal.as_ref().and_then(|tid| self.terminals.get(tid))
     }
 
     /// The terminal with `tid`.

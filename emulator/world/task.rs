@@ -122,10 +122,21 @@ pub enum ReceiptType {
 }
 
 impl ReceiptType {
-    /// Reads a wire name, ignoring case (the deep links accept `qr` and `QR`).
+    /// The wire name, upper case as the vendor's SDK sends it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReceiptType::Sms => "SMS",
+            ReceiptType::Email => "EMAIL",
+            ReceiptType::Qr => "QR",
+            ReceiptType::Print => "PRINT",
+        }
+    }
+
+    /// Reads a wire name, ignoring case (the deep links accept `qr` and `QR`). `PHONE` is
+    /// `SMS`: seed 001's own list of values spells it so.
     pub fn parse(text: &str) -> Option<ReceiptType> {
         match text.to_ascii_uppercase().as_str() {
-            "SMS" => Some(ReceiptType::Sms),
+            "SMS" | "PHONE" => Some(ReceiptType::Sms),
             "EMAIL" => Some(ReceiptType::Email),
             "QR" => Some(ReceiptType::Qr),
             "PRINT" => Some(ReceiptType::Print),

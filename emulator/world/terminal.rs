@@ -127,6 +127,9 @@ pub struct Terminal {
     pub closed_batches: Vec<AmsId>,
     /// The last receipt number used.
     pub receipt_seq: u32,
+    /// How far the authorisation host's sum of the open batch is from the terminal's, minor
+    /// units: anything but 0 makes every close batch fail until they agree again.
+    pub host_totals_differ_by: i64,
     /// Whether a pickup of the queue head is already scheduled.
     pub(crate) start_scheduled: bool,
 }
@@ -147,6 +150,7 @@ impl Terminal {
             batch: OpenBatch::new(1, None),
             closed_batches: Vec::new(),
             receipt_seq: 0,
+            host_totals_differ_by: 0,
             start_scheduled: false,
         }
     }

@@ -65,6 +65,9 @@ GIVE_UP_MARGIN = max(0.05, 2.0 * SCALE)
 
 REDIRECT_URL = "pos://done"
 INITIATOR_PROGRAM = "aelucrative-hype-initiator"
+# Fundamental failures that no retry fixes (the program's documented exit codes): the
+# service refused the document whatever the moment (7), or we are not in the operator group (8).
+INITIATOR_REFUSED = {7: "engineering", 8: "administrative"}
 
 FINAL_TASK_STATES = ("COMPLETED", "FAILED", "CANCELLED")
 TASK_STATES = ("QUEUED", "IN_PROGRESS") + FINAL_TASK_STATES
@@ -866,14 +869,13 @@ def void_target(order: Order) -> tuple[str | None, str | None]:
 
 def locate_sale(order: Order, ams: str, known_tid: str | None) -> dict | None:
     """Reads the sale's transaction before voiding it: its terminal (a void must go to the
-    sale's TID) and currency. Tries the tokens we may use: the sale's known terminal, the
-    configured one (the token we hold already), the order's, then a master-account token
-    (it sees every terminal)."""
+    sale's TID) and currency. Tries the terminals we know: the sale's, the configured one (the
+    token we hold already), then the order's. (A master-account token would have to name the
+    terminal too, so it finds nothing these do not.)"""
     candidates: list[str | None] = []
     for tid in (known_tid, CLOUD.default_tid, order.raw.get("tid")):
         if tid and str(tid) not in candidates:
             candidates.append(str(tid))
-    candidates.append(None)
     path = f"/v1/transactions/{urllib.parse.quote(ams, safe='')}"
     for tid in candidates:
         while True:
@@ -1266,7 +1268,7 @@ class Initiator:
         self.disabled = threading.Event()
 
     def run(self, order: Order, command: str, document: bytes):
-        """Returns ("json", answer), ("nojson", why) or ("disabled", None)."""
+        """Returns ("json", answer), ("nojson", why), ("refused", (kind, why)) or ("disabled", None)."""
         order.pacer.wait(wake=self.disabled)
         if self.disabled.is_set():
             return "disabled", None
@@ -1301,6 +1303,8 @@ class Initiator:
                 answer = None
             if not isinstance(answer, dict):
                 why = err.decode("utf-8", "replace").strip().splitlines()[-1:] or [""]
+                if proc.returncode in INITIATOR_REFUSED:
+                    return "refused", (INITIATOR_REFUSED[proc.returncode], f"exit {proc.returncode}: {why[0][:200]}")
                 return "nojson", f"exit {proc.returncode}, no JSON ({why[0][:200]})"
             log(order.id, f"-> {json.dumps(answer)[:300]}")
             if answer.get("fault") == "user_disabled":
@@ -1367,6 +1371,11 @@ def initiator_invoice(order: Order) -> None:
         if kind == "disabled":
             stopped_by_disabled(order)
             return
+        if kind == "refused":
+            # No retry fixes it: flag it for a person and stop.
+            order.flag(answer[0], f"invoice {order.reference} refused: {answer[1]}")
+            order.report("unknown")
+            return
         if kind == "nojson":
             # A fundamental failure: the invoice may or may not exist. The same document
             # (same invoice id and content) is idempotent, so it is sent again later.
@@ -1410,6 +1419,11 @@ def follow_status(order: Order, autofeed: dict) -> None:
                 order.flag("administrative", "the initiator endpoint is disabled (user_disabled): not using it")
                 return
             stopped_by_disabled(order)
+            return
+        if kind == "refused":
+            order.flag(answer[0], f"status of {order.ids.get('identifier')} refused: {answer[1]}")
+            if not paid:
+                order.report("unknown")
             return
         if kind == "nojson":
             log(order.id, f"status: {answer}; asking again later")

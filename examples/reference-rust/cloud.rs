@@ -299,8 +299,8 @@ pub async fn sale(job: &mut Job) {
 }
 
 /// CLOUD-VOID-SAME-TID: reads the sale before voiding it, to learn its terminal and currency.
-/// Tries the tokens we may use: the sale's known terminal, the configured one (the token we
-/// hold already), the order's, then a master-account token (it sees every terminal).
+/// Tries the terminals we know: the sale's, the configured one (the token we hold already),
+/// then the order's. (A master-account token would have to name the terminal too.)
 async fn locate_sale(job: &mut Job, ams: &str, known_tid: Option<&str>) -> Option<Value> {
     let scale = job.app.settings.scale;
     let mut candidates: Vec<Option<String>> = Vec::new();
@@ -311,7 +311,6 @@ async fn locate_sale(job: &mut Job, ams: &str, known_tid: Option<&str>) -> Optio
             candidates.push(Some(tid));
         }
     }
-    candidates.push(None);
     let path = format!("/v1/transactions/{}", pct(ams));
     for tid in candidates {
         loop {

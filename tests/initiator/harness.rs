@@ -144,8 +144,13 @@ pub struct Served {
 
 impl Served {
     pub fn start() -> Served {
+        Served::start_with(MockCloud::builder().seed(7).paused())
+    }
+
+    /// A mock cloud from `builder` (e.g. serving a scenario) on a runtime of its own.
+    pub fn start_with(builder: payterm::MockCloudBuilder) -> Served {
         let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
-        let cloud = rt.block_on(MockCloud::builder().seed(7).paused().start()).unwrap();
+        let cloud = rt.block_on(builder.start()).unwrap();
         Served { cloud, http: reqwest::Client::new(), rt }
     }
 
@@ -203,6 +208,28 @@ impl Served {
             req = req.header(*k, *v);
         }
         self.send(req)
+    }
+
+    /// POSTs `body` to the service at `path`; status, answer and the service's detail header.
+    pub fn post_hype_detail(&self, path: &str, headers: &[(&str, &str)], body: &[u8]) -> (u16, Value, String) {
+        let mut req = self.http.post(format!("{}{path}", self.url())).body(body.to_vec());
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        self.rt.block_on(async {
+            let resp = req.send().await.unwrap();
+            let detail =
+                resp.headers().get("x-hype-detail").map(|v| v.to_str().unwrap().to_owned()).unwrap_or_default();
+            (resp.status().as_u16(), resp.json().await.unwrap_or(Value::Null), detail)
+        })
+    }
+
+    /// POSTs `body` signed by `key`, as [`Served::post_hype_detail`] answers.
+    pub fn signed_detail(&self, path: &str, store: &str, key: &SigningKey, body: &[u8]) -> (u16, Value, String) {
+        let key_id = signing::key_id(&key.verifying_key());
+        let signature = signing::sign(key, body);
+        let headers = [("x-hype-store", store), ("x-hype-key-id", key_id.as_str()), ("x-hype-signature", &signature)];
+        self.post_hype_detail(path, &headers, body)
     }
 
     /// POSTs `body` signed by `key` (over `signed_over`, normally the body itself).

@@ -40,7 +40,6 @@ fn answers_of_the_initiator() {
         served.control_post(&format!("/invoices/{forced_id}/status"), json!({"status": status}));
         statuses.push(sandbox.status(&autofeed_of(&forced)).answer());
     }
-    let unspecified = sandbox.invoice(&invoice_doc("TEST-2024", STORE, 1)).answer();
     let mut unknown = autofeed_of(&paid);
     unknown["payload"]["invoice"] = json!("TEST-1999");
     let not_found = sandbox.status(&unknown).answer();
@@ -49,7 +48,8 @@ fn answers_of_the_initiator() {
     served.control_post(&format!("/stores/{STORE}/enable"), json!({}));
     sandbox.fixed_key(2);
     let bad_signature = sandbox.status(&autofeed_of(&paid)).answer();
-    let server_error = fault_answer_named("server_error", Some(&paid_id), None).unwrap();
+    let no_identifier = sandbox.invoice(&invoice_doc("TEST-2027", STORE, 1)).answer();
+    let server_error = fault_answer_named("server_error", Some(&paid_id)).unwrap();
     // Assert
     let mut names: Vec<&str> = statuses.iter().map(|s| s["status"].as_str().unwrap()).collect();
     names.sort_unstable();
@@ -61,10 +61,10 @@ fn answers_of_the_initiator() {
         for status in &statuses {
             assert_json_snapshot!(format!("initiator_status_{}", status["status"].as_str().unwrap()), pin(status));
         }
-        assert_json_snapshot!("initiator_fault_unspecified_reused_invoice_id", pin(&unspecified));
         assert_json_snapshot!("initiator_fault_resource_not_found", pin(&not_found));
         assert_json_snapshot!("initiator_fault_user_disabled", pin(&disabled));
         assert_json_snapshot!("initiator_fault_bad_signature_replaced_key", pin(&bad_signature));
+        assert_json_snapshot!("initiator_fault_bad_signature_before_any_identifier", pin(&no_identifier));
         assert_json_snapshot!("initiator_fault_server_error_scripted", pin(&server_error));
     });
 }

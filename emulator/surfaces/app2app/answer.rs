@@ -22,7 +22,7 @@
 use serde_json::{Map, Value, json};
 
 use super::pct;
-use crate::world::batch::{BatchResult, Totals};
+use crate::world::batch::{BatchResult, Totals, listed, tip_average, tip_average_percentage};
 use crate::world::codes::{CardOutcome, EcrResult, TaskErrorCode, TransactionType};
 use crate::world::money::{to_major_number, to_major_string};
 use crate::world::transaction::Transaction;
@@ -74,6 +74,19 @@ pub enum Reason {
 }
 
 impl Reason {
+    /// Every reason.
+    pub const ALL: [Reason; 9] = [
+        Reason::Failed,
+        Reason::NetworkError,
+        Reason::InvalidClientId,
+        Reason::MerchantInfoMissing,
+        Reason::FailedToCloseBatch,
+        Reason::UnsupportedTransactionOperationOrType,
+        Reason::InvalidAmount,
+        Reason::CannotBeVoided,
+        Reason::UserNotLoggedIn,
+    ];
+
     /// The wire name.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -217,11 +230,23 @@ pub struct Rendered {
 impl Rendered {
     /// Adds a refusal category (`code`) to the answer, in the JSON and the redirect.
     pub fn set_code(&mut self, code: &str) {
+        self.add_field("code", code);
+    }
+
+    /// Adds a text field to the answer, in the JSON and at the end of the redirect's query
+    /// (before any fragment).
+    pub fn add_field(&mut self, name: &str, value: &str) {
         if let Some(obj) = self.json.as_object_mut() {
-            obj.insert("code".to_owned(), Value::String(code.to_owned()));
+            obj.insert(name.to_owned(), Value::String(value.to_owned()));
         }
         if let Some(url) = self.redirect.as_mut() {
-            url.push_str(&format!("&code={}", super::pct::encode(code)));
+            let (head, fragment) = url.split_once('#').map_or((url.as_str(), None), |(h, f)| (h, Some(f)));
+            let mut next = format!("{head}&{name}={}", super::pct::encode(value));
+            if let Some(f) = fragment {
+                next.push('#');
+                next.push_str(f);
+            }
+            *url = next;
         }
         if let (Some(url), Some(obj)) = (&self.redirect, self.json.as_object_mut()) {
             obj.insert("redirect".to_owned(), Value::String(url.clone()));
@@ -349,10 +374,13 @@ fn batch_json(b: &BatchResult) -> Value {
     m.insert("invalidCount".to_owned(), b.invalid_count.into());
     m.insert("tipCount".to_owned(), b.tip_count.into());
     m.insert("tipAmount".to_owned(), Value::Number(to_major_number(b.tip_amount, exponent)));
-    let subs = b.per_method.iter().map(|(method, t)| {
+    let average = tip_average(b.tip_amount, b.tip_count);
+    m.insert("tipAverage".to_owned(), Value::Number(to_major_number(average, exponent)));
+    m.insert("tipAveragePercentage".to_owned(), tip_average_percentage(b.tip_amount, b.tip_base).into());
+    let subs = listed(&b.per_method).into_iter().map(|(method, t)| {
         let mut sub = Map::new();
         sub.insert("closeBatchNumber".to_owned(), b.batch_number.into());
-        totals_json(&mut sub, t, exponent);
+        totals_json(&mut sub, &t, exponent);
         (method.as_str().to_owned(), Value::Object(sub))
     });
     m.insert("subBatches".to_owned(), Value::Object(subs.collect()));

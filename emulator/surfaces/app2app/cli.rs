@@ -46,7 +46,7 @@ pub fn run(args: LinkArgs) -> Result<(), CliError> {
 
 fn one_shot(link: &str) -> Result<(), CliError> {
     let mut world = World::documented_example(0, VirtualTime::DEFAULT_START);
-    let tid = world.terminals().next().map(|t| t.tid.to_string()).unwrap_or_default();
+    let tid = world.app_terminal().map(|t| t.tid.to_string()).unwrap_or_default();
     let rendered =
         answer_link(&mut world, link).map_err(|e| CliError::new(exit_codes::INVALID_INPUT, e.to_string()))?;
     eprintln!("payterm link: no --server or PAYTERM_URL; ran on a fresh one-shot World (terminal {tid})");

@@ -6,14 +6,15 @@ use http::{HeaderMap, HeaderValue, StatusCode, header};
 
 use super::answer::{Outcome, Reason};
 use super::execute::{execute, finish};
+use super::handover;
 use super::link::LinkError;
 use super::params::prepare;
-use crate::http::{ApiError, ApiRequest, Reply, json};
+use crate::http::{ApiError, ApiRequest, Reply, header_line, json};
 use crate::journal::{Annotations, LinkCheck, NOTE_HEADER};
 use crate::surfaces::sim::Sim;
 
 /// Answers a deep link over HTTP.
-pub fn http_answer(sim: &Sim, req: &ApiRequest) -> Result<Reply, ApiError> {
+pub async fn http_answer(sim: &Sim, req: &ApiRequest) -> Result<Reply, ApiError> {
     let uri = req.query("uri").ok_or_else(|| {
         ApiError::field(
             "uri",
@@ -45,15 +46,17 @@ pub fn http_answer(sim: &Sim, req: &ApiRequest) -> Result<Reply, ApiError> {
         check.repeated.push("uri".to_owned());
     }
     // The World's lock is held only while the operation runs; reading and rendering are pure.
-    let (done, code) = {
+    let (done, code, handover, now) = {
         let mut world = sim.world();
-        match super::scripted::scripted(&mut world, &prepared) {
+        let (done, code) = match super::scripted::scripted(&mut world, &prepared) {
             Some((done, code)) => {
                 check.scripted = true;
                 (done, code)
             }
             None => (execute(&mut world, &prepared), None),
-        }
+        };
+        let handover = handover::of(&prepared, &done);
+        (done, code, handover, (world.now(), world.profile().receipt_choice))
     };
     // A clientID that is not the terminal's merchant is the integration's configuration, as
     // much a malformed link as a bad amount.
@@ -62,9 +65,19 @@ pub fn http_answer(sim: &Sim, req: &ApiRequest) -> Result<Reply, ApiError> {
     {
         check.malformed.get_or_insert_with(|| reason.as_str().to_owned());
     }
+    if let Some(h) = &handover {
+        // GP tom redirects once the customer chose how to get the receipt; without the lock.
+        if h.waits() {
+            sim.wait_until(now.0 + now.1).await;
+        }
+        h.record(&mut sim.world());
+    }
     let mut rendered = finish(prepared, done);
     if let Some(code) = code {
         rendered.set_code(&code);
+    }
+    if let Some(h) = &handover {
+        h.annotate(&mut rendered);
     }
     if req.query.iter().filter(|(k, _)| k == "uri").count() > 1 {
         rendered.notes.insert(0, "parameter uri given more than once; the last wins".to_owned());
@@ -83,16 +96,7 @@ pub fn http_answer(sim: &Sim, req: &ApiRequest) -> Result<Reply, ApiError> {
     };
     Annotations { link: Some(check), ..Annotations::default() }.attach(&mut reply);
     for note in &rendered.notes {
-        // Link text in notes is escaped already; this keeps any other text to the one line of
-        // printable ASCII a header takes.
-        let line: String = note
-            .replace('\n', " ")
-            .chars()
-            .flat_map(|c| if c == ' ' || c.is_ascii_graphic() { vec![c] } else { c.escape_default().collect() })
-            .collect();
-        if let Ok(value) = HeaderValue::from_str(&line) {
-            reply.headers_mut().append(NOTE_HEADER, value);
-        }
+        reply.headers_mut().append(NOTE_HEADER, header_line(note));
     }
     Ok(reply)
 }

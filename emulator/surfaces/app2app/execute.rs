@@ -1,8 +1,9 @@
-//! Runs a prepared deep link on the World's first terminal, as the GP tom app in the
+//! Runs a prepared deep link on the terminal the app is logged in to, as the GP tom app in the
 //! foreground does ([`execute`]), and [`answer_link`], the whole path from link text to
 //! [`Rendered`] answer that the HTTP endpoint and `payterm link` share.
 
 use super::answer::{AppStatus, Done, Outcome, Payload, Reason, Rendered, render};
+use super::handover;
 use super::link::{LinkError, shown};
 use super::params::{Action, Lookup, Payment, Prepared, Request, prepare};
 use crate::world::CreateRefusal;
@@ -15,11 +16,24 @@ use crate::world::task::SaleRequest;
 use crate::world::transaction::Transaction;
 use crate::world::void_rules::VoidRefusal;
 
-/// Parses, runs and renders `text` on `world`.
+/// Parses, runs and renders `text` on `world`; a receipt GP tom hands over takes the
+/// customer's choice of time on the World's clock first.
 pub fn answer_link(world: &mut World, text: &str) -> Result<Rendered, LinkError> {
     let prepared = prepare(text)?;
     let done = execute(world, &prepared);
-    Ok(finish(prepared, done))
+    let handover = handover::of(&prepared, &done);
+    if let Some(h) = &handover {
+        if h.waits() {
+            let due = world.now() + world.profile().receipt_choice;
+            world.advance_to(due);
+        }
+        h.record(world);
+    }
+    let mut rendered = finish(prepared, done);
+    if let Some(h) = handover {
+        h.annotate(&mut rendered);
+    }
+    Ok(rendered)
 }
 
 /// Writes the answer of `prepared` that came to `done`; needs no World.
@@ -31,7 +45,7 @@ pub fn finish(prepared: Prepared, done: Done) -> Rendered {
     rendered
 }
 
-/// The terminal the app is logged in to: the World's first.
+/// The terminal the app is logged in to ([`World::app_terminal`]).
 struct Terminal {
     tid: Tid,
     merchant_id: String,
@@ -45,7 +59,7 @@ pub fn execute(world: &mut World, prepared: &Prepared) -> Done {
         Ok(request) => request,
         Err(refusal) => return Done::refused(refusal.reason, refusal.message.clone()),
     };
-    let terminal = world.terminals().next().map(|t| Terminal {
+    let terminal = world.app_terminal().map(|t| Terminal {
         tid: t.tid.clone(),
         merchant_id: t.merchant_id.clone(),
         currency: t.currency,
@@ -85,13 +99,15 @@ pub fn execute(world: &mut World, prepared: &Prepared) -> Done {
             Some(batch) => done(Outcome::Done, Some(Payload::Batch(Box::new(batch.clone()))), None),
             None => not_found("batch", ams_id.as_str(), &terminal.tid),
         },
-        Action::CloseBatch => {
-            let closed = world.close_batch_now(&terminal.tid).ok().and_then(|id| world.batch(&id).cloned());
-            match closed {
-                Some(batch) => done(Outcome::Done, Some(Payload::Batch(Box::new(batch))), None),
-                None => Done::refused(Reason::FailedToCloseBatch, format!("terminal {} could not close", terminal.tid)),
-            }
-        }
+        Action::CloseBatch => match world.close_batch_now(&terminal.tid) {
+            Ok(id) => match world.batch(&id) {
+                Some(batch) => done(Outcome::Done, Some(Payload::Batch(Box::new(batch.clone()))), None),
+                None => Done::refused(Reason::FailedToCloseBatch, format!("batch {id} went missing")),
+            },
+            // Seed 000: closing checks the terminal and the host agree; the vendor's SDK names
+            // the failure `failedToCloseBatch`.
+            Err(e) => Done::refused(Reason::FailedToCloseBatch, e.to_string()),
+        },
         // Answered above, before the terminal is required.
         Action::Status => done(Outcome::Done, None, None),
     }

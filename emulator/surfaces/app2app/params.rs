@@ -322,7 +322,7 @@ fn receipt(link: &Link) -> Result<ReceiptOptions, Refusal> {
         Some(text) => Some(ReceiptType::parse(text).ok_or_else(|| {
             Refusal::new(
                 Reason::Failed,
-                format!("preferableReceiptType `{}` is not sms, email, qr or print", shown(text)),
+                format!("preferableReceiptType `{}` is not sms (or phone), email, qr or print", shown(text)),
             )
         })?),
     };

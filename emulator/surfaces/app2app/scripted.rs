@@ -8,19 +8,6 @@ use crate::scenario::model::{LinkOverride, LinkStatus};
 use crate::surfaces::sim::WorldGuard;
 use crate::world::codes::CardOutcome;
 
-/// Every reason by its wire name.
-const REASONS: [Reason; 9] = [
-    Reason::Failed,
-    Reason::NetworkError,
-    Reason::InvalidClientId,
-    Reason::MerchantInfoMissing,
-    Reason::FailedToCloseBatch,
-    Reason::UnsupportedTransactionOperationOrType,
-    Reason::InvalidAmount,
-    Reason::CannotBeVoided,
-    Reason::UserNotLoggedIn,
-];
-
 /// The scripted answer for `prepared`, if the scenario replaces it.
 pub fn scripted(world: &mut WorldGuard<'_>, prepared: &Prepared) -> Option<(Done, Option<String>)> {
     let request = prepared.request.as_ref().ok()?;
@@ -41,7 +28,7 @@ pub fn scripted(world: &mut WorldGuard<'_>, prepared: &Prepared) -> Option<(Done
         },
         LinkStatus::Error => {
             let name = error.unwrap_or_else(|| "failed".to_owned());
-            let reason = REASONS.into_iter().find(|r| r.as_str() == name).unwrap_or(Reason::Failed);
+            let reason = Reason::ALL.into_iter().find(|r| r.as_str() == name).unwrap_or(Reason::Failed);
             let mut done = Done::refused(reason, format!("the scenario answers ERROR {name} here"));
             done.notes.push(format!("scripted answer: ERROR {name}"));
             done

@@ -431,11 +431,3 @@ pub fn target_tid(claims: &Claims, named: Option<&str>, world: &World) -> Result
         }
     }
 }
-
-/// Whether `claims` may see things of terminal `tid`.
-pub fn may_see(claims: &Claims, tid: &Tid, world: &World) -> bool {
-    match &claims.tid {
-        Some(own) => own == tid.as_str(),
-        None => world.terminal(tid).is_some_and(|t| t.merchant_id == claims.mid),
-    }
-}

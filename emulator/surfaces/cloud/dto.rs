@@ -7,7 +7,7 @@ use serde::de::{self, Unexpected};
 use serde::{Deserialize, Deserializer, Serialize};
 use utoipa::ToSchema;
 
-use crate::world::batch::{BatchResult, OpenBatch, Totals};
+use crate::world::batch::{BatchResult, OpenBatch, Totals, listed, tip_average, tip_average_percentage};
 use crate::world::codes::{PaymentMethod, TransactionType};
 use crate::world::money::Currency;
 use crate::world::task::{CancelledBy, ClientInfo, ReceiptType, Task, TaskRequest, TaskState, TaskType};
@@ -382,7 +382,11 @@ pub struct BatchResultResponse {
     pub tip_count: u64,
     /// The tips.
     pub tip_amount: i64,
-    /// Per payment method, for the methods used.
+    /// The average tip of the sales with one (rounded half up).
+    pub tip_average: i64,
+    /// The tips as a percentage of what the tipped sales charged besides them, two decimals.
+    pub tip_average_percentage: f64,
+    /// Per payment method: `CARD` and `CASH` always, other methods when used.
     pub sub_batches: BTreeMap<String, SubBatchResponse>,
 }
 
@@ -398,6 +402,7 @@ impl BatchResultResponse {
             invalid_count: b.invalid_count,
             tip_count: b.tip_count,
             tip_amount: b.tip_amount,
+            tip_base: b.tip_base,
         };
         BatchResultResponse {
             state: "CLOSED".to_owned(),
@@ -429,7 +434,9 @@ impl BatchResultResponse {
             invalid_count: b.invalid_count,
             tip_count: b.tip_count,
             tip_amount: b.tip_amount,
-            sub_batches: sub_batches(b.number, &b.per_method),
+            tip_average: tip_average(b.tip_amount, b.tip_count),
+            tip_average_percentage: tip_average_percentage(b.tip_amount, b.tip_base),
+            sub_batches: sub_batches(b.number, &listed(&b.per_method)),
         }
     }
 }

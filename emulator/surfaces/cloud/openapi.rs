@@ -134,18 +134,39 @@ impl Modify for Security {
 )]
 struct ApiDoc;
 
-/// The document as pretty JSON.
-pub fn document() -> &'static str {
-    static DOC: OnceLock<String> = OnceLock::new();
-    DOC.get_or_init(|| {
-        let mut doc = serde_json::to_value(ApiDoc::openapi()).unwrap_or_default();
-        openapi_rules::camel_case_links(&mut doc);
-        serde_json::to_string_pretty(&doc).unwrap_or_else(|_| "{}".to_owned())
-    })
+/// Where `payterm serve` listens unless told otherwise: the `servers` entry of the document
+/// printed without a server.
+pub const DEFAULT_SERVER: &str = "http://127.0.0.1:7878";
+
+/// The document as pretty JSON, its `servers` naming `base_url`, the loopback URL the server
+/// actually has.
+pub fn document(base_url: &str) -> String {
+    static DOC: OnceLock<serde_json::Value> = OnceLock::new();
+    let mut doc = DOC
+        .get_or_init(|| {
+            let mut doc = serde_json::to_value(ApiDoc::openapi()).unwrap_or_default();
+            openapi_rules::camel_case_links(&mut doc);
+            doc
+        })
+        .clone();
+    if let Some(map) = doc.as_object_mut() {
+        let server =
+            serde_json::json!([{ "url": base_url, "description": "payterm, the GP tom emulator, on loopback" }]);
+        // Right after `info`, where readers look for it.
+        let rest: Vec<(String, serde_json::Value)> = std::mem::take(map).into_iter().collect();
+        for (key, value) in rest {
+            let after_info = key == "info";
+            map.insert(key, value);
+            if after_info {
+                map.insert("servers".to_owned(), server.clone());
+            }
+        }
+    }
+    serde_json::to_string_pretty(&doc).unwrap_or_else(|_| "{}".to_owned())
 }
 
-pub(super) fn reply() -> Reply {
-    let mut resp = Response::new(Full::new(Bytes::from_static(document().as_bytes())));
+pub(super) fn reply(base_url: &str) -> Reply {
+    let mut resp = Response::new(Full::new(Bytes::from(document(base_url))));
     *resp.status_mut() = StatusCode::OK;
     resp.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
     resp

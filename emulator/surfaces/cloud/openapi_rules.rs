@@ -117,6 +117,20 @@ fn transaction_variants(components: &mut Components, profile: &Profile) {
     }
     components.schemas.insert(SALE.to_owned(), RefOr::T(Schema::Object(sale)));
     components.schemas.insert(VOID.to_owned(), RefOr::T(Schema::Object(void)));
+    // The vendor's name stays the body's: one of the two variants, told apart by
+    // `transactionType` (the generated object it replaces was referenced by nothing).
+    let mut variants = Discriminator::new("transactionType");
+    variants.mapping.insert("SALE".to_owned(), format!("#/components/schemas/{SALE}"));
+    variants.mapping.insert("VOID".to_owned(), format!("#/components/schemas/{VOID}"));
+    let body = OneOfBuilder::new()
+        .item(Ref::from_schema_name(SALE))
+        .item(Ref::from_schema_name(VOID))
+        .discriminator(Some(variants))
+        .description(Some("`POST /v1/tasks/TRANSACTION`: a sale or a void, by `transactionType`."))
+        .build();
+    components.schemas.insert(TRANSACTION.to_owned(), RefOr::T(Schema::OneOf(body)));
+    // Each variant names its one `transactionType`; the generated enum of both is left unused.
+    components.schemas.remove("CloudTransactionType");
 }
 
 /// `originReferenceNum` as the server checks it.
@@ -156,14 +170,7 @@ fn request_body(path: &str, operation: &mut Operation) {
     let Some(body) = operation.request_body.as_mut() else { return };
     match path {
         "/v1/tasks/TRANSACTION" => {
-            let mut variants = Discriminator::new("transactionType");
-            variants.mapping.insert("SALE".to_owned(), format!("#/components/schemas/{SALE}"));
-            variants.mapping.insert("VOID".to_owned(), format!("#/components/schemas/{VOID}"));
-            let schema = OneOfBuilder::new()
-                .item(Ref::from_schema_name(SALE))
-                .item(Ref::from_schema_name(VOID))
-                .discriminator(Some(variants))
-                .build();
+            let schema = RefOr::Ref(Ref::from_schema_name(TRANSACTION));
             let terminal = TerminalConfig::documented_example();
             let sale = json!({
                 "transactionType": "SALE", "amount": 1111, "currencyCode": terminal.currency.code(),
@@ -173,7 +180,7 @@ fn request_body(path: &str, operation: &mut Operation) {
                 "transactionType": "SALE", "amount": 1122, "currencyCode": terminal.currency.code(),
                 "paymentMethod": "CARD",
             });
-            set_json(body, RefOr::T(Schema::OneOf(schema)), &[("sale", sale), ("declined", declined)]);
+            set_json(body, schema, &[("sale", sale), ("declined", declined)]);
             body.required = Some(Required::True);
         }
         "/v1/tasks/BATCH" => {

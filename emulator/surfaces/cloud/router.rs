@@ -37,7 +37,7 @@ pub async fn handle(api: Arc<CloudApi>, req: Request<Incoming>) -> Reply {
         Ok(req) => {
             let strike = api.sim.strike(req.method.as_str(), &req.path);
             let reply = match strike {
-                None => dispatch(&api, &req),
+                None => dispatch(&api, &req).await,
                 Some(strike) if strike.kind == FaultKind::Hang => {
                     // The client never gets an answer, and gives up when it likes: the journal
                     // records the request now, or the exchange would vanish with the connection.
@@ -72,7 +72,7 @@ fn fault_of(strike: &Strike) -> Annotations {
 async fn struck(api: &CloudApi, req: &ApiRequest, strike: Strike) -> Reply {
     let normal = match strike.when {
         When::BeforeActing => None,
-        When::AfterActing => Some(dispatch(api, req)),
+        When::AfterActing => Some(dispatch(api, req).await),
     };
     let carried = normal.as_ref().and_then(|r| r.extensions().get::<Annotations>().cloned());
     let mut reply = faults::answer(&strike.kind, normal, &req.wire, api.sim.time_scale()).await;
@@ -94,7 +94,7 @@ async fn hang(
     let mut annotations = fault_of(&strike);
     let normal = match strike.when {
         When::BeforeActing => None,
-        When::AfterActing => Some(dispatch(api, req)),
+        When::AfterActing => Some(dispatch(api, req).await),
     };
     if let Some(carried) = normal.as_ref().and_then(|r| r.extensions().get::<Annotations>().cloned()) {
         let fault = annotations.fault.take();
@@ -137,7 +137,7 @@ fn surface_of(target: &str) -> &'static str {
     }
 }
 
-fn dispatch(api: &CloudApi, req: &ApiRequest) -> Reply {
+async fn dispatch(api: &CloudApi, req: &ApiRequest) -> Reply {
     let segments = req.segments();
     let m = &req.method;
     let result = match segments.as_slice() {
@@ -153,9 +153,9 @@ fn dispatch(api: &CloudApi, req: &ApiRequest) -> Reply {
         ["v1", "tasks", id] if m == Method::DELETE && !is_task_type(id) => tasks::withdraw(api, req, id),
         ["v1", "transactions", id] if m == Method::GET => results::transaction(api, req, id),
         ["v1", "batches", id] if m == Method::GET => results::batch(api, req, id),
-        ["app2app"] if m == Method::GET => crate::surfaces::app2app::http_answer(&api.sim, req),
+        ["app2app"] if m == Method::GET => crate::surfaces::app2app::http_answer(&api.sim, req).await,
         ["hype", ..] => crate::surfaces::initiator::http_answer(&api.sim, req, &api.base_url),
-        ["openapi.json"] if m == Method::GET => Ok(openapi::reply()),
+        ["openapi.json"] if m == Method::GET => Ok(openapi::reply(&api.base_url)),
         ["health"] if m == Method::GET => Ok(json(StatusCode::OK, &serde_json::json!({"status": "ok"}))),
         other => Err(no_route(m, other, &req.path)),
     };

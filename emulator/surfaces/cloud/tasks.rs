@@ -5,7 +5,7 @@
 use http::StatusCode;
 
 use super::CloudApi;
-use super::auth::{TokenProblem, may_see, target_tid};
+use super::auth::{TokenProblem, target_tid};
 use super::dto::{
     CloudTaskDetailApiResponse, CloudTransactionType, CreateCloudTaskBatchApiRequest,
     CreateCloudTaskTransactionApiRequest, ErrorResponse, TaskListResponse, named_tid,
@@ -111,10 +111,12 @@ fn created(world: &crate::world::World, id: &TaskId) -> Result<Reply, ApiError> 
 /// Poll one task.
 #[utoipa::path(
     get, path = "/v1/tasks/{taskId}", tag = "tasks",
-    params(("taskId" = String, Path, description = "The task id")),
+    params(("taskId" = String, Path, description = "The task id"), ("tid" = Option<String>, Query, description = "The terminal the task, transaction or batch is on; mandatory with a master-account token"),),
     responses(
         (status = 200, description = "The task", body = CloudTaskDetailApiResponse),
+        (status = 400, description = "A master-account token without `tid`", body = ErrorResponse),
         (status = 401, description = "No valid token", body = ErrorResponse),
+        (status = 403, description = "The token may not see terminal `tid` (`TID_NOT_ALLOWED`)", body = ErrorResponse),
         (status = 404, description = "No such task for this token", body = ErrorResponse),
     ),
     security(("bearer" = []))
@@ -122,10 +124,10 @@ fn created(world: &crate::world::World, id: &TaskId) -> Result<Reply, ApiError> 
 pub fn get(api: &CloudApi, req: &ApiRequest, id: &str) -> Result<Reply, ApiError> {
     let mut world = api.sim.world();
     let claims = api.verify(&req.headers, world.now()).map_err(TokenProblem::into_error)?;
+    let tid = target_tid(&claims, req.query("tid"), &world)?;
     // A task the script drives moves along its timeline with each poll.
     world.poll_task(&TaskId::from(id));
-    let task =
-        world.task(&TaskId::from(id)).filter(|t| may_see(&claims, &t.tid, &world)).ok_or_else(|| task_not_found(id))?;
+    let task = world.task(&TaskId::from(id)).filter(|t| t.tid == tid).ok_or_else(|| task_not_found(id))?;
     // Polls far outnumber changes: reuse the rendered answer while the task stands still.
     let generation = api.sim.generation();
     let body = match api.rendered.get(task, generation) {
@@ -143,10 +145,12 @@ pub fn get(api: &CloudApi, req: &ApiRequest, id: &str) -> Result<Reply, ApiError
 /// Withdraw a task that has not started.
 #[utoipa::path(
     delete, path = "/v1/tasks/{taskId}", tag = "tasks",
-    params(("taskId" = String, Path, description = "The task id")),
+    params(("taskId" = String, Path, description = "The task id"), ("tid" = Option<String>, Query, description = "The terminal the task, transaction or batch is on; mandatory with a master-account token"),),
     responses(
         (status = 200, description = "The task, now CANCELLED", body = CloudTaskDetailApiResponse),
+        (status = 400, description = "A master-account token without `tid`", body = ErrorResponse),
         (status = 401, description = "No valid token", body = ErrorResponse),
+        (status = 403, description = "The token may not see terminal `tid` (`TID_NOT_ALLOWED`)", body = ErrorResponse),
         (status = 404, description = "No such task for this token", body = ErrorResponse),
         (status = 409, description = "The task has started or is final (`TASK_NOT_CANCELLABLE`)", body = ErrorResponse),
     ),
@@ -155,8 +159,9 @@ pub fn get(api: &CloudApi, req: &ApiRequest, id: &str) -> Result<Reply, ApiError
 pub fn withdraw(api: &CloudApi, req: &ApiRequest, id: &str) -> Result<Reply, ApiError> {
     let mut world = api.sim.world();
     let claims = api.verify(&req.headers, world.now()).map_err(TokenProblem::into_error)?;
+    let tid = target_tid(&claims, req.query("tid"), &world)?;
     let task_id = TaskId::from(id);
-    if !world.task(&task_id).is_some_and(|t| may_see(&claims, &t.tid, &world)) {
+    if world.task(&task_id).is_none_or(|t| t.tid != tid) {
         return Err(task_not_found(id));
     }
     match world.withdraw_task(&task_id) {
@@ -331,5 +336,10 @@ pub fn refusal(r: CreateRefusal) -> ApiError {
         CreateRefusal::Void(v) => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, v.ecr().name(), v.message())
             .with("ecrResult", v.ecr().0)
             .with("reason", v.reason()),
+        // A close batch is checked when the terminal runs it (the task then FAILS), never on
+        // creation; answered the same way should that ever change.
+        CreateRefusal::TotalsDiffer(m) => {
+            ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "BATCH_TOTALS_MISMATCH", m.to_string())
+        }
     }
 }

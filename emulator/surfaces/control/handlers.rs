@@ -65,7 +65,10 @@ pub fn add_terminal(sim: &Sim, req: &ApiRequest) -> Result<Reply, ApiError> {
     };
     let mode = parse_mode(body.mode.as_deref())?.unwrap_or(TerminalMode::Automatic);
     let mut world = sim.world();
-    let merchant_id = body.merchant_id.unwrap_or_else(|| TerminalConfig::documented_example().merchant_id);
+    // A terminal added without a merchant belongs to the server's (`serve --client-id`).
+    let merchant_id = body.merchant_id.unwrap_or_else(|| {
+        world.default_merchant_id().map_or_else(|| TerminalConfig::documented_example().merchant_id, str::to_owned)
+    });
     world.add_terminal(TerminalConfig { tid: Tid::from(tid.as_str()), currency, merchant_id, mode });
     let t = world.terminal(&Tid::from(tid.as_str())).ok_or_else(|| ApiError::not_found("no such terminal"))?;
     Ok(json(StatusCode::CREATED, &TerminalView::new(t, &world, false)))
@@ -92,6 +95,22 @@ pub fn set_mode(sim: &Sim, tid: &str, req: &ApiRequest) -> Result<Reply, ApiErro
     let mut world = sim.world();
     let tid = known(&world, tid)?;
     world.set_mode(&tid, mode).map_err(refusal)?;
+    terminal_reply(&world, &tid)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct HostBody {
+    totals_differ_by: i64,
+}
+
+/// The authorisation host's totals: `{"totalsDifferBy": 500}` makes every close batch on the
+/// terminal fail until `{"totalsDifferBy": 0}`.
+pub fn host(sim: &Sim, tid: &str, req: &ApiRequest) -> Result<Reply, ApiError> {
+    let body: HostBody = read_json(&req.body)?;
+    let mut world = sim.world();
+    let tid = known(&world, tid)?;
+    world.set_host_totals_differ_by(&tid, body.totals_differ_by).map_err(|e| ApiError::not_found(e.to_string()))?;
     terminal_reply(&world, &tid)
 }
 

@@ -64,6 +64,7 @@ fn dispatch(sim: &Sim, req: &ApiRequest) -> Reply {
         ["terminals", tid, "pick"] if m == Method::POST => handlers::pick(sim, tid, req),
         ["terminals", tid, "reject"] if m == Method::POST => handlers::reject(sim, tid, req),
         ["terminals", tid, "card"] if m == Method::POST => handlers::card(sim, tid, req),
+        ["terminals", tid, "host"] if m == Method::POST => handlers::host(sim, tid, req),
         ["clock"] if m == Method::GET => handlers::clock(sim),
         ["clock", "advance"] if m == Method::POST => handlers::advance(sim, req),
         ["clock", "pause"] if m == Method::POST => handlers::pause(sim, true),
@@ -76,7 +77,7 @@ fn dispatch(sim: &Sim, req: &ApiRequest) -> Reply {
         ["ledger"] if m == Method::GET => handlers::ledger(sim),
         ["journal"] if m == Method::GET => handlers::journal(sim, req),
         _ => Err(ApiError::not_found(format!(
-            "no control route for {m} {}\n(hint: GET / is the dashboard; GET /terminals, POST /terminals/{{tid}}/pick|reject|card|mode, GET /clock, POST /clock/advance|pause|resume|step, GET|POST|DELETE /scenario, POST /reset, GET /ledger, GET /journal)",
+            "no control route for {m} {}\n(hint: GET / is the dashboard; GET /terminals, POST /terminals/{{tid}}/pick|reject|card|mode|host, GET /clock, POST /clock/advance|pause|resume|step, GET|POST|DELETE /scenario, POST /reset, GET /ledger, GET /journal)",
             req.path
         ))),
     };

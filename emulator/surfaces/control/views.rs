@@ -23,6 +23,8 @@ pub struct TerminalView {
     /// Card outcomes presented in advance.
     next_cards: Vec<&'static str>,
     open_batch: BatchResultResponse,
+    /// How far the authorisation host's sum is from the terminal's (0: a close batch works).
+    host_totals_differ_by: i64,
     /// Every task, oldest first (only when one terminal is asked for).
     #[serde(skip_serializing_if = "Option::is_none")]
     tasks: Option<Vec<CloudTaskDetailApiResponse>>,
@@ -42,6 +44,7 @@ impl TerminalView {
             queue: t.queue.iter().map(|q| q.0.clone()).collect(),
             next_cards: t.next_cards.iter().map(|c| c.outcome.as_str()).collect(),
             open_batch: BatchResultResponse::open(&t.batch, t.currency),
+            host_totals_differ_by: t.host_totals_differ_by,
             tasks: with_tasks.then(|| world.tasks_of(&t.tid).map(CloudTaskDetailApiResponse::from_task).collect()),
             task_count: t.tasks.len(),
         }

@@ -1,13 +1,16 @@
 //! Sending a signed document to the service and deciding what reaches stdout: [`post_signed`]
-//! returns the answer's bytes when they are an initiator answer, or a fundamental failure
-//! (exit 6) when the service is down, resets the connection, times out or answers otherwise.
+//! returns the answer's bytes when they are an initiator answer (with the service's detail for
+//! stderr), or a fundamental failure (exit 6) when the service is down, resets the connection,
+//! times out or answers otherwise.
 
 use std::time::Duration;
 
 use bytes::Bytes;
 use http::Method;
 
-use super::exit_codes::{SERVICE_UNREACHABLE, SETUP};
+use super::answers::DETAIL_HEADER;
+use super::exit_codes::{DOCUMENT_REFUSED, NOT_AN_OPERATOR, SERVICE_UNREACHABLE, SETUP};
+use super::service::{DOCUMENT_REFUSED as DOCUMENT_REFUSED_CODE, NOT_AN_OPERATOR as NOT_AN_OPERATOR_CODE};
 use super::signing::{KEY_ID_HEADER, SIGNATURE_HEADER, STORE_HEADER, sign};
 use crate::cli::CliError;
 use crate::client::HttpClient;
@@ -43,8 +46,16 @@ pub struct Signer<'k> {
     pub key: &'k SigningKey,
 }
 
-/// POSTs `body` signed to `url`; the answer's bytes if they are an initiator answer.
-pub async fn post_signed(url: &str, signer: &Signer<'_>, body: Bytes) -> Result<Bytes, CliError> {
+/// An initiator answer: the bytes for stdout, and what the service said about it for stderr.
+pub struct Answered {
+    /// The answer as the service sent it.
+    pub body: Bytes,
+    /// The service's detail ([`super::answers::DETAIL_HEADER`]), if it gave one.
+    pub detail: Option<String>,
+}
+
+/// POSTs `body` signed to `url`; the answer if it is an initiator answer.
+pub async fn post_signed(url: &str, signer: &Signer<'_>, body: Bytes) -> Result<Answered, CliError> {
     if url.starts_with("https://") {
         return Err(CliError::new(
             SETUP,
@@ -82,7 +93,11 @@ pub async fn post_signed(url: &str, signer: &Signer<'_>, body: Bytes) -> Result<
     let is_fault = parsed.as_ref().is_some_and(|v| v.get("fault").is_some());
     let is_json_object = parsed.as_ref().is_some_and(serde_json::Value::is_object);
     if is_json_object && (answer.status.is_success() || is_fault) {
-        return Ok(answer.body);
+        let detail = answer.headers.get(DETAIL_HEADER).and_then(|v| v.to_str().ok()).map(str::to_owned);
+        return Ok(Answered { body: answer.body, detail });
+    }
+    if let Some(refusal) = refused(&answer) {
+        return Err(refusal);
     }
     let excerpt: String = String::from_utf8_lossy(&answer.body).chars().take(200).collect();
     Err(unreachable(format!(
@@ -90,6 +105,25 @@ pub async fn post_signed(url: &str, signer: &Signer<'_>, body: Bytes) -> Result<
         answer.status.as_u16(),
         if excerpt.trim().is_empty() { "(empty body)".to_owned() } else { excerpt }
     )))
+}
+
+/// A refusal no retry fixes, each a fundamental failure with its own exit code: a document the
+/// service refuses whatever the moment (`422 DOCUMENT_REFUSED`; the fault table's "try again
+/// later" would repeat it for ever), or a user outside the operator group (`403 NOT_AN_OPERATOR`).
+fn refused(answer: &crate::client::Answer) -> Option<CliError> {
+    let json = answer.json();
+    let error = &json["error"];
+    let message = error["message"].as_str().unwrap_or("no reason given");
+    match (answer.status, error["code"].as_str()) {
+        (http::StatusCode::UNPROCESSABLE_ENTITY, Some(DOCUMENT_REFUSED_CODE)) => {
+            Some(CliError::new(DOCUMENT_REFUSED, format!("the service refused the document: {message}")))
+        }
+        (http::StatusCode::FORBIDDEN, Some(NOT_AN_OPERATOR_CODE)) => Some(CliError::new(
+            NOT_AN_OPERATOR,
+            format!("{message}\n(hint: run it as a member of the operator group, or have the administrator add you)"),
+        )),
+        _ => None,
+    }
 }
 
 fn unreachable(message: String) -> CliError {

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use bytes::Bytes;
 use http::Method;
 
-use super::client::{ANSWER_TIMEOUT, Signer, post_signed};
+use super::client::{ANSWER_TIMEOUT, Answered, Signer, post_signed};
 use super::config::{self, Config};
 use super::document::{parse_autofeed, parse_invoice};
 use super::exit_codes::{BAD_INPUT, INTERNAL, SERVICE_UNREACHABLE, SETUP};
@@ -123,8 +123,13 @@ fn read_stdin() -> Result<Vec<u8>, CliError> {
     Ok(bytes)
 }
 
-/// Writes the answer as-is, with a trailing newline if it has none.
-fn print_answer(answer: &[u8]) -> Result<(), CliError> {
+/// Writes the answer as-is, with a trailing newline if it has none, on stdout; the service's
+/// detail goes to stderr, where diagnostics belong.
+fn print_answer(answered: &Answered) -> Result<(), CliError> {
+    if let Some(detail) = &answered.detail {
+        eprintln!("the service says: {detail}");
+    }
+    let answer: &[u8] = &answered.body;
     let mut out = std::io::stdout().lock();
     let newline: &[u8] = if answer.ends_with(b"\n") { b"" } else { b"\n" };
     out.write_all(answer)

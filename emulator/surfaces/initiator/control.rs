@@ -158,6 +158,8 @@ struct StoreView {
 struct KeyView {
     key_id: String,
     public_key: String,
+    /// Whether the key's user is in the store's operator group.
+    operator: bool,
 }
 
 impl StoreView {
@@ -169,6 +171,7 @@ impl StoreView {
             .map(|(id, public)| KeyView {
                 key_id: id.clone(),
                 public_key: base64::engine::general_purpose::STANDARD.encode(public),
+                operator: s.is_operator(id),
             })
             .collect();
         StoreView { store: name.to_owned(), disabled: s.disabled, keys }
@@ -199,6 +202,9 @@ struct EnrollBody {
     /// Replace the key already enrolled under `keyId` (refused without it).
     #[serde(default)]
     replace: bool,
+    /// Whether the key's user is in the store's operator group (default true).
+    #[serde(default)]
+    operator: Option<bool>,
 }
 
 fn enroll(sim: &Sim, store: &str, req: &ApiRequest) -> Result<Reply, ApiError> {
@@ -231,6 +237,7 @@ fn enroll(sim: &Sim, store: &str, req: &ApiRequest) -> Result<Reply, ApiError> {
         }
     };
     world.enroll(store, &body.key_id, public);
+    let _ = world.set_operator(store, &body.key_id, body.operator.unwrap_or(true));
     drop(world);
     store_reply(sim, store, status)
 }

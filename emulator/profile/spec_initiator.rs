@@ -1,0 +1,161 @@
+//! The spec table of the HyPe Initiator: the program's commands, the documents, the service's
+//! routes and answers, statuses and faults.
+
+use super::Source::{Doc, Ours, Seed};
+use super::origin::{HYPE_DOCS, OURS, OURS_INITIATOR, SEED_002};
+use super::{SpecItem, item};
+
+/// Its items.
+pub const ITEMS: &[SpecItem] = &[
+    item(
+        "initiator",
+        Seed,
+        SEED_002,
+        "aelucrative-hype-initiator status reads the autofeed JSON on stdin, run by hand or by automation as a member of the operator group, and prints the service's answer as-is",
+        &["route:initiator:command status"],
+    ),
+    item(
+        "initiator",
+        Seed,
+        SEED_002,
+        "a fundamental failure gives no valid JSON on stdout (diagnostics on stderr, a non-zero exit)",
+        &[],
+    ),
+    item(
+        "initiator",
+        Ours,
+        OURS_INITIATOR,
+        "the operator group modelled: a key enrolled for a user outside the store's group (control API \"operator\": false, scenario operator = false) is refused 403 NOT_AN_OPERATOR before acting, and the program exits 8",
+        &["fault:initiator:NOT_AN_OPERATOR"],
+    ),
+    item(
+        "initiator",
+        Doc,
+        HYPE_DOCS,
+        "aelucrative-hype-initiator invoice reads the aehype_invoice document: version, document, payload {invoice, store, total (tiyin), fiscals [{name, amount, code_mxik, vat, vat_price, price_total, price_per_unit, code_mxik_package}]}",
+        &[
+            "route:initiator:command invoice",
+            "field:initiator:version",
+            "field:initiator:document",
+            "field:initiator:payload",
+            "field:initiator:invoice",
+            "field:initiator:store",
+            "field:initiator:total",
+            "field:initiator:fiscals",
+            "field:initiator:name",
+            "field:initiator:amount",
+            "field:initiator:code_mxik",
+            "field:initiator:vat",
+            "field:initiator:vat_price",
+            "field:initiator:price_total",
+            "field:initiator:price_per_unit",
+            "field:initiator:code_mxik_package",
+        ],
+    ),
+    item(
+        "initiator",
+        Doc,
+        HYPE_DOCS,
+        "a key is generated and enrolled (an administrative step binding it to a store) before invoices are issued",
+        &["route:initiator:command keygen", "route:initiator:command enroll"],
+    ),
+    item(
+        "initiator",
+        Ours,
+        OURS_INITIATOR,
+        "the checks: total = Σ price_total and price_total = amount × price_per_unit; a document the service would refuse whatever the moment (unreadable, totals that do not add up, an invoice id reused this year with other content) is 422 DOCUMENT_REFUSED with a reason (DOCUMENT_INVALID, TOTALS_DO_NOT_ADD_UP, INVOICE_ID_REUSED) and exit 7, never unspecified",
+        &[
+            "fault:initiator:DOCUMENT_REFUSED",
+            "fault:initiator:DOCUMENT_INVALID",
+            "fault:initiator:TOTALS_DO_NOT_ADD_UP",
+            "fault:initiator:INVOICE_ID_REUSED",
+        ],
+    ),
+    item(
+        "initiator",
+        Ours,
+        OURS_INITIATOR,
+        "the invoice answer {identifier, gateway_uri, autofeed} and the autofeed {version, document aehype_autofeed, payload {identifier, invoice, store, endpoint}}: everything status needs, nothing secret",
+        &[
+            "field:initiator:identifier",
+            "field:initiator:gateway_uri",
+            "field:initiator:autofeed",
+            "field:initiator:endpoint",
+        ],
+    ),
+    item(
+        "initiator",
+        Seed,
+        SEED_002,
+        "answer shapes, exactly: {\"identifier\", \"status\"} and {\"identifier\", \"fault\"}, \"identifier\": \"\" when no transaction is known (the seed's example); nothing else is added",
+        &["field:initiator:status", "field:initiator:fault"],
+    ),
+    item(
+        "initiator",
+        Ours,
+        OURS_INITIATOR,
+        "what went wrong rides in the X-Hype-Detail header (and the journal); the program prints it on stderr",
+        &["field:initiator:x-hype-detail"],
+    ),
+    item(
+        "initiator",
+        Seed,
+        SEED_002,
+        "statuses undeterminable, created, reached, payment_in_process, completed_success, completed_refunded, completed_rejected, unexpected, each with its recommended action",
+        &[
+            "status:initiator:undeterminable",
+            "status:initiator:created",
+            "status:initiator:reached",
+            "status:initiator:payment_in_process",
+            "status:initiator:completed_success",
+            "status:initiator:completed_refunded",
+            "status:initiator:completed_rejected",
+            "status:initiator:unexpected",
+        ],
+    ),
+    item(
+        "initiator",
+        Seed,
+        SEED_002,
+        "faults unspecified, server_error (try again later), bad_signature (do not repeat), user_disabled (administrative), resource_not_found (a wrong endpoint id or a transaction that does not exist)",
+        &[
+            "fault:initiator:unspecified",
+            "fault:initiator:server_error",
+            "fault:initiator:bad_signature",
+            "fault:initiator:user_disabled",
+            "fault:initiator:resource_not_found",
+        ],
+    ),
+    item(
+        "initiator",
+        Ours,
+        OURS_INITIATOR,
+        "when each fault arises by itself: a store the service does not know → resource_not_found (before the signature); a missing header, an unenrolled key or a signature that does not verify → bad_signature; a disabled store → user_disabled; an unknown or mismatched transaction → resource_not_found; unspecified and server_error only when a scenario scripts them",
+        &[],
+    ),
+    item(
+        "initiator",
+        Ours,
+        OURS_INITIATOR,
+        "the service: POST /hype/v1/invoices and POST /hype/v1/status on the Cloud API's port, every answer HTTP 200; the gateway URI GET /hype/pay/{identifier} (created → reached)",
+        &[
+            "route:initiator:POST /hype/v1/invoices",
+            "route:initiator:POST /hype/v1/status",
+            "route:initiator:GET /hype/pay/{identifier}",
+        ],
+    ),
+    item(
+        "initiator",
+        Ours,
+        OURS_INITIATOR,
+        "signing: Ed25519 over the exact body, in X-Hype-Store, X-Hype-Key-Id and X-Hype-Signature (base64); key ids ed25519-<hex of 8 bytes>",
+        &["field:initiator:x-hype-store", "field:initiator:x-hype-key-id", "field:initiator:x-hype-signature"],
+    ),
+    item(
+        "initiator",
+        Ours,
+        OURS,
+        "the program's config {version, endpoint, store, key_file, key_id} ($PAYTERM_INITIATOR_CONFIG, XDG, ~/.config); install-shim links it as aelucrative-hype-initiator; payterm serve --store declares stores (default testingstore)",
+        &["field:initiator:key_file", "field:initiator:key_id", "route:initiator:command install-shim"],
+    ),
+];
