@@ -90,26 +90,28 @@ async fn count_storms(
     scale: f64,
     dir: &Path,
 ) -> (usize, usize, Vec<String>) {
-    let work = (0..runs).flat_map(|run| suite.iter().map(move |s| (run, s))).enumerate().map(|(i, (_, (file, scenario)))| {
-        let options = RunOptions::command(exec, scale, env!("CARGO_BIN_EXE_payterm").into(), dir.join(i.to_string()));
-        async move {
-            let record = run_scenario(scenario.clone(), scenario.seed.unwrap_or(1), &options).await;
-            let _ = std::fs::remove_dir_all(&options.work_dir);
-            match record {
-                Ok(record) => {
-                    let (verdicts, _) = judge(&record);
-                    let storms: Vec<String> = verdicts
-                        .iter()
-                        .filter(|v| v.rule == "RATE-NO-STORM" && v.kind == VerdictKind::Fail)
-                        .flat_map(|v| v.evidence.iter().map(|e| format!("{file}: {e}")))
-                        .collect();
-                    let failed = verdicts.iter().any(|v| v.rule == "RATE-NO-STORM" && v.kind == VerdictKind::Fail);
-                    (failed, storms)
+    let work =
+        (0..runs).flat_map(|run| suite.iter().map(move |s| (run, s))).enumerate().map(|(i, (_, (file, scenario)))| {
+            let options =
+                RunOptions::command(exec, scale, env!("CARGO_BIN_EXE_payterm").into(), dir.join(i.to_string()));
+            async move {
+                let record = run_scenario(scenario.clone(), scenario.seed.unwrap_or(1), &options).await;
+                let _ = std::fs::remove_dir_all(&options.work_dir);
+                match record {
+                    Ok(record) => {
+                        let (verdicts, _) = judge(&record);
+                        let storms: Vec<String> = verdicts
+                            .iter()
+                            .filter(|v| v.rule == "RATE-NO-STORM" && v.kind == VerdictKind::Fail)
+                            .flat_map(|v| v.evidence.iter().map(|e| format!("{file}: {e}")))
+                            .collect();
+                        let failed = verdicts.iter().any(|v| v.rule == "RATE-NO-STORM" && v.kind == VerdictKind::Fail);
+                        (failed, storms)
+                    }
+                    Err(e) => (false, vec![format!("{file}: not run: {e}")]),
                 }
-                Err(e) => (false, vec![format!("{file}: not run: {e}")]),
             }
-        }
-    });
+        });
     let done: Vec<(bool, Vec<String>)> = futures_util::stream::iter(work).buffer_unordered(2).collect().await;
     let failed = done.iter().filter(|(f, _)| *f).count();
     (done.len(), failed, done.into_iter().flat_map(|(_, e)| e).collect())
