@@ -42,10 +42,12 @@ mod run_options;
 mod interrupt;
 // Service mode: orders POSTed to a running integration, events on /_payterm/events.
 mod service_mode;
-// The judge: each broken integration caught by its target rule alone, an honest one by none.
+// The judge: each planted mistake of the reference caught by its target rule alone, the reference by none.
 mod judge;
 // Inconclusive is not a pass: a targeted rule never exercised fails the run, unless known.
 mod inconclusive;
+// Every scenario's "Caught:" claims: each names a planted mistake, which fails the claimed rule there and nothing else.
+mod claims;
 // `payterm explore`: same seed, same scenarios; a planted bug found from a seed and shrunk; no false alarm.
 mod explore;
 // Certification: profiles, signed certificates, verification naming what was altered.

@@ -28,6 +28,135 @@ from email.utils import parsedate_to_datetime
 
 
 # --------------------------------------------------------------------------------------
+# Planted mistakes. `--mistake NAME` makes exactly that one mistake, everything else
+# unchanged; each is a few lines at the point of the behaviour it breaks (`MISTAKE == "…"`).
+# The built-in scenarios name them in their `# Caught:` claims (tests/claims.rs proves each).
+# Without `--mistake` none is made.
+# --------------------------------------------------------------------------------------
+
+MISTAKES = {
+    # Cloud API: tokens
+    "login-every-call": "logs in with the password grant before every Cloud API call",
+    "login-on-expired-token": "logs in again with the password instead of refreshing an expired token",
+    # Cloud API: creating tasks
+    "sale-created-twice": "submits every Cloud SALE twice (a double submit), then follows the second task",
+    "blind-create-retry": "after a lost create answer, creates the task again without looking it up first",
+    "retry-before-retry-after": "retries after a fault on its own backoff, ignoring the answer's Retry-After",
+    "retry-at-once": "retries at once after a fault: no backoff, no Retry-After",
+    "crash-on-refusal": "exits (crashes) when the Cloud API refuses a create with a 4xx",
+    # Cloud API: polling
+    "poll-without-pause": "asks again at once after every answer (a busy loop), never waiting the minimum interval",
+    "poll-after-final": "polls a task three more times after it was final",
+    "paid-on-in-progress": "takes a task IN_PROGRESS (the card is being read) as paid and stops polling",
+    "failed-poll-is-not-paid": ("gives a poll 5 virtual seconds and takes a poll that failed (reset, broken, too "
+                                "slow) as a failed sale: not_paid"),
+    "new-sale-when-poll-fails": "takes a poll that failed as a failed sale and creates a new SALE for the order",
+    "stateless-answer-is-failure": "takes a poll answer without a task state as a failed sale: not_paid",
+    "unauthorized-is-not-paid": "takes a 401 on a poll as the sale's failure: not_paid",
+    "crash-on-unreadable-answer": ("exits (crashes) on an answer it cannot read: a malformed body, no JSON from the "
+                                   "initiator program"),
+    "waits-for-ever": "never gives up: no timeout on a request, no unknown at the deadline",
+    # Cloud API: results
+    "task-state-is-payment": ("takes the task's state as the payment's result: COMPLETED is paid, FAILED or CANCELLED"
+                              " not_paid, no result read"),
+    "cancelled-is-paid": "reports a CANCELLED sale task as paid",
+    "cancelled-is-unknown": "treats a CANCELLED sale task as undecided and reports unknown at the deadline",
+    "new-sale-after-failed-task": ("tries the payment again with a new SALE after a FAILED task, without reading its "
+                                   "result"),
+    "truncated-result-is-not-paid": ("takes a transaction read that came back unreadable (cut short) as a declined "
+                                     "payment"),
+    "reads-result-early": ("reads the transaction while the task is IN_PROGRESS and takes -9 (card awaited) as "
+                           "declined"),
+    "first-completed-task-is-mine": ("takes the terminal's first COMPLETED sale (GET /v1/tasks?tid=) as the order's "
+                                     "own task"),
+    "paid-without-asking": "reports every sale and invoice paid at once, asking nothing",
+    # Cloud API: close batch
+    "batch-closed-without-reading-the-batch": ("reports batch_closed on COMPLETED with totals from its own books, "
+                                               "never reading the batch"),
+    "batch-totals-from-own-books": "reads the batch, but reports totals from its own books (the Cloud sales it made)",
+    "batch-totals-in-major-units": "reports the batch's amounts converted to major units",
+    # Cloud API: voids
+    "void-on-cashiers-terminal": "sends the VOID to the terminal the cashier stands at, not the sale's",
+    "void-window-90-days": ("checks a sale's age itself against 90 days (not 93) by its own clock and reports "
+                            "not_voided without sending the VOID"),
+    "repeat-refused-void": "sends a VOID refused with 422 five more times at once, then reports not_voided",
+    "refused-void-is-voided": "reports a VOID refused with 422 as voided",
+    "sale-not-paid-when-void-asked": ("reports the sale not_paid as soon as its void is asked, before any void is "
+                                      "done"),
+    # Deep links
+    "link-status-ignored": "takes every deep-link answer as COMPLETED, whatever its status",
+    "link-receipt-is-success": "takes a deep-link answer that carries a receipt as COMPLETED",
+    "link-amount-in-major-units": "sends a deep-link amount in major units (12.50, not 1250)",
+    "link-bad-receipt-type": "adds preferableReceiptType=pdf (not a value the spec knows) to every deep link",
+    "receipt-by-not-said": "hands over the receipt itself but never says receipt_by: integration",
+    "link-negative-is-unknown": "reports unknown (not not_paid) for a CANCELLED or ERROR sale link",
+    "reopen-link-at-once": ("opens a cancel link answered ERROR networkError again at once, without checking or "
+                            "waiting"),
+    # HyPe Initiator
+    "re-present-uri-in-process": "presents the gateway URI again on every payment_in_process answer",
+    "not-paid-at-once": "reports an invoice not_paid right after presenting its URI, without following the payment",
+    "not-paid-while-in-process": "gives up on a payment in process: not_paid (a private timeout)",
+    "second-invoice-while-in-process": ("after three payment_in_process answers, issues a new invoice (reference-2), "
+                                        "presents it and follows only the new one"),
+    "reached-is-not-paid": "takes reached (the customer opened the page) as a failed payment: not_paid",
+    "undeterminable-is-not-paid": "takes undeterminable as a failed payment: not_paid",
+    "undeterminable-ends-the-polling": ("takes undeterminable as an unknown status: flags it, reports unknown and "
+                                        "stops asking"),
+    "stops-asking-after-two-minutes": ("stops asking about an invoice still created or reached after two virtual "
+                                       "minutes: unknown"),
+    "success-not-reported": "keeps asking after completed_success and never reports paid (unknown at the deadline)",
+    "success-taken-as-final": ("takes completed_success as final: reports paid and stops asking, but keeps running to"
+                               " the deadline"),
+    "refund-ignored": "keeps asking after completed_refunded but never reports refunded",
+    "refund-on-another-order": "reports a refund on another invoice order of the run, not on the refunded one",
+    "status-after-final": "asks three more times about an invoice after completed_refunded or completed_rejected",
+    "rejected-is-paid": "reports completed_rejected as paid",
+    "reissue-same-invoice-id": "issues the rejected invoice again with the same invoice id",
+    "unexpected-is-paid": "reports the status unexpected as paid",
+    "not-paid-on-try-again-later": ("takes a try-again-later status answer (unspecified, server_error, no JSON) as a "
+                                    "failed payment: not_paid"),
+    "new-invoice-id-after-no-json": ("after an invoice request printed no JSON, issues the invoice again with a new "
+                                     "id (reference-2)"),
+    "retry-when-told-to-stop": ("sends a request answered bad_signature, user_disabled or resource_not_found twice "
+                                "more before stopping"),
+    "not-paid-when-told-to-stop": ("reports not_paid (not unknown) after bad_signature, user_disabled, "
+                                   "resource_not_found or unexpected"),
+    "disabled-store-only-stops-its-order": ("after user_disabled stops only that order; the others go on using the "
+                                            "service"),
+    "new-invoice-after-not-found": ("after resource_not_found silently issues a new invoice (reference-2) instead of "
+                                    "flagging"),
+    "never-flags": "never raises a flag for a person",
+    "stop-everything-on-a-flag": "stops the whole integration (exits) on the first engineering flag",
+}
+
+
+def _mistake_from(argv: list[str]) -> str | None:
+    """The mistake `--mistake NAME` (or `--mistake=NAME`) asks for; `list` prints the table."""
+    name = None
+    for i, arg in enumerate(argv):
+        if arg == "--mistake":
+            name = argv[i + 1] if i + 1 < len(argv) else ""
+        elif arg.startswith("--mistake="):
+            name = arg.split("=", 1)[1]
+    if name is None:
+        return None
+    if name == "list":
+        width = max(map(len, MISTAKES))
+        for key, what in MISTAKES.items():
+            print(f"{key:<{width}}  {what}")
+        sys.exit(0)
+    if name not in MISTAKES:
+        sys.stderr.write(f"pos.py: unknown mistake {name!r}; the mistakes are (--mistake list describes them):\n  "
+                         + "\n  ".join(MISTAKES) + "\n")
+        sys.exit(2)
+    return name
+
+
+# The one mistake this run makes (None: the reference as it is), read once.
+MISTAKE = _mistake_from(sys.argv[1:])
+
+
+# --------------------------------------------------------------------------------------
 # Settings. Every duration named *_V is in virtual seconds; v2r() turns it into real ones.
 # --------------------------------------------------------------------------------------
 
@@ -131,6 +260,10 @@ class GiveUp(Exception):
     """The order's deadline has come: report what is known (``unknown`` if nothing final)."""
 
 
+class Done(Exception):
+    """The order's outcome is out already (a planted mistake reported it); nothing more to do."""
+
+
 class Lost(Exception):
     """No usable answer: a transport fault, a 5xx, a truncated or malformed body."""
 
@@ -188,9 +321,14 @@ class Pacer:
         self.streak = 0
         self.gap = 0.0
         self.next_at = now() + v2r(interval_v)
+        if MISTAKE == "poll-without-pause":
+            self.next_at = now()
 
     def fault(self, retry_after: float | None = None, why: str = "") -> None:
         self.streak += 1
+        if MISTAKE == "retry-at-once":
+            self.next_at = now()
+            return
         if self.streak == 1:
             gap = v2r(BACKOFF_FIRST_V)
         elif self.gap * 2 <= v2r(BACKOFF_CAP_V):
@@ -198,7 +336,7 @@ class Pacer:
         else:
             gap = max(v2r(BACKOFF_CAP_V), self.gap * 1.1)
         gap = max(min(gap, v2r(BACKOFF_MAX_V)), self.gap)
-        if retry_after is not None:
+        if retry_after is not None and MISTAKE != "retry-before-retry-after":
             gap = max(gap, retry_after)
         self.gap = gap
         t = now()
@@ -229,6 +367,8 @@ class Order:
             deadline_s = 300.0
         self.deadline = received + v2r(deadline_s)
         self.give_up_at = self.deadline - min(GIVE_UP_MARGIN, v2r(deadline_s) / 10)
+        if MISTAKE == "waits-for-ever":
+            self.give_up_at = received + 86400.0
         self.ids: dict[str, str] = {}
         self.outcome: str | None = None
         self.received = received
@@ -249,7 +389,13 @@ class Order:
 
     def flag(self, kind: str, reason: str) -> None:
         log(self.id, f"FLAG {kind}: {reason}")
+        if MISTAKE == "never-flags":
+            return
         emit({"order": self.id, "event": "flag", "kind": kind, "reason": reason})
+        if MISTAKE == "stop-everything-on-a-flag" and kind == "engineering":
+            self.report("unknown")
+            log("pos", "an engineering flag: stopping everything")
+            os._exit(0)
 
     def report(self, result: str, **extra) -> None:
         event = {"order": self.id, "event": "outcome", "result": result}
@@ -370,6 +516,10 @@ def http_exchange(order: Order, method: str, url: str, headers: dict, body: byte
 def _exchange(order: Order, method: str, url: str, headers: dict, body: bytes | None, mark: bool):
     parts = urllib.parse.urlsplit(url)
     timeout = min(HTTP_TIMEOUT, max(0.01, order.remaining()))
+    if MISTAKE == "waits-for-ever":
+        timeout = 86400.0
+    if MISTAKE == "failed-poll-is-not-paid" and method == "GET" and parts.path.startswith("/v1/tasks/"):
+        timeout = min(timeout, max(0.05, 5.0 * SCALE))
     if parts.scheme == "https":
         conn = http.client.HTTPSConnection(parts.hostname, parts.port, timeout=timeout)
     else:
@@ -409,6 +559,9 @@ def parse_json(data: bytes):
     try:
         return json.loads(data.decode("utf-8")) if data else None
     except (UnicodeDecodeError, ValueError):
+        if MISTAKE == "crash-on-unreadable-answer":
+            log("pos", "an answer that is not JSON: crashing")
+            os._exit(70)
         raise Lost("malformed JSON") from None
 
 
@@ -566,9 +719,12 @@ class Cloud:
         if not slot.lock.acquire(timeout=max(0.0, order.remaining())):
             raise GiveUp()
         try:
+            if MISTAKE == "login-every-call":
+                self._login(order, slot, tid)
+                return slot.access  # type: ignore[return-value]
             if slot.access and now() < slot.expires_at:
                 return slot.access
-            if slot.access:
+            if slot.access and MISTAKE != "login-on-expired-token":
                 self._refresh(order, slot, tid)  # about to expire: refresh, do not log in
             else:
                 self._login(order, slot, tid)
@@ -584,7 +740,7 @@ class Cloud:
         try:
             if slot.access and slot.access != stale:
                 return  # another order has renewed it already
-            if code == "TOKEN_EXPIRED":
+            if code == "TOKEN_EXPIRED" and MISTAKE != "login-on-expired-token":
                 self._refresh(order, slot, tid)
             else:
                 slot.access = None
@@ -693,7 +849,7 @@ def cloud_create(order: Order, tid: str, path: str, body: dict, matches) -> dict
         except Lost as e:
             log(order.id, f"create answer lost ({e}); will look the task up first")
             order.pacer.fault(e.retry_after, str(e))
-            look_first = True
+            look_first = MISTAKE != "blind-create-retry"
             continue
         if a.retry:
             continue
@@ -707,6 +863,9 @@ def cloud_create(order: Order, tid: str, path: str, body: dict, matches) -> dict
             order.pacer.fault(retry_after_of(a.headers))
             continue
         if 400 <= a.status < 500:
+            if MISTAKE == "crash-on-refusal":
+                log(order.id, f"create refused ({a.status}): crashing")
+                os._exit(70)
             order.pacer.ok()
             return Refusal(a.status, a.json)
         # A 2xx that is not a task (or anything else): we cannot know what happened.
@@ -715,8 +874,36 @@ def cloud_create(order: Order, tid: str, path: str, body: dict, matches) -> dict
         look_first = True
 
 
+class PollFailed(Exception):
+    """A poll failed and a planted mistake takes that as the sale's failure (new-sale-when-poll-fails)."""
+
+
+def given_up(task: dict) -> dict:
+    """What a planted mistake that stops polling makes of the task: FAILED, no transaction."""
+    return dict(task, state="FAILED", amsId=None)
+
+
+def first_completed_sale(order: Order, tid: str) -> dict:
+    """The terminal's first COMPLETED sale task (only under first-completed-task-is-mine)."""
+    path = "/v1/tasks?" + urllib.parse.urlencode({"tid": tid})
+    while True:
+        try:
+            a = CLOUD.call(order, "GET", path, tid)
+        except Lost as e:
+            order.pacer.fault(e.retry_after, str(e))
+            continue
+        tasks = a.json.get("tasks") if isinstance(a.json, dict) else None
+        order.pacer.ok()
+        done = [t for t in tasks or [] if isinstance(t, dict) and t.get("state") == "COMPLETED"
+                and (t.get("request") or {}).get("transactionType") == "SALE"]
+        if done:
+            return done[0]
+
+
 def cloud_poll(order: Order, tid: str, task: dict) -> dict:
     """Polls the task by its own id until it is final; no poll after that."""
+    if MISTAKE == "first-completed-task-is-mine" and (task.get("request") or {}).get("transactionType") == "SALE":
+        task = first_completed_sale(order, tid)
     task_id = str(task.get("taskId"))
     order.ids["taskId"] = task_id
     while task.get("state") not in FINAL_TASK_STATES:
@@ -724,8 +911,14 @@ def cloud_poll(order: Order, tid: str, task: dict) -> dict:
             a = CLOUD.call(order, "GET", f"/v1/tasks/{urllib.parse.quote(task_id, safe='')}", tid)
         except Lost as e:
             order.pacer.fault(e.retry_after, str(e))
+            if MISTAKE == "failed-poll-is-not-paid":
+                return given_up(task)
+            if MISTAKE == "new-sale-when-poll-fails":
+                raise PollFailed(str(e)) from None
             continue
         if a.retry:
+            if MISTAKE == "unauthorized-is-not-paid":
+                return given_up(task)
             continue
         fresh = a.json if isinstance(a.json, dict) else {}
         if a.status == 200 and fresh.get("taskId") == task_id and fresh.get("state") in TASK_STATES:
@@ -733,9 +926,26 @@ def cloud_poll(order: Order, tid: str, task: dict) -> dict:
                 log(order.id, f"task {task_id} is {fresh.get('state')}")
             task = fresh
             order.pacer.ok()
+            if MISTAKE == "paid-on-in-progress" and task.get("state") == "IN_PROGRESS":
+                order.report("paid")
+                raise Done()
+            if MISTAKE == "reads-result-early" and task.get("state") == "IN_PROGRESS" and task.get("amsId"):
+                path = f"/v1/transactions/{urllib.parse.quote(str(task['amsId']), safe='')}"
+                if cloud_read(order, tid, path, lambda j: "result" in j).get("result") == -9:
+                    order.report("not_paid")
+                    raise Done()
         else:
             # No task state in it (a placeholder, a 404): it says nothing; ask again later.
             order.pacer.fault(retry_after_of(a.headers))
+            if MISTAKE == "stateless-answer-is-failure":
+                return given_up(task)
+    if MISTAKE == "poll-after-final":
+        for _ in range(3):
+            try:
+                CLOUD.call(order, "GET", f"/v1/tasks/{urllib.parse.quote(task_id, safe='')}", tid)
+            except Lost:
+                pass
+            order.pacer.ok()
     if task.get("amsId"):
         order.ids["amsId"] = str(task["amsId"])
     return task
@@ -748,6 +958,8 @@ def cloud_read(order: Order, tid: str | None, path: str, valid) -> dict:
             a = CLOUD.call(order, "GET", path, tid)
         except Lost as e:
             order.pacer.fault(e.retry_after, str(e))
+            if MISTAKE == "truncated-result-is-not-paid" and path.startswith("/v1/transactions/"):
+                return {"result": -1}
             continue
         if a.retry:
             continue
@@ -802,6 +1014,11 @@ def cloud_sale(order: Order) -> None:
         return (t.get("taskType") == "TRANSACTION" and req.get("transactionType") == "SALE"
                 and req.get("originReferenceNum") == reference)
 
+    if MISTAKE == "sale-created-twice":
+        try:
+            CLOUD.call(order, "POST", "/v1/tasks/TRANSACTION", tid, body)  # the first of two submits
+        except Lost:
+            pass
     created = cloud_create(order, tid, "/v1/tasks/TRANSACTION", body, ours)
     if isinstance(created, Refusal):
         # Nothing was created: no money can move for this order.
@@ -809,8 +1026,34 @@ def cloud_sale(order: Order) -> None:
             order.flag("engineering", f"the Cloud API refused the sale: {created}")
         order.report("not_paid", **receipt_by(order, False))
         return
-    task = cloud_poll(order, tid, created)
+    while True:
+        try:
+            task = cloud_poll(order, tid, created)
+            break
+        except PollFailed:  # new-sale-when-poll-fails
+            log(order.id, "a poll failed: taking the sale as failed and creating a new one")
+            created = cloud_create(order, tid, "/v1/tasks/TRANSACTION", body, ours)
+            if isinstance(created, Refusal):
+                order.report("not_paid")
+                return
     state, ams = task.get("state"), task.get("amsId")
+    if MISTAKE == "task-state-is-payment":
+        order.report("paid" if state == "COMPLETED" else "not_paid")
+        return
+    if MISTAKE == "new-sale-after-failed-task" and state == "FAILED":
+        log(order.id, "the task FAILED: trying the payment again with a new SALE")
+        created = cloud_create(order, tid, "/v1/tasks/TRANSACTION", body, ours)
+        if isinstance(created, Refusal):
+            order.report("not_paid")
+            return
+        task = cloud_poll(order, tid, created)
+        state, ams = task.get("state"), task.get("amsId")
+    if state == "CANCELLED" and MISTAKE == "cancelled-is-paid":
+        order.report("paid")
+        return
+    if state == "CANCELLED" and MISTAKE == "cancelled-is-unknown":
+        time.sleep(max(0.0, order.remaining()))
+        raise GiveUp()
     tid = str(task.get("tid") or tid)
     if state == "COMPLETED" and not ams:
         order.flag("engineering", f"task {task.get('taskId')} COMPLETED without a transaction: cannot read the result")
@@ -832,7 +1075,7 @@ def cloud_sale(order: Order) -> None:
 
 def receipt_by(order: Order, handed: bool) -> dict:
     """With printByPaymentApp=false the receipt is ours to hand over."""
-    if handed and order.print_by_payment_app is False:
+    if handed and order.print_by_payment_app is False and MISTAKE != "receipt-by-not-said":
         return {"receipt_by": "integration"}
     return {}
 
@@ -900,6 +1143,9 @@ def cloud_void(order: Order) -> None:
     ams, known_tid = void_target(order)
     if ams is None:
         return
+    if MISTAKE == "sale-not-paid-when-void-asked":
+        for sale in [o for o in ORDERS.values() if o.sale_ams == ams]:
+            sale.report("not_paid")
     currency = str(order.raw.get("currency") or "CZK")
     sale = locate_sale(order, ams, known_tid)
     if sale:
@@ -909,6 +1155,14 @@ def cloud_void(order: Order) -> None:
     else:
         sale_tid = str(known_tid or order.raw.get("tid") or CLOUD.default_tid or "")
         log(order.id, f"sale {ams} not found; sending the void to terminal {sale_tid} for the verdict")
+    if MISTAKE == "void-on-cashiers-terminal":
+        sale_tid = str(order.raw.get("tid") or CLOUD.default_tid or "")
+    if MISTAKE == "void-window-90-days" and sale and sale.get("date"):
+        made = datetime.fromisoformat(str(sale["date"]).replace("Z", "+00:00"))
+        if (datetime.now(timezone.utc) - made).days > 90:
+            log(order.id, f"sale {ams} of {sale['date']} is more than 90 days old: not voidable")
+            order.report("not_voided")
+            return
     reference = cloud_reference(order)
     body = {
         "transactionType": "VOID",
@@ -929,6 +1183,16 @@ def cloud_void(order: Order) -> None:
         # A refused VOID (422: 93 days, crypto, already voided, other TID, batch closed,
         # unknown sale) is never sent again.
         log(order.id, f"void refused: {created}")
+        if MISTAKE == "refused-void-is-voided":
+            order.report("voided")
+            return
+        if MISTAKE == "repeat-refused-void":
+            for _ in range(5):
+                order.pacer.next_at = 0.0
+                try:
+                    CLOUD.call(order, "POST", "/v1/tasks/TRANSACTION", sale_tid, body)
+                except Lost:
+                    pass
         if created.status != 422:
             order.flag("engineering", f"the Cloud API refused the void: {created}")
         order.report("not_voided", **receipt_by(order, False))
@@ -970,9 +1234,26 @@ def cloud_close_batch(order: Order) -> None:
     if task.get("state") != "COMPLETED":
         order.report("not_closed")
         return
+    if MISTAKE == "batch-closed-without-reading-the-batch":
+        order.report("batch_closed", batch=own_books(tid), **receipt_by(order, True))
+        return
     path = f"/v1/batches/{urllib.parse.quote(str(task['amsId']), safe='')}"
     batch = cloud_read(order, tid, path, lambda j: "batchNumber" in j)
+    if MISTAKE == "batch-totals-from-own-books":
+        batch = dict(batch, **own_books(tid))
+    if MISTAKE == "batch-totals-in-major-units":
+        batch = {k: v / 100 if k.endswith("Amount") and isinstance(v, int) else v for k, v in batch.items()}
     order.report("batch_closed", batch=batch, **receipt_by(order, True))
+
+
+def own_books(tid: str) -> dict:
+    """Batch totals from the Cloud sales this process reported paid on `tid` (only for the
+    planted mistakes that do not trust the batch they closed)."""
+    sales = [o for o in ORDERS.values() if o.outcome == "paid" and o.surface in ("cloud", None, "")
+             and str(o.raw.get("tid") or CLOUD.default_tid or "") == tid]
+    total = sum(int(o.raw.get("amount") or 0) for o in sales)
+    return {"saleCount": len(sales), "saleAmount": total, "voidCount": 0, "voidAmount": 0,
+            "totalCount": len(sales), "totalAmount": total}
 
 
 # --------------------------------------------------------------------------------------
@@ -1029,12 +1310,19 @@ def open_link(order: Order, link: str) -> dict:
     else:
         raise Lost(f"app2app answered {status}", retry_after_of(headers))
     log(order.id, f"-> status={fields.get('status')} error={fields.get('error')} code={fields.get('code')}")
+    acting = link.startswith(("gptom://transaction/create", "gptom://transaction/cancel", "gptom://batch/close"))
+    if MISTAKE == "link-status-ignored" and acting:
+        fields = dict(fields, status="COMPLETED")
+    if MISTAKE == "link-receipt-is-success" and acting and isinstance(fields.get("receipt"), dict):
+        fields = dict(fields, status="COMPLETED")
     return fields
 
 
 def hand_over_receipt(order: Order, what: str, payload) -> dict:
     if order.print_by_payment_app is False:
         log(order.id, f"handing over the {what} ourselves: {json.dumps(payload, ensure_ascii=False)}")
+        if MISTAKE == "receipt-by-not-said":
+            return {}
         return {"receipt_by": "integration"}
     return {}
 
@@ -1044,6 +1332,8 @@ def common_link_params(order: Order) -> list[tuple[str, str]]:
     client_id = (CREDS.get("app2app") or {}).get("clientID")
     if client_id:
         params.append(("clientID", str(client_id)))
+    if MISTAKE == "link-bad-receipt-type":
+        params.append(("preferableReceiptType", "pdf"))
     return params
 
 
@@ -1078,7 +1368,8 @@ def app2app_sale(order: Order) -> None:
         order.report("not_paid")
         return
     reference = order.reference
-    params = [("amount", str(int(raw.get("amount") or 0)))]
+    amount = int(raw.get("amount") or 0)
+    params = [("amount", f"{amount / 100:.2f}" if MISTAKE == "link-amount-in-major-units" else str(amount))]
     if raw.get("tip"):
         params.append(("tipAmount", str(int(raw["tip"]))))
     params += common_link_params(order)
@@ -1142,6 +1433,9 @@ def finish_link_sale(order: Order, fields: dict) -> None:
     else:
         # CANCELLED or ERROR: never paid (with the refusal category for the cashier in the log).
         log(order.id, f"not paid: {fields.get('status')} {fields.get('error')} {fields.get('code') or ''}")
+        if MISTAKE == "link-negative-is-unknown":
+            order.report("unknown")
+            return
         order.report("not_paid", **hand_over_receipt(order, "receipt", receipt or fields))
 
 
@@ -1180,6 +1474,8 @@ def app2app_void(order: Order) -> None:
         if fields.get("status") == "ERROR" and fields.get("error") == "networkError" and network_errors < 2:
             # The terminal could not reach the host: check nothing ran, then try again later.
             network_errors += 1
+            if MISTAKE == "reopen-link-at-once":
+                continue
             order.pacer.fault()
             check_first = True
             continue
@@ -1248,6 +1544,8 @@ def app2app_close_batch(order: Order) -> None:
             if batch.get("amsId"):
                 order.ids["amsId"] = str(batch["amsId"])
             order.report("batch_closed", batch=batch, **hand_over_receipt(order, "batch report", batch))
+        elif fields.get("status") == "COMPLETED" and MISTAKE == "link-status-ignored":
+            order.report("batch_closed", batch=own_books(CLOUD.default_tid or ""))
         else:
             log(order.id, f"not closed: {fields.get('status')} {fields.get('error')}")
             order.report("not_closed")
@@ -1305,9 +1603,13 @@ class Initiator:
                 why = err.decode("utf-8", "replace").strip().splitlines()[-1:] or [""]
                 if proc.returncode in INITIATOR_REFUSED:
                     return "refused", (INITIATOR_REFUSED[proc.returncode], f"exit {proc.returncode}: {why[0][:200]}")
+                if MISTAKE == "crash-on-unreadable-answer":
+                    log(order.id, f"{INITIATOR_PROGRAM} printed no JSON: crashing")
+                    os._exit(70)
                 return "nojson", f"exit {proc.returncode}, no JSON ({why[0][:200]})"
             log(order.id, f"-> {json.dumps(answer)[:300]}")
-            if answer.get("fault") == "user_disabled":
+            disabled_stops_all = MISTAKE not in ("disabled-store-only-stops-its-order", "retry-when-told-to-stop")
+            if answer.get("fault") == "user_disabled" and disabled_stops_all:
                 self.disabled.set()
             return "json", answer
         finally:
@@ -1318,6 +1620,10 @@ INITIATOR = Initiator()
 
 def stop_on_fault(order: Order, fault: str, detail, what: str) -> bool:
     """Flags a fault the spec says to stop on and returns True; False for 'try again later'."""
+    if MISTAKE == "retry-when-told-to-stop" and fault in ("bad_signature", "user_disabled", "resource_not_found"):
+        order.stop_retries = getattr(order, "stop_retries", 0) + 1
+        if order.stop_retries <= 2:
+            return False
     if fault == "bad_signature":
         # Engineering AND administrative; the request is never sent again.
         order.flag("engineering", f"{what}: bad_signature ({detail or 'the signature was refused'})")
@@ -1381,11 +1687,14 @@ def initiator_invoice(order: Order) -> None:
             # (same invoice id and content) is idempotent, so it is sent again later.
             log(order.id, f"invoice: {answer}; trying the same invoice again later")
             order.pacer.fault()
+            if MISTAKE == "new-invoice-id-after-no-json" and not order.reference.endswith("-2"):
+                order.reference += "-2"
+                document = json.dumps(invoice_document(order), separators=(",", ":")).encode()
             continue
         fault = answer.get("fault")
         if fault:
             if stop_on_fault(order, str(fault), answer.get("detail"), f"invoice {order.reference}"):
-                order.report("unknown")
+                order.report("not_paid" if MISTAKE == "not-paid-when-told-to-stop" else "unknown")
                 return
             log(order.id, f"invoice: fault {fault} ({answer.get('detail')}); trying again later")
             order.pacer.fault()
@@ -1398,6 +1707,10 @@ def initiator_invoice(order: Order) -> None:
     order.ids["identifier"] = str(answer["identifier"])
     # Present the gateway URI once. It is never presented again (certainly not in process).
     emit({"order": order.id, "event": "present_uri", "uri": answer["gateway_uri"]})
+    order.uri = answer["gateway_uri"]
+    if MISTAKE == "not-paid-at-once":
+        order.report("not_paid")
+        return
     follow_status(order, answer["autofeed"])
 
 
@@ -1405,6 +1718,8 @@ def follow_status(order: Order, autofeed: dict) -> None:
     feed = json.dumps(autofeed, separators=(",", ":")).encode()
     paid = False
     last = None
+    in_process = 0  # payment_in_process answers seen (for second-invoice-while-in-process)
+    after_final = 0  # status requests after a final status (for status-after-final)
     while True:
         try:
             kind, answer = INITIATOR.run(order, "status", feed)
@@ -1428,42 +1743,106 @@ def follow_status(order: Order, autofeed: dict) -> None:
         if kind == "nojson":
             log(order.id, f"status: {answer}; asking again later")
             order.pacer.fault()
+            if MISTAKE == "not-paid-on-try-again-later" and not paid:
+                order.report("not_paid")
+                return
             continue
         fault = answer.get("fault")
         if fault:
+            if fault == "resource_not_found" and MISTAKE == "new-invoice-after-not-found" and not paid:
+                order.reference += "-2"
+                return initiator_invoice(order)
             if stop_on_fault(order, str(fault), answer.get("detail"), f"status of {order.ids.get('identifier')}"):
                 if not paid:
-                    order.report("unknown")
+                    order.report("not_paid" if MISTAKE == "not-paid-when-told-to-stop" else "unknown")
                 return
             log(order.id, f"status: fault {fault}; asking again later")
             order.pacer.fault()
+            if MISTAKE == "not-paid-on-try-again-later" and not paid:
+                order.report("not_paid")
+                return
             continue
         status = answer.get("status")
         if status != last:
             log(order.id, f"invoice is {status}")
             last = status
-        if status in ("undeterminable", "created", "reached", "payment_in_process"):
+        if status == "payment_in_process" and MISTAKE == "re-present-uri-in-process":
+            emit({"order": order.id, "event": "present_uri", "uri": order.uri})
+        if status == "payment_in_process" and MISTAKE == "not-paid-while-in-process":
+            order.report("not_paid")
+            return
+        if status == "payment_in_process" and MISTAKE == "second-invoice-while-in-process":
+            in_process += 1
+            if in_process == 3 and not order.reference.endswith("-2"):
+                log(order.id, "in process for long: issuing a new invoice")
+                order.reference += "-2"
+                return initiator_invoice(order)
+        if status == "reached" and MISTAKE == "reached-is-not-paid":
+            order.report("not_paid")
+            return
+        if status == "undeterminable" and MISTAKE == "undeterminable-is-not-paid":
+            order.report("not_paid")
+            return
+        if status in ("created", "reached") and MISTAKE == "stops-asking-after-two-minutes":
+            if now() - order.received > v2r(120):
+                order.report("unknown")
+                return
+        if status in ("undeterminable", "created", "reached", "payment_in_process") and not (
+            status == "undeterminable" and MISTAKE == "undeterminable-ends-the-polling"
+        ):
             order.pacer.ok()
             continue
         if status == "completed_success":
+            if MISTAKE == "success-not-reported":
+                order.pacer.ok()
+                continue
             if not paid:
                 paid = True
                 order.report("paid")
+            if MISTAKE == "success-taken-as-final":
+                time.sleep(max(0.0, order.remaining()))
+                return
             # Not final: a refund can still come; keep watching until the deadline.
             order.pacer.ok()
             continue
         if status == "completed_refunded":
-            order.report("refunded")
+            if MISTAKE == "refund-ignored":
+                order.pacer.ok()
+                continue
+            if MISTAKE == "refund-on-another-order":
+                others = [o for o in ORDERS.values() if o is not order and o.operation == "invoice"]
+                (others[0] if others else order).report("refunded")
+                return
+            if order.outcome != "refunded":
+                order.report("refunded")
+            if MISTAKE == "status-after-final" and after_final < 3:
+                after_final += 1
+                order.pacer.ok()
+                continue
             return
         if status == "completed_rejected":
-            order.report("not_paid")
+            if MISTAKE == "rejected-is-paid":
+                order.report("paid")
+                return
+            if MISTAKE == "reissue-same-invoice-id" and not getattr(order, "reissued", False):
+                order.reissued = True
+                return initiator_invoice(order)
+            if order.outcome != "not_paid":
+                order.report("not_paid")
+            if MISTAKE == "status-after-final" and after_final < 3:
+                after_final += 1
+                order.pacer.ok()
+                continue
+            return
+        if status == "unexpected" and MISTAKE == "unexpected-is-paid":
+            order.report("paid")
             return
         # `unexpected` (or a status the spec does not know): an engineering problem; no
         # verdict is drawn from it and the integration stops asking.
         order.flag("engineering", f"status {status!r} for {order.ids.get('identifier')}: "
                                   "protocol inconsistency; update the SDK and report it to the provider")
         if not paid:
-            order.report("unknown")
+            order.report("not_paid" if MISTAKE == "not-paid-when-told-to-stop" else "unknown")
         return
 
 
@@ -1474,6 +1853,9 @@ def follow_status(order: Order, autofeed: dict) -> None:
 
 def dispatch(order: Order) -> None:
     op, surface = order.operation, order.surface
+    if MISTAKE == "paid-without-asking" and op in ("sale", "invoice"):
+        order.report("paid")
+        return
     if op == "invoice" or surface == "initiator":
         if op in ("invoice", "sale"):
             return initiator_invoice(order)
@@ -1494,6 +1876,8 @@ def run_order(order: Order) -> None:
                   f"given {(now() - order.received) / SCALE:.2f}v ago at the earliest")
     try:
         dispatch(order)
+    except Done:
+        pass
     except GiveUp:
         if order.outcome is None:
             log(order.id, "deadline: nothing final is known")
