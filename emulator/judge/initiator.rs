@@ -87,7 +87,8 @@ fn ask_again(f: &Facts, rule: &'static str, statuses: &[&str], faults: &[&str], 
             let reqs = initiator_reqs(f, of);
             let matches = |r: &Req| {
                 if no_json {
-                    return r.initiator_answer().is_none();
+                    // A refusal no retry fixes is not a failure to try again later.
+                    return r.initiator_answer().is_none() && r.initiator_refusal().is_none();
                 }
                 r.initiator_status().is_some_and(|s| statuses.contains(&s))
                     || r.initiator_fault().is_some_and(|x| faults.contains(&x))
@@ -121,7 +122,9 @@ fn ask_again(f: &Facts, rule: &'static str, statuses: &[&str], faults: &[&str], 
                             evidence.extend([hit.line.clone(), next.line.clone()]);
                         }
                     }
-                    None if hit.answered() + latest < of.deadline => {
+                    // Not asking again is right once the service said stop (user_disabled for
+                    // any order, or a stop fault on this one).
+                    None if hit.answered() + latest < of.deadline && !super::liveness::spec_said_stop(f, order, of) => {
                         problems.push(format!("never asked again after the answer at {}", hit.answered()));
                         evidence.push(hit.line.clone());
                     }

@@ -21,7 +21,9 @@ const STOP: [&str; 3] = ["bad_signature", "user_disabled", "resource_not_found"]
 /// (a disabled endpoint stops every order of the store).
 pub fn spec_said_stop(f: &Facts, order: &Order, of: &OrderFacts) -> bool {
     let own = f.reqs_of(of).any(|r| {
-        r.initiator_fault().is_some_and(|fault| STOP.contains(&fault)) || r.initiator_status() == Some("unexpected")
+        r.initiator_fault().is_some_and(|fault| STOP.contains(&fault))
+            || r.initiator_status() == Some("unexpected")
+            || r.initiator_refusal().is_some()
     });
     let disabled = f.reqs.iter().any(|r| r.initiator_fault() == Some("user_disabled"));
     own || (disabled && order.surface == Surface::Initiator)

@@ -203,6 +203,14 @@ impl Req {
         (fault || (200..300).contains(&self.status)).then_some(answer)
     }
 
+    /// A refusal no retry fixes, which the initiator program turns into a fundamental failure
+    /// of its own exit code: `DOCUMENT_REFUSED` (422: a document the service refuses whatever
+    /// the moment) or `NOT_AN_OPERATOR` (403: the user is outside the operator group).
+    pub fn initiator_refusal(&self) -> Option<&str> {
+        let code = self.answer()?.get("error")?.get("code")?.as_str()?;
+        (matches!(self.status, 403 | 422) && matches!(code, "DOCUMENT_REFUSED" | "NOT_AN_OPERATOR")).then_some(code)
+    }
+
     /// The initiator status printed, e.g. `created`.
     pub fn initiator_status(&self) -> Option<&str> {
         self.initiator_answer()?.get("status")?.as_str()

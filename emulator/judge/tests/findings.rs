@@ -357,3 +357,26 @@ fn a_shrinking_backoff_names_both_intervals() {
     let shown = verdict.evidence.join("\n");
     assert!(shown.contains("waited 15s after fault 2 in a row but 29s after fault 1"), "{shown}");
 }
+
+/// Issue 15's refusals no retry fixes (a refused document, a user outside the operator group)
+/// are a stop, like bad_signature: `unknown` after one passes LIVENESS-OUTCOME, and they are
+/// not "no JSON, try again later".
+#[test]
+fn a_refused_document_is_a_stop_not_a_failure_to_retry() {
+    let text = scenario(
+        "\"initiator\"",
+        "\"HYPE-NO-JSON\", \"LIVENESS-OUTCOME\"",
+        "[[orders]]\nid = \"o1\"\noperation = \"invoice\"\namount = 100\nreference = \"D1\"\n",
+    );
+    for (status, code) in [(422, "DOCUMENT_REFUSED"), (403, "NOT_AN_OPERATOR")] {
+        let mut run = Synth::new(&text);
+        run.ex("initiator", "POST", "/hype/v1/invoices", 1.0)
+            .json(json!({"payload": {"invoice": "D1"}}))
+            .answer(status, json!({"error": {"code": code, "reason": "INVOICE_ID_REUSED"}}))
+            .add();
+        run.flag("o1", 1.5, FlagKind::Engineering);
+        run.outcome("o1", 2.0, OutcomeResult::Unknown, json!(null));
+        assert_eq!(run.kind("HYPE-NO-JSON", Some("o1")), NotExercised, "{code}");
+        assert_eq!(run.kind("LIVENESS-OUTCOME", Some("o1")), Pass, "{code}");
+    }
+}
