@@ -93,6 +93,7 @@ pub fn measure() -> ManyOrders {
     );
     let check = Command::new(payterm()).arg("check").arg(&file).output().expect("payterm check starts");
     assert!(check.status.success(), "payterm check refused the generated scenario: {}", text(&check.stdout));
+    check_figure(&dir);
 
     let reference = run(&dir, &file, None, "reference");
     let all_ids: BTreeSet<String> = (0..orders).map(|n| SHAPE.id(n)).collect();
@@ -232,4 +233,20 @@ fn text(bytes: &[u8]) -> String {
 
 fn scratch() -> PathBuf {
     std::env::temp_dir().join(format!("payterm-bench-many-orders-{}", std::process::id()))
+}
+
+/// How long `payterm check` takes over 100,000 orders (linear in them: each order's id and
+/// reference is looked up, not compared with every order before it; ~90 s when it was).
+fn check_figure(dir: &std::path::Path) {
+    let mut toml = "version = 1\nname = \"many\"\nsurfaces = [\"cloud\"]\nrules = [\"RATE-NO-STORM\"]\n".to_owned();
+    for i in 0..100_000 {
+        toml.push_str(&format!("\n[[orders]]\nid = \"o{i}\"\noperation = \"sale\"\namount = 1250\n"));
+    }
+    let file = dir.join("check-100k.toml");
+    std::fs::write(&file, toml).expect("the check scenario can be written");
+    let started = std::time::Instant::now();
+    let out = Command::new(payterm()).arg("check").arg(&file).output().expect("payterm check starts");
+    let took = started.elapsed();
+    assert!(out.status.success(), "payterm check refused 100,000 orders");
+    println!("  payterm check of 100,000 orders: {:.2} s", took.as_secs_f64());
 }
