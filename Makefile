@@ -60,4 +60,11 @@ fuzz: ## fuzz every parser (scenario, deep link, Cloud JSON, initiator stdin), F
 fuzz-smoke: ## what CI runs: 200,000 inputs a target from seed 1 (FUZZ_RUNS, FUZZ_SEED), the same inputs on every machine
 	FUZZ_RUNS=$(or $(FUZZ_RUNS),200000) FUZZ_SEED=$(or $(FUZZ_SEED),1) CARGO="$(CARGO)" scripts/fuzz.sh
 
+mutants: ## mutation testing of the judge: cargo-mutants over emulator/judge/** against its unit tests (installs cargo-mutants; MUTANTS_JOBS, MUTANTS_ARGS, MUTANTS_OUT; report in target/mutants/mutants.out)
+	@$(CARGO) mutants --version >/dev/null 2>&1 || $(CARGO) install --locked cargo-mutants
+	CARGO_PROFILE_DEV_DEBUG=0 $(CARGO) mutants --file 'emulator/judge/**' \
+		--exclude 'emulator/judge/synth.rs' --exclude 'emulator/judge/tests/**' \
+		--test-tool cargo --cargo-arg=--lib --jobs $(or $(MUTANTS_JOBS),2) --timeout 120 --build-timeout 1800 \
+		--output $(or $(MUTANTS_OUT),target/mutants) --no-shuffle $(MUTANTS_ARGS) -- -- judge::
+
 ci: fmt-check lint test doc demo suite schemathesis openapi-lint fuzz-smoke ## what CI runs

@@ -60,41 +60,63 @@ pub fn task_not_payment(f: &Facts) -> Vec<Verdict> {
                 if !definitive {
                     continue;
                 }
-                let ended = f
+                let ended: Vec<&TaskFact> = f
                     .tasks_of(of)
                     .filter(|t| {
                         t.ams.is_some() && matches!(t.request, TaskRequest::Sale(_) | TaskRequest::CloseBatch(_))
                     })
                     .filter(|t| t.ended.is_some_and(|(at, s)| at <= outcome.at && s != TaskState::Cancelled))
-                    .last();
-                let Some(task) = ended else { continue };
+                    .collect();
+                if ended.is_empty() {
+                    continue;
+                }
                 judged += 1;
-                let (ended_at, _) = task.ended.unwrap_or((outcome.at, TaskState::Completed));
-                let ams = task.ams.as_deref().unwrap_or_default();
-                let read = f.reqs_of(of).any(|r| {
-                    let names = match &r.call {
-                        Call::Transaction { ams: a } => sale && a == ams,
-                        Call::Batch { ams: a } => !sale && a == ams,
-                        _ => false,
-                    };
-                    names
-                        && r.status == 200
-                        && r.stamps.received >= ended_at
-                        && r.answered() <= outcome.at
-                        && r.answer().is_some_and(|a| a.get("result").and_then(|v| v.as_i64()) != Some(-9))
-                });
+                // The result the outcome came from: a task's transaction (or batch) read after
+                // that task ended; with several tasks (a duplicate) any of them.
+                let read_after_end = |task: &TaskFact| {
+                    let (ended_at, _) = task.ended.unwrap_or((outcome.at, TaskState::Completed));
+                    let ams = task.ams.as_deref().unwrap_or_default();
+                    f.reqs_of(of).any(|r| {
+                        let names = match &r.call {
+                            Call::Transaction { ams: a } => sale && a == ams,
+                            Call::Batch { ams: a } => !sale && a == ams,
+                            _ => false,
+                        };
+                        names
+                            && r.status == 200
+                            && r.stamps.received >= ended_at
+                            && r.answered() <= outcome.at
+                            && r.answer().is_some_and(|a| a.get("result").and_then(|v| v.as_i64()) != Some(-9))
+                    })
+                };
+                let read: Vec<&&TaskFact> = ended.iter().filter(|t| read_after_end(t)).collect();
+                // The read must be of a result that says what was reported: paid from a captured
+                // transaction, not_paid from one that was not (a batch from its close).
+                let supports = |t: &&&TaskFact| {
+                    let got = t.ams.as_deref().is_some_and(|a| captured(f, a));
+                    !sale || (outcome.result == OutcomeResult::Paid) == got
+                };
                 let what = if sale { "transaction" } else { "batch" };
-                if !read {
+                if read.is_empty() {
+                    let task = ended[ended.len() - 1];
                     problems.push(format!(
-                        "reported {} at {} without reading {what} {ams} after task {} ended at {ended_at}",
+                        "reported {} at {} without reading {what} {} after task {} ended at {}",
                         word(outcome.result),
                         outcome.at,
-                        task.id
+                        task.ams.as_deref().unwrap_or_default(),
+                        task.id,
+                        task.ended.map_or(outcome.at, |(at, _)| at)
                     ));
                     evidence.push(outcome_line(outcome.at, outcome.result));
-                }
-                if sale && outcome.result == OutcomeResult::Paid && !captured(f, ams) {
-                    problems.push(format!("reported paid for transaction {ams}, which was not captured"));
+                } else if !read.iter().any(supports) {
+                    let seen: Vec<&str> = read.iter().filter_map(|t| t.ams.as_deref()).collect();
+                    problems.push(format!(
+                        "reported {} at {}, but no {what} read says so ({} read: {})",
+                        word(outcome.result),
+                        outcome.at,
+                        if outcome.result == OutcomeResult::Paid { "none captured" } else { "captured" },
+                        seen.join(", ")
+                    ));
                     evidence.push(outcome_line(outcome.at, outcome.result));
                 }
             }
@@ -175,32 +197,36 @@ pub fn poll_until_final(f: &Facts) -> Vec<Verdict> {
                         ));
                         evidence.extend(after.iter().take(3).map(|r| r.line.clone()));
                     }
-                    continue;
                 }
-                // Not seen final: the last task of the order must not be given up on.
+                // The last task of the order must not be given up on while it is live.
                 if n + 1 < tasks.len() || polls.is_empty() {
                     continue;
                 }
-                let claimed = outcomes.iter().find(|o| o.result != OutcomeResult::Unknown && o.at >= task.created);
-                if let Some(o) = claimed {
-                    problems.push(format!(
-                        "reported {} at {} without seeing task {} final",
-                        word(o.result),
-                        o.at,
-                        task.id
-                    ));
-                    evidence.push(outcome_line(o.at, o.result));
-                    continue;
+                if seen.is_none() {
+                    let claimed = outcomes.iter().find(|o| o.result != OutcomeResult::Unknown && o.at >= task.created);
+                    if let Some(o) = claimed {
+                        problems.push(format!(
+                            "reported {} at {} without seeing task {} final",
+                            word(o.result),
+                            o.at,
+                            task.id
+                        ));
+                        evidence.push(outcome_line(o.at, o.result));
+                        continue;
+                    }
                 }
+                // Every wait until it was seen final ("later" is at most the patience window).
+                let watched: Vec<&Req> =
+                    polls.iter().copied().filter(|r| seen.is_none_or(|s| r.started() <= s)).collect();
                 let mut gaps: Vec<(VirtualTime, VirtualTime)> =
-                    polls.windows(2).map(|w| (w[0].answered(), w[1].started())).collect();
+                    watched.windows(2).map(|w| (w[0].answered(), w[1].started())).collect();
                 let quit = outcomes
                     .iter()
                     .map(|o| o.at)
                     .find(|at| *at >= task.created)
                     .unwrap_or(of.deadline)
                     .min(of.deadline);
-                if let Some(last) = polls.last() {
+                if let (None, Some(last)) = (seen, watched.last()) {
                     let live_until = task.ended.map_or(quit, |(at, _)| at.max(last.answered()).min(quit));
                     gaps.push((last.answered(), live_until.max(last.answered())));
                 }
@@ -211,7 +237,7 @@ pub fn poll_until_final(f: &Facts) -> Vec<Verdict> {
                         task.id,
                         to - from
                     ));
-                    evidence.extend(polls.iter().rev().take(2).map(|r| r.line.clone()));
+                    evidence.extend(watched.iter().rev().take(2).map(|r| r.line.clone()));
                 }
             }
             Verdict::from_problems(POLL, id, expected, problems, evidence, "polled until final, not after")
@@ -276,7 +302,8 @@ pub fn batch_totals(f: &Facts) -> Vec<Verdict> {
     let verdicts = cloud_orders(f, Some(Operation::CloseBatch))
         .map(|(order, of)| {
             let id = Some(order.id.as_str());
-            let Some(outcome) = f.outcomes(order).into_iter().find(|o| o.result == OutcomeResult::BatchClosed) else {
+            // The last batch_closed is the one that counts (an order's last outcome stands).
+            let Some(outcome) = f.outcomes(order).into_iter().rfind(|o| o.result == OutcomeResult::BatchClosed) else {
                 return Verdict::not_exercised(TOTALS, id, expected, "no batch_closed outcome was reported");
             };
             judge_totals(f, of, &outcome, expected, id)

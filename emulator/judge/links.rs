@@ -102,7 +102,14 @@ pub fn status_handled(f: &Facts) -> Vec<Verdict> {
                 let claims =
                     matches!(o.result, OutcomeResult::Paid | OutcomeResult::Voided | OutcomeResult::BatchClosed);
                 let before: Vec<&&Req> = answered.iter().filter(|r| r.answered() <= o.at).collect();
-                let Some(last) = before.last() else { continue };
+                let Some(last) = before.last() else {
+                    // A success claimed before any answer came from no COMPLETED.
+                    if claims {
+                        problems.push(format!("reported {} before any link of the order was answered", word(o.result)));
+                        evidence.push(outcome_line(o.at, o.result));
+                    }
+                    continue;
+                };
                 if claims && status(last) != Some("COMPLETED") {
                     problems.push(format!(
                         "reported {} after its link answered {}",

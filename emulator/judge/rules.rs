@@ -88,7 +88,8 @@ pub const RULES: &[Rule] = &[
         InitiatorStatus,
         "undeterminable → ask again later",
         "after each printed `undeterminable`, the same `status` again no sooner than the minimum interval (or its \
-         Retry-After) and within the patience window (unless the deadline comes first); no paid/not_paid drawn from it",
+         Retry-After) and within the patience window (unless the deadline comes first, or the service said stop); no \
+         paid/not_paid drawn from it",
         initiator::undeterminable,
     ),
     rule(
@@ -110,7 +111,7 @@ pub const RULES: &[Rule] = &[
         InitiatorStatus,
         "payment_in_process → later; unsafe to redistribute; a new transaction only if the first is still followed to its end",
         "fails on a present_uri of that invoice's URI (matched exactly) from its first printed payment_in_process until \
-         a printed answer says otherwise (a new invoice's URI is fine); after a new invoice for the order, the first \
+         a printed answer says otherwise (undeterminable does not; a new invoice's URI is fine); after a new invoice for the order, the first \
          must still be asked about until its completed status is printed (when it completes in time) and an outcome \
          reported after that",
         statuses::in_process,
@@ -213,8 +214,8 @@ pub const RULES: &[Rule] = &[
         Cloud,
         "asynchronous flow: poll until final",
         "each task is polled until a poll (or a list by reference) shows it COMPLETED, FAILED or CANCELLED, and not \
-         after; the order's last task is never left unpolled longer than the patience window while live, and no \
-         outcome other than unknown is reported without seeing it final",
+         after; the order's last task is never left unpolled longer than the patience window while live (also when \
+         it is seen final in the end), and no outcome other than unknown is reported without seeing it final",
         cloud::poll_until_final,
     ),
     rule(
@@ -253,8 +254,8 @@ pub const RULES: &[Rule] = &[
         "CLOUD-BATCH-TOTALS",
         Cloud,
         "close batch returns totals",
-        "a batch_closed outcome follows GET /v1/batches/{amsId} of the batch the order closed, read after it closed, \
-         and carries its saleCount, saleAmount, voidCount, voidAmount, totalCount and totalAmount",
+        "the last batch_closed outcome follows GET /v1/batches/{amsId} of the batch the order closed, read after it \
+         closed, and carries its saleCount, saleAmount, voidCount, voidAmount, totalCount and totalAmount",
         cloud::batch_totals,
     ),
     rule(

@@ -68,11 +68,12 @@ fn in_process_one(f: &Facts, order: &Order, of: &OrderFacts, expected: &str) -> 
         let about = |r: &&&Req| identifier_of(r).as_deref() == Some(identifier.as_str());
         let Some(first) = paying.iter().find(about) else { continue };
         let began = first.answered();
-        // In process until a later printed answer about it says otherwise.
+        // In process until a later printed answer about it says otherwise (`undeterminable`
+        // does not: the service cannot tell, so the URI is still unsafe).
         let ended = reqs
             .iter()
             .filter(|r| identifier_of(r).as_deref() == Some(identifier.as_str()) && r.answered() > began)
-            .find(|r| r.initiator_status().is_some_and(|s| s != "payment_in_process"))
+            .find(|r| r.initiator_status().is_some_and(|s| !matches!(s, "payment_in_process" | "undeterminable")))
             .map(|r| r.answered());
         let uris = gateway_uris(f, identifier);
         for (at, uri) in presented(f, order) {

@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use super::facts::Facts;
 use super::rules;
 use super::verdict::{Verdict, VerdictKind};
-use crate::journal::{Annotations, Body, Exchange, JournalEntry, LinkCheck, Stamps, StruckFault};
+use crate::journal::{Body, Exchange, JournalEntry, LinkCheck, Stamps, StruckFault};
 use crate::runner::events::{Event, EventKind, FlagKind, OutcomeResult};
 use crate::runner::{Ending, Record};
 use crate::scenario::Scenario;
@@ -359,12 +359,6 @@ impl Ex<'_> {
     /// What the link parser found.
     pub fn link_check(mut self, check: LinkCheck) -> Self {
         self.exchange.annotations.link = Some(check);
-        self
-    }
-
-    /// Replaces the annotations.
-    pub fn annotations(mut self, annotations: Annotations) -> Self {
-        self.exchange.annotations = annotations;
         self
     }
 

@@ -29,9 +29,10 @@ pub fn token_reuse(f: &Facts) -> Vec<Verdict> {
         return vec![Verdict::not_exercised(RULE, None, expected, "fewer than two Cloud API calls were made")];
     }
     let expired = f.reqs.iter().filter(|r| r.status == 401 && r.response["error"]["code"] == "TOKEN_EXPIRED").count();
-    // Logins that succeeded, per terminal named (None: the master account).
+    // Logins that gave the client a token, per terminal named (None: the master account): a
+    // login whose answer was lost (reset, cut, garbled) gave it nothing to reuse.
     let mut logins: BTreeMap<Option<String>, Vec<&Req>> = BTreeMap::new();
-    for r in f.reqs.iter().filter(|r| r.status == 200) {
+    for r in f.reqs.iter().filter(|r| r.status == 200 && r.delivered()) {
         if let Call::Token(Grant::Password { tid }) = &r.call {
             logins.entry(tid.clone()).or_default().push(r);
         }

@@ -99,6 +99,21 @@ fn cloud_voids<'a>(f: &'a Facts) -> impl Iterator<Item = (&'a Order, &'a OrderFa
     f.each_order().filter(|(o, _)| o.operation == Operation::Void && o.surface == Surface::Cloud)
 }
 
+/// A scenario-wide not-exercised verdict when the scenario has no Cloud void order.
+trait OrNone {
+    fn or_none(self, rule: &'static str) -> Vec<Verdict>;
+}
+
+impl OrNone for Vec<Verdict> {
+    fn or_none(mut self, rule: &'static str) -> Vec<Verdict> {
+        if self.is_empty() {
+            let expected = crate::judge::rules::find(rule).map_or("", |r| r.judged_as);
+            self.push(Verdict::not_exercised(rule, None, expected, "the scenario has no Cloud void order"));
+        }
+        self
+    }
+}
+
 const SAME_TID: &str = "CLOUD-VOID-SAME-TID";
 const DAYS_93: &str = "CLOUD-VOID-93-DAYS";
 
@@ -127,7 +142,8 @@ pub fn same_tid(f: &Facts) -> Vec<Verdict> {
                 "every VOID went to the sale's terminal",
             )
         })
-        .collect()
+        .collect::<Vec<_>>()
+        .or_none(SAME_TID)
 }
 
 /// CLOUD-VOID-93-DAYS: a refused VOID is not repeated and is reported `not_voided`; a void
@@ -178,5 +194,6 @@ pub fn within_93_days(f: &Facts) -> Vec<Verdict> {
             }
             Verdict::from_problems(DAYS_93, id, expected, problems, evidence, "the void was judged as the World allows")
         })
-        .collect()
+        .collect::<Vec<_>>()
+        .or_none(DAYS_93)
 }
