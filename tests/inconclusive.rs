@@ -61,11 +61,11 @@ fn a_targeted_rule_the_run_never_exercised_makes_the_scenario_inconclusive_and_t
         .unwrap();
     let failure = case.children().find(|n| n.has_tag_name("failure")).expect("a <failure>");
     assert_eq!(failure.attribute("type"), Some("inconclusive"));
-    assert!(failure.attribute("message").unwrap().contains("no VOID was refused"), "{xml}");
+    assert!(failure.attribute("message").unwrap().contains("the scenario has no Cloud void order"), "{xml}");
     assert_eq!(doc.root_element().attribute("failures"), Some("1"), "{xml}");
     // HTML.
     let html = std::fs::read_to_string(dir.join("r.html")).unwrap();
-    assert!(html.contains("INCONCLUSIVE") && html.contains("no VOID was refused"), "an HTML report says so");
+    assert!(html.contains("INCONCLUSIVE") && html.contains("the scenario has no Cloud void order"), "an HTML report says so");
 }
 
 #[test]
