@@ -15,6 +15,8 @@ pub enum Hold {
     UntilOpens,
     /// Until the customer starts paying.
     UntilPays,
+    /// Until the customer's payment completes (succeeds or is rejected).
+    UntilCompletes,
     /// For ever (only ever the last step of its order).
     Forever,
 }
@@ -265,6 +267,7 @@ impl GenScenario {
             Hold::Secs(s) => s,
             Hold::UntilOpens => c.opens_after_s,
             Hold::UntilPays => c.pays_after_s,
+            Hold::UntilCompletes => c.completes_after_s,
             Hold::Forever => 0,
         };
         let cards_s: u32 =
@@ -305,13 +308,37 @@ impl GenScenario {
         estimate.div_ceil(10).saturating_mul(10).clamp(60, 600)
     }
 
+    /// Whether every status script agrees with the customer plan, so no answer contradicts the
+    /// ledger however slowly the integration polls. A script that ends the payment itself
+    /// (`completed_success`, `completed_rejected`) leaves the customer only opening and paying,
+    /// so the money moves when the script says. A script that ends in a stop leaves the ending
+    /// to the customer, who completes on the clock: each step answering that the payment is not
+    /// yet complete (`created`, `reached`, `payment_in_process`) must then end by a customer
+    /// event no later than the completion (opens, pays, completes), never by polls or a span,
+    /// which a correct integration backing off after faults may stretch past it.
+    pub fn statuses_agree(&self) -> bool {
+        self.orders.iter().filter(|o| o.surface == Surface::Initiator).all(|o| {
+            let steps: Vec<(Answer, Hold)> = self.status_of(&o.id).collect();
+            let ends_itself =
+                steps.iter().any(|(a, _)| matches!(a, Answer::Status("completed_success" | "completed_rejected")));
+            ends_itself
+                || steps.iter().all(|(answer, hold)| match answer {
+                    Answer::Status("created" | "reached" | "payment_in_process") => {
+                        matches!(hold, Hold::UntilOpens | Hold::UntilPays | Hold::UntilCompletes)
+                    }
+                    _ => true,
+                })
+        })
+    }
+
     /// Whether a correct integration can pass it: the checks the file format cannot make,
     /// kept by generation and by every shrinking step. A status script ends the payment itself
     /// or tells the integration to stop (otherwise its last answer would hide the customer's
-    /// ending for ever); statuses only move forward; a task script ends in a final state;
-    /// `user_disabled` (which stops every invoice) only with one invoice; at most one deep-link
-    /// order (LINK-STATUS-HANDLED reads the scenario's last link); a refund only without status
-    /// scripts; a semi-integrated terminal only for Cloud sales.
+    /// ending for ever) and agrees with the customer plan ([`Self::statuses_agree`]); statuses
+    /// only move forward; a task script ends in a final state; `user_disabled` (which stops
+    /// every invoice) only with one invoice; at most one deep-link order (LINK-STATUS-HANDLED
+    /// reads the scenario's last link); a refund only without status scripts; a
+    /// semi-integrated terminal only for Cloud sales.
     pub fn is_fair(&self) -> bool {
         let of = |surface: Surface| self.orders.iter().filter(move |o| o.surface == surface);
         let invoices = of(Surface::Initiator).count();
@@ -338,6 +365,7 @@ impl GenScenario {
             None => true,
         });
         statuses_ok
+            && self.statuses_agree()
             && tasks_ok
             && steps_belong
             && !(disabled && invoices != 1)

@@ -85,6 +85,7 @@ fn render_hold(t: &mut String, hold: Hold) {
         Hold::Secs(s) => writeln!(t, "hold = \"{s}s\""),
         Hold::UntilOpens => writeln!(t, "until = \"customer.opens\""),
         Hold::UntilPays => writeln!(t, "until = \"customer.pays\""),
+        Hold::UntilCompletes => writeln!(t, "until = \"customer.completes\""),
         Hold::Forever => Ok(()),
     };
 }
