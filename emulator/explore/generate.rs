@@ -238,6 +238,7 @@ fn secs(rng: &mut ChaCha8Rng, low: u32, high: u32) -> Hold {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::explore::room;
 
     #[test]
     fn the_same_seed_and_run_give_the_same_scenario_and_others_differ() {
@@ -279,6 +280,51 @@ mod tests {
             }
         }
         assert!(checked > 50, "only {checked} such steps: the property was hardly exercised");
+    }
+
+    #[test]
+    fn every_deadline_leaves_room_for_a_patience_window_after_each_fault_and_the_payments_own_holds() {
+        for s in many() {
+            let deadline = s.deadline_s();
+            for o in &s.orders {
+                // Answers that tell the integration to try again later: each may be followed by
+                // a whole patience window before the next request (and a hang by the client's
+                // timeout, a Retry-After by its wait, first).
+                let mut waits = 0;
+                let mut held = 0;
+                for step in &s.steps {
+                    match step {
+                        Step::Status { order, answer, hold } if *order == o.id => {
+                            let polls = if let Hold::Polls(n) = hold { *n } else { 0 };
+                            if matches!(answer, Answer::Fault(_) | Answer::Status("undeterminable")) {
+                                waits += polls * room::PATIENCE_S;
+                            }
+                            held += if let Hold::Secs(secs) = hold { *secs } else { 0 };
+                        }
+                        Step::Task { order, hold: Hold::Secs(secs), .. } if *order == o.id => held += secs,
+                        Step::Http { matcher, times, fault, .. }
+                            if matcher.contains("/hype/") == (o.surface == Surface::Initiator)
+                                && o.surface != Surface::App2app =>
+                        {
+                            let extra = match fault {
+                                HttpFault::Hang => room::HANG_S,
+                                HttpFault::Status(_, Some(r)) => *r,
+                                _ => 0,
+                            };
+                            waits += times * (room::PATIENCE_S + extra);
+                        }
+                        _ => {}
+                    }
+                }
+                let c = s.customer;
+                if o.surface == Surface::Initiator {
+                    held += c.opens_after_s + c.pays_after_s + c.completes_after_s + c.refunds_after_s.unwrap_or(0);
+                }
+                // And one more window to see the ending and report it.
+                let needed = waits + held + room::PATIENCE_S;
+                assert!(deadline >= needed, "deadline {deadline} s < {needed} s for {}:\n{}", o.id, s.to_toml());
+            }
+        }
     }
 
     #[test]
