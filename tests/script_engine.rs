@@ -163,6 +163,70 @@ async fn the_customer_plan_opens_pays_and_completes_on_the_virtual_clock() {
     assert_eq!(seen, ["created", "reached", "payment_in_process", "payment_in_process", "completed_success"]);
 }
 
+#[tokio::test]
+async fn a_status_step_the_customer_plan_has_completed_the_payment_past_is_over_not_answered() {
+    // Arrange: `created` for three polls, then a stop; the customer completes 10 s after the
+    // URI is presented, long before a slow integration's third poll.
+    let c = play(&format!(
+        "{INITIATOR_HEAD}
+[customer]
+opens_after = \"2s\"
+pays_after = \"3s\"
+completes_after = \"5s\"
+[[script.status]]
+status = \"created\"
+polls = 3
+[[script.status]]
+fault = \"bad_signature\"
+"
+    ))
+    .await;
+    let inv = invoice(&c).await;
+    c.control_post(&format!("/invoices/{}/present", inv["identifier"].as_str().unwrap()), json!({})).await;
+
+    // Act
+    let first = said(&status(&c, &inv).await);
+    c.advance_secs(6);
+    let while_paying = said(&status(&c, &inv).await);
+    c.advance_secs(24);
+    let after_completion = said(&status(&c, &inv).await);
+
+    // Assert: `created` while no money moved (the customer is paying), never after the capture.
+    assert_eq!([first, while_paying, after_completion], ["created", "created", "bad_signature"]);
+    assert_eq!(c.control_get("/ledger").await.1["entries"][0]["kind"], "capture");
+}
+
+#[tokio::test]
+async fn past_the_last_step_the_world_answers_a_refund_the_script_did_not_make() {
+    // Arrange: the script completes the payment at 10 s and answers `completed_success` for
+    // ever; the customer plan refunds it 5 s later.
+    let c = play(&format!(
+        "{INITIATOR_HEAD}
+[customer]
+opens_after = \"1s\"
+pays_after = \"1s\"
+refunds_after = \"5s\"
+[[script.status]]
+status = \"payment_in_process\"
+hold = \"10s\"
+[[script.status]]
+status = \"completed_success\"
+"
+    ))
+    .await;
+    let inv = invoice(&c).await;
+    c.control_post(&format!("/invoices/{}/present", inv["identifier"].as_str().unwrap()), json!({})).await;
+
+    // Act
+    c.advance_secs(11);
+    let paid = said(&status(&c, &inv).await);
+    c.advance_secs(5);
+    let refunded = said(&status(&c, &inv).await);
+
+    // Assert
+    assert_eq!([paid, refunded], ["completed_success", "completed_refunded"]);
+}
+
 const CLOUD_HEAD: &str = r#"
 version = 1
 name = "engine test"

@@ -131,6 +131,16 @@ fn status_script(rng: &mut ChaCha8Rng, steps: &mut Vec<Step>, order: &str, invoi
         2 => path.push((Answer::Status("completed_rejected"), Hold::Forever)),
         _ => {
             path.truncate(rng.random_range(0..=path.len()));
+            // The customer completes the payment on the clock: each status before the stop
+            // ends with the customer's step past it, so none is answered after the money
+            // moved, however slowly the integration polls (GenScenario::statuses_agree).
+            for (answer, hold) in &mut path {
+                *hold = match answer {
+                    Answer::Status("created") => Hold::UntilOpens,
+                    Answer::Status("reached") => Hold::UntilPays,
+                    _ => Hold::UntilCompletes,
+                };
+            }
             let mut stops =
                 vec![Answer::Fault("bad_signature"), Answer::Fault("resource_not_found"), Answer::Status("unexpected")];
             if invoices == 1 {
@@ -228,12 +238,93 @@ fn secs(rng: &mut ChaCha8Rng, low: u32, high: u32) -> Hold {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::explore::room;
 
     #[test]
     fn the_same_seed_and_run_give_the_same_scenario_and_others_differ() {
         assert_eq!(generate(5, 3), generate(5, 3));
         assert_ne!(generate(5, 3).to_toml(), generate(5, 4).to_toml());
         assert_ne!(generate(5, 3).to_toml(), generate(6, 3).to_toml());
+    }
+
+    /// Every generated scenario, for a spread of seeds.
+    fn many() -> impl Iterator<Item = GenScenario> {
+        (0..8).flat_map(|seed| (1..=100).map(move |run| generate(seed, run)))
+    }
+
+    #[test]
+    fn every_status_before_a_stop_ends_by_a_customer_step_no_later_than_the_completion() {
+        let mut checked = 0;
+        for s in many() {
+            assert!(s.statuses_agree(), "{}", s.to_toml());
+            let c = s.customer;
+            let completes = c.opens_after_s + c.pays_after_s + c.completes_after_s;
+            for o in s.orders.iter().filter(|o| o.surface == Surface::Initiator) {
+                let steps: Vec<(Answer, Hold)> = s.status_of(&o.id).collect();
+                let ends_itself =
+                    steps.iter().any(|(a, _)| matches!(a, Answer::Status("completed_success" | "completed_rejected")));
+                for (answer, hold) in steps.iter().filter(|_| !ends_itself) {
+                    if !matches!(answer, Answer::Status("created" | "reached" | "payment_in_process")) {
+                        continue;
+                    }
+                    // When the step ends, counted from the URI's presentation.
+                    let ends_at = match hold {
+                        Hold::UntilOpens => c.opens_after_s,
+                        Hold::UntilPays => c.opens_after_s + c.pays_after_s,
+                        Hold::UntilCompletes => completes,
+                        other => panic!("{answer:?} held {other:?} may outlast the customer:\n{}", s.to_toml()),
+                    };
+                    assert!(ends_at <= completes);
+                    checked += 1;
+                }
+            }
+        }
+        assert!(checked > 50, "only {checked} such steps: the property was hardly exercised");
+    }
+
+    #[test]
+    fn every_deadline_leaves_room_for_a_patience_window_after_each_fault_and_the_payments_own_holds() {
+        for s in many() {
+            let deadline = s.deadline_s();
+            for o in &s.orders {
+                // Answers that tell the integration to try again later: each may be followed by
+                // a whole patience window before the next request (and a hang by the client's
+                // timeout, a Retry-After by its wait, first).
+                let mut waits = 0;
+                let mut held = 0;
+                for step in &s.steps {
+                    match step {
+                        Step::Status { order, answer, hold } if *order == o.id => {
+                            let polls = if let Hold::Polls(n) = hold { *n } else { 0 };
+                            if matches!(answer, Answer::Fault(_) | Answer::Status("undeterminable")) {
+                                waits += polls * room::PATIENCE_S;
+                            }
+                            held += if let Hold::Secs(secs) = hold { *secs } else { 0 };
+                        }
+                        Step::Task { order, hold: Hold::Secs(secs), .. } if *order == o.id => held += secs,
+                        Step::Http { matcher, times, fault, .. }
+                            if matcher.contains("/hype/") == (o.surface == Surface::Initiator)
+                                && o.surface != Surface::App2app =>
+                        {
+                            let extra = match fault {
+                                HttpFault::Hang => room::HANG_S,
+                                HttpFault::Status(_, Some(r)) => *r,
+                                _ => 0,
+                            };
+                            waits += times * (room::PATIENCE_S + extra);
+                        }
+                        _ => {}
+                    }
+                }
+                let c = s.customer;
+                if o.surface == Surface::Initiator {
+                    held += c.opens_after_s + c.pays_after_s + c.completes_after_s + c.refunds_after_s.unwrap_or(0);
+                }
+                // And one more window to see the ending and report it.
+                let needed = waits + held + room::PATIENCE_S;
+                assert!(deadline >= needed, "deadline {deadline} s < {needed} s for {}:\n{}", o.id, s.to_toml());
+            }
+        }
     }
 
     #[test]

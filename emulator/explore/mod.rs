@@ -6,6 +6,7 @@ mod driver;
 pub mod generate;
 pub mod model;
 mod render;
+pub mod room;
 pub mod shrink;
 
 pub use driver::{ExploreError, ExploreOptions, ExploreReport, Find, confirm_scale, explore, quote};

@@ -15,6 +15,8 @@ pub enum Hold {
     UntilOpens,
     /// Until the customer starts paying.
     UntilPays,
+    /// Until the customer's payment completes (succeeds or is rejected).
+    UntilCompletes,
     /// For ever (only ever the last step of its order).
     Forever,
 }
@@ -253,65 +255,39 @@ impl GenScenario {
         rules
     }
 
-    /// The deadline: a generous estimate of how long the slowest order's script takes with an
-    /// integration that polls every second or two and backs off after faults, plus a margin,
-    /// so a correct integration always sees the end of what the script scripts.
-    pub fn deadline_s(&self) -> u32 {
-        let c = &self.customer;
-        let customer_s = c.opens_after_s + c.pays_after_s + c.completes_after_s + c.refunds_after_s.unwrap_or(0);
-        let hold_s = |hold: Hold, fault: bool| match hold {
-            Hold::Polls(n) if fault => 8 * n,
-            Hold::Polls(n) => 3 * n,
-            Hold::Secs(s) => s,
-            Hold::UntilOpens => c.opens_after_s,
-            Hold::UntilPays => c.pays_after_s,
-            Hold::Forever => 0,
-        };
-        let cards_s: u32 =
-            self.steps.iter().map(|s| if let Step::Card { after_s, .. } = s { *after_s } else { 0 }).sum();
-        // What a struck request costs a client that backs off: a hang its whole timeout, a
-        // Retry-After its wait, anything else a backoff of a few seconds.
-        let http_s: u32 = self
-            .steps
-            .iter()
-            .map(|s| match s {
-                Step::Http { times, fault: HttpFault::Hang, .. } => 25 * times,
-                Step::Http { times, fault: HttpFault::Status(_, Some(r)), .. } => (r + 5) * times,
-                Step::Http { times, .. } => 10 * times,
-                _ => 0,
-            })
-            .sum();
-        let mut sequential_s = 0;
-        let mut longest = 0;
-        for order in &self.orders {
-            let mut own: u32 = 0;
-            for step in self.steps.iter().filter(|s| s.order() == Some(order.id.as_str())) {
-                own += match step {
-                    Step::Status { answer, hold, .. } => hold_s(*hold, matches!(answer, Answer::Fault(_))),
-                    Step::Task { hold, .. } => hold_s(*hold, false),
-                    _ => 0,
-                };
-            }
-            let scripted = self.steps.iter().any(|s| s.order() == Some(order.id.as_str()));
-            if order.surface == Surface::Initiator || !scripted {
-                own += if order.surface == Surface::Initiator { customer_s } else { cards_s + 10 };
-            }
-            // Each order's deadline counts from when it is given.
-            sequential_s += own;
-            longest = longest.max(own);
-        }
-        // A semi-integrated terminal runs one sale at a time: the others wait their turn.
-        let estimate = if self.semi_integrated { longest.max(sequential_s) } else { longest } + http_s + 30;
-        estimate.div_ceil(10).saturating_mul(10).clamp(60, 600)
+    /// Whether every status script agrees with the customer plan, so no answer contradicts the
+    /// ledger however slowly the integration polls. A script that ends the payment itself
+    /// (`completed_success`, `completed_rejected`) leaves the customer only opening and paying,
+    /// so the money moves when the script says. A script that ends in a stop leaves the ending
+    /// to the customer, who completes on the clock: each step answering that the payment is not
+    /// yet complete (`created`, `reached`, `payment_in_process`) must then end by a customer
+    /// event no later than the completion (opens, pays, completes), never by polls or a span,
+    /// which a correct integration backing off after faults may stretch past it.
+    pub fn statuses_agree(&self) -> bool {
+        self.orders.iter().filter(|o| o.surface == Surface::Initiator).all(|o| {
+            let steps: Vec<(Answer, Hold)> = self.status_of(&o.id).collect();
+            let ends_itself =
+                steps.iter().any(|(a, _)| matches!(a, Answer::Status("completed_success" | "completed_rejected")));
+            ends_itself
+                || steps.iter().all(|(answer, hold)| match answer {
+                    Answer::Status("created" | "reached" | "payment_in_process") => {
+                        matches!(hold, Hold::UntilOpens | Hold::UntilPays | Hold::UntilCompletes)
+                    }
+                    _ => true,
+                })
+        })
     }
 
     /// Whether a correct integration can pass it: the checks the file format cannot make,
     /// kept by generation and by every shrinking step. A status script ends the payment itself
     /// or tells the integration to stop (otherwise its last answer would hide the customer's
-    /// ending for ever); statuses only move forward; a task script ends in a final state;
-    /// `user_disabled` (which stops every invoice) only with one invoice; at most one deep-link
-    /// order (LINK-STATUS-HANDLED reads the scenario's last link); a refund only without status
-    /// scripts; a semi-integrated terminal only for Cloud sales.
+    /// ending for ever) and agrees with the customer plan ([`Self::statuses_agree`]); statuses
+    /// only move forward; a task script ends in a final state; `user_disabled` (which stops
+    /// every invoice) only with one invoice; at most one deep-link order (LINK-STATUS-HANDLED
+    /// reads the scenario's last link); a refund only without status scripts; a
+    /// semi-integrated terminal only for Cloud sales; no `Retry-After` longer than the
+    /// patience window (a correct integration could not both honour it and come back within
+    /// the window).
     pub fn is_fair(&self) -> bool {
         let of = |surface: Surface| self.orders.iter().filter(move |o| o.surface == surface);
         let invoices = of(Surface::Initiator).count();
@@ -337,7 +313,13 @@ impl GenScenario {
             Some(id) => self.orders.iter().any(|o| o.id == id),
             None => true,
         });
+        let retry_ok = self.steps.iter().all(|s| match s {
+            Step::Http { fault: HttpFault::Status(_, Some(r)), .. } => *r <= super::room::PATIENCE_S,
+            _ => true,
+        });
         statuses_ok
+            && self.statuses_agree()
+            && retry_ok
             && tasks_ok
             && steps_belong
             && !(disabled && invoices != 1)

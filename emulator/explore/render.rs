@@ -26,6 +26,7 @@ impl GenScenario {
         let _ = writeln!(t, "rules = [{}]", rules.join(", "));
         let _ = writeln!(t, "seed = {}", self.seed);
         let _ = writeln!(t, "deadline = \"{}s\"", self.deadline_s());
+        let _ = writeln!(t, "patience = \"{}s\"", super::room::PATIENCE_S);
         let _ = writeln!(t, "tags = [\"explore\"]");
         if self.semi_integrated {
             let _ = write!(t, "\n[[terminals]]\ntid = \"999888\"\nmode = \"semi_integrated\"\n");
@@ -85,6 +86,7 @@ fn render_hold(t: &mut String, hold: Hold) {
         Hold::Secs(s) => writeln!(t, "hold = \"{s}s\""),
         Hold::UntilOpens => writeln!(t, "until = \"customer.opens\""),
         Hold::UntilPays => writeln!(t, "until = \"customer.pays\""),
+        Hold::UntilCompletes => writeln!(t, "until = \"customer.completes\""),
         Hold::Forever => Ok(()),
     };
 }

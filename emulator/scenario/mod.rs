@@ -10,6 +10,7 @@ mod suggest;
 mod validate;
 mod validate_script;
 mod validate_setup;
+mod validate_status;
 
 use std::path::Path;
 

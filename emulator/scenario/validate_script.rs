@@ -257,25 +257,7 @@ impl Validator<'_> {
             }
         }
         self.only_last_holds_for_ever(out.iter().map(|(s, span)| (s.order.as_str(), s.hold, span.clone())).collect());
-        // The customer plan leaves the ending to a script that scripts it: a step waiting for
-        // the customer to complete would then wait for ever.
-        for (i, (step, span)) in out.iter().enumerate() {
-            let scripted_end = out[i + 1..].iter().any(|(later, _)| {
-                later.order == step.order
-                    && matches!(
-                        later.answer,
-                        StatusAnswer::Status(InvoiceStatus::CompletedSuccess | InvoiceStatus::CompletedRejected)
-                    )
-            });
-            if step.hold == Hold::Until(CustomerEvent::Completes) && scripted_end {
-                self.err(
-                    span.clone(),
-                    format!("this step of order `{}` waits for the customer to complete, but a later step completes the payment itself, so the customer never does", step.order),
-                    "waits for ever",
-                    Some("hold it for a span (`hold = \"30s\"`) or a number of `polls` instead".into()),
-                );
-            }
-        }
+        self.status_steps_agree(&out);
         out.into_iter().map(|(s, _)| s).collect()
     }
 

@@ -2,6 +2,7 @@
 //! decides which requests a fault strikes, [`timeline`] which scripted step answers a
 //! request, and [`faults`] answers struck requests, down to real TCP resets.
 
+mod drive;
 pub mod faults;
 pub mod plan;
 mod runtime;

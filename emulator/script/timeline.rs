@@ -82,6 +82,18 @@ impl<S: Clone> Timeline<S> {
         self.started.get_or_insert(now);
     }
 
+    /// Ends the current step at `now`, the next one beginning then; false (and nothing
+    /// changes) when it is the last step, which has no next one.
+    pub fn pass(&mut self, now: VirtualTime) -> bool {
+        if self.current + 1 >= self.steps.len() {
+            return false;
+        }
+        self.current += 1;
+        self.polls = 0;
+        self.started = Some(now);
+        true
+    }
+
     /// The step now, without counting a request.
     pub fn peek(&mut self, now: VirtualTime) -> Option<S> {
         self.catch_up(now);
