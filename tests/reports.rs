@@ -316,3 +316,26 @@ fn html_renders_a_long_transcript_one_row_per_line() {
     assert_eq!(page.matches("<td>task_state &lt;t1&gt; COMPLETED</td>").count(), lines as usize);
     assert!(page.contains("<tr><td>+99.999</td><td>world</td>"));
 }
+
+#[test]
+fn a_json_report_keeps_the_merchants_password_and_the_tokens_out_of_its_transcript() {
+    // Arrange: the reference logs in (password grant) and polls with a bearer token.
+    let dir = std::env::temp_dir().join(format!("payterm-report-secrets-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let report = dir.join("report.json");
+    // Act
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_payterm"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["run", "--builtin", "--name", "cloud/sale-polled-through-every-state-until-completed.toml"])
+        .arg("--report")
+        .arg(format!("json={}", report.display()))
+        .output()
+        .unwrap();
+    let text = std::fs::read_to_string(&report).unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+    // Assert
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
+    assert!(text.contains("password=<redacted>"), "the login is in the transcript, its password hidden");
+    assert!(!text.contains("ABCDEFGHIJKL"), "the merchant's password is in the report");
+    assert!(!text.contains("\"access_token\":\"eyJ"), "an access token is in the report");
+}

@@ -56,7 +56,9 @@ pub fn transcript(record: &Record) -> Vec<TranscriptLine> {
                 for note in &exchange.notes {
                     text.push_str(&format!(" [{note}]"));
                 }
-                let body = |b: &crate::journal::Body| (!b.is_empty()).then(|| b.text());
+                // Reports are shared (CI artifacts): the merchant's password and the tokens
+                // stay out of them, as they stay out of the journal the control API shows.
+                let body = |b: &crate::journal::Body| (!b.is_empty()).then(|| crate::redact::secrets(&b.text()));
                 lines.push((
                     *at,
                     TranscriptLine {

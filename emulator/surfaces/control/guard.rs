@@ -4,10 +4,8 @@
 //! posts need no CORS preflight); [`redact`] hides the secrets a journal entry carries.
 
 use std::net::IpAddr;
-use std::sync::OnceLock;
 
 use http::{Method, StatusCode, header};
-use regex::Regex;
 use serde_json::Value;
 
 use crate::http::{ApiError, ApiRequest};
@@ -91,32 +89,10 @@ fn same_origin(origin: &str, host: Option<&str>) -> bool {
 pub fn redact(mut entry: Value) -> Value {
     for key in ["target", "request", "response"] {
         if let Some(Value::String(text)) = entry.get_mut(key) {
-            *text = redact_text(text);
+            *text = crate::redact::secrets(text);
         }
     }
     entry
-}
-
-fn redact_text(text: &str) -> String {
-    static PATTERNS: OnceLock<[(Regex, &'static str); 3]> = OnceLock::new();
-    let patterns = PATTERNS.get_or_init(|| {
-        let re = |p: &str| Regex::new(p).expect("the secret patterns are valid");
-        [
-            (re(r"eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+"), "<redacted>"),
-            (re(r"(^|[&?])(password|refresh_token|client_secret|access_token)=[^&\s]*"), "$1$2=<redacted>"),
-            (
-                re(r#""(password|refresh_token|client_secret|access_token)"(\s*:\s*)"(?:[^"\\]|\\.)*""#),
-                r#""$1"$2"<redacted>""#,
-            ),
-        ]
-    });
-    let mut out = text.to_owned();
-    for (pattern, replacement) in patterns {
-        if pattern.is_match(&out) {
-            out = pattern.replace_all(&out, *replacement).into_owned();
-        }
-    }
-    out
 }
 
 #[cfg(test)]
@@ -147,8 +123,11 @@ mod tests {
     #[test]
     fn secrets_in_forms_json_and_tokens_are_hidden() {
         let form = "grant_type=password&username=jan&password=ABCDEFGHIJKL&tid=1";
-        assert_eq!(redact_text(form), "grant_type=password&username=jan&password=<redacted>&tid=1");
+        assert_eq!(crate::redact::secrets(form), "grant_type=password&username=jan&password=<redacted>&tid=1");
         let answer = r#"{"access_token":"eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln","refresh_token":"r-1","tid":"1"}"#;
-        assert_eq!(redact_text(answer), r#"{"access_token":"<redacted>","refresh_token":"<redacted>","tid":"1"}"#);
+        assert_eq!(
+            crate::redact::secrets(answer),
+            r#"{"access_token":"<redacted>","refresh_token":"<redacted>","tid":"1"}"#
+        );
     }
 }
