@@ -65,7 +65,10 @@ fn a_targeted_rule_the_run_never_exercised_makes_the_scenario_inconclusive_and_t
     assert_eq!(doc.root_element().attribute("failures"), Some("1"), "{xml}");
     // HTML.
     let html = std::fs::read_to_string(dir.join("r.html")).unwrap();
-    assert!(html.contains("INCONCLUSIVE") && html.contains("the scenario has no Cloud void order"), "an HTML report says so");
+    assert!(
+        html.contains("INCONCLUSIVE") && html.contains("the scenario has no Cloud void order"),
+        "an HTML report says so"
+    );
 }
 
 #[test]
