@@ -14,8 +14,9 @@ build: ## build the payterm binary (debug)
 test: ## run every test: unit, integration (through HTTP and the real binary) and doc tests (installs cargo-nextest if missing; falls back to cargo test)
 	CARGO="$(CARGO)" scripts/test.sh
 
-lint: ## clippy on every target, warnings denied
+lint: ## clippy on every target, warnings denied; the fuzz targets must still compile against the library
 	$(CARGO) clippy --locked --all-targets --all-features -- -D warnings
+	$(CARGO) check --locked --quiet --manifest-path fuzz/Cargo.toml --bins
 
 fmt: ## format the code
 	$(CARGO) fmt
