@@ -48,7 +48,7 @@ pub fn task_not_payment(f: &Facts) -> Vec<Verdict> {
         .map(|(order, of)| {
             let id = Some(order.id.as_str());
             let sale = order.operation == Operation::Sale;
-            let mut judged = 0;
+            let mut exercised = false;
             let mut problems = Vec::new();
             let mut evidence = Vec::new();
             for outcome in f.outcomes(order) {
@@ -70,7 +70,7 @@ pub fn task_not_payment(f: &Facts) -> Vec<Verdict> {
                 if ended.is_empty() {
                     continue;
                 }
-                judged += 1;
+                exercised = true;
                 // The result the outcome came from: a task's transaction (or batch) read after
                 // that task ended; with several tasks (a duplicate) any of them.
                 let read_after_end = |task: &TaskFact| {
@@ -120,7 +120,7 @@ pub fn task_not_payment(f: &Facts) -> Vec<Verdict> {
                     evidence.push(outcome_line(outcome.at, outcome.result));
                 }
             }
-            if judged == 0 {
+            if !exercised {
                 return Verdict::not_exercised(
                     NOT_PAYMENT,
                     id,

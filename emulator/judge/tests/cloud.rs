@@ -6,7 +6,7 @@ use rstest::rstest;
 use serde_json::json;
 
 use crate::judge::VerdictKind::{self, Fail, NotExercised, Pass};
-use crate::judge::synth::{Synth, close, order, scenario};
+use crate::judge::synth::{Synth, close, order, sale, scenario};
 use crate::runner::events::OutcomeResult;
 use crate::scenario::model::{FaultKind, When};
 use crate::world::batch::Totals;
@@ -57,6 +57,18 @@ fn no_outcome_after_a_task_that_ended_with_a_transaction_is_not_exercised(
     let verdict = run.verdict(NOT_PAYMENT, Some("o1"));
     assert_eq!(verdict.kind, NotExercised);
     assert!(verdict.happened.contains("no outcome followed a task of the order that ended"), "{}", verdict.happened);
+}
+
+/// A sale task that failed before it had a transaction (no AMS id) leaves nothing to read:
+/// `not_paid` from its state alone is not judged here.
+#[test]
+fn a_task_that_ended_without_a_transaction_is_not_exercised() {
+    let mut run = sale_run("");
+    run.create_sale("R1", 1.0, 201, Some("T1"));
+    run.task("T1", "999888", sale(Some("R1"), 1250), 1.0);
+    run.task_state("T1", 10.0, TaskState::Failed, None);
+    run.outcome("o1", 12.0, OutcomeResult::NotPaid, json!(null));
+    assert_eq!(run.kind(NOT_PAYMENT, Some("o1")), NotExercised);
 }
 
 #[test]

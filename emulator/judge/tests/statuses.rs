@@ -166,6 +166,15 @@ fn the_first_invoice_still_asked_about_after_the_new_one_passes() {
     assert_eq!(run.kind(IN_PROCESS, Some("o1")), Pass);
 }
 
+/// A status about the first invoice is known by its autofeed, not by its answer: one answered
+/// with a fault (whose identifier is empty) still shows the first invoice followed.
+#[test]
+fn the_first_invoice_still_asked_about_though_the_answer_was_a_fault_passes() {
+    let mut run = second_invoice("30s");
+    run.status_req("INV-7", "ID-A", 20.0, json!({"identifier": "", "fault": "server_error"}));
+    assert_eq!(run.kind(IN_PROCESS, Some("o1")), Pass);
+}
+
 // HYPE-SUCCESS, HYPE-REFUNDED, HYPE-REJECTED.
 
 /// INV-7 issued as ID-A at 1 s; `status` answered `status` at 4 s.
