@@ -148,6 +148,7 @@ fn never_asking_again_fails(
 /// Not asking again is fine when the deadline comes before the patience window ends.
 #[rstest]
 #[case::the_deadline_within_the_window("5m", Pass)]
+#[case::the_deadline_at_its_very_end("331s", Pass)]
 #[case::the_deadline_1_ms_past_it("331001ms", Fail)]
 fn not_asking_again_before_the_deadline(#[case] deadline: &str, #[case] expected: VerdictKind) {
     // Patience 5 m and 30 s of tolerance from the answer at 1 s: 5 m 31 s.
