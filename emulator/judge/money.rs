@@ -164,8 +164,9 @@ fn truthful(f: &Facts, order: &Order, of: &OrderFacts, expected: &str) -> Verdic
     }
     // conformance.md: "a later change (a refund after success) must be reported only if it
     // happens while the integration is still running". A change of the ledger before the
-    // integration finished (and before the deadline) must be reported: a refund after success, a payment that completed after all. A void is the
-    // integration's own doing, reported on the order that asked for it.
+    // integration finished (and before the deadline) must be reported: a refund after
+    // success, a payment that completed after all. A void is the integration's own doing,
+    // reported on the order that asked for it.
     let until = f.record.finished.min(of.deadline);
     let moved =
         f.money_of(of).filter(|e| e.at > at && e.at <= until && e.kind != LedgerKind::Void).map(|e| e.at).last();

@@ -133,6 +133,8 @@ fn invoice_run(deadline: &str) -> Synth {
 #[rstest]
 #[case::invoice_still_in_process(None, Pass)]
 #[case::invoice_completed_before(Some(5.0), Fail)]
+#[case::invoice_completed_at_the_moment_unknown_was_given(Some(10.0), Fail)]
+#[case::invoice_completed_after_it(Some(10.5), Pass)]
 fn unknown_for_an_invoice(#[case] completed: Option<f64>, #[case] expected: VerdictKind) {
     let mut run = invoice_run("10s");
     run.issued(1.0, "ID-A", "INV-1").invoice_req("INV-1", 1.0, "ID-A");

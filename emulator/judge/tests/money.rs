@@ -47,6 +47,16 @@ fn a_sale_never_attempted_leaves_double_charge_not_exercised() {
     assert!(verdict.happened.contains("no payment was attempted for the order"), "{}", verdict.happened);
 }
 
+/// An invoice issued is an attempt to pay, though no Cloud task or payment link was made.
+#[test]
+fn an_invoice_issued_with_nothing_captured_is_a_pass_with_no_payment_standing() {
+    let text = scenario("\"initiator\"", "\"HYPE-CREATED\"", &order("o1", "invoice", "INV-1", ""));
+    let mut run = Synth::new(&text);
+    run.issued(1.0, "ID-A", "INV-1").invoice_req("INV-1", 1.0, "ID-A");
+    let verdict = run.verdict(DOUBLE, Some("o1"));
+    assert_eq!((verdict.kind, verdict.happened.as_str()), (Pass, "0 standing payment(s)"));
+}
+
 #[rstest]
 #[case::one_capture(&[(Capture, "A1")], Pass, "1 standing payment(s)")]
 #[case::a_tried_sale_with_no_capture(&[], Pass, "0 standing payment(s)")]
