@@ -95,6 +95,33 @@ fn an_undeterminable_answer_does_not_end_the_payment_in_process() {
     assert_eq!(verdict.kind, Fail, "{verdict:#?}");
 }
 
+/// The service's own gateway URI need not end with the identifier: the one it answered for
+/// the invoice is the invoice's URI however it is spelt.
+#[test]
+fn presenting_the_gateway_uri_the_service_answered_while_in_process_fails() {
+    let mut run = invoice_run(IN_PROCESS, "5m");
+    let uri = "https://gateway.example/pay?token=7f3a";
+    run.issued(1.0, "ID-A", "INV-7");
+    run.ex("initiator", "POST", "/hype/v1/invoices", 1.0)
+        .json(json!({"version": 1, "document": "aehype_invoice", "payload": {"invoice": "INV-7", "store": "testingstore", "total": 100}}))
+        .answer(200, json!({"identifier": "ID-A", "gateway_uri": uri, "autofeed": {}}))
+        .add();
+    run.invoice_status(3.0, "ID-A", InvoiceStatus::PaymentInProcess);
+    run.status_req("INV-7", "ID-A", 4.0, said("payment_in_process"));
+    run.present("o1", 6.0, uri);
+    assert_eq!(run.kind(IN_PROCESS, Some("o1")), Fail);
+}
+
+/// Only an answer about the same invoice ends its payment in process: another invoice's
+/// final status does not make the first one's URI safe again.
+#[test]
+fn another_invoices_final_status_does_not_end_the_first_ones_payment() {
+    let mut run = paying("5m");
+    run.status_req("INV-7", "ID-Z", 5.0, json!({"identifier": "ID-Z", "status": "completed_rejected"}));
+    run.present("o1", 6.0, URI_A);
+    assert_eq!(run.kind(IN_PROCESS, Some("o1")), Fail);
+}
+
 #[test]
 fn presenting_again_after_a_rejection_is_fine() {
     let mut run = paying("5m");

@@ -10,11 +10,13 @@ use crate::judge::synth::{Synth, order, sale, scenario};
 use crate::runner::events::OutcomeResult;
 use crate::scenario::model::{FaultKind, When};
 use crate::world::batch::Totals;
+use crate::world::codes::PaymentMethod;
 use crate::world::ledger::LedgerKind;
-use crate::world::task::TaskState;
+use crate::world::task::{TaskRequest, TaskState};
 
 const SAME_TID: &str = "CLOUD-VOID-SAME-TID";
 const DAYS_93: &str = "CLOUD-VOID-93-DAYS";
+const DAY: f64 = 86_400.0;
 
 /// A void order of the history sale `AMS-1`, made `at` (e.g. `-94d`) by `method` on 999888,
 /// in a batch `batch` (`open` or `closed`); a second terminal 100001 exists.
@@ -210,6 +212,48 @@ fn not_voided_without_sending_the_void(
             verdict.happened
         );
     }
+}
+
+/// `not_voided` without sending, for a sale made in the run: the World knows it by its own
+/// capture and its task's method. Sale s0 (A0) is captured at 1 s, s1 (A1, the one voided)
+/// at `captured` s, paid by `method`.
+#[rstest]
+#[case::a_card_sale_captured_in_the_run_is_voidable(PaymentMethod::Card, 5.0, 20.0, Fail)]
+#[case::a_crypto_sale_made_in_the_run_is_not(PaymentMethod::GoCrypto, 5.0, 20.0, Pass)]
+#[case::its_age_counts_from_its_own_capture_not_the_first_in_the_ledger(
+    PaymentMethod::Card,
+    10.0 * DAY,
+    100.0 * DAY,
+    Fail
+)]
+#[case::past_93_days_from_its_own_capture(PaymentMethod::Card, 1.0 * DAY, 100.0 * DAY, Pass)]
+fn not_voided_without_sending_the_void_of_a_sale_made_in_the_run(
+    #[case] method: PaymentMethod,
+    #[case] captured: f64,
+    #[case] outcome_at: f64,
+    #[case] expected: VerdictKind,
+) {
+    let text = scenario(
+        "\"cloud\"",
+        "\"CLOUD-VOID-93-DAYS\"",
+        &format!(
+            "{}{}{}",
+            order("s0", "sale", "R0", ""),
+            order("s1", "sale", "R1", ""),
+            order("v1", "void", "V1", "of = \"s1\"\n")
+        ),
+    );
+    let mut run = Synth::new(&text);
+    run.task("T0", "999888", sale(Some("R0"), 1250), 0.5);
+    run.money(1.0, LedgerKind::Capture, "A0", 1250, Some("R0")).task_state("T0", 1.0, TaskState::Completed, Some("A0"));
+    let TaskRequest::Sale(mut request) = sale(Some("R1"), 1250) else { unreachable!() };
+    request.method = method;
+    run.task("T1", "999888", TaskRequest::Sale(request), captured - 0.5);
+    run.money(captured, LedgerKind::Capture, "A1", 1250, Some("R1"));
+    run.task_state("T1", captured, TaskState::Completed, Some("A1"));
+    run.outcome("v1", outcome_at, OutcomeResult::NotVoided, json!(null));
+    let verdict = run.verdict(DAYS_93, Some("v1"));
+    assert_eq!(verdict.kind, expected, "{verdict:#?}");
 }
 
 #[test]
