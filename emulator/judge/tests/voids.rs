@@ -314,6 +314,33 @@ fn voided_after_the_orders_void_task(#[case] state: TaskState, #[case] returned:
     assert_eq!(run.kind(DAYS_93, Some("v1")), expected);
 }
 
+/// Only the sale's own money returned while the order's VOID task ran counts: another
+/// payment's void, or any other entry of the ledger, does not make a completed task a void.
+#[rstest]
+#[case::another_payments_void(LedgerKind::Void, "AMS-9")]
+#[case::another_payments_capture(LedgerKind::Capture, "AMS-9")]
+fn voided_needs_the_sales_own_money_returned(#[case] kind: LedgerKind, #[case] payment: &str) {
+    let mut run = card_void();
+    run.create_void("AMS-1", None, 1.0, "999888", 201, Some("TV"));
+    run.void_task("TV", "AMS-1", "999888", 1.0, Some((4.0, TaskState::Completed)), false);
+    run.money(3.0, kind, payment, 1250, None);
+    run.outcome("v1", 5.0, OutcomeResult::Voided, json!(null));
+    assert_eq!(run.kind(DAYS_93, Some("v1")), Fail);
+}
+
+/// The money came back at 3 s but the task completed only at 4 s: `voided` at 3.5 s was said
+/// before the task said so.
+#[test]
+fn voided_after_the_money_returned_but_before_the_task_completed_fails() {
+    let mut run = card_void();
+    run.create_void("AMS-1", None, 1.0, "999888", 201, Some("TV"));
+    run.void_task("TV", "AMS-1", "999888", 1.0, None, false);
+    run.money(3.0, LedgerKind::Void, "AMS-1", 1250, None);
+    run.task_state("TV", 4.0, TaskState::Completed, Some("AMS-1"));
+    run.outcome("v1", 3.5, OutcomeResult::Voided, json!(null));
+    assert_eq!(run.kind(DAYS_93, Some("v1")), Fail);
+}
+
 #[test]
 fn voided_reported_before_the_void_task_completed_fails() {
     let mut run = card_void();
