@@ -118,6 +118,38 @@ fn initiator_faults(
     assert_eq!(initiator(status, answer, fault).is_fault(), is_fault);
 }
 
+/// An initiator exchange other than an invoice or a status is judged by its HTTP status, as a
+/// Cloud one is: a body that looks like an initiator fault does not make it one.
+#[rstest]
+#[case::a_200_with_a_fault_like_body(200, false)]
+#[case::a_503(503, true)]
+fn other_initiator_exchanges_are_judged_by_their_status(#[case] status: u16, #[case] is_fault: bool) {
+    let other = req(
+        "initiator",
+        "POST",
+        "/hype/v1/keys",
+        json!({}),
+        status,
+        json!({"identifier": "", "fault": "server_error"}),
+        None,
+    );
+    assert_eq!(other.is_fault(), is_fault);
+}
+
+/// A refusal no retry fixes is its code on its own status: 422 DOCUMENT_REFUSED or 403
+/// NOT_AN_OPERATOR, nothing else.
+#[rstest]
+#[case::a_refused_document(422, "DOCUMENT_REFUSED", Some("DOCUMENT_REFUSED"))]
+#[case::a_user_outside_the_operator_group(403, "NOT_AN_OPERATOR", Some("NOT_AN_OPERATOR"))]
+#[case::another_code_on_a_403(403, "FORBIDDEN", None)]
+#[case::another_code_on_a_422(422, "INVALID_AMOUNT", None)]
+#[case::the_code_on_another_status(400, "DOCUMENT_REFUSED", None)]
+fn initiator_refusals(#[case] status: u16, #[case] code: &str, #[case] refusal: Option<&str>) {
+    let answer = json!({"error": {"code": code, "message": "m"}});
+    let r = req("initiator", "POST", "/hype/v1/invoices", json!({}), status, answer, None);
+    assert_eq!(r.initiator_refusal(), refusal);
+}
+
 #[rstest]
 #[case::a_status(200, json!({"status": "created"}), Some("created"), None)]
 #[case::a_fault_on_a_4xx(401, json!({"fault": "bad_signature"}), None, Some("bad_signature"))]
