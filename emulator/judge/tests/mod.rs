@@ -9,8 +9,10 @@ mod cloud_queue;
 mod facts;
 /// One test per finding of issue 13.
 mod findings;
-/// The initiator's ask-again rows, its stop faults and HYPE-UNEXPECTED.
+/// The initiator's ask-again rows and HYPE-UNEXPECTED.
 mod initiator;
+/// The initiator's stop faults: HYPE-F-BAD-SIGNATURE, HYPE-F-NOT-FOUND, HYPE-F-USER-DISABLED.
+mod initiator_stop;
 /// LINK-PARAMS-VALID, LINK-STATUS-HANDLED and LINK-RECEIPT-CHOICE.
 mod links;
 /// LIVENESS-OUTCOME.
