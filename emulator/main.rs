@@ -5,7 +5,6 @@ use clap::Parser;
 use payterm::surfaces::initiator::cli::{SHIM_NAME, shim_main};
 
 fn main() {
-    payterm::surfaces::initiator::client::mark_launched();
     let mut args = std::env::args_os();
     let program = args.next().unwrap_or_default();
     let name = std::path::Path::new(&program).file_stem().map(|s| s.to_string_lossy().into_owned());

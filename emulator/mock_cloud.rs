@@ -66,7 +66,9 @@ pub struct MockCloudBuilder {
     client: (String, String),
     profile: Profile,
     journal_capacity: usize,
-    whole_bodies: bool,
+    run_journal: Option<usize>,
+    control_api: bool,
+    posted_events: bool,
     scenario: Option<Arc<Scenario>>,
     harness_key: Option<HarnessKey>,
     token_secret: TokenSecret,
@@ -88,7 +90,9 @@ impl Default for MockCloudBuilder {
             client: (DOCUMENTED_CLIENT_ID.to_owned(), DOCUMENTED_CLIENT_SECRET.to_owned()),
             profile: Profile::default(),
             journal_capacity: 10_000,
-            whole_bodies: false,
+            run_journal: None,
+            control_api: true,
+            posted_events: true,
             scenario: None,
             harness_key: None,
             token_secret: TokenSecret::Fresh,
@@ -203,10 +207,27 @@ impl MockCloudBuilder {
         self
     }
 
-    /// Keeps every body whole in the journal (a run's judge reads them all); a long-running
-    /// server keeps 4 KiB of each.
-    pub fn keep_whole_bodies(mut self) -> Self {
-        self.whole_bodies = true;
+    /// Journals one run for its judge: every exchange from the beginning with its bodies
+    /// whole, until [`MockCloudBuilder::journal_capacity`] exchanges or `body_budget` bytes of
+    /// bodies are kept; past either, what comes is counted, not kept
+    /// ([`crate::journal::Journal::for_run`]). A long-running server keeps its last entries
+    /// instead, with 4 KiB of each body.
+    pub fn journal_for_run(mut self, body_budget: usize) -> Self {
+        self.run_journal = Some(body_budget);
+        self
+    }
+
+    /// Starts no control API: during a run the World is payterm's alone, and nothing the
+    /// integration can reach drives it except the protocol surfaces.
+    pub fn without_control_api(mut self) -> Self {
+        self.control_api = false;
+        self
+    }
+
+    /// Refuses events posted to `/_payterm/events` (409): in command mode the integration
+    /// reports on stdout, and nothing else is read.
+    pub fn refuse_posted_events(mut self) -> Self {
+        self.posted_events = false;
         self
     }
 
@@ -274,9 +295,10 @@ impl MockCloudBuilder {
             None => Clock::paused(start),
         };
         let mut sim = Sim::new(self.world_factory(), clock, self.journal_capacity, self.scenario.clone());
-        if self.whole_bodies {
-            sim.journal = crate::journal::Journal::keeping_bodies(self.journal_capacity);
+        if let Some(budget) = self.run_journal {
+            sim.journal = crate::journal::Journal::for_run(self.journal_capacity, budget);
         }
+        sim.inbox.open(self.posted_events);
         let sim = Arc::new(sim.with_scenario_worlds(self.scenario_worlds()));
         let cloud_addr = SocketAddr::from(([127, 0, 0, 1], self.port));
         let control_addr = SocketAddr::from(([127, 0, 0, 1], self.control_port));
@@ -284,7 +306,7 @@ impl MockCloudBuilder {
             TcpListener::bind(addr).await.map_err(|source| StartError::Bind { what, addr, source })
         };
         let cloud_listener = bind("the Cloud API", cloud_addr).await?;
-        let control_listener = bind("the control API", control_addr).await?;
+        let control_listener = if self.control_api { Some(bind("the control API", control_addr).await?) } else { None };
         let tls = match &self.tls {
             None => None,
             Some(path) => Some(crate::http::self_signed(path).map_err(StartError::Tls)?.acceptor),
@@ -317,8 +339,13 @@ impl MockCloudBuilder {
         let io_err = |what, addr| move |source| StartError::Bind { what, addr, source };
         let cloud = serve(cloud_listener, cloud_handler, ServerLimits::default(), tls.clone())
             .map_err(io_err("the Cloud API", cloud_addr))?;
-        let control = serve(control_listener, control_handler, ServerLimits::default(), None)
-            .map_err(io_err("the control API", control_addr))?;
+        let control = match control_listener {
+            Some(listener) => Some(
+                serve(listener, control_handler, ServerLimits::default(), None)
+                    .map_err(io_err("the control API", control_addr))?,
+            ),
+            None => None,
+        };
         Ok(MockCloud { cloud, control, sim, tls: self.tls.is_some(), basic, seed: self.seed })
     }
 }
@@ -368,7 +395,7 @@ impl WorldRecipe {
 /// A running emulator. Dropping it shuts both servers down.
 pub struct MockCloud {
     cloud: ServerHandle,
-    control: ServerHandle,
+    control: Option<ServerHandle>,
     sim: Arc<Sim>,
     tls: bool,
     basic: String,
@@ -406,8 +433,19 @@ impl MockCloud {
     }
 
     /// The control API's base URL.
+    ///
+    /// # Panics
+    /// If the server was built [`MockCloudBuilder::without_control_api`].
     pub fn control_uri(&self) -> String {
-        format!("http://{}", self.control.addr())
+        match &self.control {
+            Some(control) => format!("http://{}", control.addr()),
+            None => panic!("this mock cloud was started without a control API"),
+        }
+    }
+
+    /// Whether a control API is served.
+    pub fn has_control_api(&self) -> bool {
+        self.control.is_some()
     }
 
     /// The `Authorization` header value for the token endpoint.
@@ -439,6 +477,12 @@ impl MockCloud {
     /// Virtual time now.
     pub fn now(&self) -> VirtualTime {
         self.sim.now()
+    }
+
+    /// Reads virtual time from anywhere (a task that outlives no borrow of this handle).
+    pub fn clock_reader(&self) -> impl Fn() -> VirtualTime + Send + Sync + 'static {
+        let sim = self.sim.clone();
+        move || sim.now()
     }
 
     /// The journal of exchanges and World transitions.

@@ -42,6 +42,10 @@ pub struct CertifyArgs {
     /// How many scenarios run at once.
     #[arg(long)]
     pub jobs: Option<usize>,
+    /// Real seconds the integration may take to come up (start-up is not judged; see
+    /// `payterm run --help`).
+    #[arg(long, default_value_t = 60.0, value_name = "SECS", value_parser = super::run::positive_seconds)]
+    pub startup_timeout: f64,
     /// List the profiles and exit.
     #[arg(long)]
     pub list_profiles: bool,
@@ -93,6 +97,7 @@ pub async fn run(args: CertifyArgs) -> Result<(), CliError> {
         paths: Vec::new(),
         builtin: true,
         time_scale: args.time_scale,
+        startup_timeout: args.startup_timeout,
         seed: args.seed,
         jobs: args.jobs,
         surface: Vec::new(),

@@ -42,6 +42,13 @@ pub struct RunArgs {
     /// Real seconds per virtual second.
     #[arg(long, default_value_t = 0.01)]
     pub time_scale: f64,
+    /// Real seconds an integration may take to come up. Start-up is not judged: each
+    /// scenario's clock starts when the integration is ready — its first request, or its first
+    /// event, or `{"event": "ready"}` on stdout — so a JVM that needs seconds is judged like a
+    /// script. Orders due at the start are on its stdin from the beginning. Past this, the
+    /// scenario fails as "did not start".
+    #[arg(long, default_value_t = 60.0, value_name = "SECS", value_parser = positive_seconds)]
+    pub startup_timeout: f64,
     /// The seed (default: each scenario's own, else 1).
     #[arg(long)]
     pub seed: Option<u64>,
@@ -192,8 +199,13 @@ pub async fn execute(plan: &Plan, args: &RunArgs) -> Result<Executed, CliError> 
     // Each scenario has its own emulator, port and work folder, so they run side by side.
     let runs = plan.scenarios.iter().enumerate().filter(|(_, e)| e.skip.is_none()).map(|(i, entry)| {
         let work_dir = std::env::temp_dir().join(format!("payterm-run-{}-{i}", std::process::id()));
-        let options =
-            RunOptions { target: plan.target.clone(), time_scale: args.time_scale, payterm: payterm.clone(), work_dir };
+        let options = RunOptions {
+            target: plan.target.clone(),
+            time_scale: args.time_scale,
+            payterm: payterm.clone(),
+            work_dir,
+            startup_timeout: std::time::Duration::from_secs_f64(args.startup_timeout),
+        };
         let seed = args.seed.or(entry.scenario.seed).unwrap_or(1);
         let scenario = entry.scenario.clone();
         let running = running.clone();
@@ -304,4 +316,12 @@ pub fn write_reports(specs: &[ReportSpec], report: &SuiteReport) -> Result<(), C
         }
     }
     if failures.is_empty() { Ok(()) } else { Err(CliError::new(exit_codes::SETUP_FAILED, failures.join("\n"))) }
+}
+
+/// A positive number of seconds.
+pub(super) fn positive_seconds(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(s) if s.is_finite() && s > 0.0 && s <= 86_400.0 => Ok(s),
+        _ => Err(format!("`{text}` is not a number of seconds between 0 and 86400")),
+    }
 }

@@ -167,6 +167,7 @@ async fn run_once(
         time_scale,
         payterm: options.payterm.clone(),
         work_dir: work_dir.0.clone(),
+        startup_timeout: crate::runner::DEFAULT_STARTUP_TIMEOUT,
     };
     let seed = scenario.seed.unwrap_or(1);
     let record = run_scenario(Arc::new(scenario), seed, &run_options).await;

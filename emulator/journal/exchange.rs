@@ -7,13 +7,11 @@ use serde::Serialize;
 use crate::scenario::model::{FaultKind, When};
 use crate::world::clock::{VirtualDuration, VirtualTime};
 
-/// When an exchange happened, in virtual time.
+/// When an exchange happened, in virtual time, as payterm saw it at its own socket: nothing
+/// the client sends (a header, a body field) moves either stamp.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Stamps {
-    /// When the client program that sent the request started, where it says so (the
-    /// emulated initiator program does): its own start-up is not the integration's wait.
-    pub launched: Option<VirtualTime>,
-    /// When the request had been read.
+    /// When the request reached payterm (its head had been read).
     pub received: VirtualTime,
     /// When the answer was handed to the connection (for a hung request: when it was read).
     pub answered: VirtualTime,
@@ -22,13 +20,7 @@ pub struct Stamps {
 impl Stamps {
     /// Stamps of an exchange read and answered at `at`.
     pub fn at(at: VirtualTime) -> Self {
-        Stamps { launched: None, received: at, answered: at }
-    }
-
-    /// When the client began this request: its program's start where known, else when the
-    /// request was read.
-    pub fn started(&self) -> VirtualTime {
-        self.launched.map_or(self.received, |l| l.min(self.received))
+        Stamps { received: at, answered: at }
     }
 }
 
@@ -89,6 +81,33 @@ pub struct Annotations {
     pub tid: Option<String>,
     /// A deep link's problems.
     pub link: Option<LinkCheck>,
+    /// What the request tried that only payterm itself may do.
+    pub tamper: Option<Tamper>,
+}
+
+/// A request that tried to do what only payterm itself may: set a stamp, or drive the World
+/// from outside the protocol surfaces. Judged by `RUN-INTEGRITY`; the request itself is
+/// answered as any other (the header ignored, the route unknown).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Tamper {
+    /// It carried headers named `x-payterm-…` (lower-cased), which payterm reads from no
+    /// client: the judge's times are taken at payterm's own socket.
+    PaytermHeaders(Vec<String>),
+    /// It asked the integration's port for a route of the control API (`/reset`,
+    /// `/clock/advance`, …), which is never served there.
+    ControlRoute,
+}
+
+impl Tamper {
+    /// What was tried, in words.
+    pub fn describe(&self) -> String {
+        match self {
+            Tamper::PaytermHeaders(names) => {
+                format!("sent {} (payterm takes no stamp or fact from an integration)", names.join(", "))
+            }
+            Tamper::ControlRoute => "asked for a control-API route, which only payterm itself may drive".to_owned(),
+        }
+    }
 }
 
 impl Annotations {
@@ -97,6 +116,7 @@ impl Annotations {
         self.fault = other.fault.or(self.fault.take());
         self.tid = other.tid.or(self.tid.take());
         self.link = other.link.or(self.link.take());
+        self.tamper = other.tamper.or(self.tamper.take());
     }
 
     /// Attaches these facts to `reply`, beside any it carries already.
@@ -244,15 +264,5 @@ mod tests {
         assert_eq!(body_text(&long).json(), None);
         let whole = Body::keep(&bytes::Bytes::from_static(b"{\"a\": 1}"), usize::MAX);
         assert_eq!(whole.json(), Some(serde_json::json!({"a": 1})));
-    }
-
-    #[test]
-    fn a_program_start_earlier_than_the_read_starts_the_request() {
-        let read = VirtualTime(10_000);
-        let stamps = Stamps { launched: Some(VirtualTime(9_000)), received: read, answered: read };
-        assert_eq!(stamps.started(), VirtualTime(9_000));
-        // A start stamped after the read (clocks disagree) never moves the start later.
-        let odd = Stamps { launched: Some(VirtualTime(11_000)), ..stamps };
-        assert_eq!(odd.started(), read);
     }
 }

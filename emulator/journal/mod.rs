@@ -4,5 +4,5 @@
 mod exchange;
 mod store;
 
-pub use exchange::{Annotations, Body, Exchange, LinkCheck, Stamps, StruckFault, body_text};
-pub use store::{Journal, JournalEntry, NOTE_HEADER};
+pub use exchange::{Annotations, Body, Exchange, LinkCheck, Stamps, StruckFault, Tamper, body_text};
+pub use store::{Journal, JournalEntry, NOTE_HEADER, Overflow};

@@ -17,6 +17,10 @@ pub const NOTE_HEADER: &str = "x-payterm-note";
 /// The most bytes of a body a server's journal keeps; the rest is cut and marked.
 pub(super) const BODY_KEEP: usize = 4096;
 
+/// The most bytes of a body a run's journal keeps once its budget of whole bodies is spent:
+/// enough for the judge's reading of an ordinary request, too little for a flood to matter.
+const BODY_KEEP_PAST_BUDGET: usize = 512;
+
 /// A journal line.
 #[derive(Clone, Debug, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -51,7 +55,27 @@ pub struct Journal {
     capacity: usize,
     /// The most bytes of a body kept.
     body_keep: usize,
+    /// How the bound is kept.
+    mode: Mode,
     inner: Mutex<Inner>,
+    /// Woken at every exchange recorded: a runner waiting for the integration's first request
+    /// waits on it instead of looking again and again.
+    activity: tokio::sync::Notify,
+}
+
+/// How a journal stays within its bound.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Mode {
+    /// A long-running server's: the oldest entries make room for new ones.
+    Ring,
+    /// A run's: everything from the start, bodies whole until `body_budget` bytes of them are
+    /// kept; past `capacity` exchanges new ones are counted, not kept (the World's transitions
+    /// are kept up to four times that), so the judge reads the run from its beginning and a
+    /// flood costs a bounded amount of memory.
+    Run {
+        /// Bytes of bodies kept whole before each is cut to [`BODY_KEEP_PAST_BUDGET`].
+        body_budget: usize,
+    },
 }
 
 #[derive(Debug, Default)]
@@ -59,19 +83,48 @@ struct Inner {
     seq: u64,
     exchanges: u64,
     dropped: u64,
+    world_entries: u64,
+    body_bytes: usize,
+    bodies_cut: u64,
     entries: VecDeque<JournalEntry>,
+}
+
+/// What a run's journal could not keep: the integration sent more than the bound.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Overflow {
+    /// Exchanges counted but not kept.
+    pub exchanges_dropped: u64,
+    /// World transitions counted but not kept.
+    pub world_dropped: u64,
+    /// Bodies cut short once the budget of whole bodies was spent.
+    pub bodies_cut: u64,
+    /// The most exchanges the journal keeps.
+    pub capacity: usize,
 }
 
 impl Journal {
     /// A journal keeping the last `capacity` entries (0 keeps none), each body cut past 4 KiB.
     pub fn new(capacity: usize) -> Self {
-        Journal { capacity, body_keep: BODY_KEEP, inner: Mutex::new(Inner::default()) }
+        Journal {
+            capacity,
+            body_keep: BODY_KEEP,
+            mode: Mode::Ring,
+            inner: Mutex::new(Inner::default()),
+            activity: tokio::sync::Notify::new(),
+        }
     }
 
-    /// A journal keeping the last `capacity` entries with their bodies whole: what a run keeps,
-    /// since the judge reads every body (requests are capped at the surface's limit anyway).
-    pub fn keeping_bodies(capacity: usize) -> Self {
-        Journal { capacity, body_keep: usize::MAX, inner: Mutex::new(Inner::default()) }
+    /// A run's journal: the first `capacity` exchanges with their bodies whole (the judge reads
+    /// every body) until `body_budget` bytes of bodies are kept; what comes past either bound
+    /// is counted ([`Journal::overflow`]), and the run fails for it.
+    pub fn for_run(capacity: usize, body_budget: usize) -> Self {
+        Journal {
+            capacity,
+            body_keep: usize::MAX,
+            mode: Mode::Run { body_budget },
+            inner: Mutex::new(Inner::default()),
+            activity: tokio::sync::Notify::new(),
+        }
     }
 
     fn push(&self, make: impl FnOnce(u64) -> JournalEntry) {
@@ -81,19 +134,70 @@ impl Journal {
         let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
         inner.seq += 1;
         let entry = make(inner.seq);
-        if matches!(entry, JournalEntry::Exchange { .. }) {
+        let exchange = matches!(entry, JournalEntry::Exchange { .. });
+        if exchange {
             inner.exchanges += 1;
+        } else {
+            inner.world_entries += 1;
         }
-        if inner.entries.len() >= self.capacity {
-            inner.entries.pop_front();
-            inner.dropped += 1;
+        match self.mode {
+            Mode::Ring => {
+                if inner.entries.len() >= self.capacity {
+                    inner.entries.pop_front();
+                    inner.dropped += 1;
+                }
+            }
+            Mode::Run { .. } => {
+                let full = if exchange {
+                    inner.exchanges > self.capacity as u64
+                } else {
+                    inner.world_entries > 4 * self.capacity as u64
+                };
+                if full {
+                    inner.dropped += 1;
+                    return;
+                }
+            }
         }
         inner.entries.push_back(entry);
+    }
+
+    /// `bytes` as the journal keeps them: whole, or cut past the server's limit, or — in a run
+    /// whose budget of whole bodies is spent — cut short and counted.
+    fn body(&self, bytes: &bytes::Bytes) -> Body {
+        let Mode::Run { body_budget } = self.mode else { return Body::keep(bytes, self.body_keep) };
+        let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        if inner.body_bytes + bytes.len() <= body_budget {
+            inner.body_bytes += bytes.len();
+            return Body::keep(bytes, usize::MAX);
+        }
+        if bytes.len() > BODY_KEEP_PAST_BUDGET {
+            inner.bodies_cut += 1;
+        }
+        Body::keep(bytes, BODY_KEEP_PAST_BUDGET)
+    }
+
+    /// What a run's journal counted but could not keep.
+    pub fn overflow(&self) -> Overflow {
+        let inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        Overflow {
+            exchanges_dropped: inner.exchanges.saturating_sub(self.capacity as u64),
+            world_dropped: inner.world_entries.saturating_sub(4 * self.capacity as u64),
+            bodies_cut: inner.bodies_cut,
+            capacity: self.capacity,
+        }
     }
 
     /// Records an exchange answered at `at`.
     pub fn exchange(&self, at: VirtualTime, exchange: Exchange) {
         self.push(|seq| JournalEntry::Exchange { seq, at, exchange });
+        self.activity.notify_waiters();
+    }
+
+    /// Woken at every exchange recorded (register the `Notified` before looking at
+    /// [`Journal::exchanges`], so none is missed in between).
+    pub fn activity(&self) -> &tokio::sync::Notify {
+        &self.activity
     }
 
     /// How many exchanges were recorded (kept or dropped): a cheap sign of activity.
@@ -129,8 +233,8 @@ impl Journal {
             .notes
             .extend(parts.headers.get_all(NOTE_HEADER).iter().filter_map(|v| v.to_str().ok().map(str::to_owned)));
         parts.headers.remove(NOTE_HEADER);
-        exchange.request = Body::keep(request, self.body_keep);
-        exchange.response = Body::keep(&bytes, self.body_keep);
+        exchange.request = self.body(request);
+        exchange.response = self.body(&bytes);
         self.exchange(stamps.answered, exchange);
         crate::http::Reply::from_parts(parts, http_body_util::Full::new(bytes))
     }
@@ -150,7 +254,7 @@ impl Journal {
         exchange.stamps = stamps;
         exchange.notes.extend(annotations.fault.as_ref().map(super::StruckFault::note));
         exchange.annotations = annotations;
-        exchange.request = Body::keep(request, self.body_keep);
+        exchange.request = self.body(request);
         self.exchange(stamps.received, exchange);
     }
 
@@ -185,7 +289,7 @@ impl Journal {
         inner.entries.range(start..).take(max).cloned().collect()
     }
 
-    /// How many entries were dropped to keep the bound.
+    /// How many entries were dropped (or, in a run, not kept) to keep the bound.
     pub fn dropped(&self) -> u64 {
         self.inner.lock().unwrap_or_else(|e| e.into_inner()).dropped
     }
@@ -212,6 +316,39 @@ mod tests {
         }
         assert_eq!(j.since(0).len(), 2);
         assert_eq!(j.dropped(), 3);
+    }
+
+    #[test]
+    fn a_runs_journal_keeps_its_beginning_and_counts_what_it_could_not_keep() {
+        // Arrange
+        let j = Journal::for_run(3, 10);
+        // Act
+        for n in 0..5 {
+            j.exchange(VirtualTime(0), ex(n));
+        }
+        // Assert
+        let kept: Vec<u16> = j
+            .since(0)
+            .iter()
+            .filter_map(|e| match e {
+                JournalEntry::Exchange { exchange, .. } => Some(exchange.status),
+                JournalEntry::World { .. } => None,
+            })
+            .collect();
+        assert_eq!(kept, [0, 1, 2], "the first exchanges, not the last");
+        assert_eq!(j.overflow().exchanges_dropped, 2);
+    }
+
+    #[test]
+    fn a_runs_journal_cuts_bodies_once_its_budget_is_spent() {
+        let j = Journal::for_run(100, 1000);
+        let whole = j.body(&bytes::Bytes::from(vec![b'a'; 900]));
+        let cut = j.body(&bytes::Bytes::from(vec![b'b'; 900]));
+        let small = j.body(&bytes::Bytes::from_static(b"{}"));
+        assert!(!whole.is_cut());
+        assert!(cut.is_cut() && cut.bytes().len() == BODY_KEEP_PAST_BUDGET);
+        assert!(!small.is_cut(), "a body within what is kept past the budget is whole");
+        assert_eq!(j.overflow().bodies_cut, 1);
     }
 
     #[test]

@@ -188,7 +188,7 @@ pub fn poll_until_final(f: &Facts) -> Vec<Verdict> {
                 let polls = polled(task);
                 let seen = seen_final(f, of, task);
                 if let Some(seen) = seen {
-                    let after: Vec<&&Req> = polls.iter().filter(|r| r.started() > seen).collect();
+                    let after: Vec<&&Req> = polls.iter().filter(|r| r.arrived() > seen).collect();
                     if !after.is_empty() {
                         problems.push(format!(
                             "polled task {} {} more time(s) after it was final",
@@ -217,9 +217,9 @@ pub fn poll_until_final(f: &Facts) -> Vec<Verdict> {
                 }
                 // Every wait until it was seen final ("later" is at most the patience window).
                 let watched: Vec<&Req> =
-                    polls.iter().copied().filter(|r| seen.is_none_or(|s| r.started() <= s)).collect();
+                    polls.iter().copied().filter(|r| seen.is_none_or(|s| r.arrived() <= s)).collect();
                 let mut gaps: Vec<(VirtualTime, VirtualTime)> =
-                    watched.windows(2).map(|w| (w[0].answered(), w[1].started())).collect();
+                    watched.windows(2).map(|w| (w[0].answered(), w[1].arrived())).collect();
                 let quit = outcomes
                     .iter()
                     .map(|o| o.at)

@@ -33,7 +33,7 @@ pub fn asked(r: &Req) -> Option<Asked> {
 /// The initiator requests of an order, in the order they were started.
 pub fn initiator_reqs<'a>(f: &'a Facts, of: &'a OrderFacts) -> Vec<&'a Req> {
     let mut reqs: Vec<&Req> = f.reqs_of(of).filter(|r| asked(r).is_some()).collect();
-    reqs.sort_by_key(|r| (r.started(), r.index));
+    reqs.sort_by_key(|r| (r.arrived(), r.index));
     reqs
 }
 
@@ -108,10 +108,10 @@ fn ask_again(f: &Facts, rule: &'static str, statuses: &[&str], faults: &[&str], 
             let latest = f.patience() + f.tolerance(f.patience());
             for hit in &hits {
                 let what = asked(hit);
-                let next = reqs.iter().find(|r| r.started() > hit.answered() && asked(r) == what);
+                let next = reqs.iter().find(|r| r.arrived() > hit.answered() && asked(r) == what);
                 match next {
                     Some(next) => {
-                        let waited = next.started() - hit.answered();
+                        let waited = next.arrived() - hit.answered();
                         let wanted = hit.retry_after.map_or(soonest, |ra| ra - f.tolerance(ra)).max(soonest);
                         if waited < wanted {
                             problems.push(format!("asked again {waited} after the answer, sooner than {wanted}"));
@@ -132,7 +132,7 @@ fn ask_again(f: &Facts, rule: &'static str, statuses: &[&str], faults: &[&str], 
                         // An invoice whose answer was lost or refused for now is asked again
                         // under its own id; another id instead risks a second charge.
                         let other = reqs.iter().find(|r| {
-                            r.started() > hit.answered() && matches!((asked(r), &what), (Some(Asked::Invoice(a)), Some(Asked::Invoice(b))) if a != *b)
+                            r.arrived() > hit.answered() && matches!((asked(r), &what), (Some(Asked::Invoice(a)), Some(Asked::Invoice(b))) if a != *b)
                         });
                         if let Some(other) = other {
                             problems.push("issued another invoice id instead of asking again under the same one".to_owned());
@@ -257,9 +257,9 @@ fn stop_fault(f: &Facts, rule: &'static str, fault: &str, flag: Option<FlagKind>
             let grace = f.tolerance(f.min_interval());
             let what = asked(hit);
             let again: Vec<&Req> = if everything {
-                f.reqs.iter().filter(|r| asked(r).is_some() && r.started() > hit.answered() + grace).collect()
+                f.reqs.iter().filter(|r| asked(r).is_some() && r.arrived() > hit.answered() + grace).collect()
             } else {
-                reqs.iter().copied().filter(|r| r.started() > hit.answered() && asked(r) == what).collect()
+                reqs.iter().copied().filter(|r| r.arrived() > hit.answered() && asked(r) == what).collect()
             };
             let mut problems = Vec::new();
             if !again.is_empty() {

@@ -4,6 +4,7 @@
 mod cloud;
 pub mod facts;
 mod initiator;
+mod integrity;
 mod links;
 mod liveness;
 mod money;

@@ -3,20 +3,21 @@
 //! `Retry-After` it was given; after two or more faults in a row, the waits are at least twice
 //! the minimum and never shrink.
 //!
-//! An interval is measured from the end of one answer to the start of the next request: when
-//! the emulator finished writing the answer, to when the client began the next request (the
-//! initiator program's own start where it says so, else when the request arrived). That is
-//! the integration's wait plus its own latency, never less, so a floor (the minimum interval,
-//! `Retry-After`) can be judged with the spec's tolerance alone. A shrink compares two such
-//! intervals, each carrying latency of its own: a shrink counts only past the larger of 10 %
-//! and [`LATENCY_ALLOWANCE_MS`] real milliseconds, so a machine's stall never turns a constant
+//! An interval is measured from the end of one answer to the arrival of the next request, both
+//! at payterm's own socket (nothing the client sends moves either). That is the integration's
+//! wait plus its own latency, never less, so a floor (the minimum interval, `Retry-After`) can
+//! be judged with the spec's tolerance alone. A shrink compares two such intervals, each
+//! carrying latency of its own: a shrink counts only past the largest of 10 %,
+//! [`LATENCY_ALLOWANCE_MS`] real milliseconds, and twice the latency payterm itself measured
+//! on the machine at that time (its probe of the initiator program's start-up; at most half
+//! the earlier interval), so a loaded machine or a program's start never turns a constant
 //! backoff into a shrinking one; a scenario that needs finer timing declares a slower scale.
 
 use std::collections::BTreeMap;
 
 use super::facts::{Call, CreateKind, Facts, Grant, Req};
 use super::verdict::Verdict;
-use crate::world::clock::VirtualDuration;
+use crate::world::clock::{VirtualDuration, VirtualTime};
 
 /// Real milliseconds of the integration's own latency (scheduling, a process start) that one
 /// interval may carry more than the next without counting as a shrink.
@@ -73,7 +74,7 @@ pub fn no_storm(f: &Facts) -> Vec<Verdict> {
         }
     }
     for list in series.values_mut() {
-        list.sort_by_key(|r| (r.started(), r.index));
+        list.sort_by_key(|r| (r.arrived(), r.index));
     }
     if series.values().all(|s| s.len() < 2) {
         return vec![Verdict::not_exercised(RULE, None, &expected, "no request was repeated")];
@@ -88,7 +89,7 @@ pub fn no_storm(f: &Facts) -> Vec<Verdict> {
         for pair in reqs.windows(2) {
             let (prev, next) = (pair[0], pair[1]);
             repeats += 1;
-            let gap = next.started() - prev.answered();
+            let gap = next.arrived() - prev.answered();
             in_a_row = if prev.is_fault() { in_a_row + 1 } else { 0 };
             if let Some(ra) = prev.retry_after
                 && gap + f.tolerance(ra) < ra
@@ -107,7 +108,12 @@ pub fn no_storm(f: &Facts) -> Vec<Verdict> {
                         next.line
                     ));
                 } else if let Some(before) = after_fault {
-                    let slack = VirtualDuration((before.as_millis() / 10).max(allowance));
+                    let measured =
+                        f.latency_near(VirtualTime(prev.answered().0 - before.as_millis()), next.arrived()).as_millis()
+                            * 2;
+                    let slack = VirtualDuration(
+                        (before.as_millis() / 10).max(allowance).max(measured.min(before.as_millis() / 2)),
+                    );
                     if gap + slack < before {
                         problems.push(format!(
                             "{key}: waited {gap} after fault {in_a_row} in a row but {before} after fault {} — the \

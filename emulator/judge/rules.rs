@@ -3,7 +3,7 @@
 
 use super::facts::Facts;
 use super::verdict::Verdict;
-use super::{cloud, initiator, links, liveness, money, rate, statuses, tokens, voids};
+use super::{cloud, initiator, integrity, links, liveness, money, rate, statuses, tokens, voids};
 
 /// Which part of the spec a rule belongs to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -18,6 +18,8 @@ pub enum RuleArea {
     Link,
     /// Money safety and liveness.
     Money,
+    /// What the judge may believe: the run itself.
+    Integrity,
 }
 
 impl RuleArea {
@@ -29,6 +31,7 @@ impl RuleArea {
             RuleArea::Cloud => "Cloud API",
             RuleArea::Link => "Deep links",
             RuleArea::Money => "Money safety",
+            RuleArea::Integrity => "What the judge may believe",
         }
     }
 }
@@ -327,6 +330,27 @@ pub const RULES: &[Rule] = &[
          at least twice the minimum and never shrinking (see Timing)",
         rate::no_storm,
     ),
+    Rule {
+        id: "RUN-INTEGRITY",
+        area: Integrity,
+        row: "the judge's facts are only what payterm observed; nothing but the protocol surfaces changes the World",
+        judged_as: "fails when a request carries a header named x-payterm-… (payterm takes every time at its own \
+                    socket, never from a client) or asks the integration's port for a control-API route (during a run \
+                    there is no control API: the World is payterm's alone)",
+        judged: Judged::Always,
+        judge: integrity::integrity,
+    },
+    Rule {
+        id: "RUN-BOUNDS",
+        area: Integrity,
+        row: "everything an integration sends is bounded; a flood is its own failure",
+        judged_as: "fails when the integration sends more than payterm keeps for a scenario: requests past the \
+                    journal's room (every order polled at the minimum interval until its deadline, twice over, at \
+                    least 20,000), 64 MiB of bodies, events past 1,000 + 50 per order or 1 MiB + 16 KiB per order, \
+                    or 16 MiB of output; what comes past is counted, not kept",
+        judged: Judged::Always,
+        judge: integrity::bounds,
+    },
 ];
 
 /// How intervals are measured, printed under the rule table.
@@ -358,11 +382,12 @@ mod tests {
 
     #[test]
     fn every_spec_table_row_has_a_rule() {
-        // conformance.md: 9 initiator statuses, 6 fault rows, 8 cloud, 3 link, 5 money.
+        // conformance.md: 9 initiator statuses, 6 fault rows, 8 cloud, 3 link, 5 money; and the
+        // two of "What the judge may believe".
         let count = |area| RULES.iter().filter(|r| r.area == area).count();
         assert_eq!(
-            [count(InitiatorStatus), count(InitiatorFault), count(Cloud), count(Link), count(Money)],
-            [9, 6, 8, 3, 5]
+            [count(InitiatorStatus), count(InitiatorFault), count(Cloud), count(Link), count(Money), count(Integrity)],
+            [9, 6, 8, 3, 5, 2]
         );
     }
 }

@@ -85,7 +85,7 @@ fn in_process_one(f: &Facts, order: &Order, of: &OrderFacts, expected: &str) -> 
         // A new invoice for the order after the first went into process.
         let Some(second) = reqs.iter().find(|r| {
             matches!(asked(r), Some(Asked::Invoice(_)))
-                && r.started() > began
+                && r.arrived() > began
                 && identifier_of(r).as_deref() != Some(identifier.as_str())
         }) else {
             continue;
@@ -105,14 +105,14 @@ fn in_process_one(f: &Facts, order: &Order, of: &OrderFacts, expected: &str) -> 
             (Some((at, status)), None) if at + f.patience() + f.tolerance(f.patience()) <= of.deadline => {
                 problems.push(format!(
                     "issued a new invoice at {} and never saw {identifier} end ({} at {at})",
-                    second.started(),
+                    second.arrived(),
                     status.as_str()
                 ));
                 evidence.push(second.line.clone());
             }
             (_, None) => {
                 let followed = reqs.iter().any(|r| {
-                    r.started() > second.started() && identifier_of(r).as_deref() == Some(identifier.as_str())
+                    r.arrived() > second.arrived() && identifier_of(r).as_deref() == Some(identifier.as_str())
                 });
                 if !followed {
                     problems.push(format!("stopped following {identifier} once a new invoice was issued"));
@@ -161,7 +161,7 @@ fn final_status(
             };
             let identifier = identifier_of(hit);
             let invoice_id = f.world.invoice(identifier.as_deref().unwrap_or_default()).map(|v| v.invoice.clone());
-            let after: Vec<&Req> = reqs.iter().copied().filter(|r| r.started() > hit.answered()).collect();
+            let after: Vec<&Req> = reqs.iter().copied().filter(|r| r.arrived() > hit.answered()).collect();
             let asked_again = after.iter().any(|r| asked(r) == Some(Asked::Status(identifier.clone())));
             let invoices: Vec<&&Req> = after.iter().filter(|r| matches!(asked(r), Some(Asked::Invoice(_)))).collect();
             let new_id = invoices.iter().any(|r| matches!(asked(r), Some(Asked::Invoice(i)) if i != invoice_id));

@@ -46,6 +46,8 @@ pub struct Synth {
     ending: Ending,
     finished: VirtualTime,
     seq: u64,
+    bounds: crate::runner::bounds::Bounds,
+    latency: Vec<crate::runner::latency::LatencySample>,
 }
 
 impl Synth {
@@ -62,7 +64,22 @@ impl Synth {
             ending: Ending::Exited(Some(0)),
             finished: t(300.0),
             seq: 0,
+            bounds: crate::runner::bounds::Bounds::default(),
+            latency: Vec::new(),
         }
+    }
+
+    /// payterm measured the initiator program taking `took_ms` real milliseconds to start and
+    /// end at `at_s` virtual seconds.
+    pub fn latency(&mut self, at_s: f64, took_ms: u64) -> &mut Self {
+        self.latency.push(crate::runner::latency::LatencySample { at: t(at_s), took: Duration::from_millis(took_ms) });
+        self
+    }
+
+    /// What the run sent past payterm's bounds.
+    pub fn bounds(&mut self, bounds: crate::runner::bounds::Bounds) -> &mut Self {
+        self.bounds = bounds;
+        self
     }
 
     /// Real seconds per virtual second.
@@ -240,6 +257,9 @@ impl Synth {
             journal: self.journal.clone(),
             ledger: self.ledger.clone(),
             ending: self.ending.clone(),
+            bounds: self.bounds,
+            ready_after: None,
+            latency: self.latency.clone(),
             wall: Duration::ZERO,
         }
     }
@@ -329,12 +349,6 @@ impl Ex<'_> {
         self
     }
 
-    /// The client program started at `s`.
-    pub fn launched(mut self, s: f64) -> Self {
-        self.exchange.stamps.launched = Some(t(s));
-        self
-    }
-
     /// The answer carried `Retry-After` of `secs` virtual seconds.
     pub fn retry_after(mut self, secs: i64) -> Self {
         self.exchange.retry_after = Some(VirtualDuration::secs(secs));
@@ -353,6 +367,12 @@ impl Ex<'_> {
     /// It acted on terminal `tid`.
     pub fn tid(mut self, tid: &str) -> Self {
         self.exchange.annotations.tid = Some(tid.to_owned());
+        self
+    }
+
+    /// It tried what only payterm may do.
+    pub fn tamper(mut self, tamper: crate::journal::Tamper) -> Self {
+        self.exchange.annotations.tamper = Some(tamper);
         self
     }
 

@@ -42,7 +42,7 @@ pub fn token_reuse(f: &Facts) -> Vec<Verdict> {
             matches!(q.call, Call::Token(Grant::Refresh))
                 && matches!(q.status, 400 | 401)
                 && q.answered() >= from.answered()
-                && q.answered() <= to.started()
+                && q.answered() <= to.arrived()
         })
     };
     let mut extra = Vec::new();
@@ -51,7 +51,7 @@ pub fn token_reuse(f: &Facts) -> Vec<Verdict> {
             let (first, again) = (pair[0], pair[1]);
             // A login sent while the first was still on its way is a race, not a replacement;
             // one after a refused refresh is the fix.
-            if again.started() < first.answered() || refused_refresh(first, again) {
+            if again.arrived() < first.answered() || refused_refresh(first, again) {
                 continue;
             }
             extra.push(again.line.clone());

@@ -161,7 +161,7 @@ pub fn within_93_days(f: &Facts) -> Vec<Verdict> {
             let mut evidence = Vec::new();
             // A refusal the client read: any VOID of the same sale started after it repeats it.
             if let Some(refusal) = sent.iter().find(|r| r.status == 422 && r.delivered()) {
-                let again: Vec<&&Req> = sent.iter().filter(|r| r.started() > refusal.answered()).collect();
+                let again: Vec<&&Req> = sent.iter().filter(|r| r.arrived() > refusal.answered()).collect();
                 evidence.push(refusal.line.clone());
                 if !again.is_empty() {
                     problems.push(format!("the refused VOID was sent {} more time(s)", again.len()));

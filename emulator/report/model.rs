@@ -475,5 +475,9 @@ pub fn ending_text(ending: &Ending) -> String {
         Ending::FailedToStart(e) => format!("failed to start: {e}"),
         Ending::Settled => "every order had a final outcome and the service went quiet".to_owned(),
         Ending::DeadlineReached => "the service was still working at the deadline".to_owned(),
+        Ending::DidNotStart(after) => format!(
+            "did not start: no request, no event and no {{\"event\": \"ready\"}} within {} s (hint: --startup-timeout)",
+            after.as_secs_f64()
+        ),
     }
 }

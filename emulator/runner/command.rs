@@ -1,18 +1,26 @@
 //! Command mode (spec/driver.md): the integration runs as a process in its own process group,
 //! orders on its stdin, events on its stdout; the whole group is killed at the deadline, and
 //! also whenever the run is dropped (`--fail-fast` cancelling it), so no child outlives it.
+//!
+//! ```text
+//!   spawn ──▶ starting ──(first request, an event, or `ready`)──▶ running ──▶ exited
+//!   (clock      │  orders due at 0 already on stdin                  │  (clock runs:
+//!    paused)    └──(startup timeout)──▶ did not start                 │   orders at their
+//!                                                                    └──▶ killed at deadline
+//! ```
 
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use tokio::io::AsyncWriteExt;
-use tokio::process::Command;
+use tokio::process::{Child, Command};
 use tokio::sync::mpsc;
 
+use super::bounds::EventLog;
 use super::contract::Contract;
 use super::events::{Event, EventKind, Parsed, parse_line};
 use super::feed::OrderFeed;
-use super::output::{Log, read_lines};
+use super::output::{Log, OutputCount, read_lines};
 use super::run_one::{Driven, Ending};
 use crate::MockCloud;
 
@@ -21,14 +29,26 @@ enum Output {
     Stderr(String),
 }
 
-/// The longest the scenario's clock waits for an integration to show it is up.
-pub const STARTUP_ALLOWANCE: Duration = Duration::from_secs(1);
+/// How long an integration may take to come up by default (`payterm run --startup-timeout`).
+pub const DEFAULT_STARTUP_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// How often a void waiting for its sale's AMS id looks again (the World settles a card
+/// payment when someone looks at it, so there is no event to wait for).
+const PENDING_VOID_TICK: Duration = Duration::from_millis(10);
+
+/// What was read of one integration's output.
+struct Reading {
+    events: EventLog,
+    log: Log,
+    count: OutputCount,
+}
 
 /// Runs `command` (with `sh -c`, in `dir` if given) until it exits or `span` has passed since
-/// the scenario's clock started. The clock (paused by the caller) starts at the process's first
-/// sign of life — a line on stdout or stderr, or a request — or after [`STARTUP_ALLOWANCE`]:
-/// an interpreter that takes a loaded machine's second to start must not lose a hundred
-/// virtual seconds of its deadlines to that.
+/// the scenario's clock started. The clock (paused by the caller) starts when the integration
+/// is ready — its first request, its first event, or `{"event": "ready"}` — so a runtime that
+/// takes seconds to start (a JVM) loses none of its deadlines to that; orders due at the start
+/// are on its stdin from the beginning, so one that waits for an order before its first request
+/// comes up too. Past `startup_timeout` without a sign, it did not start.
 ///
 /// Orders are given at their times and written to stdin by a task of their own: an
 /// integration that reads its stdin slowly, or never (a thousand orders are more than a pipe
@@ -38,7 +58,7 @@ pub async fn drive(
     feed: &mut OrderFeed<'_>,
     contract: &Contract,
     (command, dir): (&str, Option<&std::path::Path>),
-    span: Duration,
+    (span, startup_timeout): (Duration, Duration),
     payterm: &std::path::Path,
 ) -> Driven {
     let mut cmd = Command::new("sh");
@@ -51,10 +71,12 @@ pub async fn drive(
     }
     #[cfg(unix)]
     cmd.process_group(0);
-    let (mut events, mut log) = (Vec::new(), Log::default());
+    let orders_count = feed.len();
+    let mut reading =
+        Reading { events: EventLog::for_orders(orders_count), log: Log::default(), count: OutputCount::default() };
     let mut child = match cmd.spawn() {
         Ok(child) => child,
-        Err(e) => return Driven { events, log: Vec::new(), ending: Ending::FailedToStart(e.to_string()) },
+        Err(e) => return driven(reading, Ending::FailedToStart(e.to_string()), None),
     };
     let _group = GroupGuard(child.id());
     // Should payterm itself be killed (`kill -9`), the reaper ends the group instead.
@@ -65,11 +87,11 @@ pub async fn drive(
     // integration).
     if let Some(out) = child.stdout.take() {
         let tx = tx.clone();
-        tokio::spawn(read_lines(out, move |line| tx.send(Output::Stdout(line)).is_ok()));
+        tokio::spawn(read_lines(out, reading.count.clone(), move |line| tx.send(Output::Stdout(line)).is_ok()));
     }
     if let Some(err) = child.stderr.take() {
         let tx = tx.clone();
-        tokio::spawn(read_lines(err, move |line| tx.send(Output::Stderr(line)).is_ok()));
+        tokio::spawn(read_lines(err, reading.count.clone(), move |line| tx.send(Output::Stderr(line)).is_ok()));
     }
     drop(tx);
     // Taken first: `Child::wait` closes a stdin still held by the child handle.
@@ -78,54 +100,145 @@ pub async fn drive(
         None => (None, None),
     };
     let spawned = Instant::now();
-    let startup_lines = loop {
-        if cloud.journal().exchanges() > 0 || spawned.elapsed() >= STARTUP_ALLOWANCE {
-            break Vec::new();
+    feed.restart(spawned);
+    give_due(cloud, feed, &mut orders);
+    let startup = start_up(cloud, &mut child, &mut rx, &mut reading, spawned + startup_timeout).await;
+    let ready_after = spawned.elapsed();
+    let ending = match startup {
+        Startup::Ready => {
+            cloud.set_paused(false);
+            feed.restart(Instant::now());
+            run(cloud, feed, &mut child, &mut rx, &mut reading, &mut orders, Instant::now() + span).await
         }
-        tokio::select! {
-            output = rx.recv() => break output.into_iter().collect(),
-            _ = child.wait() => break Vec::new(),
-            _ = tokio::time::sleep(Duration::from_millis(2)) => {}
+        Startup::Exited(code) => {
+            cloud.set_paused(false);
+            drain(cloud, &mut rx, &mut reading).await;
+            Ending::Exited(code)
         }
-    };
-    cloud.set_paused(false);
-    let start = Instant::now();
-    feed.restart(start);
-    let deadline = start + span;
-    for output in startup_lines {
-        take(cloud, output, &mut events, &mut log);
-    }
-    let ending = loop {
-        for line in feed.due(cloud) {
-            if let Some(orders) = &orders {
-                let _ = orders.send(format!("{line}\n"));
-            }
-        }
-        if feed.is_empty() {
-            orders = None; // EOF once the writer has written what it holds: no more orders.
-        }
-        tokio::select! {
-            status = child.wait() => {
-                drain(cloud, &mut rx, &mut events, &mut log).await;
-                break Ending::Exited(status.ok().and_then(|s| s.code()));
-            }
-            output = rx.recv() => match output {
-                Some(o) => take(cloud, o, &mut events, &mut log),
-                None => tokio::time::sleep(Duration::from_millis(2)).await,
-            },
-            _ = tokio::time::sleep(Duration::from_millis(5)) => {}
-        }
-        if Instant::now() >= deadline {
-            kill_group(child.id());
-            let _ = child.kill().await;
-            drain(cloud, &mut rx, &mut events, &mut log).await;
-            break Ending::KilledAtDeadline;
+        Startup::TimedOut => {
+            cloud.set_paused(false);
+            end_group(&mut child).await;
+            drain(cloud, &mut rx, &mut reading).await;
+            Ending::DidNotStart(startup_timeout)
         }
     };
     if let Some(writer) = writer {
         writer.abort();
     }
-    Driven { events, log: log.into_lines(), ending }
+    driven(reading, ending, Some(ready_after))
+}
+
+fn driven(reading: Reading, ending: Ending, ready_after: Option<Duration>) -> Driven {
+    let (events, event_overflow) = reading.events.into_parts();
+    Driven {
+        events,
+        log: reading.log.into_lines(),
+        ending,
+        event_overflow,
+        output_bytes: reading.count.bytes(),
+        ready_after,
+    }
+}
+
+/// How the start-up ended.
+enum Startup {
+    /// A request, an event or `ready` came.
+    Ready,
+    /// The process exited first.
+    Exited(Option<i32>),
+    /// Nothing came in time.
+    TimedOut,
+}
+
+/// Waits, with the scenario's clock paused, for the integration's first sign of being up.
+async fn start_up(
+    cloud: &MockCloud,
+    child: &mut Child,
+    rx: &mut mpsc::UnboundedReceiver<Output>,
+    reading: &mut Reading,
+    until: Instant,
+) -> Startup {
+    let activity = cloud.journal().activity();
+    loop {
+        let request = activity.notified();
+        tokio::pin!(request);
+        request.as_mut().enable();
+        if cloud.journal().exchanges() > 0 {
+            return Startup::Ready;
+        }
+        tokio::select! {
+            () = &mut request => return Startup::Ready,
+            output = rx.recv() => match output {
+                Some(o) => {
+                    if take(cloud, o, reading) {
+                        return Startup::Ready;
+                    }
+                }
+                // Both pipes closed: only the exit or the timeout can come now.
+                None => tokio::select! {
+                    () = &mut request => return Startup::Ready,
+                    status = child.wait() => return Startup::Exited(status.ok().and_then(|s| s.code())),
+                    () = tokio::time::sleep_until(until.into()) => return Startup::TimedOut,
+                },
+            },
+            status = child.wait() => return Startup::Exited(status.ok().and_then(|s| s.code())),
+            () = tokio::time::sleep_until(until.into()) => return Startup::TimedOut,
+        }
+    }
+}
+
+/// Runs the scenario's clock until the integration exits or `deadline` passes.
+async fn run(
+    cloud: &MockCloud,
+    feed: &mut OrderFeed<'_>,
+    child: &mut Child,
+    rx: &mut mpsc::UnboundedReceiver<Output>,
+    reading: &mut Reading,
+    orders: &mut Option<mpsc::UnboundedSender<String>>,
+    deadline: Instant,
+) -> Ending {
+    let mut pipes_open = true;
+    loop {
+        give_due(cloud, feed, orders);
+        let wake = feed.next_due().map_or(deadline, |due| due.min(deadline));
+        let wake = if feed.waiting_for_a_sale() { wake.min(Instant::now() + PENDING_VOID_TICK) } else { wake };
+        tokio::select! {
+            status = child.wait() => {
+                drain(cloud, rx, reading).await;
+                return Ending::Exited(status.ok().and_then(|s| s.code()));
+            }
+            output = rx.recv(), if pipes_open => match output {
+                Some(o) => {
+                    take(cloud, o, reading);
+                }
+                None => pipes_open = false,
+            },
+            () = tokio::time::sleep_until(wake.into()) => {}
+        }
+        if Instant::now() >= deadline {
+            end_group(child).await;
+            drain(cloud, rx, reading).await;
+            return Ending::KilledAtDeadline;
+        }
+    }
+}
+
+/// Writes the orders whose time has come; closes stdin once every order was given.
+fn give_due(cloud: &MockCloud, feed: &mut OrderFeed<'_>, orders: &mut Option<mpsc::UnboundedSender<String>>) {
+    for line in feed.due(cloud) {
+        if let Some(orders) = orders.as_ref() {
+            let _ = orders.send(format!("{line}\n"));
+        }
+    }
+    if feed.is_empty() {
+        *orders = None; // EOF once the writer has written what it holds: no more orders.
+    }
+}
+
+/// Kills the integration's process group and reaps its first process.
+async fn end_group(child: &mut Child) {
+    kill_group(child.id());
+    let _ = child.kill().await;
 }
 
 /// Starts the task that writes order lines to the integration's stdin, one at a time, and
@@ -143,16 +256,30 @@ fn spawn_writer(mut stdin: tokio::process::ChildStdin) -> (mpsc::UnboundedSender
     (orders, task)
 }
 
-fn take(cloud: &MockCloud, output: Output, events: &mut Vec<Event>, log: &mut Log) {
+/// Reads one line of output; whether it was a sign of the integration being up (an event or
+/// `ready`; a log line is not: a JVM logs long before it can take an order).
+fn take(cloud: &MockCloud, output: Output, reading: &mut Reading) -> bool {
     match output {
-        Output::Stderr(line) => log.push(format!("stderr: {line}")),
+        Output::Stderr(line) => {
+            reading.log.push(format!("stderr: {line}"));
+            false
+        }
         Output::Stdout(line) => match parse_line(&line, cloud.now()) {
             Parsed::Event(event) => {
-                receive(cloud, &event);
-                events.push(event);
+                if reading.events.push(event.clone(), line.len()) {
+                    receive(cloud, &event);
+                }
+                true
             }
-            Parsed::Log { line, problem: None } => log.push(format!("stdout: {line}")),
-            Parsed::Log { line, problem: Some(p) } => log.push(format!("stdout: {line}  ({p})")),
+            Parsed::Ready => true,
+            Parsed::Log { line, problem: None } => {
+                reading.log.push(format!("stdout: {line}"));
+                false
+            }
+            Parsed::Log { line, problem: Some(p) } => {
+                reading.log.push(format!("stdout: {line}  ({p})"));
+                false
+            }
         },
     }
 }
@@ -166,10 +293,10 @@ pub fn receive(cloud: &MockCloud, event: &Event) {
     }
 }
 
-async fn drain(cloud: &MockCloud, rx: &mut mpsc::UnboundedReceiver<Output>, events: &mut Vec<Event>, log: &mut Log) {
+async fn drain(cloud: &MockCloud, rx: &mut mpsc::UnboundedReceiver<Output>, reading: &mut Reading) {
     // The readers finish once the pipes close; wait briefly for the last lines.
     while let Ok(Some(output)) = tokio::time::timeout(Duration::from_millis(200), rx.recv()).await {
-        take(cloud, output, events, log);
+        take(cloud, output, reading);
     }
 }
 

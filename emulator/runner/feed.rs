@@ -44,6 +44,24 @@ impl<'a> OrderFeed<'a> {
         self.pending.is_empty()
     }
 
+    /// How many orders the scenario has.
+    pub fn len(&self) -> usize {
+        self.scenario.orders.len()
+    }
+
+    /// When the next order not yet given is due (real time).
+    pub fn next_due(&self) -> Option<Instant> {
+        self.pending.first().map(|o| self.start + self.real(o.at))
+    }
+
+    /// Whether the next order is a void that is due but waits for its sale's AMS id.
+    pub fn waiting_for_a_sale(&self) -> bool {
+        self.pending.first().is_some_and(|o| {
+            matches!((o.operation, &o.void_target), (Operation::Void, Some(VoidTarget::Order(_))))
+                && self.start + self.real(o.at) <= Instant::now()
+        })
+    }
+
     /// The orders whose time has come, as JSON, in order.
     pub fn due(&mut self, cloud: &MockCloud) -> Vec<Value> {
         let mut out = Vec::new();

@@ -1,11 +1,13 @@
 //! The runner: starts the integration under test against a fresh emulator per scenario,
 //! feeds it the orders, reads its events, and records everything for the judge.
 
+pub mod bounds;
 pub mod builtin;
 mod command;
 mod contract;
 pub mod events;
 mod feed;
+pub mod latency;
 pub mod manifest;
 pub mod output;
 pub mod reaper;
@@ -14,5 +16,6 @@ pub mod select;
 mod service;
 pub mod shim;
 
+pub use command::DEFAULT_STARTUP_TIMEOUT;
 pub use run_one::{Driven, Ending, Record, RunOptions, Target, run_scenario};
 pub use service::reachable;

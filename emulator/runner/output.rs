@@ -3,6 +3,8 @@
 //! UTF-8 lossily; [`Log`] keeps the last [`MAX_LOG`] bytes of log lines and counts the rest.
 
 use std::collections::VecDeque;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use tokio::io::{AsyncBufReadExt, AsyncRead, BufReader};
 
@@ -11,9 +13,21 @@ pub const MAX_LINE: usize = 64 * 1024;
 /// The most bytes of log lines a scenario keeps (the last ones).
 pub const MAX_LOG: usize = 1024 * 1024;
 
+/// Every byte an integration wrote, on all its pipes (kept or not): what `RUN-BOUNDS` holds
+/// against [`super::bounds::OUTPUT_LIMIT`].
+#[derive(Clone, Debug, Default)]
+pub struct OutputCount(Arc<AtomicU64>);
+
+impl OutputCount {
+    /// The bytes counted so far.
+    pub fn bytes(&self) -> u64 {
+        self.0.load(Ordering::Relaxed)
+    }
+}
+
 /// Reads `reader` line by line, handing each to `emit` (which returns false to stop), never
-/// holding more than [`MAX_LINE`] bytes of a line.
-pub async fn read_lines<R: AsyncRead + Unpin>(reader: R, mut emit: impl FnMut(String) -> bool) {
+/// holding more than [`MAX_LINE`] bytes of a line; every byte read is added to `count`.
+pub async fn read_lines<R: AsyncRead + Unpin>(reader: R, count: OutputCount, mut emit: impl FnMut(String) -> bool) {
     let mut reader = BufReader::with_capacity(64 * 1024, reader);
     let mut line: Vec<u8> = Vec::new();
     let mut cut: u64 = 0;
@@ -37,6 +51,7 @@ pub async fn read_lines<R: AsyncRead + Unpin>(reader: R, mut emit: impl FnMut(St
             skipped_cr = chunk.last() == Some(&b'\r');
         }
         reader.consume(used);
+        count.0.fetch_add(used as u64, Ordering::Relaxed);
         if ended {
             if !emit(finish(&line, cut - u64::from(skipped_cr && cut > 0))) {
                 return;
@@ -105,11 +120,13 @@ mod tests {
 
     async fn lines_of(bytes: &[u8]) -> Vec<String> {
         let mut out = Vec::new();
-        read_lines(bytes, |l| {
+        let count = OutputCount::default();
+        read_lines(bytes, count.clone(), |l| {
             out.push(l);
             true
         })
         .await;
+        assert_eq!(count.bytes(), bytes.len() as u64, "every byte is counted");
         out
     }
 

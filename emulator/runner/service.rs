@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use http::Method;
 
+use super::bounds::EventLog;
 use super::command::receive;
 use super::contract::Contract;
 use super::events::{Event, EventKind, OutcomeResult};
@@ -31,10 +32,10 @@ pub async fn drive(
     work_dir: &std::path::Path,
     deadline: Instant,
 ) -> Driven {
-    let (mut events, mut log) = (Vec::<Event>::new(), Vec::new());
+    let (mut events, mut log) = (EventLog::for_orders(feed.len()), Vec::new());
     let initiator = match contract.write_initiator_wrapper(work_dir) {
         Ok(path) => path,
-        Err(e) => return Driven { events, log, ending: Ending::FailedToStart(e) },
+        Err(e) => return driven(events, log, Ending::FailedToStart(e)),
     };
     let payterm = contract.service_json(&initiator);
     let client = HttpClient::default();
@@ -56,15 +57,17 @@ pub async fn drive(
             }
         }
         for event in cloud.take_posted_events() {
-            receive(cloud, &event);
-            events.push(event);
+            let size = serde_json::to_string(&event).map_or(0, |t| t.len());
+            if events.push(event.clone(), size) {
+                receive(cloud, &event);
+            }
             last_activity.0 = Instant::now();
         }
         let seq = cloud.journal().exchanges();
         if seq != last_activity.1 {
             last_activity = (Instant::now(), seq);
         }
-        if feed.is_empty() && settled(feed, &events) && last_activity.0.elapsed() >= quiet {
+        if feed.is_empty() && settled(feed, events.events()) && last_activity.0.elapsed() >= quiet {
             break Ending::Settled;
         }
         if Instant::now() >= deadline {
@@ -72,7 +75,12 @@ pub async fn drive(
         }
         tokio::time::sleep(Duration::from_millis(5)).await;
     };
-    Driven { events, log, ending }
+    driven(events, log, ending)
+}
+
+fn driven(events: EventLog, log: Vec<String>, ending: Ending) -> Driven {
+    let (events, event_overflow) = events.into_parts();
+    Driven { events, log, ending, event_overflow, output_bytes: 0, ready_after: None }
 }
 
 /// Whether every order given has a last outcome other than `unknown`.

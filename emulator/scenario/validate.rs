@@ -329,7 +329,7 @@ impl<'a> Validator<'a> {
                 RuleArea::InitiatorStatus | RuleArea::InitiatorFault => Some(Surface::Initiator),
                 RuleArea::Cloud => Some(Surface::Cloud),
                 RuleArea::Link => Some(Surface::App2app),
-                RuleArea::Money => None,
+                RuleArea::Money | RuleArea::Integrity => None,
             };
             if let Some(needed) = needs.filter(|n| !surfaces.is_empty() && !surfaces.contains(n)) {
                 let surface = SURFACES.iter().find(|(_, s)| *s == needed).map_or("?", |(n, _)| *n);

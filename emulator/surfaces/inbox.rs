@@ -3,6 +3,7 @@
 //! takes them from the [`EventInbox`]; a malformed event is refused with a 400 naming it.
 
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use http::StatusCode;
 use serde_json::Value;
@@ -19,11 +20,18 @@ pub const PATH: &str = "/_payterm/events";
 #[derive(Debug, Default)]
 pub struct EventInbox {
     events: Mutex<Vec<Event>>,
+    /// Whether posts are refused: a command-mode run reads events on stdout only.
+    closed: AtomicBool,
 }
 
 impl EventInbox {
     /// At most this many events wait.
     pub const CAPACITY: usize = 100_000;
+
+    /// Takes posted events (`true`, the default) or refuses them (`false`).
+    pub fn open(&self, open: bool) {
+        self.closed.store(!open, Ordering::Relaxed);
+    }
 
     /// Takes every event waiting.
     pub fn take(&self) -> Vec<Event> {
@@ -34,6 +42,14 @@ impl EventInbox {
 /// Answers a post of events: 202 with how many were accepted, or 400 naming the first bad one
 /// (then none of the post is kept, so a retry of the fixed post does not double what was).
 pub fn answer(sim: &Sim, body: &[u8]) -> Reply {
+    if sim.inbox.closed.load(Ordering::Relaxed) {
+        return ApiError::new(
+            StatusCode::CONFLICT,
+            "EVENTS_ON_STDOUT",
+            "this run drives the integration as a command: its events are read on stdout, not posted",
+        )
+        .into_response();
+    }
     let result = (|| {
         let value: Value = crate::http::read_json(body)?;
         let items = match value {
@@ -52,6 +68,8 @@ pub fn answer(sim: &Sim, body: &[u8]) -> Reply {
         for (i, item) in items.iter().enumerate() {
             match parse_line(&item.to_string(), now) {
                 Parsed::Event(event) => events.push(event),
+                // A service is up once it takes orders: `ready` says nothing more.
+                Parsed::Ready => {}
                 Parsed::Log { problem, .. } => {
                     let why = problem.unwrap_or_else(|| "not an event".to_owned());
                     return Err(ApiError::new(StatusCode::BAD_REQUEST, "INVALID_EVENT", format!("event {i}: {why}"))

@@ -287,13 +287,13 @@ impl Sim {
         self.lock().clock.time_scale()
     }
 
-    /// The stamps of an exchange whose request arrived at the real instant `arrived` (sent by
-    /// a program that started at `launched`, if it said so) and is answered now.
-    pub fn stamps(&self, arrived: Instant, launched: Option<Instant>) -> Stamps {
+    /// The stamps of an exchange whose request arrived at the real instant `arrived` and is
+    /// answered now.
+    pub fn stamps(&self, arrived: Instant) -> Stamps {
         let inner = self.lock();
         let received = inner.clock.at(arrived);
         let answered = inner.clock.now().max(inner.world.now()).max(received);
-        Stamps { launched: launched.map(|l| inner.clock.at(l).min(received)), received, answered }
+        Stamps { received, answered }
     }
 
     /// Jumps the clock forward by `by` and fires what fell due.

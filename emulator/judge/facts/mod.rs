@@ -194,6 +194,17 @@ impl<'r> Facts<'r> {
         VirtualDuration((d.as_millis().abs() / 10).max(self.real_ms(5.0)))
     }
 
+    /// The most latency payterm itself measured around `from..=to` — how long the initiator
+    /// program took to start and end, probed within a real second either side — in virtual
+    /// time; the run's largest where none fell near; zero where none was measured.
+    pub fn latency_near(&self, from: VirtualTime, to: VirtualTime) -> VirtualDuration {
+        let samples = &self.record.latency;
+        let margin = VirtualDuration(self.real_ms(1000.0));
+        let near = samples.iter().filter(|s| s.at + margin >= from && s.at <= to + margin).map(|s| s.took).max();
+        let took = near.or_else(|| samples.iter().map(|s| s.took).max()).unwrap_or_default();
+        VirtualDuration(self.real_ms(took.as_secs_f64() * 1000.0))
+    }
+
     /// `ms` real milliseconds in virtual time at this run's scale.
     pub fn real_ms(&self, ms: f64) -> i64 {
         (ms / self.record.time_scale.max(1e-9)) as i64

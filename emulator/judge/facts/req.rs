@@ -125,7 +125,7 @@ pub struct Req {
     pub path: String,
     /// What it asked.
     pub call: Call,
-    /// When it was sent, read and answered.
+    /// When it was read and answered, at payterm's socket.
     pub stamps: Stamps,
     /// The status answered (0: none, the request was held).
     pub status: u16,
@@ -168,9 +168,10 @@ impl Req {
         }
     }
 
-    /// When the client began the request.
-    pub fn started(&self) -> VirtualTime {
-        self.stamps.started()
+    /// When the request reached payterm's socket: the only "when it was sent" the judge
+    /// believes (nothing the client sends moves it).
+    pub fn arrived(&self) -> VirtualTime {
+        self.stamps.received
     }
 
     /// When it was answered.

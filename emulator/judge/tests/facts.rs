@@ -171,14 +171,12 @@ fn what_the_initiator_program_prints(
 }
 
 #[test]
-fn a_request_began_when_its_program_started() {
+fn a_request_is_timed_by_its_arrival_and_its_answer_at_payterms_socket() {
     let mut run = one_sale();
-    run.ex("initiator", "POST", "/hype/v1/status", 5.0).launched(4.0).answered_at(6.0).add();
-    run.ex("initiator", "POST", "/hype/v1/status", 8.0).launched(9.0).add();
+    run.ex("initiator", "POST", "/hype/v1/status", 5.0).answered_at(6.0).add();
     let record = run.record();
     let facts = Facts::new(&record);
-    assert_eq!((facts.reqs[0].started(), facts.reqs[0].answered()), (t(4.0), t(6.0)));
-    assert_eq!(facts.reqs[1].started(), t(8.0), "a launch stamp after arrival is ignored");
+    assert_eq!((facts.reqs[0].arrived(), facts.reqs[0].answered()), (t(5.0), t(6.0)));
 }
 
 #[rstest]

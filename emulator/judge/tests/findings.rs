@@ -313,9 +313,9 @@ fn creates_refused_busy_retried_every_second_are_a_storm() {
     assert_eq!(run.kind("RATE-NO-STORM", None), Fail);
 }
 
-/// Finding 8: a constant backoff (3 s after each fault) whose measured intervals differ by the
-/// initiator program's start-up is not a shrink once the program's own start is known; at the
-/// default scale the latency allowance covers it even without.
+/// Finding 8 (and issue 20, timing under load): a constant backoff (3 s after each fault) whose
+/// intervals differ by the initiator program's start-up is not a shrink once payterm has
+/// measured that start-up itself; the integration is never asked when it started.
 #[test]
 fn a_constant_backoff_with_a_slow_program_start_is_not_a_shrink() {
     let text = scenario(
@@ -325,23 +325,37 @@ fn a_constant_backoff_with_a_slow_program_start_is_not_a_shrink() {
     );
     // Four faults in a row; the integration waits 3 s after each; its program took 2 s to
     // start the second time and 1 s after, so requests arrive 5 s, then 4 s, after an answer.
-    let run = |launched: bool, scale: f64| {
+    let run = |measured_ms: Option<u64>, scale: f64| {
         let mut run = Synth::new(&text).scale(scale);
-        for (arrives, start) in [(10.0, 10.0), (15.0, 13.0), (19.0, 18.0), (23.0, 22.0)] {
-            let mut ex = run
-                .ex("initiator", "POST", "/hype/v1/status", arrives)
+        for arrives in [10.0, 15.0, 19.0, 23.0] {
+            run.ex("initiator", "POST", "/hype/v1/status", arrives)
                 .json(json!({"payload": {"identifier": "ID", "invoice": "S1"}}))
-                .answer(200, json!({"identifier": "ID", "fault": "server_error"}));
-            if launched {
-                ex = ex.launched(start);
-            }
-            ex.add();
+                .answer(200, json!({"identifier": "ID", "fault": "server_error"}))
+                .add();
+        }
+        if let Some(ms) = measured_ms {
+            run.latency(0.0, ms).latency(12.0, ms);
         }
         run.verdict("RATE-NO-STORM", None)
     };
-    assert_eq!(run(true, 0.1).kind, Pass, "the program's own start removes its start-up");
-    assert_eq!(run(false, 0.1).kind, Fail, "without it, at 100 ms a virtual second, 5 s then 4 s looks like a shrink");
-    assert_eq!(run(false, 0.01).kind, Pass, "at the default scale 20 real ms are 2 virtual s of allowance");
+    assert_eq!(run(Some(150), 0.1).kind, Pass, "payterm measured 1.5 virtual s of start-up: 2 x that is allowed");
+    assert_eq!(run(Some(10), 0.1).kind, Fail, "on an idle machine, 5 s then 4 s is a shrink");
+    assert_eq!(run(None, 0.1).kind, Fail, "without a measure, at 100 ms a virtual second, 5 s then 4 s is a shrink");
+    assert_eq!(run(None, 0.01).kind, Pass, "at the default scale 20 real ms are 2 virtual s of allowance");
+}
+
+/// The measured latency excuses at most half the earlier interval: a backoff that halves is
+/// a shrink however loaded the machine was.
+#[test]
+fn measured_latency_never_excuses_a_backoff_that_halves() {
+    let text = sale_order("\"RATE-NO-STORM\"", "min_poll_interval = \"1s\"\n");
+    let mut run = Synth::new(&text).scale(1.0);
+    for at in [1.0, 30.0, 50.0, 59.0] {
+        run.ex("cloud", "GET", "/v1/tasks/T1", at).answer(500, json!(null)).add();
+    }
+    run.latency(0.0, 60_000);
+    let verdict = run.verdict("RATE-NO-STORM", None);
+    assert_eq!(verdict.kind, Fail, "20 s then 9 s: {verdict:#?}");
 }
 
 /// The evidence of a shrinking backoff names both intervals compared.

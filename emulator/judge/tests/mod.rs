@@ -13,6 +13,8 @@ mod findings;
 mod initiator;
 /// The initiator's stop faults: HYPE-F-BAD-SIGNATURE, HYPE-F-NOT-FOUND, HYPE-F-USER-DISABLED.
 mod initiator_stop;
+/// RUN-INTEGRITY and RUN-BOUNDS: what the judge may believe.
+mod integrity;
 /// LINK-PARAMS-VALID, LINK-STATUS-HANDLED and LINK-RECEIPT-CHOICE.
 mod links;
 /// LIVENESS-OUTCOME.

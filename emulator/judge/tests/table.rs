@@ -14,7 +14,14 @@ fn the_money_rules_are_judged_in_every_run_and_the_others_where_targeted() {
     let always: Vec<&str> = RULES.iter().filter(|r| r.judged == Judged::Always).map(|r| r.id).collect();
     assert_eq!(
         always,
-        ["MONEY-NO-DOUBLE-CHARGE", "MONEY-NO-LOST-PAYMENT", "MONEY-TRUTHFUL-OUTCOME", "LIVENESS-OUTCOME"]
+        [
+            "MONEY-NO-DOUBLE-CHARGE",
+            "MONEY-NO-LOST-PAYMENT",
+            "MONEY-TRUTHFUL-OUTCOME",
+            "LIVENESS-OUTCOME",
+            "RUN-INTEGRITY",
+            "RUN-BOUNDS"
+        ]
     );
 }
 
@@ -27,12 +34,28 @@ fn a_rule_is_found_by_its_exact_id() {
 
 #[test]
 fn every_area_has_its_spec_heading() {
-    let titles: Vec<&str> =
-        [RuleArea::InitiatorStatus, RuleArea::InitiatorFault, RuleArea::Cloud, RuleArea::Link, RuleArea::Money]
-            .iter()
-            .map(|a| a.title())
-            .collect();
-    assert_eq!(titles, ["Initiator statuses", "Initiator faults", "Cloud API", "Deep links", "Money safety"]);
+    let titles: Vec<&str> = [
+        RuleArea::InitiatorStatus,
+        RuleArea::InitiatorFault,
+        RuleArea::Cloud,
+        RuleArea::Link,
+        RuleArea::Money,
+        RuleArea::Integrity,
+    ]
+    .iter()
+    .map(|a| a.title())
+    .collect();
+    assert_eq!(
+        titles,
+        [
+            "Initiator statuses",
+            "Initiator faults",
+            "Cloud API",
+            "Deep links",
+            "Money safety",
+            "What the judge may believe"
+        ]
+    );
 }
 
 #[test]
@@ -55,7 +78,9 @@ fn a_run_is_judged_on_its_targets_and_the_money_rules() {
             "MONEY-NO-DOUBLE-CHARGE",
             "MONEY-NO-LOST-PAYMENT",
             "MONEY-TRUTHFUL-OUTCOME",
-            "LIVENESS-OUTCOME"
+            "LIVENESS-OUTCOME",
+            "RUN-INTEGRITY",
+            "RUN-BOUNDS"
         ]
     );
     assert!(pending.is_empty(), "{pending:?}");

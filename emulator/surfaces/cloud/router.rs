@@ -11,23 +11,21 @@ use hyper::body::Incoming;
 use super::{CloudApi, openapi, results, tasks};
 use crate::http::ApiRequest;
 use crate::http::{ApiError, JsonResponse, Reply, json};
-use crate::journal::{Annotations, StruckFault};
+use crate::journal::{Annotations, StruckFault, Tamper};
 use crate::scenario::model::{FaultKind, When};
 use crate::script::faults;
 use crate::script::plan::Strike;
 
-/// The header the emulated initiator program sends: when it started (microseconds since the
-/// Unix epoch), so its own start-up is not counted as the integration's wait.
-pub const LAUNCHED_HEADER: &str = "x-payterm-launched";
-
-/// Answers one request.
+/// Answers one request. Its stamps are taken here, at payterm's own socket; a header that
+/// claims another time (`x-payterm-…`) moves nothing and is recorded as tampering.
 pub async fn handle(api: Arc<CloudApi>, req: Request<Incoming>) -> Reply {
     let arrived = Instant::now();
-    let launched = launched(&req);
+    let forged = payterm_headers(&req);
     let target = req.uri().path_and_query().map_or_else(|| req.uri().path().to_owned(), |p| p.as_str().to_owned());
     match ApiRequest::read(req, api.max_body_bytes).await {
         Err((error, method)) => {
-            journal(&api, (arrived, launched), &method, target, &bytes::Bytes::new(), error.into_response()).await
+            let reply = tampered(error.into_response(), forged, false);
+            journal(&api, arrived, &method, target, &bytes::Bytes::new(), reply).await
         }
         // The harness's own endpoint: not the integration's traffic to the payment services,
         // so neither scripted faults nor the journal see it.
@@ -35,28 +33,55 @@ pub async fn handle(api: Arc<CloudApi>, req: Request<Incoming>) -> Reply {
             crate::surfaces::inbox::answer(&api.sim, &req.body)
         }
         Ok(req) => {
+            let control = is_control_route(&req.segments());
             let strike = api.sim.strike(req.method.as_str(), &req.path);
             let reply = match strike {
                 None => dispatch(&api, &req).await,
                 Some(strike) if strike.kind == FaultKind::Hang => {
                     // The client never gets an answer, and gives up when it likes: the journal
                     // records the request now, or the exchange would vanish with the connection.
-                    return hang(&api, (arrived, launched), &req, &target, strike).await;
+                    return hang(&api, arrived, &req, &target, strike, tamper_of(forged, control)).await;
                 }
                 Some(strike) => struck(&api, &req, strike).await,
             };
-            journal(&api, (arrived, launched), &req.method, target, &req.body, reply).await
+            journal(&api, arrived, &req.method, target, &req.body, tampered(reply, forged, control)).await
         }
     }
 }
 
-/// When the program that sent `req` says it started, as a real instant; an absent, garbled or
-/// implausible (future, or over a minute old) stamp is ignored.
-fn launched(req: &Request<Incoming>) -> Option<Instant> {
-    let micros: u64 = req.headers().get(LAUNCHED_HEADER)?.to_str().ok()?.trim().parse().ok()?;
-    let started = std::time::UNIX_EPOCH.checked_add(std::time::Duration::from_micros(micros))?;
-    let age = std::time::SystemTime::now().duration_since(started).ok()?;
-    (age <= std::time::Duration::from_secs(60)).then(|| Instant::now().checked_sub(age)).flatten()
+/// The names of the request's headers that only payterm itself sets (`x-payterm-…`).
+fn payterm_headers(req: &Request<Incoming>) -> Vec<String> {
+    let mut names: Vec<String> =
+        req.headers().keys().map(|k| k.as_str().to_owned()).filter(|k| k.starts_with("x-payterm-")).collect();
+    names.dedup();
+    names
+}
+
+/// Whether `segments` name a route of the control API, which the integration's port never
+/// serves: asking for one there is an attempt to drive the World from outside the protocols.
+fn is_control_route(segments: &[&str]) -> bool {
+    matches!(
+        segments.first().copied(),
+        Some("reset" | "clock" | "terminals" | "scenario" | "ledger" | "journal" | "invoices" | "stores" | "dashboard")
+    )
+}
+
+fn tamper_of(forged: Vec<String>, control: bool) -> Option<Tamper> {
+    if control {
+        Some(Tamper::ControlRoute)
+    } else if !forged.is_empty() {
+        Some(Tamper::PaytermHeaders(forged))
+    } else {
+        None
+    }
+}
+
+/// `reply` with what the request tampered with attached for the judge.
+fn tampered(mut reply: Reply, forged: Vec<String>, control: bool) -> Reply {
+    if let Some(tamper) = tamper_of(forged, control) {
+        Annotations { tamper: Some(tamper), ..Annotations::default() }.attach(&mut reply);
+    }
+    reply
 }
 
 /// The typed record of a scripted fault.
@@ -86,10 +111,11 @@ async fn struck(api: &CloudApi, req: &ApiRequest, strike: Strike) -> Reply {
 /// A request held with no answer: journalled at once, then held until the client gives up.
 async fn hang(
     api: &CloudApi,
-    (arrived, launched): (Instant, Option<Instant>),
+    arrived: Instant,
     req: &ApiRequest,
     target: &str,
     strike: Strike,
+    tamper: Option<Tamper>,
 ) -> Reply {
     let mut annotations = fault_of(&strike);
     let normal = match strike.when {
@@ -101,7 +127,8 @@ async fn hang(
         annotations = carried;
         annotations.fault = fault;
     }
-    let stamps = api.sim.stamps(arrived, launched);
+    annotations.tamper = tamper;
+    let stamps = api.sim.stamps(arrived);
     api.sim.journal.record_unanswered(
         stamps,
         surface_of(target),
@@ -115,14 +142,14 @@ async fn hang(
 
 async fn journal(
     api: &CloudApi,
-    (arrived, launched): (Instant, Option<Instant>),
+    arrived: Instant,
     method: &Method,
     target: String,
     request: &bytes::Bytes,
     reply: Reply,
 ) -> Reply {
     let surface = surface_of(&target);
-    let stamps = api.sim.stamps(arrived, launched);
+    let stamps = api.sim.stamps(arrived);
     api.sim.journal.record_reply(stamps, surface, method, target, request, reply).await
 }
 

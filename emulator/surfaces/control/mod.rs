@@ -43,7 +43,7 @@ pub async fn handle(sim: Arc<Sim>, req: Request<Incoming>) -> Reply {
     if target.starts_with("/journal") || method == Method::GET {
         return reply;
     }
-    sim.journal.record_reply(sim.stamps(arrived, None), "control", &method, target, &body, reply).await
+    sim.journal.record_reply(sim.stamps(arrived), "control", &method, target, &body, reply).await
 }
 
 fn dispatch(sim: &Sim, req: &ApiRequest) -> Reply {

@@ -15,6 +15,10 @@ use crate::cli::CliError;
 /// The name the real initiator is installed under; invoked so, payterm acts as it.
 pub const SHIM_NAME: &str = "aelucrative-hype-initiator";
 
+/// The hidden subcommand the runner times to measure the program's own start-up
+/// ([`commands::probe`]).
+pub const PROBE: &str = "__probe";
+
 /// Options of `payterm initiator`.
 #[derive(Debug, Args)]
 pub struct InitiatorArgs {
@@ -110,6 +114,7 @@ pub fn shim_main(args: Vec<OsString>) -> i32 {
     let outcome = match words.as_slice() {
         ["invoice"] => commands::invoice(None::<&Path>),
         ["status"] => commands::status(None::<&Path>),
+        [PROBE] => commands::probe(None::<&Path>),
         ["-h" | "--help" | "help"] => {
             println!("{SHIM_USAGE}");
             return ANSWERED;

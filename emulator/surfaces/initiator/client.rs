@@ -20,22 +20,6 @@ use ed25519_dalek::SigningKey;
 /// its own, outside the emulator's virtual time.
 pub const ANSWER_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// When this process started, as `main` first noted it.
-static LAUNCHED: std::sync::OnceLock<std::time::SystemTime> = std::sync::OnceLock::new();
-
-/// Notes that the process starts now; `main` calls it first, so every request can say when
-/// the program began (the emulator then tells the integration's wait from the program's own
-/// start-up, which on a busy machine can be many virtual seconds at a small time scale).
-pub fn mark_launched() {
-    let _ = LAUNCHED.set(std::time::SystemTime::now());
-}
-
-/// The process start `mark_launched` noted, as microseconds since the Unix epoch.
-fn launched_micros() -> Option<String> {
-    let since = LAUNCHED.get()?.duration_since(std::time::UNIX_EPOCH).ok()?;
-    Some(since.as_micros().to_string())
-}
-
 /// Who signs: the store, the enrolled key's id, and the key.
 pub struct Signer<'k> {
     /// The store the request acts for.
@@ -65,16 +49,12 @@ pub async fn post_signed(url: &str, signer: &Signer<'_>, body: Bytes) -> Result<
         ));
     }
     let signature = sign(signer.key, &body);
-    let launched = launched_micros();
-    let mut headers = vec![
+    let headers = [
         ("content-type", "application/json"),
         (STORE_HEADER, signer.store),
         (KEY_ID_HEADER, signer.key_id),
         (SIGNATURE_HEADER, signature.as_str()),
     ];
-    if let Some(micros) = launched.as_deref() {
-        headers.push((crate::surfaces::cloud::router::LAUNCHED_HEADER, micros));
-    }
     let client = HttpClient::default();
     let sent = tokio::time::timeout(ANSWER_TIMEOUT, client.send(Method::POST, url, &headers, body)).await;
     let answer = match sent {

@@ -171,6 +171,18 @@ pub fn status(config_override: Option<&Path>) -> Result<(), CliError> {
     print_answer(&answer)
 }
 
+/// The hidden `__probe`: everything `status` does before it sends — start, read the config and
+/// the key, start the runtime, sign — and nothing after. The runner times it from spawn to exit
+/// to learn, by itself, how long this program takes to start on this machine right now (the
+/// integration's own claims about that are never believed).
+pub fn probe(config_override: Option<&Path>) -> Result<(), CliError> {
+    let (config, key) = load(config_override)?;
+    let body = Bytes::from_static(br#"{"version":1,"document":"aehype_autofeed","payload":{}}"#);
+    let signer = Signer { store: &config.store, key_id: &config.key_id, key: &key.signing };
+    runtime()?.block_on(async { super::signing::sign(signer.key, &body) });
+    Ok(())
+}
+
 /// `install-shim DIR`: a link named `aelucrative-hype-initiator` to this program in `dir`.
 pub fn install_shim(dir: &Path) -> Result<(), CliError> {
     let exe = std::env::current_exe().map_err(|e| setup(format!("failed to find this program's path: {e}")))?;
