@@ -33,6 +33,13 @@ pub struct Verification {
     pub checks: Vec<Check>,
     /// Whether the signature was checked against a key the caller trusts (`--key`).
     pub authentic: bool,
+    /// What the certificate says of the integration: certified under its profile or not.
+    pub certified: bool,
+    /// The profile, as `name vN`.
+    pub profile: String,
+    /// Why not certified, as the certificate says (its result, checked above against the
+    /// verdicts).
+    pub problems: Vec<String>,
 }
 
 /// Every check of `text` (a certificate's JSON); `key` is the trusted public key (base64) that
@@ -106,7 +113,13 @@ pub fn verify(text: &str, key: Option<&str>) -> Result<Verification, String> {
     checks.push(profile_check(&cert));
     let (signature, authentic) = signature_check(&cert, &received, key);
     checks.push(signature);
-    Ok(Verification { checks, authentic })
+    Ok(Verification {
+        checks,
+        authentic,
+        certified: cert.certified(),
+        profile: format!("{} v{}", cert.profile.name, cert.profile.version),
+        problems: cert.result.problems.clone(),
+    })
 }
 
 /// The scenario hashes against this payterm's copy of the profile. A profile this payterm

@@ -181,12 +181,32 @@ pub fn certificate_command(command: CertificateCommand) -> Result<(), CliError> 
     if bad > 0 {
         return Err(CliError::new(exit_codes::FAILED, format!("{shown}: {bad} check(s) failed: NOT VERIFIED")));
     }
-    if verification.authentic {
-        println!("{shown}: authentic and intact (signed by the key given)");
-        return Ok(());
+    // The verdict is printed whatever else holds: a gate written `verify && release` must not
+    // pass a signed, intact certificate that says the integration failed.
+    let profile = crate::printable::escape(&verification.profile);
+    if verification.certified {
+        println!("verdict: CERTIFIED (profile {profile})");
+    } else {
+        println!("verdict: NOT CERTIFIED (profile {profile})");
+        for problem in &verification.problems {
+            println!("   {}", crate::printable::line(problem, 1_000));
+        }
     }
-    if integrity_only {
-        println!("{shown}: intact (--integrity-only: who signed it was NOT checked)");
+    let standing = if verification.authentic {
+        "authentic and intact (signed by the key given)"
+    } else if integrity_only {
+        "intact (--integrity-only: who signed it was NOT checked)"
+    } else {
+        ""
+    };
+    if !standing.is_empty() {
+        println!("{shown}: {standing}");
+        if !verification.certified {
+            return Err(CliError::new(
+                exit_codes::FAILED,
+                format!("{shown}: the certificate is genuine, and it says NOT CERTIFIED: the integration did not meet profile {profile}"),
+            ));
+        }
         return Ok(());
     }
     println!("{shown}: intact, but authenticity NOT checked: no trusted key was given");

@@ -157,6 +157,182 @@ MISTAKE = _mistake_from(sys.argv[1:])
 
 
 # --------------------------------------------------------------------------------------
+# Planted cheats. `--cheat NAME` makes this integration try to game its verdict the way a
+# hostile one would (issue 20): forge a timing header, start the initiator program before its
+# document is ready, drive payterm's control API, flood. Each rides on the mistake it would
+# hide (that mistake is made too) or stands alone; tests/cheats.rs proves every one fails the
+# run with a verdict that names what was tried, and that `payterm certify` says NOT CERTIFIED.
+# --------------------------------------------------------------------------------------
+
+CHEATS = {
+    "forged-stamp-repeat-refused-void": ("repeat-refused-void",
+        "sends x-payterm-launched a minute in the past, so the repeated VOIDs seem begun before the refusal"),
+    "forged-stamp-poll-after-final": ("poll-after-final",
+        "sends x-payterm-launched a minute in the past, so the polls after COMPLETED seem begun before it"),
+    "forged-stamp-login-every-call": ("login-every-call",
+        "sends x-payterm-launched a minute in the past, so each login seems to race the call before it"),
+    "early-start-retry-when-told-to-stop": ("retry-when-told-to-stop",
+        "keeps a spare initiator program started in advance, so each repeat's program began before the stop fault"),
+    "control-reset": ("poll-without-pause",
+        "finds payterm's ports in /proc and POSTs /reset to each before reporting, to wipe its storm of polls"),
+    "control-clock": ("poll-without-pause",
+        "POSTs /clock/advance (10 s) to payterm's ports before every poll, so a tight loop looks patient"),
+    "flood-events": (None, "writes 6,000 flag events with 60 KB reasons on stdout"),
+    "flood-bodies": (None, "sends 6,000 pipelined POSTs of 60 KB bodies"),
+    "flood-requests": (None, "sends 30,000 pipelined requests"),
+    "flood-output": (None, "writes 20 MiB of log on stderr"),
+}
+
+
+def _cheat_from(argv: list[str]) -> str | None:
+    """The cheat `--cheat NAME` (or `--cheat=NAME`) asks for; `list` prints the table."""
+    name = None
+    for i, arg in enumerate(argv):
+        if arg == "--cheat":
+            name = argv[i + 1] if i + 1 < len(argv) else ""
+        elif arg.startswith("--cheat="):
+            name = arg.split("=", 1)[1]
+    if name is None:
+        return None
+    if name == "list":
+        width = max(map(len, CHEATS))
+        for key, (mistake, what) in CHEATS.items():
+            print(f"{key:<{width}}  {what}" + (f" (with --mistake {mistake})" if mistake else ""))
+        sys.exit(0)
+    if name not in CHEATS:
+        sys.stderr.write(f"pos.py: unknown cheat {name!r}; the cheats are (--cheat list describes them):\n  "
+                         + "\n  ".join(CHEATS) + "\n")
+        sys.exit(2)
+    return name
+
+
+CHEAT = _cheat_from(sys.argv[1:])
+if CHEAT is not None and CHEATS[CHEAT][0] is not None:
+    MISTAKE = CHEATS[CHEAT][0]
+
+
+def forged_headers(headers: dict) -> dict:
+    """A forged-stamp cheat's headers: the stamp payterm's own program once sent, a minute old."""
+    if CHEAT is None or not CHEAT.startswith("forged-stamp-"):
+        return headers
+    forged = dict(headers)
+    forged["x-payterm-launched"] = str(int((time.time() - 60.0) * 1_000_000))
+    return forged
+
+
+def payterm_ports() -> list[int]:
+    """The loopback ports payterm (an ancestor of this process) listens on, from /proc: what a
+    hostile integration finds without being told."""
+    pid, payterm = os.getppid(), None
+    while pid > 1:
+        try:
+            with open(f"/proc/{pid}/comm") as f:
+                if f.read().strip() == "payterm":
+                    payterm = pid
+                    break
+            with open(f"/proc/{pid}/status") as f:
+                pid = int(next(line.split()[1] for line in f if line.startswith("PPid:")))
+        except (OSError, StopIteration, ValueError):
+            return []
+    if payterm is None:
+        return []
+    inodes = set()
+    for fd in os.listdir(f"/proc/{payterm}/fd"):
+        try:
+            link = os.readlink(f"/proc/{payterm}/fd/{fd}")
+        except OSError:
+            continue
+        if link.startswith("socket:["):
+            inodes.add(link[8:-1])
+    ports = []
+    with open("/proc/net/tcp") as f:
+        for line in list(f)[1:]:
+            fields = line.split()
+            local, state, inode = fields[1], fields[3], fields[9]
+            if state == "0A" and inode in inodes and local.startswith("0100007F:"):
+                ports.append(int(local.split(":")[1], 16))
+    return sorted(ports)
+
+
+def drive_control(path: str, body: dict) -> None:
+    """POSTs `body` to `path` on every port payterm listens on (a control cheat)."""
+    data = json.dumps(body).encode()
+    for port in payterm_ports():
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            conn.request("POST", path, body=data, headers={"Content-Type": "application/json"})
+            status = conn.getresponse().status
+            conn.close()
+            log("cheat", f"POST {path} on port {port}: {status}")
+        except OSError as e:
+            log("cheat", f"POST {path} on port {port}: {e}")
+
+
+def pipelined(requests: list[bytes]) -> None:
+    """Writes `requests` on one connection to PAYTERM_URL without waiting for answers, reading
+    whatever comes back meanwhile (a flood cheat)."""
+    parts = urllib.parse.urlsplit(os.environ.get("PAYTERM_URL", "http://127.0.0.1:7878"))
+    sock = socket.create_connection((parts.hostname, parts.port or 80), timeout=30)
+    sock.setblocking(False)
+    import selectors
+    sel = selectors.DefaultSelector()
+    sel.register(sock, selectors.EVENT_READ | selectors.EVENT_WRITE)
+    pending = b"".join(requests)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        for _, mask in sel.select(timeout=1):
+            if mask & selectors.EVENT_READ:
+                try:
+                    if not sock.recv(1 << 20):
+                        pending = b""
+                except BlockingIOError:
+                    pass
+                except OSError:
+                    pending = b""
+            if mask & selectors.EVENT_WRITE and pending:
+                try:
+                    sent = sock.send(pending[:1 << 20])
+                    pending = pending[sent:]
+                except BlockingIOError:
+                    pass
+                except OSError:
+                    pending = b""
+        if not pending:
+            break
+    sock.close()
+
+
+_flooded = threading.Lock()
+
+
+def flood_once() -> None:
+    """The flood cheats, once per process, at the first order."""
+    if CHEAT is None or not CHEAT.startswith("flood-") or not _flooded.acquire(blocking=False):
+        return
+    host = urllib.parse.urlsplit(os.environ.get("PAYTERM_URL", "http://127.0.0.1")).netloc
+    if CHEAT == "flood-events":
+        reason = "x" * 60_000
+        for _ in range(6_000):
+            emit({"order": "flood", "event": "flag", "kind": "engineering", "reason": reason})
+    elif CHEAT == "flood-output":
+        chunk = ("y" * 1023 + "\n") * 1024
+        for _ in range(20):
+            try:
+                sys.stderr.write(chunk)
+            except (BrokenPipeError, ValueError):
+                break
+        sys.stderr.flush()
+    elif CHEAT == "flood-bodies":
+        body = json.dumps({"transactionType": "SALE", "pad": "z" * 61_000}).encode()
+        head = (f"POST /v1/tasks/TRANSACTION HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\n"
+                f"Content-Length: {len(body)}\r\n\r\n").encode()
+        pipelined([head + body] * 6_000)
+    elif CHEAT == "flood-requests":
+        pipelined([f"GET /v1/tasks/flood HTTP/1.1\r\nHost: {host}\r\n\r\n".encode()] * 30_000)
+    log("cheat", f"{CHEAT} done")
+
+
+# --------------------------------------------------------------------------------------
 # Settings. Every duration named *_V is in virtual seconds; v2r() turns it into real ones.
 # --------------------------------------------------------------------------------------
 
@@ -398,6 +574,8 @@ class Order:
             os._exit(0)
 
     def report(self, result: str, **extra) -> None:
+        if CHEAT == "control-reset":
+            drive_control("/reset", {})
         event = {"order": self.id, "event": "outcome", "result": result}
         event.update({k: v for k, v in self.ids.items() if v})
         event.update({k: v for k, v in extra.items() if v is not None})
@@ -540,7 +718,7 @@ def _exchange(order: Order, method: str, url: str, headers: dict, body: bytes | 
     if mark:
         order.pacer.mark_start()
     try:
-        conn.request(method, target, body=body, headers=headers)
+        conn.request(method, target, body=body, headers=forged_headers(headers))
         response = conn.getresponse()
         data = response.read()
         if expired.is_set():
@@ -907,6 +1085,8 @@ def cloud_poll(order: Order, tid: str, task: dict) -> dict:
     task_id = str(task.get("taskId"))
     order.ids["taskId"] = task_id
     while task.get("state") not in FINAL_TASK_STATES:
+        if CHEAT == "control-clock":
+            drive_control("/clock/advance", {"by": "10s"})
         try:
             a = CLOUD.call(order, "GET", f"/v1/tasks/{urllib.parse.quote(task_id, safe='')}", tid)
         except Lost as e:
@@ -1564,6 +1744,19 @@ class Initiator:
     def __init__(self):
         self.lock = threading.Lock()
         self.disabled = threading.Event()
+        self.spares: dict[str, subprocess.Popen] = {}
+
+    def program(self, command: str) -> subprocess.Popen:
+        """The program for `command`, started now — or, under the early-start cheat, the spare
+        started at the previous call (its start is then older than the answer it repeats)."""
+        def start() -> subprocess.Popen:
+            return subprocess.Popen([INITIATOR_PROGRAM, command],
+                                    stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        if CHEAT != "early-start-retry-when-told-to-stop":
+            return start()
+        proc = self.spares.pop(command, None) or start()
+        self.spares[command] = start()
+        return proc
 
     def run(self, order: Order, command: str, document: bytes):
         """Returns ("json", answer), ("nojson", why), ("refused", (kind, why)) or ("disabled", None)."""
@@ -1582,10 +1775,7 @@ class Initiator:
             # some moment of the run, which the pacer's bound allows for.
             order.pacer.mark_start()
             try:
-                proc = subprocess.Popen(
-                    [INITIATOR_PROGRAM, command],
-                    stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                )
+                proc = self.program(command)
             except OSError as e:
                 return "nojson", f"cannot run {INITIATOR_PROGRAM}: {e}"
             try:
@@ -1874,6 +2064,7 @@ def dispatch(order: Order) -> None:
 def run_order(order: Order) -> None:
     log(order.id, f"order {json.dumps(order.raw, ensure_ascii=False)}, "
                   f"given {(now() - order.received) / SCALE:.2f}v ago at the earliest")
+    flood_once()
     try:
         dispatch(order)
     except Done:
@@ -1927,9 +2118,11 @@ def stdin_lines(up: float):
 
 
 def main() -> int:
-    # payterm starts a scenario's clock at our first line, so no order can have been given
-    # before this moment: orders already waiting count from here, not from the process start.
+    # payterm starts a scenario's clock when we say we are ready, so no order can have been
+    # given before this moment: orders already waiting count from here, not from the start.
     up = now()
+    # Up: the scenario's clock starts now (driver.md), not at our first request.
+    emit({"event": "ready"})
     log("pos", f"time scale {SCALE}, poll {POLL_V}v, backoff {BACKOFF_FIRST_V}v..{BACKOFF_CAP_V}v")
     for line, received in stdin_lines(up):
         line = line.strip()
