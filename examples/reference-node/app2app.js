@@ -136,7 +136,7 @@ async function sale(order) {
   if (order.field('tip')) params.push(['tipAmount', String(int(order.raw.tip))]);
   params.push(
     ...clientId(),
-    ['originReferenceNum', reference.slice(0, 20)],
+    ['originReferenceNum', Array.from(reference).slice(0, 20).join('')],
     ['transactionType', method],
     ['printByPaymentApp', printFlag(order)],
     ['redirectUrl', REDIRECT_URL],
@@ -277,7 +277,8 @@ async function openBatchNumber(order) {
 /** A close batch by deep link (the seed's own operation). */
 async function closeBatch(order) {
   const before = await openBatchNumber(order);
-  const link = linkOf('batch/close', [...clientId(), ['printByPaymentApp', printFlag(order)], ['redirectUrl', REDIRECT_URL]]);
+  const params = [...clientId(), ['printByPaymentApp', printFlag(order)], ['redirectUrl', REDIRECT_URL]];
+  const link = linkOf('batch/close', params);
   let checkFirst = false;
   for (;;) {
     if (checkFirst) {

@@ -42,8 +42,10 @@ function orderTid(order) {
 /** originReferenceNum takes at most 20 ASCII letters, digits and spaces: made to fit. */
 function cloudReference(order) {
   const ref = order.reference;
-  const clean = ref.replace(/[^A-Za-z0-9 ]/g, ' ').slice(0, 20);
-  if (clean !== ref) order.log(`reference ${JSON.stringify(ref)} is not a valid originReferenceNum; sending ${JSON.stringify(clean)}`);
+  const clean = ref.replace(/[^A-Za-z0-9 ]/gu, ' ').slice(0, 20);
+  if (clean !== ref) {
+    order.log(`reference ${JSON.stringify(ref)} is not a valid originReferenceNum; sending ${JSON.stringify(clean)}`);
+  }
   return clean;
 }
 
@@ -218,10 +220,8 @@ async function readTransaction(order, tid, ams) {
 function moneyVerdict(order, tx, yes, no) {
   if (tx.result === 0) return yes;
   if (text(tx.approvedCode)) {
-    order.flag(
-      'engineering',
-      `transaction ${tx.amsId} has result ${tx.result} but approval code ${tx.approvedCode}: cannot tell whether money moved`,
-    );
+    const why = `transaction ${tx.amsId} has result ${tx.result} but approval code ${tx.approvedCode}`;
+    order.flag('engineering', `${why}: cannot tell whether money moved`);
     return 'unknown';
   }
   return no;
@@ -255,6 +255,7 @@ async function sale(order) {
   if (order.field('tip')) body.tipAmount = int(order.raw.tip);
   if (order.printByPaymentApp !== null) body.printByPaymentApp = order.printByPaymentApp;
   const ours = (t) => sameRequest(t, 'TRANSACTION', { transactionType: 'SALE', originReferenceNum: reference });
+  if (mistake.is('sale-created-twice')) await call(order, 'POST', '/v1/tasks/TRANSACTION', tid, body).catch(lost);
   const created = await create(order, tid, '/v1/tasks/TRANSACTION', body, ours);
   if (created instanceof Refusal) {
     // Nothing was created: no money can move. A 422 is a business refusal; any other 4xx
@@ -325,7 +326,12 @@ async function voidSale(order) {
   }
   if (mistake.is('void-on-cashiers-terminal')) saleTid = orderTid(order);
   const reference = cloudReference(order);
-  const body = { transactionType: 'VOID', originTransactionID: ams, currencyCode: currency, originReferenceNum: reference };
+  const body = {
+    transactionType: 'VOID',
+    originTransactionID: ams,
+    currencyCode: currency,
+    originReferenceNum: reference,
+  };
   if (order.printByPaymentApp !== null) body.printByPaymentApp = order.printByPaymentApp;
   const ours = (t) =>
     sameRequest(t, 'TRANSACTION', { transactionType: 'VOID', originTransactionID: ams, originReferenceNum: reference });
@@ -359,7 +365,8 @@ function ownBooks(tid) {
     (o) => o.outcome === 'paid' && ['cloud', ''].includes(o.surface) && orderTid(o) === tid,
   );
   const total = sales.reduce((sum, o) => sum + int(o.raw.amount), 0);
-  return { saleCount: sales.length, saleAmount: total, voidCount: 0, voidAmount: 0, totalCount: sales.length, totalAmount: total };
+  const count = sales.length;
+  return { saleCount: count, saleAmount: total, voidCount: 0, voidAmount: 0, totalCount: count, totalAmount: total };
 }
 
 /** CLOUD-BATCH-TOTALS: a close batch reports the totals the Cloud API returned, as received. */

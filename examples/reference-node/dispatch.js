@@ -25,7 +25,8 @@ function dispatch(order) {
   const surface = op === 'invoice' ? 'initiator' : order.surface || 'cloud';
   const handler = HANDLERS[surface]?.[op];
   if (handler) return handler(order);
-  order.flag('engineering', `operation ${JSON.stringify(op)} on surface ${JSON.stringify(order.surface)} is not supported`);
+  const what = `operation ${JSON.stringify(op)} on surface ${JSON.stringify(order.surface)}`;
+  order.flag('engineering', `${what} is not supported`);
   return order.report('unknown');
 }
 
@@ -65,7 +66,9 @@ function take(line, received, running) {
   } catch {
     return log('pos', `not an order (not JSON): ${clip(trimmed, 200)}`);
   }
-  if (!isObject(raw) || raw.id === undefined || raw.id === null) return log('pos', `not an order: ${clip(trimmed, 200)}`);
+  if (!isObject(raw) || raw.id === undefined || raw.id === null) {
+    return log('pos', `not an order: ${clip(trimmed, 200)}`);
+  }
   const order = new Order(raw, received);
   if (ORDERS.has(order.id)) return log('pos', `order ${order.id} given twice; ignoring the second`);
   ORDERS.set(order.id, order);

@@ -59,8 +59,9 @@ function exchange(order, method, url, { headers = {}, body = null, timeout = S.h
     }, limit * 1000);
     order.signal.addEventListener('abort', onAbort, { once: true });
     const client = target.protocol === 'https:' ? https : http;
+    const { protocol, hostname, port } = target;
     req = client.request(
-      { protocol: target.protocol, hostname: target.hostname, port: target.port, path, method, headers: sent, agent: false },
+      { protocol, hostname, port, path, method, headers: sent, agent: false },
       (res) => {
         const chunks = [];
         res.on('data', (chunk) => chunks.push(chunk));

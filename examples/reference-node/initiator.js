@@ -7,7 +7,7 @@
 
 const { spawn } = require('node:child_process');
 
-const { SETTINGS: S } = require('./settings');
+const { SETTINGS: S, now, v2r } = require('./settings');
 const { emit, clip } = require('./events');
 const { GiveUp, Lock } = require('./waiting');
 const { CREDENTIALS } = require('./credentials');
@@ -120,6 +120,7 @@ const INITIATOR = new Initiator();
 /** Flags a fault the spec says to stop on and returns true; false for "try again later". */
 function stopOnFault(order, fault, detail, what) {
   if (mistake.is('retry-when-told-to-stop') && STOP_FAULTS.includes(fault)) {
+    // The mistake's own count, kept on the order (the correct code never needs it).
     order.stopRetries = (order.stopRetries ?? 0) + 1;
     if (order.stopRetries <= 2) return false;
   }
@@ -131,7 +132,8 @@ function stopOnFault(order, fault, detail, what) {
   }
   if (fault === 'user_disabled') {
     // HYPE-F-USER-DISABLED: administrative; no further request to the service at all.
-    order.flag('administrative', `${what}: user_disabled: the store's endpoint is disabled; no further requests to the service`);
+    const why = "the store's endpoint is disabled; no further requests to the service";
+    order.flag('administrative', `${what}: user_disabled: ${why}`);
     return true;
   }
   if (fault === 'resource_not_found') {
@@ -239,6 +241,7 @@ async function followStatus(order, autofeed, uri) {
       // HYPE-NO-JSON: no crash, no verdict; ask again later.
       order.log(`status: ${run.why}; asking again later`);
       order.pacer.fault();
+      if (mistake.is('not-paid-on-try-again-later') && !paid) return order.report('not_paid');
       continue;
     }
     const { answer } = run;
@@ -250,6 +253,7 @@ async function followStatus(order, autofeed, uri) {
       }
       order.log(`status: fault ${answer.fault}; asking again later`);
       order.pacer.fault();
+      if (mistake.is('not-paid-on-try-again-later') && !paid) return order.report('not_paid');
       continue;
     }
     const { status } = answer;
@@ -261,9 +265,19 @@ async function followStatus(order, autofeed, uri) {
       emit({ order: order.id, event: 'present_uri', uri });
     }
     if (status === 'payment_in_process' && mistake.is('not-paid-while-in-process')) return order.report('not_paid');
+    if (status === 'reached' && mistake.is('reached-is-not-paid')) return order.report('not_paid');
+    if (status === 'undeterminable' && mistake.is('undeterminable-is-not-paid')) return order.report('not_paid');
+    const asked = now() - order.received;
+    if (['created', 'reached'].includes(status) && mistake.is('stops-asking-after-two-minutes') && asked > v2r(120)) {
+      return order.report('unknown');
+    }
     if (['undeterminable', 'created', 'reached', 'payment_in_process'].includes(status)) {
       // HYPE-UNDETERMINABLE, HYPE-CREATED, HYPE-REACHED, HYPE-IN-PROCESS: ask again later
       // (and never present the URI again).
+      order.pacer.ok();
+      continue;
+    }
+    if (status === 'completed_success' && mistake.is('success-not-reported')) {
       order.pacer.ok();
       continue;
     }
@@ -292,10 +306,8 @@ async function followStatus(order, autofeed, uri) {
     }
     // HYPE-UNEXPECTED (or a status the spec does not know): an engineering problem; no
     // verdict is drawn from it and the integration stops asking.
-    order.flag(
-      'engineering',
-      `status ${JSON.stringify(status)} for ${identifier}: protocol inconsistency; update the SDK and report it to the provider`,
-    );
+    const why = 'protocol inconsistency; update the SDK and report it to the provider';
+    order.flag('engineering', `status ${JSON.stringify(status)} for ${identifier}: ${why}`);
     if (!paid) order.report('unknown');
     return undefined;
   }

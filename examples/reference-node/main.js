@@ -13,5 +13,10 @@ const mistake = require('./mistakes');
 mistake.choose(process.argv.slice(2));
 
 const { serve } = require('./dispatch');
+const { log } = require('./events');
+
+// Every order's flow catches its own errors (dispatch.runOrder); a promise dropped by mistake
+// must not take the other orders down with the process.
+process.on('unhandledRejection', (e) => log('pos', `internal error (unhandled): ${e?.stack ?? e}`));
 
 serve().then(() => process.exit(0));

@@ -10,6 +10,7 @@ const MISTAKES = {
   'login-every-call': 'logs in with the password grant before every Cloud API call',
   'login-on-expired-token': 'logs in again with the password instead of refreshing an expired token',
   // Cloud API: creating tasks
+  'sale-created-twice': 'submits every Cloud SALE twice (a double submit), then follows the second task',
   'blind-create-retry': 'after a lost create answer, creates the task again without looking it up first',
   'retry-before-retry-after': "retries after a fault on its own backoff, ignoring the answer's Retry-After",
   'retry-at-once': 'retries at once after a fault: no backoff, no Retry-After',
@@ -38,11 +39,19 @@ const MISTAKES = {
   // HyPe Initiator
   're-present-uri-in-process': 'presents the gateway URI again on every payment_in_process answer',
   'not-paid-while-in-process': 'gives up on a payment in process: not_paid (a private timeout)',
+  'reached-is-not-paid': 'takes reached (the customer opened the page) as a failed payment: not_paid',
+  'undeterminable-is-not-paid': 'takes undeterminable as a failed payment: not_paid',
+  'stops-asking-after-two-minutes':
+    'stops asking about an invoice still created or reached after two virtual minutes: unknown',
+  'success-not-reported': 'keeps asking after completed_success and never reports paid (unknown at the deadline)',
   'status-after-final': 'asks three more times about an invoice after completed_refunded or completed_rejected',
   'rejected-is-paid': 'reports completed_rejected as paid',
+  'not-paid-on-try-again-later':
+    'takes a try-again-later status answer (unspecified, server_error, no JSON) as a failed payment: not_paid',
   'retry-when-told-to-stop':
     'sends a request answered bad_signature, user_disabled or resource_not_found twice more before stopping',
   'never-flags': 'never raises a flag for a person',
+  'stop-everything-on-a-flag': 'stops the whole integration (exits) on the first engineering flag',
 };
 
 // The one mistake this run makes (null: none), chosen once by `choose`.

@@ -71,6 +71,11 @@ class Order {
     if (mistake.is('never-flags')) return;
     if (this.signal.aborted) return;
     emit({ order: this.id, event: 'flag', kind, reason });
+    if (mistake.is('stop-everything-on-a-flag') && kind === 'engineering') {
+      this.report('unknown');
+      log('pos', 'an engineering flag: stopping everything');
+      process.exit(0);
+    }
   }
 
   /**
