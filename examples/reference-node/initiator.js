@@ -145,14 +145,18 @@ function stopOnFault(order, fault, detail, what) {
   return false;
 }
 
-/** The invoice document: the order's reference is the invoice id, its fiscals passed on. */
+/**
+ * The invoice document, exactly what the order says: its reference is the invoice id, its
+ * amount the total, its fiscals passed on as given (else one line of the whole amount). An
+ * order with fiscals but no amount totals its lines.
+ */
 function invoiceDocument(order) {
   const store = text(CREDENTIALS.initiator.store) ?? '';
   const amount = int(order.raw.amount);
   let { fiscals } = order.raw;
   let total = amount;
   if (Array.isArray(fiscals) && fiscals.length > 0) {
-    total = fiscals.reduce((sum, f) => sum + int(f?.price_total), 0);
+    if (!amount) total = fiscals.reduce((sum, f) => sum + int(f?.price_total), 0);
   } else {
     fiscals = [
       {
