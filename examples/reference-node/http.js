@@ -59,7 +59,8 @@ function exchange(order, method, url, { headers = {}, body = null, timeout = S.h
     }, limit * 1000);
     order.signal.addEventListener('abort', onAbort, { once: true });
     const client = target.protocol === 'https:' ? https : http;
-    const { protocol, hostname, port } = target;
+    const { protocol, port } = target;
+    const hostname = target.hostname.replace(/^\[(.*)\]$/, '$1'); // an IPv6 literal without brackets
     req = client.request(
       { protocol, hostname, port, path, method, headers: sent, agent: false },
       (res) => {
