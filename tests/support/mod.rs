@@ -1,6 +1,9 @@
-//! Helpers shared by the integration tests: [`Cloud`], a started mock cloud with a client.
+//! Helpers shared by the integration tests: [`Cloud`], a started mock cloud with a client;
+//! `claims`, the scenarios' `# Caught:` claims and their proof against a reference integration.
 
 #![allow(dead_code)]
+
+pub mod claims;
 
 use payterm::MockCloud;
 use payterm::world::clock::VirtualDuration;
