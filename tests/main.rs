@@ -48,6 +48,8 @@ mod judge;
 mod inconclusive;
 // Every scenario's "Caught:" claims: each names a planted mistake, which fails the claimed rule there and nothing else.
 mod claims;
+// Every cheat of the reference (forged stamps, the control API, floods) fails its run, named; a cheat certifies nothing.
+mod cheats;
 // The Node.js reference: passes the built-in suite; its planted mistakes are caught as the claims that name them say.
 mod reference_node;
 // `payterm explore`: same seed, same scenarios; a planted bug found from a seed and shrunk; no false alarm.

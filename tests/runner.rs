@@ -5,13 +5,7 @@
 use std::process::Command;
 
 fn run(exec: &str, scenario: &str) -> (bool, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_payterm"))
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .args(["run", "--exec", exec, scenario, "--time-scale", "0.01"])
-        .output()
-        .unwrap();
-    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-    (out.status.success(), text)
+    run_with_args(exec, scenario, &[])
 }
 
 /// Runs `payterm run ARGS --report json=…` in the repository; returns (exit code, output, report).
@@ -69,7 +63,8 @@ fn a_hung_integration_and_its_children_are_killed_at_the_deadline() {
     let pid = std::process::id();
     let marker = std::env::temp_dir().join(format!("payterm-hang-{pid}"));
     let sleep = format!("sleep 600.{pid}");
-    let exec = format!("({sleep}; touch {}) & {sleep}", marker.display());
+    // It says it is up, so the scenario's clock runs to the deadline.
+    let exec = format!("echo '{{\"event\": \"ready\"}}'; ({sleep}; touch {}) & {sleep}", marker.display());
 
     // Act
     let (ok, text) = run(&exec, "tests/runner-fixtures/short-sale.toml");
@@ -156,4 +151,47 @@ fn the_integrations_terminal_sequences_and_nul_bytes_are_shown_not_obeyed() {
     assert!(text.contains(r"stderr: \x1b]0;pwned\x07\x1b[2J\x1b[32mALL SCENARIOS PASSED\x1b[0m"), "{text}");
     assert!(text.contains(r"stderr: \x00nul"), "{text}");
     assert!(text.contains(r"\u{202e}reversed"), "{text}");
+}
+
+/// Start-up is not judged (issue 20, finding 6): an integration that takes 3 real seconds to
+/// come up — 300 virtual seconds at the default scale, more than most deadlines — passes the
+/// whole built-in suite, because each scenario's clock starts when it is ready.
+#[test]
+fn an_integration_that_takes_three_seconds_to_start_passes_the_whole_suite_at_the_default_scale() {
+    // Act
+    let (code, text, report) = run_with_report(&[
+        "--builtin",
+        "--jobs",
+        "8",
+        "--exec",
+        "sleep 3; exec python3 examples/reference-python/pos.py",
+    ]);
+    // Assert
+    assert_eq!(code, Some(0), "{text}");
+    assert_eq!(report["summary"]["passed"], report["summary"]["total"], "{text}");
+    assert_eq!(report["summary"]["inconclusive"], 0, "{text}");
+}
+
+/// An integration that shows no sign of being up (no request, no event, no `ready`) within
+/// `--startup-timeout` did not start; a log line is no such sign.
+#[test]
+fn an_integration_that_never_comes_up_did_not_start() {
+    let (ok, text) = run_with_args(
+        "echo 'starting the JVM…' >&2; sleep 30",
+        "tests/runner-fixtures/short-sale.toml",
+        &["--startup-timeout", "1"],
+    );
+    assert!(!ok, "{text}");
+    assert!(text.contains("did not start: no request, no event and no {\"event\": \"ready\"} within 1 s"), "{text}");
+}
+
+fn run_with_args(exec: &str, scenario: &str, args: &[&str]) -> (bool, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_payterm"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["run", "--exec", exec, scenario, "--time-scale", "0.01"])
+        .args(args)
+        .output()
+        .unwrap();
+    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    (out.status.success(), text)
 }

@@ -146,7 +146,9 @@ fn an_integration_that_never_reads_its_orders_is_still_killed_at_the_deadline() 
     // Act: it sleeps with its stdin open, never reading (not `sleep 600`: tests/runner.rs
     // counts those). The limit only tells a hang (the runner blocked writing orders) from an
     // end; it is ten times what the run needs.
-    let (code, report) = run(&dir, &file, &["--exec", "sleep 300"], Duration::from_secs(60));
+    // It says it is up first, so the scenario's clock runs to the deadline.
+    let exec = "echo '{\"event\": \"ready\"}'; sleep 300";
+    let (code, report) = run(&dir, &file, &["--exec", exec], Duration::from_secs(60));
     // Assert
     assert_eq!(code, Some(payterm::exit_codes::FAILED), "payterm run did not end by itself");
     assert_eq!(report["scenarios"][0]["ending"], "still running at the deadline: its process group was killed");

@@ -6,7 +6,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-use payterm::judge::rules::RULES;
+use payterm::judge::rules::{RULES, RuleArea};
 use payterm::scenario::Scenario;
 use payterm::scenario::model::{
     FaultKind, HistoryBatch, InitiatorFault, LinkStatus, Operation, StatusAnswer, VoidTarget, When,
@@ -92,8 +92,10 @@ fn every_rule_is_targeted_by_some_built_in_scenario() {
     // Act
     let targeted: BTreeSet<&str> = suite.values().flat_map(|s| s.rules.iter().map(|r| r.id)).collect();
 
-    // Assert
-    assert_all_covered("rules", RULES.iter().map(|r| r.id), |id| targeted.contains(id));
+    // Assert: what the judge may believe (RUN-*) is judged in every run and proven by the
+    // reference's cheats (tests/cheats.rs), not targeted by a scenario.
+    let targetable = RULES.iter().filter(|r| r.area != RuleArea::Integrity).map(|r| r.id);
+    assert_all_covered("rules", targetable, |id| targeted.contains(id));
 }
 
 #[test]
@@ -370,7 +372,7 @@ fn the_readme_table_lists_every_rule_with_exactly_the_files_that_target_it() {
 
     // Act
     let mut problems = Vec::new();
-    for rule in RULES {
+    for rule in RULES.iter().filter(|r| r.area != RuleArea::Integrity) {
         let targeting: BTreeSet<String> =
             suite.iter().filter(|(_, s)| s.rules.iter().any(|r| r.id == rule.id)).map(|(n, _)| n.clone()).collect();
         match table.get(rule.id) {

@@ -204,7 +204,9 @@ pub fn certificate_command(command: CertificateCommand) -> Result<(), CliError> 
         if !verification.certified {
             return Err(CliError::new(
                 exit_codes::FAILED,
-                format!("{shown}: the certificate is genuine, and it says NOT CERTIFIED: the integration did not meet profile {profile}"),
+                format!(
+                    "{shown}: the certificate is genuine, and it says NOT CERTIFIED: the integration did not meet profile {profile}"
+                ),
             ));
         }
         return Ok(());
