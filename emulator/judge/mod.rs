@@ -1,6 +1,7 @@
 //! The judge: the conformance rules as one table ([`rules::RULES`]), each decided by its own
 //! function over the run's typed facts ([`facts::Facts`]), and [`judge()`] that applies them.
 
+mod as_ordered;
 mod cloud;
 pub mod facts;
 mod initiator;

@@ -3,7 +3,7 @@
 
 use super::facts::Facts;
 use super::verdict::Verdict;
-use super::{cloud, initiator, integrity, links, liveness, money, rate, statuses, tokens, voids};
+use super::{as_ordered, cloud, initiator, integrity, links, liveness, money, rate, statuses, tokens, voids};
 
 /// Which part of the spec a rule belongs to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -300,6 +300,15 @@ pub const RULES: &[Rule] = &[
         money::no_double_charge,
     ),
     always(
+        "MONEY-AS-ORDERED",
+        "what the integration asks for is what the order says",
+        "every payment, void, close and invoice of an order, as payterm decoded it: on the order's terminal, for its \
+         amount, its tip as tipAmount (never added to the amount) and its currency, carrying its reference exactly \
+         (an invoice: its id, or <reference>-<n> for another try, and its total); a void or cancel names the order's \
+         sale; a request that moves money for no order fails",
+        as_ordered::as_ordered,
+    ),
+    always(
         "MONEY-NO-LOST-PAYMENT",
         "a captured payment is never reported not_paid",
         "judged against the ledger at the end: money still captured for the order, and any not_paid reported for it",
@@ -382,12 +391,12 @@ mod tests {
 
     #[test]
     fn every_spec_table_row_has_a_rule() {
-        // conformance.md: 9 initiator statuses, 6 fault rows, 8 cloud, 3 link, 5 money; and the
+        // conformance.md: 9 initiator statuses, 6 fault rows, 8 cloud, 3 link, 6 money; and the
         // two of "What the judge may believe".
         let count = |area| RULES.iter().filter(|r| r.area == area).count();
         assert_eq!(
             [count(InitiatorStatus), count(InitiatorFault), count(Cloud), count(Link), count(Money), count(Integrity)],
-            [9, 6, 8, 3, 5, 2]
+            [9, 6, 8, 3, 6, 2]
         );
     }
 }

@@ -81,7 +81,7 @@ impl<'r> Facts<'r> {
             .collect();
         let world = WorldFacts::read(&record.journal);
         let scenario = &record.scenario;
-        let who = Attribution::new(scenario, &record.ledger);
+        let who = Attribution::new(record);
         let mut orders: Vec<OrderFacts> = scenario
             .orders
             .iter()
@@ -98,7 +98,7 @@ impl<'r> Facts<'r> {
             .collect();
         let mut task_orders = HashMap::new();
         for (t, task) in world.tasks.iter().enumerate() {
-            if let Some(i) = who.task(&task.request) {
+            if let Some(i) = who.task(task) {
                 orders[i].tasks.push(t);
                 task_orders.insert(task.id.clone(), i);
             }

@@ -103,6 +103,10 @@ pub struct LinkCall {
     pub ams: Option<String>,
     /// `printByPaymentApp`, read as the emulator reads it.
     pub print_by_payment_app: Option<bool>,
+    /// `amount`, decoded.
+    pub amount: Option<String>,
+    /// `tipAmount`, decoded.
+    pub tip: Option<String>,
 }
 
 impl LinkCall {
@@ -302,6 +306,8 @@ fn link_call(uri: &str) -> LinkCall {
             "false" => Some(false),
             _ => None,
         }),
+        amount: get("amount"),
+        tip: get("tipAmount"),
     }
 }
 

@@ -16,6 +16,7 @@ fn the_money_rules_are_judged_in_every_run_and_the_others_where_targeted() {
         always,
         [
             "MONEY-NO-DOUBLE-CHARGE",
+            "MONEY-AS-ORDERED",
             "MONEY-NO-LOST-PAYMENT",
             "MONEY-TRUTHFUL-OUTCOME",
             "LIVENESS-OUTCOME",
@@ -76,6 +77,7 @@ fn a_run_is_judged_on_its_targets_and_the_money_rules() {
         [
             "CLOUD-TOKEN-REUSE",
             "MONEY-NO-DOUBLE-CHARGE",
+            "MONEY-AS-ORDERED",
             "MONEY-NO-LOST-PAYMENT",
             "MONEY-TRUTHFUL-OUTCOME",
             "LIVENESS-OUTCOME",
