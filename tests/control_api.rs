@@ -219,3 +219,17 @@ async fn the_journal_hides_passwords_and_tokens_unless_asked() {
     assert!(hidden.contains("password=<redacted>"), "{hidden}");
     assert!(shown.to_string().contains("ABCDEFGHIJKL") && shown.to_string().contains(access));
 }
+
+#[tokio::test]
+async fn a_password_field_spelt_with_percent_escapes_is_hidden_too() {
+    // Arrange: `pass%77ord` decodes to `password`, and the token endpoint reads it so.
+    let c = Cloud::paused().await;
+    let form = "grant_type=password&username=jan.novak%40example.com&pass%77ord=ABCDEFGHIJKL&tid=999888";
+    let (status, _) = c.token_form("/cloud/oauth/token", crate::support::BASIC, form).await;
+    assert_eq!(status, StatusCode::OK, "the escaped name logs in");
+    // Act
+    let (_, hidden) = c.control_get("/journal").await;
+    // Assert
+    assert!(!hidden.to_string().contains("ABCDEFGHIJKL"), "{hidden}");
+    assert!(hidden.to_string().contains("pass%77ord=<redacted>"), "{hidden}");
+}

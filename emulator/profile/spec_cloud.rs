@@ -352,7 +352,7 @@ pub const ITEMS: &[SpecItem] = &[
         "cloud",
         Ours,
         OURS,
-        "TRANSACTION and BATCH are never task ids (GET or DELETE on them is 405); amounts are whole minor units (1000.0 reads as 1000, a fraction or a negative is 400); a close batch takes no body or a JSON object; an empty ?state= is 400",
+        "TRANSACTION and BATCH are never task ids (GET or DELETE on them is 405); amounts are integer literals of minor units (1000.0, 1e3, a fraction or a negative is 400); a close batch takes no body or a JSON object; an empty ?state= is 400",
         &[],
     ),
     item(
