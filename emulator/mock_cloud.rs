@@ -72,6 +72,7 @@ pub struct MockCloudBuilder {
     token_secret: TokenSecret,
     merchant_id: Option<String>,
     stores: Vec<String>,
+    hosts: crate::http::Hosts,
 }
 
 impl Default for MockCloudBuilder {
@@ -94,6 +95,7 @@ impl Default for MockCloudBuilder {
             token_secret: TokenSecret::Fresh,
             merchant_id: None,
             stores: Vec::new(),
+            hosts: Default::default(),
         }
     }
 }
@@ -158,6 +160,13 @@ impl MockCloudBuilder {
     /// Makes an initiator store known to the service before any key is enrolled for it.
     pub fn store(mut self, name: &str) -> Self {
         self.stores.push(name.to_owned());
+        self
+    }
+
+    /// The host names both ports answer to besides loopback ones (`payterm serve
+    /// --allow-host`): a request addressed to any other name is refused `403 FOREIGN_HOST`.
+    pub fn allow_hosts(mut self, hosts: crate::http::Hosts) -> Self {
+        self.hosts = hosts;
         self
     }
 
@@ -274,6 +283,7 @@ impl MockCloudBuilder {
             None => Clock::paused(start),
         };
         let mut sim = Sim::new(self.world_factory(), clock, self.journal_capacity, self.scenario.clone());
+        sim.hosts = self.hosts.clone();
         if self.whole_bodies {
             sim.journal = crate::journal::Journal::keeping_bodies(self.journal_capacity);
         }

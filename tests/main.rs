@@ -16,6 +16,8 @@ mod cloud_results;
 mod cloud_fidelity;
 // The server under bad input: malformed JSON, oversized bodies and headers, unknown routes, concurrency.
 mod server_robustness;
+// The Cloud port against web pages: foreign Host names and cross-site browser requests refused.
+mod cloud_guard;
 // The control API: operator actions, card outcomes, clock, reset, ledger, journal.
 mod control_api;
 // The `payterm` binary: serve, demo, openapi, spec, exit codes.

@@ -22,6 +22,9 @@ pub const LAUNCHED_HEADER: &str = "x-payterm-launched";
 
 /// Answers one request.
 pub async fn handle(api: Arc<CloudApi>, req: Request<Incoming>) -> Reply {
+    if let Err(refused) = super::guard::check(&api.sim.hosts, &req) {
+        return refused;
+    }
     let arrived = Instant::now();
     let launched = launched(&req);
     let target = req.uri().path_and_query().map_or_else(|| req.uri().path().to_owned(), |p| p.as_str().to_owned());
