@@ -62,6 +62,8 @@ mod answer_snapshots;
 mod provenance;
 // The JUnit and HTML reports: parseable XML with the right counts, escaped self-contained HTML.
 mod reports;
+// Text from outside through the binary: one escaping policy for every output; reproduce lines that run.
+mod untrusted_text;
 // The built-in suite against the reference integration, its stable transcripts pinned (snapshots/suite/).
 mod suite_snapshots;
 // The dashboard: embedded assets, its views, the live stream (bounded), the sequence diagram, a real browser.

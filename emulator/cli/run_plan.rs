@@ -161,9 +161,12 @@ impl Plan {
         inputs.push(PathBuf::from(LAST_RUN));
         let mut target_flags = target_flags;
         if let Some(known) = &args.expected_failures {
-            target_flags = format!("{target_flags} --expected-failures {}", shell_quote(&known.display().to_string()))
-                .trim_start()
-                .to_owned();
+            target_flags = format!(
+                "{target_flags} --expected-failures {}",
+                crate::printable::shell_path(&known.display().to_string())
+            )
+            .trim_start()
+            .to_owned();
         }
         Ok(Plan {
             target,
@@ -220,7 +223,7 @@ impl Plan {
         let which = if entry.builtin {
             format!("--builtin --name {}", shell_quote(&entry.file.display().to_string()))
         } else {
-            shell_quote(&entry.file.display().to_string())
+            crate::printable::shell_path(&entry.file.display().to_string())
         };
         let flags = if self.target_flags.is_empty() { String::new() } else { format!("{} ", self.target_flags) };
         format!("payterm run {flags}{which} --seed {seed} --time-scale {}", self.time_scale)
@@ -234,7 +237,10 @@ fn integration(args: &RunArgs, manifest: Option<&Manifest>) -> Result<(Target, I
         version: manifest.and_then(|m| m.version.clone()),
         ..Integration::default()
     };
-    let manifest_flag = args.manifest.as_ref().map(|p| format!("--manifest {}", shell_quote(&p.display().to_string())));
+    let manifest_flag = args
+        .manifest
+        .as_ref()
+        .map(|p| format!("--manifest {}", crate::printable::shell_path(&p.display().to_string())));
     let target = if let Some(command) = &args.exec {
         Target::Command { command: command.clone(), dir: None }
     } else if let Some(url) = &args.service {
@@ -363,11 +369,7 @@ fn parse_report(text: &str) -> Result<ReportSpec, String> {
     Ok(ReportSpec { kind: kind.to_owned(), path: PathBuf::from(path) })
 }
 
-/// Quotes `text` for a POSIX shell when it needs it.
+/// Quotes `text` for a POSIX shell when it needs it ([`crate::printable::shell_word`]).
 pub fn shell_quote(text: &str) -> String {
-    if !text.is_empty() && text.chars().all(|c| c.is_ascii_alphanumeric() || "-_./=:,+@%".contains(c)) {
-        text.to_owned()
-    } else {
-        format!("'{}'", text.replace('\'', r"'\''"))
-    }
+    crate::printable::shell_word(text)
 }

@@ -295,8 +295,11 @@ async fn shrink_and_write(
     }
     let file = options.out.join(format!("found-{}-{}.toml", options.seed, original.run));
     let flags = if options.target_flags.is_empty() { String::new() } else { format!("{} ", options.target_flags) };
-    let reproduce =
-        format!("payterm run {flags}{} --time-scale {}", quote(&file.display().to_string()), options.time_scale);
+    let reproduce = format!(
+        "payterm run {flags}{} --time-scale {}",
+        crate::printable::shell_path(&file.display().to_string()),
+        options.time_scale
+    );
     let (o, n) = (original.size(), s.size());
     let budget_spent = shrunk.budget_spent;
     let stopped = if budget_spent {
@@ -328,13 +331,9 @@ async fn shrink_and_write(
     Ok(Find { run: original.run, rule, original: o, shrunk: n, shrink_runs, budget_spent, file, reproduce, text })
 }
 
-/// Quotes `text` for a POSIX shell when it needs it.
+/// Quotes `text` for a POSIX shell when it needs it ([`crate::printable::shell_word`]).
 pub fn quote(text: &str) -> String {
-    if !text.is_empty() && text.chars().all(|c| c.is_ascii_alphanumeric() || "-_./=:,+@%".contains(c)) {
-        text.to_owned()
-    } else {
-        format!("'{}'", text.replace('\'', r"'\''"))
-    }
+    crate::printable::shell_word(text)
 }
 
 #[cfg(test)]

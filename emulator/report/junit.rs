@@ -392,20 +392,10 @@ fn escape_char(out: &mut String, c: char) {
         '<' => out.push_str("&lt;"),
         // `>` only matters in `]]>`, but escaping it always is simpler than tracking that.
         '>' => out.push_str("&gt;"),
-        _ => out.push(visible(c)),
-    }
-}
-
-/// The character to write for `c`. XML 1.0 forbids most C0 controls even as references, so
-/// they become their Control Pictures (ESC → ␛), which keeps ANSI colour codes readable;
-/// C1 controls and the non-characters U+FFFE/U+FFFF become U+FFFD. The HTML writer shares this.
-pub(crate) fn visible(c: char) -> char {
-    match c {
-        '\t' | '\n' | '\r' => c,
-        '\0'..='\u{1f}' => char::from_u32(0x2400 + u32::from(c)).unwrap_or('\u{fffd}'),
-        '\u{7f}' => '\u{2421}',
-        '\u{80}'..='\u{9f}' | '\u{fffe}' | '\u{ffff}' => '\u{fffd}',
-        _ => c,
+        _ => match crate::printable::for_markup(c) {
+            Some(visible) => out.push_str(&visible),
+            None => out.push(c),
+        },
     }
 }
 
@@ -507,7 +497,7 @@ mod tests {
     fn forbidden_controls_become_visible_and_allowed_whitespace_stays() {
         let mut out = String::new();
         text(&mut out, "a\u{1b}[31mb\u{0}\t\n\u{fffe}<]]>&");
-        assert_eq!(out, "a\u{241b}[31mb\u{2400}\t\n\u{fffd}&lt;]]&gt;&amp;");
+        assert_eq!(out, "a\u{241b}[31mb\u{2400}\t\n\\u{fffe}&lt;]]&gt;&amp;");
     }
 
     #[test]
