@@ -64,6 +64,8 @@ mod provenance;
 mod reports;
 // Text from outside through the binary: one escaping policy for every output; reproduce lines that run.
 mod untrusted_text;
+// Where reports are written: symbolic links kept, FIFOs and /dev/stdout written in place, never replaced.
+mod report_paths;
 // The built-in suite against the reference integration, its stable transcripts pinned (snapshots/suite/).
 mod suite_snapshots;
 // The dashboard: embedded assets, its views, the live stream (bounded), the sequence diagram, a real browser.
