@@ -57,6 +57,8 @@ pub struct Plan {
     time_scale: f64,
     /// The files the run reads, which no report may overwrite.
     pub inputs: Vec<PathBuf>,
+    /// The folder the built-in reference integration is written to, removed with the plan.
+    _reference: Option<crate::runner::WorkFolder>,
 }
 
 impl Plan {
@@ -77,7 +79,7 @@ impl Plan {
             ),
             _ => None,
         };
-        let (target, integration, target_flags) = integration(args, manifest.as_ref())?;
+        let (target, integration, target_flags, reference) = integration(args, manifest.as_ref())?;
         let mut paths = args.paths.clone();
         if paths.is_empty()
             && !args.builtin
@@ -179,6 +181,7 @@ impl Plan {
             target_flags,
             time_scale: args.time_scale,
             inputs,
+            _reference: reference,
         })
     }
 
@@ -231,7 +234,10 @@ impl Plan {
 }
 
 /// The integration: `--exec`/`--service`, else the manifest's, else the built-in reference.
-fn integration(args: &RunArgs, manifest: Option<&Manifest>) -> Result<(Target, Integration, String), CliError> {
+fn integration(
+    args: &RunArgs,
+    manifest: Option<&Manifest>,
+) -> Result<(Target, Integration, String, Option<crate::runner::WorkFolder>), CliError> {
     let mut info = Integration {
         name: manifest.map(|m| m.name.clone()),
         version: manifest.and_then(|m| m.version.clone()),
@@ -260,13 +266,14 @@ fn integration(args: &RunArgs, manifest: Option<&Manifest>) -> Result<(Target, I
             }
         }
     } else {
-        let dir = std::env::temp_dir().join(format!("payterm-reference-{}", std::process::id()));
-        let command =
-            crate::runner::builtin::reference_command(&dir).map_err(|e| CliError::new(exit_codes::SETUP_FAILED, e))?;
+        let setup = |e| CliError::new(exit_codes::SETUP_FAILED, e);
+        let payterm = std::env::current_exe().unwrap_or_else(|_| PathBuf::from("payterm"));
+        let folder = crate::runner::WorkFolder::new("reference", &payterm).map_err(setup)?;
+        let command = crate::runner::builtin::reference_command(folder.path()).map_err(setup)?;
         info.name = Some("reference-python (built-in)".to_owned());
         info.version = Some(env!("CARGO_PKG_VERSION").to_owned());
         info.command = Some(command.clone());
-        return Ok((Target::Command { command, dir: None }, info, String::new()));
+        return Ok((Target::Command { command, dir: None }, info, String::new(), Some(folder)));
     };
     let flags = match (&args.exec, &args.service) {
         (Some(command), _) => format!("--exec {}", shell_quote(command)),
@@ -277,7 +284,7 @@ fn integration(args: &RunArgs, manifest: Option<&Manifest>) -> Result<(Target, I
         Target::Command { command, .. } => info.command = Some(command.clone()),
         Target::Service { url } => info.service = Some(url.clone()),
     }
-    Ok((target, info, flags))
+    Ok((target, info, flags, None))
 }
 
 /// The scenarios at `paths`, or the built-in suite when `builtin`, in path order, each with

@@ -138,18 +138,6 @@ pub fn confirm_scale(time_scale: f64) -> f64 {
     if time_scale * 4.0 <= 0.1 { time_scale * 4.0 } else { time_scale / 4.0 }
 }
 
-static WORK_DIRS: AtomicUsize = AtomicUsize::new(0);
-
-/// A run's work folder, removed when the run ends, also when it is cancelled midway (a batch
-/// of runs is dropped once one of them fails).
-struct WorkDir(PathBuf);
-
-impl Drop for WorkDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
 /// Runs `s` once at `time_scale` and returns the rules it broke, in the order the judge gave
 /// them.
 async fn run_once(
@@ -160,13 +148,15 @@ async fn run_once(
     let name = format!("explore-{}-{}.toml", s.seed, s.run);
     let scenario = crate::scenario::parse(&name, &s.to_toml())
         .map_err(|e| ExploreError::Invalid { run: s.run, errors: e.render() })?;
-    let n = WORK_DIRS.fetch_add(1, Ordering::Relaxed);
-    let work_dir = WorkDir(std::env::temp_dir().join(format!("payterm-explore-{}-{n}", std::process::id())));
+    // Removed when the run ends, also when it is cancelled midway (a batch of runs is dropped
+    // once one of them fails).
+    let work_dir = crate::runner::WorkFolder::new("explore", &options.payterm)
+        .map_err(|message| ExploreError::Run { run: s.run, message })?;
     let run_options = RunOptions {
         target: options.target.clone(),
         time_scale,
         payterm: options.payterm.clone(),
-        work_dir: work_dir.0.clone(),
+        work_dir: work_dir.path().to_owned(),
     };
     let seed = scenario.seed.unwrap_or(1);
     let record = run_scenario(Arc::new(scenario), seed, &run_options).await;

@@ -13,6 +13,8 @@ mod run_one;
 pub mod select;
 mod service;
 pub mod shim;
+mod work_folder;
 
 pub use run_one::{Driven, Ending, Record, RunOptions, Target, run_scenario};
 pub use service::reachable;
+pub use work_folder::WorkFolder;
