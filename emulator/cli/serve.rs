@@ -133,6 +133,9 @@ pub async fn run(args: ServeArgs) -> Result<(), CliError> {
     if let Some(path) = cert {
         println!("  TLS cert    {} (self-signed; trust it or pass curl --cacert)", path.display());
     }
+    if !args.allow_hosts.is_empty() {
+        println!("  hosts       loopback names and {} (--allow-host)", args.allow_hosts.join(", "));
+    }
     println!("  client      Authorization: {}", cloud.basic_credential());
     println!("  merchant    jan.novak@example.com / ABCDEFGHIJKL (deep links' clientID {})", args.client_id);
     // A scenario lists its own stores below.
