@@ -74,6 +74,7 @@ pub struct MockCloudBuilder {
     token_secret: TokenSecret,
     merchant_id: Option<String>,
     stores: Vec<String>,
+    hosts: crate::http::Hosts,
 }
 
 impl Default for MockCloudBuilder {
@@ -98,6 +99,7 @@ impl Default for MockCloudBuilder {
             token_secret: TokenSecret::Fresh,
             merchant_id: None,
             stores: Vec::new(),
+            hosts: Default::default(),
         }
     }
 }
@@ -162,6 +164,13 @@ impl MockCloudBuilder {
     /// Makes an initiator store known to the service before any key is enrolled for it.
     pub fn store(mut self, name: &str) -> Self {
         self.stores.push(name.to_owned());
+        self
+    }
+
+    /// The host names both ports answer to besides loopback ones (`payterm serve
+    /// --allow-host`): a request addressed to any other name is refused `403 FOREIGN_HOST`.
+    pub fn allow_hosts(mut self, hosts: crate::http::Hosts) -> Self {
+        self.hosts = hosts;
         self
     }
 
@@ -295,6 +304,7 @@ impl MockCloudBuilder {
             None => Clock::paused(start),
         };
         let mut sim = Sim::new(self.world_factory(), clock, self.journal_capacity, self.scenario.clone());
+        sim.hosts = self.hosts.clone();
         if let Some(budget) = self.run_journal {
             sim.journal = crate::journal::Journal::for_run(self.journal_capacity, budget);
         }

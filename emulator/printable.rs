@@ -1,14 +1,13 @@
 //! Text that came from outside — an integration's output, a scenario file, a certificate —
-//! made safe to print: [`escape`] shows control characters instead of letting a terminal obey
-//! them, and [`shorten`] cuts what is too long to quote whole.
+//! made safe to show: [`needs_escape`] is the one set of characters no output writes raw;
+//! [`escape`] spells them for a terminal, [`for_markup`] for HTML, XML and SVG, [`shell_word`]
+//! for a shell; [`shorten`] cuts what is too long to quote whole.
 
 use std::borrow::Cow;
 use std::fmt::Write as _;
 
-/// `text` with every character a terminal would act on written out: C0 controls but tab
-/// (`\x1b`, `\x00`, `\r`, `\n`), DEL, C1 controls (`\x9b` starts a sequence on some
-/// terminals) and the bidirectional overrides that reorder what is shown (`\u{202e}`).
-/// Clean text comes back borrowed.
+/// `text` with every character of [`needs_escape`] written out: `\x1b`, `\x00`, `\r`, `\n`,
+/// `\x9b`, `\u{202e}`. Clean text comes back borrowed.
 pub fn escape(text: &str) -> Cow<'_, str> {
     if !text.chars().any(needs_escape) {
         return Cow::Borrowed(text);
@@ -35,9 +34,91 @@ pub fn push_escaped(out: &mut String, c: char) {
     }
 }
 
-/// Whether a terminal would act on `c` rather than show it.
+/// Whether `c` is shown escaped in every output, because a reader's terminal or browser would
+/// act on it rather than show it: C0 controls but tab (`\x1b` starts a terminal sequence, `\r`
+/// and `\n` fake lines), DEL, C1 controls (`\x9b` starts a sequence on some terminals), the
+/// bidirectional marks, embeddings, overrides and isolates that reorder what is shown (U+061C,
+/// U+200E, U+200F, U+202A–U+202E, U+2066–U+2069), the line and paragraph separators U+2028
+/// and U+2029 (new lines to some readers, not to others), and the noncharacters U+FFFE and
+/// U+FFFF (which XML forbids). This is the one policy: each writer spells the escape its way.
 pub fn needs_escape(c: char) -> bool {
-    matches!(c, '\0'..='\u{8}' | '\n'..='\u{1f}' | '\u{7f}'..='\u{9f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+    matches!(
+        c,
+        '\0'..='\u{8}'
+            | '\n'..='\u{1f}'
+            | '\u{7f}'..='\u{9f}'
+            | '\u{61c}'
+            | '\u{200e}'
+            | '\u{200f}'
+            | '\u{2028}'..='\u{202e}'
+            | '\u{2066}'..='\u{2069}'
+            | '\u{fffe}'
+            | '\u{ffff}'
+    )
+}
+
+/// What a markup writer (HTML, XML, SVG) writes for `c`, or `None` to write `c` itself. Of the
+/// characters of [`needs_escape`], tab, newline and carriage return are markup's own spacing and
+/// stay; the other C0 controls and DEL become their Control Pictures (ESC → ␛: XML 1.0 forbids
+/// them even as references, and a picture keeps an ANSI colour code readable); the rest are
+/// written out as the terminal writes them (`\u{202e}`), since a character reference would be
+/// obeyed like the character.
+pub fn for_markup(c: char) -> Option<String> {
+    match c {
+        '\t' | '\n' | '\r' => None,
+        '\0'..='\u{1f}' => Some(char::from_u32(0x2400 + u32::from(c)).unwrap_or('\u{fffd}').to_string()),
+        '\u{7f}' => Some('\u{2421}'.to_string()),
+        _ if needs_escape(c) => {
+            let mut out = String::new();
+            push_escaped(&mut out, c);
+            Some(out)
+        }
+        _ => None,
+    }
+}
+
+/// `text` as one word for a POSIX shell, naming exactly `text` when pasted: bare when it is
+/// only letters, digits and `-_./=:,+@%` (a leading `-` too: the caller decides whether a
+/// word may look like an option); in single quotes otherwise; and in bash's `$'…'` quotes when
+/// it holds a character of [`needs_escape`], written out there as `\xNN` or `\uNNNN`, so the
+/// line shows no raw control and still names the file.
+pub fn shell_word(text: &str) -> String {
+    if !text.is_empty() && text.chars().all(|c| c.is_ascii_alphanumeric() || "-_./=:,+@%".contains(c)) {
+        return text.to_owned();
+    }
+    if !text.chars().any(needs_escape) {
+        return format!("'{}'", text.replace('\'', r"'\''"));
+    }
+    let mut out = String::from("$'");
+    for c in text.chars() {
+        match c {
+            '\\' | '\'' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            // One byte of UTF-8: `\xNN` is that byte; two hex digits at most, so the next
+            // character cannot be read into it.
+            _ if needs_escape(c) && u32::from(c) < 0x80 => {
+                let _ = write!(out, "\\x{:02x}", u32::from(c));
+            }
+            // bash writes `\uNNNN` as the character's UTF-8 (four hex digits, all there are).
+            _ if needs_escape(c) => {
+                let _ = write!(out, "\\u{:04x}", u32::from(c));
+            }
+            _ => out.push(c),
+        }
+    }
+    out.push('\'');
+    out
+}
+
+/// [`shell_word`] for a file argument: a path that starts with `-` gets `./` in front, so the
+/// command does not read it as an option (`./-r.toml`).
+pub fn shell_path(text: &str) -> String {
+    if text.starts_with('-') { shell_word(&format!("./{text}")) } else { shell_word(text) }
 }
 
 /// `text` cut to about `max` characters: the start and the end kept, and how much was cut said
@@ -73,8 +154,31 @@ mod tests {
     #[case::a_c1_csi("\u{9b}2J", "\\x9b2J")]
     #[case::a_bidi_override("abc\u{202e}fed", "abc\\u{202e}fed")]
     #[case::a_tab_and_unicode_stay("a\tb — é ✓", "a\tb — é ✓")]
+    #[case::bidi_marks_and_isolates("\u{200f}\u{61c}\u{2066}x\u{2069}", "\\u{200f}\\u{61c}\\u{2066}x\\u{2069}")]
+    #[case::line_and_paragraph_separators("a\u{2028}b\u{2029}c", "a\\u{2028}b\\u{2029}c")]
     fn controls_are_written_out(#[case] text: &str, #[case] shown: &str) {
         assert_eq!(escape(text), shown);
+    }
+
+    #[rstest::rstest]
+    #[case::a_plain_name("scenarios/a-b.toml", "scenarios/a-b.toml")]
+    #[case::a_space_and_a_quote("it's a.toml", r"'it'\''s a.toml'")]
+    #[case::a_control("a\u{1b}[1m\nb.toml", r"$'a\x1b[1m\nb.toml'")]
+    #[case::a_bidi_override_and_a_quote("a\u{202e}'b", r"$'a\u202e\'b'")]
+    fn shell_words(#[case] text: &str, #[case] word: &str) {
+        assert_eq!(shell_word(text), word);
+    }
+
+    #[test]
+    fn a_path_that_looks_like_an_option_is_named_from_this_folder() {
+        assert_eq!((shell_path("-r.toml"), shell_path("a/-r.toml")), ("./-r.toml".to_owned(), "a/-r.toml".to_owned()));
+    }
+
+    #[test]
+    fn markup_keeps_its_spacing_and_shows_the_rest() {
+        let shown: String =
+            "\t\n\u{1b}\u{7f}\u{9b}\u{202e}é".chars().map(|c| for_markup(c).unwrap_or_else(|| c.to_string())).collect();
+        assert_eq!(shown, "\t\n\u{241b}\u{2421}\\x9b\\u{202e}é");
     }
 
     #[test]

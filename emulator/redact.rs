@@ -71,27 +71,48 @@ impl Redactor {
     }
 }
 
+/// The field names whose values are secrets, wherever they appear.
+const SECRET_FIELDS: [&str; 4] = ["password", "refresh_token", "client_secret", "access_token"];
+
+/// Whether the field named `name` (already decoded) holds a secret. Case is ignored: hiding
+/// one value too many costs nothing.
+fn secret_field(name: &str) -> bool {
+    SECRET_FIELDS.iter().any(|s| s.eq_ignore_ascii_case(name))
+}
+
 /// `text` with passwords, client secrets, access and refresh tokens (form fields and JSON
 /// members) and every JWT replaced by `<redacted>`: what the journal, the dashboard and the
-/// reports show of a body unless secrets are asked for.
+/// reports show of a body unless secrets are asked for. Field names are compared decoded, as
+/// the server reads them: `pass%77ord=` in a form and `"pass\u0077ord"` in JSON are passwords.
 pub fn secrets(text: &str) -> String {
-    static PATTERNS: OnceLock<[(Regex, &'static str); 3]> = OnceLock::new();
-    let patterns = PATTERNS.get_or_init(|| {
+    static PATTERNS: OnceLock<[Regex; 3]> = OnceLock::new();
+    let [jwt, form, json] = PATTERNS.get_or_init(|| {
         let re = |p: &str| Regex::new(p).expect("the secret patterns are valid");
         [
-            (re(r"eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+"), "<redacted>"),
-            (re(r"(^|[&?])(password|refresh_token|client_secret|access_token)=[^&\s]*"), "$1$2=<redacted>"),
-            (
-                re(r#""(password|refresh_token|client_secret|access_token)"(\s*:\s*)"(?:[^"\\]|\\.)*""#),
-                r#""$1"$2"<redacted>""#,
-            ),
+            re(r"eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+"),
+            // A form field or query parameter: its name, then its value up to the next `&`.
+            re(r"(^|[&?])([^&=?\s]*)=[^&\s]*"),
+            // A JSON member whose value is a string.
+            re(r#""((?:[^"\\]|\\.)*)"(\s*:\s*)"(?:[^"\\]|\\.)*""#),
         ]
     });
-    let mut out = text.to_owned();
-    for (pattern, replacement) in patterns {
-        if pattern.is_match(&out) {
-            out = pattern.replace_all(&out, *replacement).into_owned();
-        }
+    let mut out = jwt.replace_all(text, "<redacted>").into_owned();
+    if out.contains('=') {
+        out = form
+            .replace_all(&out, |c: &Captures<'_>| {
+                let name = c[2].replace('+', " ");
+                let name = percent_encoding::percent_decode_str(&name).decode_utf8_lossy();
+                if secret_field(&name) { format!("{}{}=<redacted>", &c[1], &c[2]) } else { c[0].to_owned() }
+            })
+            .into_owned();
+    }
+    if out.contains('"') {
+        out = json
+            .replace_all(&out, |c: &Captures<'_>| {
+                let name = serde_json::from_str::<String>(&format!("\"{}\"", &c[1])).unwrap_or_default();
+                if secret_field(&name) { format!("\"{}\"{}\"<redacted>\"", &c[1], &c[2]) } else { c[0].to_owned() }
+            })
+            .into_owned();
     }
     out
 }
@@ -105,6 +126,17 @@ mod tests {
         let mut r = Redactor::new();
         let text = "task 6c67375f-e632-4ca4-b967-bdcb3c9dba7d then 8ccd4b56-494e-48db-ab6b-e154f664dc4e then 6c67375f-e632-4ca4-b967-bdcb3c9dba7d";
         assert_eq!(r.redact(text), "task <uuid:1> then <uuid:2> then <uuid:1>");
+    }
+
+    #[rstest::rstest]
+    #[case::a_form("grant_type=password&password=S3&tid=1", "grant_type=password&password=<redacted>&tid=1")]
+    #[case::an_escaped_form_name("pass%77ord=S3&x=1", "pass%77ord=<redacted>&x=1")]
+    #[case::a_query("/t?refresh%5Ftoken=S3", "/t?refresh%5Ftoken=<redacted>")]
+    #[case::json(r#"{"password": "S3", "tid": "1"}"#, r#"{"password": "<redacted>", "tid": "1"}"#)]
+    #[case::an_escaped_json_name(r#"{"pass\u0077ord":"S3"}"#, r#"{"pass\u0077ord":"<redacted>"}"#)]
+    #[case::other_fields_stay("amount=1&password_hint=x", "amount=1&password_hint=x")]
+    fn secrets_are_found_by_their_decoded_names(#[case] text: &str, #[case] hidden: &str) {
+        assert_eq!(secrets(text), hidden);
     }
 
     #[test]

@@ -268,3 +268,29 @@ fn the_events_and_report_schemas_describe_their_documents() {
     assert!(report["properties"]["schema_version"].is_object(), "{report}");
     assert!(report.to_string().contains("transcript"), "{report}");
 }
+
+#[test]
+fn serve_answers_a_host_name_added_with_allow_host_and_refuses_others() {
+    // Arrange: the emulator reached as `payterm.test` (a container's name, say).
+    let (_child, printed) = serve(&["--port", "0", "--control-port", "0", "--allow-host", "payterm.test"]);
+    let cloud = printed_value(&printed, "Cloud API");
+    let port = cloud.rsplit(':').next().unwrap().to_owned();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let status_as = |host: String| {
+        rt.block_on(async {
+            let resp = reqwest::Client::new()
+                .get(format!("{cloud}/health"))
+                .header("host", host)
+                .timeout(Duration::from_secs(10))
+                .send()
+                .await
+                .unwrap();
+            resp.status()
+        })
+    };
+    // Act
+    let allowed = status_as(format!("payterm.test:{port}"));
+    let other = status_as(format!("other.test:{port}"));
+    // Assert
+    assert_eq!((allowed, other), (reqwest::StatusCode::OK, reqwest::StatusCode::FORBIDDEN));
+}

@@ -156,17 +156,31 @@ async fn an_empty_state_filter_is_400_naming_the_field_not_a_list_of_every_task(
     assert_eq!(answer["error"]["field"], "state");
 }
 
+#[rstest]
+#[case::an_exponent("1e3")]
+#[case::a_zero_fraction("2662.0")]
+#[case::a_tip_with_a_fraction("1000, \"tipAmount\": 1.0E2")]
 #[tokio::test]
-async fn a_whole_amount_written_with_a_fraction_is_read_as_that_integer() {
-    // Arrange: JSON Schema, and so the OpenAPI document, counts 2662.0 as an integer.
+async fn an_amount_not_written_as_an_integer_literal_is_refused(#[case] amount: &'static str) {
+    // Arrange: `1e3` and `2662.0` are numbers, but not the integers the field is declared as.
     let c = Cloud::paused().await;
     let token = c.token().await;
-    let body = json!({"transactionType": "SALE", "amount": 2662.0, "tipAmount": 100.0, "currencyCode": "CZK", "paymentMethod": "CARD"});
+    let body =
+        format!(r#"{{"transactionType": "SALE", "amount": {amount}, "currencyCode": "CZK", "paymentMethod": "CARD"}}"#);
     // Act
-    let (status, task) = c.post("/v1/tasks/TRANSACTION", &token, body).await;
+    let (status, answer) = answer(
+        c.http
+            .post(c.url("/v1/tasks/TRANSACTION"))
+            .bearer_auth(&token)
+            .header("content-type", "application/json")
+            .body(body),
+    )
+    .await;
     // Assert
-    assert_eq!(status, StatusCode::CREATED, "{task}");
-    assert_eq!((&task["request"]["amount"], &task["request"]["tipAmount"]), (&json!(2662), &json!(100)));
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{answer}");
+    assert!(["amount", "tipAmount"].contains(&answer["error"]["field"].as_str().unwrap_or("")), "{answer}");
+    assert!(answer["error"]["message"].as_str().unwrap().contains("integer"), "{answer}");
+    assert_eq!(c.cloud.with_world(|w| w.task_count()), 0);
 }
 
 async fn raw_batch(c: &Cloud, token: &str, body: &'static str) -> (StatusCode, Value) {
@@ -328,6 +342,8 @@ async fn a_void_on_another_terminal_is_422_other_tid() {
     // Assert
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(answer["error"]["reason"], "OTHER_TID");
+    let message = answer["error"]["message"].as_str().unwrap();
+    assert!(message.contains("not made on this terminal") && !message.contains("999888"), "{answer}");
 }
 
 #[tokio::test]

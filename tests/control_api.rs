@@ -219,3 +219,34 @@ async fn the_journal_hides_passwords_and_tokens_unless_asked() {
     assert!(hidden.contains("password=<redacted>"), "{hidden}");
     assert!(shown.to_string().contains("ABCDEFGHIJKL") && shown.to_string().contains(access));
 }
+
+#[rstest::rstest]
+#[case::a_name_after_the_bracket("[::1].evil.example", StatusCode::FORBIDDEN)]
+#[case::a_name_glued_to_the_bracket("[::1]evil.example:PORT", StatusCode::FORBIDDEN)]
+#[case::a_port_that_is_not_a_number("127.0.0.1:http", StatusCode::FORBIDDEN)]
+#[case::the_short_inet_aton_spelling_of_127_0_0_1("127.1:PORT", StatusCode::OK)]
+#[case::ipv6_loopback_with_its_port("[::1]:PORT", StatusCode::OK)]
+#[tokio::test]
+async fn the_host_is_parsed_as_an_authority_not_matched_by_its_start(#[case] host: &str, #[case] expected: StatusCode) {
+    // Arrange
+    let c = Cloud::paused().await;
+    let host = host.replace("PORT", control_authority(&c).rsplit(':').next().unwrap());
+    // Act
+    let (status, body) = crate::support::answer(c.http.get(c.control("/terminals")).header("host", &host)).await;
+    // Assert
+    assert_eq!(status, expected, "Host: {host}: {body}");
+}
+
+#[tokio::test]
+async fn a_password_field_spelt_with_percent_escapes_is_hidden_too() {
+    // Arrange: `pass%77ord` decodes to `password`, and the token endpoint reads it so.
+    let c = Cloud::paused().await;
+    let form = "grant_type=password&username=jan.novak%40example.com&pass%77ord=ABCDEFGHIJKL&tid=999888";
+    let (status, _) = c.token_form("/cloud/oauth/token", crate::support::BASIC, form).await;
+    assert_eq!(status, StatusCode::OK, "the escaped name logs in");
+    // Act
+    let (_, hidden) = c.control_get("/journal").await;
+    // Assert
+    assert!(!hidden.to_string().contains("ABCDEFGHIJKL"), "{hidden}");
+    assert!(hidden.to_string().contains("pass%77ord=<redacted>"), "{hidden}");
+}

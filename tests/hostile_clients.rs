@@ -99,7 +99,7 @@ async fn a_slowloris_head_is_cut_off_within_the_header_timeout_while_others_are_
     let (mut rd, wr) = TcpStream::connect(c.cloud.address()).await.unwrap().into_split();
     let started = Instant::now();
     // Act: a head that never ends, one byte at a time.
-    let slowloris = tokio::spawn(drip(wr, b"GET /v1/tasks HTTP/1.1\r\nHost: x\r\nX-Slow: ", b'a'));
+    let slowloris = tokio::spawn(drip(wr, b"GET /v1/tasks HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ", b'a'));
     let (served, _) = c.get("/v1/tasks", &token).await;
     let still_dripping = !slowloris.is_finished();
     let answer = read_until(&mut rd, limit + SLACK, |_| false).await;
@@ -119,7 +119,7 @@ async fn a_body_that_trickles_forever_gets_a_408_and_creates_nothing() {
     let token = c.token().await;
     let (mut rd, mut wr) = TcpStream::connect(c.cloud.address()).await.unwrap().into_split();
     let head = format!(
-        "POST /v1/tasks/TRANSACTION HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\n\
+        "POST /v1/tasks/TRANSACTION HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token}\r\n\
          Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n"
     );
     wr.write_all(head.as_bytes()).await.unwrap();
@@ -191,7 +191,8 @@ async fn invalid_utf8_in_a_url_is_a_400_never_a_500() {
         let mut r = b"GET ".to_vec();
         r.extend_from_slice(target);
         r.extend_from_slice(
-            format!(" HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\nConnection: close\r\n\r\n").as_bytes(),
+            format!(" HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token}\r\nConnection: close\r\n\r\n")
+                .as_bytes(),
         );
         r
     };
@@ -261,7 +262,7 @@ async fn hundreds_of_idle_connections_do_not_stop_a_new_client_being_served() {
     for i in 0..400 {
         let mut stream = TcpStream::connect(c.cloud.address()).await.unwrap();
         if i % 2 == 1 {
-            stream.write_all(b"GET /v1/tasks HTTP/1.1\r\nHost: x\r\n").await.unwrap();
+            stream.write_all(b"GET /v1/tasks HTTP/1.1\r\nHost: 127.0.0.1\r\n").await.unwrap();
         }
         idle.push(stream);
     }

@@ -87,7 +87,7 @@ async fn one_client(c: Arc<Cloud>, tokens: Arc<Vec<String>>, client: usize) -> S
         };
         let body = sale_body(&reference, amount);
         let head = format!(
-            "POST /v1/tasks/TRANSACTION HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\n\
+            "POST /v1/tasks/TRANSACTION HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token}\r\n\
              Content-Type: application/json\r\nContent-Length: {}\r\n\r\n",
             body.len()
         );

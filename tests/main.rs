@@ -16,6 +16,8 @@ mod cloud_results;
 mod cloud_fidelity;
 // The server under bad input: malformed JSON, oversized bodies and headers, unknown routes, concurrency.
 mod server_robustness;
+// The Cloud port against web pages: foreign Host names and cross-site browser requests refused.
+mod cloud_guard;
 // The control API: operator actions, card outcomes, clock, reset, ledger, journal.
 mod control_api;
 // The `payterm` binary: serve, demo, openapi, spec, exit codes.
@@ -64,6 +66,10 @@ mod answer_snapshots;
 mod provenance;
 // The JUnit and HTML reports: parseable XML with the right counts, escaped self-contained HTML.
 mod reports;
+// Text from outside through the binary: one escaping policy for every output; reproduce lines that run.
+mod untrusted_text;
+// Where reports are written: symbolic links kept, FIFOs and /dev/stdout written in place, never replaced.
+mod report_paths;
 // The built-in suite against the reference integration, its stable transcripts pinned (snapshots/suite/).
 mod suite_snapshots;
 // The dashboard: embedded assets, its views, the live stream (bounded), the sequence diagram, a real browser.

@@ -110,7 +110,7 @@ async fn oversized_headers_are_refused_and_the_server_keeps_serving() {
     let c = Cloud::paused().await;
     let mut stream = TcpStream::connect(c.cloud.address()).await.unwrap();
     let huge = "a".repeat(64 * 1024);
-    let request = format!("GET /v1/tasks HTTP/1.1\r\nhost: x\r\nx-big: {huge}\r\n\r\n");
+    let request = format!("GET /v1/tasks HTTP/1.1\r\nhost: 127.0.0.1\r\nx-big: {huge}\r\n\r\n");
     let _ = stream.write_all(request.as_bytes()).await;
     let mut answer = Vec::new();
     let _ = tokio::time::timeout(Duration::from_secs(5), stream.read_to_end(&mut answer)).await;

@@ -68,18 +68,21 @@ pub async fn run(args: ExploreArgs) -> Result<(), CliError> {
             ));
         }
     }
-    // The built-in reference is written to a folder of its own, removed when exploring ends.
-    let reference_dir = std::env::temp_dir().join(format!("payterm-explore-reference-{}", std::process::id()));
+    let payterm = std::env::current_exe()
+        .map_err(|e| CliError::new(exit_codes::SETUP_FAILED, format!("failed to find the payterm binary: {e}")))?;
+    // The built-in reference is written to a folder of its own, removed when exploring ends
+    // (dropped), however it ends.
+    let mut reference_dir = None;
     let (command, target_flags) = match &args.exec {
         Some(command) => (command.clone(), format!("--exec {}", quote(command))),
         None => {
-            let command = crate::runner::builtin::reference_command(&reference_dir)
-                .map_err(|e| CliError::new(exit_codes::SETUP_FAILED, e))?;
+            let setup = |e| CliError::new(exit_codes::SETUP_FAILED, e);
+            let folder = crate::runner::WorkFolder::new("explore-reference", &payterm).map_err(setup)?;
+            let command = crate::runner::builtin::reference_command(folder.path()).map_err(setup)?;
+            reference_dir = Some(folder);
             (command, String::new())
         }
     };
-    let payterm = std::env::current_exe()
-        .map_err(|e| CliError::new(exit_codes::SETUP_FAILED, format!("failed to find the payterm binary: {e}")))?;
     let options = ExploreOptions {
         target: Target::Command { command: command.clone(), dir: None },
         target_flags,
@@ -105,14 +108,14 @@ pub async fn run(args: ExploreArgs) -> Result<(), CliError> {
     let report = tokio::select! {
         report = explore(&options, &mut say) => report,
         signal = signals.first() => {
-            let _ = std::fs::remove_dir_all(&reference_dir);
+            drop(reference_dir);
             return Err(CliError::new(
                 super::signals::exit_code(signal),
                 format!("interrupted by {signal}: exploring stopped and its integrations were ended; finds so far are in {}", options.out.display()),
             ));
         }
     };
-    let _ = std::fs::remove_dir_all(&reference_dir);
+    drop(reference_dir);
     let report = report.map_err(|e| CliError::new(exit_codes::SETUP_FAILED, e.to_string()))?;
     for find in &report.finds {
         println!();

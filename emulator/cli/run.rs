@@ -196,14 +196,14 @@ pub async fn execute(plan: &Plan, args: &RunArgs) -> Result<Executed, CliError> 
             reports[i] = Some(report);
         }
     }
-    // Each scenario has its own emulator, port and work folder, so they run side by side.
+    // Each scenario has its own emulator, port and work folder, so they run side by side. The
+    // folder lives as long as the scenario's future: cancelled by a signal, it is removed too.
     let runs = plan.scenarios.iter().enumerate().filter(|(_, e)| e.skip.is_none()).map(|(i, entry)| {
-        let work_dir = std::env::temp_dir().join(format!("payterm-run-{}-{i}", std::process::id()));
-        let options = RunOptions {
+        let mut options = RunOptions {
             target: plan.target.clone(),
             time_scale: args.time_scale,
             payterm: payterm.clone(),
-            work_dir,
+            work_dir: PathBuf::new(),
             startup_timeout: std::time::Duration::from_secs_f64(args.startup_timeout),
         };
         let seed = args.seed.or(entry.scenario.seed).unwrap_or(1);
@@ -211,8 +211,13 @@ pub async fn execute(plan: &Plan, args: &RunArgs) -> Result<Executed, CliError> 
         let running = running.clone();
         async move {
             running[i].store(true, Ordering::Relaxed);
-            let record = run_scenario(scenario, seed, &options).await;
-            let _ = std::fs::remove_dir_all(&options.work_dir);
+            let record = match crate::runner::WorkFolder::new("run", &options.payterm) {
+                Ok(folder) => {
+                    options.work_dir = folder.path().to_owned();
+                    run_scenario(scenario, seed, &options).await
+                }
+                Err(e) => Err(e),
+            };
             (i, seed, record)
         }
     });

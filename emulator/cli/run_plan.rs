@@ -57,6 +57,8 @@ pub struct Plan {
     time_scale: f64,
     /// The files the run reads, which no report may overwrite.
     pub inputs: Vec<PathBuf>,
+    /// The folder the built-in reference integration is written to, removed with the plan.
+    _reference: Option<crate::runner::WorkFolder>,
 }
 
 impl Plan {
@@ -77,7 +79,7 @@ impl Plan {
             ),
             _ => None,
         };
-        let (target, integration, target_flags) = integration(args, manifest.as_ref())?;
+        let (target, integration, target_flags, reference) = integration(args, manifest.as_ref())?;
         let mut paths = args.paths.clone();
         if paths.is_empty()
             && !args.builtin
@@ -161,9 +163,12 @@ impl Plan {
         inputs.push(PathBuf::from(LAST_RUN));
         let mut target_flags = target_flags;
         if let Some(known) = &args.expected_failures {
-            target_flags = format!("{target_flags} --expected-failures {}", shell_quote(&known.display().to_string()))
-                .trim_start()
-                .to_owned();
+            target_flags = format!(
+                "{target_flags} --expected-failures {}",
+                crate::printable::shell_path(&known.display().to_string())
+            )
+            .trim_start()
+            .to_owned();
         }
         Ok(Plan {
             target,
@@ -176,6 +181,7 @@ impl Plan {
             target_flags,
             time_scale: args.time_scale,
             inputs,
+            _reference: reference,
         })
     }
 
@@ -220,7 +226,7 @@ impl Plan {
         let which = if entry.builtin {
             format!("--builtin --name {}", shell_quote(&entry.file.display().to_string()))
         } else {
-            shell_quote(&entry.file.display().to_string())
+            crate::printable::shell_path(&entry.file.display().to_string())
         };
         let flags = if self.target_flags.is_empty() { String::new() } else { format!("{} ", self.target_flags) };
         format!("payterm run {flags}{which} --seed {seed} --time-scale {}", self.time_scale)
@@ -228,13 +234,19 @@ impl Plan {
 }
 
 /// The integration: `--exec`/`--service`, else the manifest's, else the built-in reference.
-fn integration(args: &RunArgs, manifest: Option<&Manifest>) -> Result<(Target, Integration, String), CliError> {
+fn integration(
+    args: &RunArgs,
+    manifest: Option<&Manifest>,
+) -> Result<(Target, Integration, String, Option<crate::runner::WorkFolder>), CliError> {
     let mut info = Integration {
         name: manifest.map(|m| m.name.clone()),
         version: manifest.and_then(|m| m.version.clone()),
         ..Integration::default()
     };
-    let manifest_flag = args.manifest.as_ref().map(|p| format!("--manifest {}", shell_quote(&p.display().to_string())));
+    let manifest_flag = args
+        .manifest
+        .as_ref()
+        .map(|p| format!("--manifest {}", crate::printable::shell_path(&p.display().to_string())));
     let target = if let Some(command) = &args.exec {
         Target::Command { command: command.clone(), dir: None }
     } else if let Some(url) = &args.service {
@@ -254,13 +266,14 @@ fn integration(args: &RunArgs, manifest: Option<&Manifest>) -> Result<(Target, I
             }
         }
     } else {
-        let dir = std::env::temp_dir().join(format!("payterm-reference-{}", std::process::id()));
-        let command =
-            crate::runner::builtin::reference_command(&dir).map_err(|e| CliError::new(exit_codes::SETUP_FAILED, e))?;
+        let setup = |e| CliError::new(exit_codes::SETUP_FAILED, e);
+        let payterm = std::env::current_exe().unwrap_or_else(|_| PathBuf::from("payterm"));
+        let folder = crate::runner::WorkFolder::new("reference", &payterm).map_err(setup)?;
+        let command = crate::runner::builtin::reference_command(folder.path()).map_err(setup)?;
         info.name = Some("reference-python (built-in)".to_owned());
         info.version = Some(env!("CARGO_PKG_VERSION").to_owned());
         info.command = Some(command.clone());
-        return Ok((Target::Command { command, dir: None }, info, String::new()));
+        return Ok((Target::Command { command, dir: None }, info, String::new(), Some(folder)));
     };
     let flags = match (&args.exec, &args.service) {
         (Some(command), _) => format!("--exec {}", shell_quote(command)),
@@ -271,7 +284,7 @@ fn integration(args: &RunArgs, manifest: Option<&Manifest>) -> Result<(Target, I
         Target::Command { command, .. } => info.command = Some(command.clone()),
         Target::Service { url } => info.service = Some(url.clone()),
     }
-    Ok((target, info, flags))
+    Ok((target, info, flags, None))
 }
 
 /// The scenarios at `paths`, or the built-in suite when `builtin`, in path order, each with
@@ -363,11 +376,7 @@ fn parse_report(text: &str) -> Result<ReportSpec, String> {
     Ok(ReportSpec { kind: kind.to_owned(), path: PathBuf::from(path) })
 }
 
-/// Quotes `text` for a POSIX shell when it needs it.
+/// Quotes `text` for a POSIX shell when it needs it ([`crate::printable::shell_word`]).
 pub fn shell_quote(text: &str) -> String {
-    if !text.is_empty() && text.chars().all(|c| c.is_ascii_alphanumeric() || "-_./=:,+@%".contains(c)) {
-        text.to_owned()
-    } else {
-        format!("'{}'", text.replace('\'', r"'\''"))
-    }
+    crate::printable::shell_word(text)
 }

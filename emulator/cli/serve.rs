@@ -51,6 +51,15 @@ pub struct ServeArgs {
     /// `payterm initiator enroll --store STORE`. The vendor's example is testingstore.
     #[arg(long = "store", value_name = "STORE", default_value = "testingstore", value_parser = parse_store)]
     stores: Vec<String>,
+    /// A host name both ports answer to besides loopback ones (repeatable), e.g. the name a
+    /// container reaches this one by. Requests addressed to any other name are refused, so a
+    /// web page cannot reach the emulator by rebinding its own name to 127.0.0.1.
+    #[arg(long = "allow-host", value_name = "NAME", value_parser = parse_host)]
+    allow_hosts: Vec<String>,
+}
+
+fn parse_host(s: &str) -> Result<String, String> {
+    crate::http::Hosts::allowing(&[s]).map(|_| s.to_owned())
 }
 
 fn parse_client_id(s: &str) -> Result<String, String> {
@@ -106,6 +115,8 @@ pub async fn run(args: ServeArgs) -> Result<(), CliError> {
     };
     builder = builder.seed(seed).port(args.port).control_port(args.control_port).journal_capacity(args.journal);
     builder = builder.merchant_id(&args.client_id);
+    let hosts = crate::http::Hosts::allowing(&args.allow_hosts).map_err(|e| CliError::new(exit_codes::USAGE, e))?;
+    builder = builder.allow_hosts(hosts);
     for store in &args.stores {
         builder = builder.store(store);
     }
@@ -121,6 +132,9 @@ pub async fn run(args: ServeArgs) -> Result<(), CliError> {
     println!("  dashboard   {}/", cloud.control_uri());
     if let Some(path) = cert {
         println!("  TLS cert    {} (self-signed; trust it or pass curl --cacert)", path.display());
+    }
+    if !args.allow_hosts.is_empty() {
+        println!("  hosts       loopback names and {} (--allow-host)", args.allow_hosts.join(", "));
     }
     println!("  client      Authorization: {}", cloud.basic_credential());
     println!("  merchant    jan.novak@example.com / ABCDEFGHIJKL (deep links' clientID {})", args.client_id);

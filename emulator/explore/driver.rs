@@ -138,18 +138,6 @@ pub fn confirm_scale(time_scale: f64) -> f64 {
     if time_scale * 4.0 <= 0.1 { time_scale * 4.0 } else { time_scale / 4.0 }
 }
 
-static WORK_DIRS: AtomicUsize = AtomicUsize::new(0);
-
-/// A run's work folder, removed when the run ends, also when it is cancelled midway (a batch
-/// of runs is dropped once one of them fails).
-struct WorkDir(PathBuf);
-
-impl Drop for WorkDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
 /// Runs `s` once at `time_scale` and returns the rules it broke, in the order the judge gave
 /// them.
 async fn run_once(
@@ -160,13 +148,15 @@ async fn run_once(
     let name = format!("explore-{}-{}.toml", s.seed, s.run);
     let scenario = crate::scenario::parse(&name, &s.to_toml())
         .map_err(|e| ExploreError::Invalid { run: s.run, errors: e.render() })?;
-    let n = WORK_DIRS.fetch_add(1, Ordering::Relaxed);
-    let work_dir = WorkDir(std::env::temp_dir().join(format!("payterm-explore-{}-{n}", std::process::id())));
+    // Removed when the run ends, also when it is cancelled midway (a batch of runs is dropped
+    // once one of them fails).
+    let work_dir = crate::runner::WorkFolder::new("explore", &options.payterm)
+        .map_err(|message| ExploreError::Run { run: s.run, message })?;
     let run_options = RunOptions {
         target: options.target.clone(),
         time_scale,
         payterm: options.payterm.clone(),
-        work_dir: work_dir.0.clone(),
+        work_dir: work_dir.path().to_owned(),
         startup_timeout: crate::runner::DEFAULT_STARTUP_TIMEOUT,
     };
     let seed = scenario.seed.unwrap_or(1);
@@ -296,8 +286,11 @@ async fn shrink_and_write(
     }
     let file = options.out.join(format!("found-{}-{}.toml", options.seed, original.run));
     let flags = if options.target_flags.is_empty() { String::new() } else { format!("{} ", options.target_flags) };
-    let reproduce =
-        format!("payterm run {flags}{} --time-scale {}", quote(&file.display().to_string()), options.time_scale);
+    let reproduce = format!(
+        "payterm run {flags}{} --time-scale {}",
+        crate::printable::shell_path(&file.display().to_string()),
+        options.time_scale
+    );
     let (o, n) = (original.size(), s.size());
     let budget_spent = shrunk.budget_spent;
     let stopped = if budget_spent {
@@ -329,13 +322,9 @@ async fn shrink_and_write(
     Ok(Find { run: original.run, rule, original: o, shrunk: n, shrink_runs, budget_spent, file, reproduce, text })
 }
 
-/// Quotes `text` for a POSIX shell when it needs it.
+/// Quotes `text` for a POSIX shell when it needs it ([`crate::printable::shell_word`]).
 pub fn quote(text: &str) -> String {
-    if !text.is_empty() && text.chars().all(|c| c.is_ascii_alphanumeric() || "-_./=:,+@%".contains(c)) {
-        text.to_owned()
-    } else {
-        format!("'{}'", text.replace('\'', r"'\''"))
-    }
+    crate::printable::shell_word(text)
 }
 
 #[cfg(test)]

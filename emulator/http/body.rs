@@ -234,6 +234,23 @@ pub fn read_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         .with("line", line)
         .with("column", column));
     }
+    // A key twice in one object: serde_json keeps the last, another reader the first, so the
+    // body means two things (a typed field already says `duplicate field`; this covers the rest).
+    if let Err(e) = crate::certify::strict::unique_keys(bytes) {
+        let text = e.to_string();
+        let detail = text.split(" at line ").next().unwrap_or(&text).to_owned();
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "INVALID_JSON",
+            format!(
+                "the request body is not valid JSON: {detail} at line {} column {}\n(hint: name each key once in an object)",
+                e.line(),
+                e.column()
+            ),
+        )
+        .with("line", e.line())
+        .with("column", e.column()));
+    }
     Ok(value)
 }
 

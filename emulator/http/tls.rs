@@ -30,8 +30,10 @@ pub fn self_signed(cert_path: &Path) -> Result<SelfSignedTls, String> {
         .with_no_client_auth()
         .with_single_cert(vec![cert_der], key_der)
         .map_err(|e| format!("failed to set up TLS: {e}"))?;
-    std::fs::write(cert_path, &cert_pem)
-        .map_err(|e| format!("failed to write the certificate to {}: {e}", cert_path.display()))?;
+    // Its default path in the shared temporary folder is predictable: what another user
+    // planted there (a link) is removed, not written through.
+    crate::runner::shim::write_new(cert_path, cert_pem.as_bytes(), false)
+        .map_err(|e| format!("failed to write the certificate: {e}"))?;
     Ok(SelfSignedTls { acceptor: TlsAcceptor::from(Arc::new(config)), cert_pem })
 }
 

@@ -352,7 +352,14 @@ pub const ITEMS: &[SpecItem] = &[
         "cloud",
         Ours,
         OURS,
-        "TRANSACTION and BATCH are never task ids (GET or DELETE on them is 405); amounts are whole minor units (1000.0 reads as 1000, a fraction or a negative is 400); a close batch takes no body or a JSON object; an empty ?state= is 400",
+        "the Cloud port answers only requests addressed to a loopback name (localhost, 127.0.0.0/8 in any inet_aton spelling, [::1]) or one added with serve --allow-host (else 403 FOREIGN_HOST); a request a browser marks as another site's (Sec-Fetch-Site cross-site or same-site, an Origin not of this machine) is 403 FOREIGN_ORIGIN on every route but GET /openapi.json, /health and the gateway page",
+        &[],
+    ),
+    item(
+        "cloud",
+        Ours,
+        OURS,
+        "TRANSACTION and BATCH are never task ids (GET or DELETE on them is 405); amounts are integer literals of minor units (1000.0, 1e3, a fraction or a negative is 400); a close batch takes no body or a JSON object; an empty ?state= is 400",
         &[],
     ),
     item(

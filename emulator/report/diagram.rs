@@ -315,8 +315,8 @@ fn cut(text: &str, max: usize) -> String {
     out
 }
 
-/// `text` escaped for SVG text and attributes; control characters (not allowed in XML) are
-/// shown as their Unicode pictures.
+/// `text` escaped for SVG text and attributes, with the characters of
+/// `printable::needs_escape` made visible (`printable::for_markup`).
 fn esc(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 8);
     for c in text.chars() {
@@ -326,10 +326,10 @@ fn esc(text: &str) -> String {
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&#39;"),
-            c if (c as u32) < 0x20 => out.push(char::from_u32(0x2400 + c as u32).unwrap_or('\u{fffd}')),
-            '\u{7f}' => out.push('\u{2421}'),
-            c if c.is_control() => out.push('\u{fffd}'),
-            c => out.push(c),
+            c => match crate::printable::for_markup(c) {
+                Some(visible) => out.push_str(&visible),
+                None => out.push(c),
+            },
         }
     }
     out

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::fmt::{self, Display, Write as _};
 
-use super::junit::{Mark, RuleResult, rule_results, visible};
+use super::junit::{Mark, RuleResult, rule_results};
 use super::model::{OrderSummary, ScenarioReport, ScenarioStatus, SuiteReport, VerdictReport};
 use super::transcript::TranscriptLine;
 use crate::judge::rules::Rule;
@@ -60,7 +60,8 @@ pub fn html(report: &SuiteReport) -> String {
     out
 }
 
-/// `s` escaped for HTML text and double-quoted attributes, with controls made visible.
+/// `s` escaped for HTML text and double-quoted attributes, with the characters of
+/// `printable::needs_escape` made visible (`printable::for_markup`).
 struct Esc<'a>(&'a str);
 
 impl Display for Esc<'_> {
@@ -68,21 +69,23 @@ impl Display for Esc<'_> {
         // Runs of harmless characters are written whole; only the specials cost a call each.
         let mut start = 0;
         for (i, c) in self.0.char_indices() {
+            let shown;
             let replacement = match c {
                 '&' => "&amp;",
                 '<' => "&lt;",
                 '>' => "&gt;",
                 '"' => "&quot;",
                 '\'' => "&#39;",
-                _ if visible(c) != c => "",
-                _ => continue,
+                _ => match crate::printable::for_markup(c) {
+                    Some(visible) => {
+                        shown = visible;
+                        &shown
+                    }
+                    None => continue,
+                },
             };
             f.write_str(&self.0[start..i])?;
-            if replacement.is_empty() {
-                f.write_char(visible(c))?;
-            } else {
-                f.write_str(replacement)?;
-            }
+            f.write_str(replacement)?;
             start = i + c.len_utf8();
         }
         f.write_str(&self.0[start..])

@@ -18,7 +18,8 @@ pub const BUILTIN_PREFIX: &str = "builtin:";
 /// The report as a JUnit XML document (UTF-8, XML 1.0).
 pub fn junit(report: &SuiteReport) -> String {
     let suites: Vec<(&ScenarioReport, Vec<Case>)> = report.scenarios.iter().map(|s| (s, cases(s))).collect();
-    let all = suites.iter().flat_map(|(_, cases)| cases);
+    let stopped = report.interrupted.as_deref().map(|signal| interruption(report, signal));
+    let all = suites.iter().flat_map(|(_, cases)| cases).chain(&stopped);
     let totals = Totals::of(all);
     let mut out = String::with_capacity(4096);
     out.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
@@ -27,6 +28,9 @@ pub fn junit(report: &SuiteReport) -> String {
         None => "payterm".to_owned(),
     };
     open(&mut out, 0, "testsuites", &[("name", &name)], &totals, report.wall_s);
+    if let Some(case) = &stopped {
+        interrupted_suite(&mut out, case);
+    }
     for (scenario, cases) in &suites {
         suite(&mut out, scenario, cases);
     }
@@ -326,6 +330,30 @@ fn suite(out: &mut String, s: &ScenarioReport, cases: &[Case]) {
     out.push_str("  </testsuite>\n");
 }
 
+/// The testcase that says a signal cut the run short: an error, so that a CI system reading
+/// only the totals does not take an interrupted run (its unfinished scenarios skipped) for a
+/// clean one.
+fn interruption(report: &SuiteReport, signal: &str) -> Case {
+    let finished = report.scenarios.iter().filter(|s| s.status != ScenarioStatus::Skipped).count();
+    let message = format!(
+        "interrupted by {signal}: {finished} of {} scenario(s) finished; the others are reported skipped, not run",
+        report.scenarios.len()
+    );
+    Case { name: "interrupted".to_owned(), outcome: Outcome::Error { message }, notes: String::new() }
+}
+
+/// The suite of the run itself, holding [`interruption`]'s testcase.
+fn interrupted_suite(out: &mut String, case: &Case) {
+    open(out, 1, "testsuite", &[("name", "payterm run")], &Totals::of([case]), 0.0);
+    out.push_str("    <testcase classname=\"payterm run\"");
+    attr(out, "name", &case.name);
+    out.push_str(">\n");
+    if let Outcome::Error { message } = &case.outcome {
+        element(out, "error", message, "interrupted", message);
+    }
+    out.push_str("    </testcase>\n  </testsuite>\n");
+}
+
 /// `<testsuites …>` or `<testsuite …>` with its counts.
 fn open(out: &mut String, depth: usize, tag: &str, attrs: &[(&str, &str)], t: &Totals, time: f64) {
     out.push_str(&"  ".repeat(depth));
@@ -392,20 +420,10 @@ fn escape_char(out: &mut String, c: char) {
         '<' => out.push_str("&lt;"),
         // `>` only matters in `]]>`, but escaping it always is simpler than tracking that.
         '>' => out.push_str("&gt;"),
-        _ => out.push(visible(c)),
-    }
-}
-
-/// The character to write for `c`. XML 1.0 forbids most C0 controls even as references, so
-/// they become their Control Pictures (ESC → ␛), which keeps ANSI colour codes readable;
-/// C1 controls and the non-characters U+FFFE/U+FFFF become U+FFFD. The HTML writer shares this.
-pub(crate) fn visible(c: char) -> char {
-    match c {
-        '\t' | '\n' | '\r' => c,
-        '\0'..='\u{1f}' => char::from_u32(0x2400 + u32::from(c)).unwrap_or('\u{fffd}'),
-        '\u{7f}' => '\u{2421}',
-        '\u{80}'..='\u{9f}' | '\u{fffe}' | '\u{ffff}' => '\u{fffd}',
-        _ => c,
+        _ => match crate::printable::for_markup(c) {
+            Some(visible) => out.push_str(&visible),
+            None => out.push(c),
+        },
     }
 }
 
@@ -507,7 +525,7 @@ mod tests {
     fn forbidden_controls_become_visible_and_allowed_whitespace_stays() {
         let mut out = String::new();
         text(&mut out, "a\u{1b}[31mb\u{0}\t\n\u{fffe}<]]>&");
-        assert_eq!(out, "a\u{241b}[31mb\u{2400}\t\n\u{fffd}&lt;]]&gt;&amp;");
+        assert_eq!(out, "a\u{241b}[31mb\u{2400}\t\n\\u{fffe}&lt;]]&gt;&amp;");
     }
 
     #[test]

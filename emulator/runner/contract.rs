@@ -90,13 +90,7 @@ impl Contract {
             quote(&self.config),
             quote(&self.shim.join(crate::surfaces::initiator::cli::SHIM_NAME)),
         );
-        std::fs::write(&path, script).map_err(|e| format!("failed to write {}: {e}", path.display()))?;
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755))
-                .map_err(|e| format!("failed to make {} executable: {e}", path.display()))?;
-        }
+        super::shim::write_new(&path, script.as_bytes(), true)?;
         Ok(path)
     }
 }

@@ -15,7 +15,9 @@ mod run_one;
 pub mod select;
 mod service;
 pub mod shim;
+mod work_folder;
 
 pub use command::DEFAULT_STARTUP_TIMEOUT;
 pub use run_one::{Driven, Ending, Record, RunOptions, Target, run_scenario};
 pub use service::reachable;
+pub use work_folder::WorkFolder;

@@ -1,7 +1,9 @@
 //! The reaper: a small helper process (`payterm __reap`) that outlives payterm only to end
-//! the integrations' process groups when payterm itself is killed (`kill -9` runs no code).
-//! [`guard`] registers a group; the helper reads `+PGID` / `-PGID` lines on its stdin and, at
-//! end of input — payterm exited, however — kills every group still registered.
+//! the integrations' process groups, and remove the runs' work folders, when payterm itself is
+//! killed (`kill -9` runs no code). [`guard`] registers a group and [`guard_folder`] a folder;
+//! the helper reads `+PGID` / `-PGID` and `+dir:PATH` / `-dir:PATH` lines on its stdin and, at
+//! end of input — payterm exited, however — kills every group still registered, then removes
+//! every folder still registered.
 //!
 //! A parent-death signal (`prctl(PR_SET_PDEATHSIG)`) would reach only the integration's first
 //! process, not the children it started, and needs `unsafe` code between fork and exec; a pipe
@@ -28,18 +30,34 @@ struct Reaper {
 /// Registers process group `pgid` with the reaper (started from `payterm` on first use) until
 /// the returned guard is dropped.
 pub fn guard(payterm: &Path, pgid: u32) -> Registration {
-    let mut reaper = REAPER.lock().unwrap_or_else(|e| e.into_inner());
-    if reaper.as_mut().is_none_or(|r| writeln!(r.stdin, "+{pgid}").is_err()) {
-        *reaper = start(payterm);
-        if let Some(r) = reaper.as_mut() {
-            let _ = writeln!(r.stdin, "+{pgid}");
-        }
-    }
-    Registration(pgid)
+    register(payterm, pgid.to_string())
 }
 
-/// A group registered with the reaper; dropping it unregisters the group (it has been ended).
-pub struct Registration(u32);
+/// Registers folder `dir` (an absolute path) with the reaper until the returned guard is
+/// dropped: removed with all it holds should payterm be killed first. A path that cannot be
+/// written on one line is not registered.
+pub fn guard_folder(payterm: &Path, dir: &Path) -> Option<Registration> {
+    let dir = dir.to_str().filter(|d| !d.contains('\n') && Path::new(d).is_absolute())?;
+    Some(register(payterm, format!("{FOLDER}{dir}")))
+}
+
+/// What starts the key of a folder.
+const FOLDER: &str = "dir:";
+
+fn register(payterm: &Path, key: String) -> Registration {
+    let mut reaper = REAPER.lock().unwrap_or_else(|e| e.into_inner());
+    if reaper.as_mut().is_none_or(|r| writeln!(r.stdin, "+{key}").is_err()) {
+        *reaper = start(payterm);
+        if let Some(r) = reaper.as_mut() {
+            let _ = writeln!(r.stdin, "+{key}");
+        }
+    }
+    Registration(key)
+}
+
+/// A group or folder registered with the reaper; dropping it unregisters it (the group has
+/// been ended, the folder removed).
+pub struct Registration(String);
 
 impl Drop for Registration {
     fn drop(&mut self) {
@@ -62,13 +80,22 @@ fn start(payterm: &Path) -> Option<Reaper> {
 }
 
 /// `payterm __reap`: reads registrations until end of input, then kills every group still
-/// registered.
+/// registered and removes every folder still registered (after the groups: nothing writes
+/// there any more).
 pub fn reap_main() {
-    let mut groups = BTreeSet::new();
+    let (mut groups, mut folders) = (BTreeSet::new(), BTreeSet::new());
     for line in std::io::stdin().lock().lines() {
         let Ok(line) = line else { break };
-        let (sign, pgid) = line.split_at(line.len().min(1));
-        match (sign, pgid.trim().parse::<u32>()) {
+        let (sign, key) = line.split_at(line.len().min(1));
+        if let Some(dir) = key.strip_prefix(FOLDER) {
+            match sign {
+                "+" => folders.insert(dir.to_owned()),
+                "-" => folders.remove(dir),
+                _ => false,
+            };
+            continue;
+        }
+        match (sign, key.trim().parse::<u32>()) {
             ("+", Ok(pgid)) => {
                 groups.insert(pgid);
             }
@@ -80,6 +107,9 @@ pub fn reap_main() {
     }
     for pgid in groups {
         kill_group(pgid);
+    }
+    for dir in folders {
+        let _ = std::fs::remove_dir_all(dir);
     }
 }
 

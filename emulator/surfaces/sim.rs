@@ -47,6 +47,8 @@ pub struct Sim {
     pub journal: Journal,
     /// Events a service-mode integration posted.
     pub inbox: super::inbox::EventInbox,
+    /// The host names both ports answer to (loopback, and `--allow-host`).
+    pub hosts: crate::http::Hosts,
 }
 
 struct Inner {
@@ -190,6 +192,7 @@ impl Sim {
             worlds: None,
             journal: Journal::new(journal_capacity),
             inbox: Default::default(),
+            hosts: Default::default(),
         }
     }
 

@@ -16,11 +16,9 @@ pub enum VoidRefusal {
     NotASale,
     /// The sale was declined or failed: there is nothing to return.
     SaleNotApproved,
-    /// The void was asked of another terminal than the sale's.
-    OtherTid {
-        /// The sale's terminal.
-        sale_tid: Tid,
-    },
+    /// The void was asked of another terminal than the sale's (which is not said: a host
+    /// tells a terminal nothing of the others).
+    OtherTid,
     /// Already voided.
     AlreadyVoided,
     /// A card sale older than the void window.
@@ -46,7 +44,7 @@ impl VoidRefusal {
             VoidRefusal::UnknownSale => EcrResult::NOT_FOUND,
             VoidRefusal::AlreadyVoided => EcrResult::ALREADY_VOIDED,
             VoidRefusal::NotASale | VoidRefusal::SaleNotApproved => EcrResult::TRANSACTION_ID_INVALID,
-            VoidRefusal::OtherTid { .. }
+            VoidRefusal::OtherTid
             | VoidRefusal::WindowExpired { .. }
             | VoidRefusal::Crypto
             | VoidRefusal::BatchClosed { .. } => EcrResult::NOT_ALLOWED,
@@ -59,7 +57,7 @@ impl VoidRefusal {
             VoidRefusal::UnknownSale => "SALE_NOT_FOUND",
             VoidRefusal::NotASale => "NOT_A_SALE",
             VoidRefusal::SaleNotApproved => "SALE_NOT_APPROVED",
-            VoidRefusal::OtherTid { .. } => "OTHER_TID",
+            VoidRefusal::OtherTid => "OTHER_TID",
             VoidRefusal::AlreadyVoided => "ALREADY_VOIDED",
             VoidRefusal::WindowExpired { .. } => "VOID_WINDOW_EXPIRED",
             VoidRefusal::Crypto => "CRYPTO_NOT_VOIDABLE",
@@ -73,9 +71,9 @@ impl VoidRefusal {
             VoidRefusal::UnknownSale => "no sale has that originTransactionID".to_owned(),
             VoidRefusal::NotASale => "originTransactionID names a void, not a sale".to_owned(),
             VoidRefusal::SaleNotApproved => "the sale was not approved, so there is nothing to void".to_owned(),
-            VoidRefusal::OtherTid { sale_tid } => format!(
-                "the sale was made on terminal {sale_tid}\n(hint: create the VOID task for the TID that made the sale)"
-            ),
+            VoidRefusal::OtherTid => "the sale was not made on this terminal\n(hint: create the VOID task for the \
+                                      terminal that made the sale)"
+                .to_owned(),
             VoidRefusal::AlreadyVoided => "the sale is already voided".to_owned(),
             VoidRefusal::WindowExpired { age, window } => {
                 format!("the sale is {} old; card sales can be voided for {} (93 × 24 h)", describe_age(*age), window)
@@ -105,11 +103,13 @@ pub fn check_void(
     window: VirtualDuration,
 ) -> Result<(), VoidRefusal> {
     let sale = sale.ok_or(VoidRefusal::UnknownSale)?;
+    // Another terminal's transaction first: what it is (a sale, a void, declined) is none of
+    // this terminal's business.
+    if &sale.tid != tid {
+        return Err(VoidRefusal::OtherTid);
+    }
     if sale.kind != TransactionType::Sale {
         return Err(VoidRefusal::NotASale);
-    }
-    if &sale.tid != tid {
-        return Err(VoidRefusal::OtherTid { sale_tid: sale.tid.clone() });
     }
     if sale.result != EcrResult::SUCCESS {
         return Err(VoidRefusal::SaleNotApproved);

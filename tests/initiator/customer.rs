@@ -173,3 +173,33 @@ fn enrolling_another_key_under_an_enrolled_id_is_refused_unless_replace_is_said(
     assert_eq!(replaced, 200);
     assert_eq!(key_of(&now), json!(signing::public_key_base64(&second)));
 }
+
+#[test]
+fn enrolling_a_key_again_without_operator_keeps_what_was_said_before() {
+    // Arrange: a key taken out of the operator group.
+    let served = Served::start();
+    let key = signing::public_key_base64(&SigningKey::from_bytes(&[4; 32]));
+    let outsider = json!({"keyId": "k4", "publicKey": key, "operator": false});
+    assert_eq!(served.control_post("/stores/s4/keys", outsider).0, 201);
+    // Act: `payterm initiator enroll` again, which says nothing of the group.
+    let (again, _) = served.control_post("/stores/s4/keys", json!({"keyId": "k4", "publicKey": key}));
+    let (_, stores) = served.control_get("/stores");
+    // Assert
+    assert_eq!(again, 200);
+    let s4 = stores["stores"].as_array().unwrap().iter().find(|s| s["store"] == "s4").unwrap();
+    assert_eq!(s4["keys"][0]["operator"], false, "{s4}");
+}
+
+#[rstest]
+#[case::the_all_zero_key("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=")]
+#[case::the_identity_point("AQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=")]
+#[case::a_point_of_order_8("xxdqcD1N2E+6PAt2DRBnDyogU/osOczGTsf9d5KsA3o=")]
+fn a_weak_public_key_is_not_enrolled(#[case] public: &str) {
+    // Arrange
+    let served = Served::start();
+    // Act
+    let (code, answer) = served.control_post("/stores/s5/keys", json!({"keyId": "weak", "publicKey": public}));
+    // Assert
+    assert_eq!((code, answer["error"]["field"].as_str()), (400, Some("publicKey")), "{answer}");
+    assert!(answer["error"]["message"].as_str().unwrap().contains("weak"), "{answer}");
+}

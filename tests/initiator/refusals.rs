@@ -134,3 +134,17 @@ amount = 100
     invoice.fails(NOT_AN_OPERATOR, "operator group");
     status.fails(NOT_AN_OPERATOR, "operator group");
 }
+
+#[test]
+fn a_signed_invoice_with_a_duplicate_key_is_refused_not_read_by_its_last_value() {
+    // Arrange: `"total": 1, "total": 600000`: a reader that keeps the first sees another total.
+    let served = Served::start();
+    served.enrolled(1);
+    let key = SigningKey::from_bytes(&[1; 32]);
+    let doubled = invoice_doc("D-1", STORE, 600_000).replace("\"total\":600000", "\"total\":1,\"total\":600000");
+    // Act
+    let (code, answer, _) = served.signed_detail("/hype/v1/invoices", STORE, &key, doubled.as_bytes());
+    // Assert
+    assert_eq!((code, answer["error"]["reason"].as_str()), (422, Some("DOCUMENT_INVALID")), "{answer}");
+    assert!(answer["error"]["message"].as_str().unwrap().contains("duplicate key `total`"), "{answer}");
+}

@@ -3,6 +3,7 @@
 
 pub mod auth;
 pub mod dto;
+mod guard;
 pub mod openapi;
 mod openapi_rules;
 mod render_cache;

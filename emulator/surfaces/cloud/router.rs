@@ -19,6 +19,9 @@ use crate::script::plan::Strike;
 /// Answers one request. Its stamps are taken here, at payterm's own socket; a header that
 /// claims another time (`x-payterm-…`) moves nothing and is recorded as tampering.
 pub async fn handle(api: Arc<CloudApi>, req: Request<Incoming>) -> Reply {
+    if let Err(refused) = super::guard::check(&api.sim.hosts, &req) {
+        return refused;
+    }
     let arrived = Instant::now();
     let forged = payterm_headers(&req);
     let target = req.uri().path_and_query().map_or_else(|| req.uri().path().to_owned(), |p| p.as_str().to_owned());

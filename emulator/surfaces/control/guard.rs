@@ -1,35 +1,35 @@
 //! What keeps a web page from driving the control API: [`check`] refuses a `Host` that is not
-//! a loopback name or address (DNS rebinding), an `Origin` other than the control API's own
-//! (cross-site requests), and a write whose body is not JSON (HTML forms and `text/plain`
-//! posts need no CORS preflight); [`redact`] hides the secrets a journal entry carries.
-
-use std::net::IpAddr;
+//! a loopback name or address or one added with `--allow-host` (DNS rebinding; parsed by
+//! `http::authority`), an `Origin` other than the control API's own (cross-site requests), and
+//! a write whose body is not JSON (HTML forms and `text/plain` posts need no CORS preflight);
+//! [`redact`] hides the secrets a journal entry carries.
 
 use http::{Method, StatusCode, header};
 use serde_json::Value;
 
-use crate::http::{ApiError, ApiRequest};
+use crate::http::{ApiError, ApiRequest, Hosts};
 
 /// Refuses a request no local tool would send: see the module docs. `toml_ok` is true on the
-/// one route that takes a scenario file rather than JSON (it checks its own types).
-pub fn check(req: &ApiRequest, toml_ok: bool) -> Result<(), ApiError> {
+/// one route that takes a scenario file rather than JSON (it checks its own types); `hosts`
+/// are the names this server answers to.
+pub fn check(req: &ApiRequest, toml_ok: bool, hosts: &Hosts) -> Result<(), ApiError> {
     let headers = &req.headers;
     let host = headers.get(header::HOST).map(|h| h.to_str().unwrap_or("?"));
     if let Some(host) = host
-        && !loopback_authority(host)
+        && !hosts.allows(host)
     {
         return Err(ApiError::new(
             StatusCode::FORBIDDEN,
             "FOREIGN_HOST",
             format!(
-                "the control API answers only requests addressed to a loopback name, not `{}`\n(hint: use http://127.0.0.1:PORT or http://localhost:PORT; a page that reached this server under another name is refused so that it cannot drive it)",
+                "the control API answers only requests addressed to a loopback name or one added with --allow-host, not `{}`\n(hint: use http://127.0.0.1:PORT or http://localhost:PORT, or start payterm serve with --allow-host NAME; a page that reached this server under another name is refused so that it cannot drive it)",
                 crate::printable::line(host, 80)
             ),
         ));
     }
     if let Some(origin) = headers.get(header::ORIGIN) {
         let origin = origin.to_str().unwrap_or("?");
-        if !same_origin(origin, host) {
+        if !same_origin(origin, host, hosts) {
             return Err(ApiError::new(
                 StatusCode::FORBIDDEN,
                 "FOREIGN_ORIGIN",
@@ -62,25 +62,12 @@ pub fn check(req: &ApiRequest, toml_ok: bool) -> Result<(), ApiError> {
     }
 }
 
-/// `host[:port]` naming this machine: `localhost`, an address in 127.0.0.0/8, or `[::1]`.
-fn loopback_authority(authority: &str) -> bool {
-    let host = match authority.strip_prefix('[') {
-        // `[::1]:7879`
-        Some(rest) => rest.split(']').next().unwrap_or(""),
-        None => authority
-            .rsplit_once(':')
-            .map_or(authority, |(h, port)| if port.chars().all(|c| c.is_ascii_digit()) { h } else { authority }),
-    };
-    let host = host.trim_end_matches('.').to_ascii_lowercase();
-    host == "localhost" || host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
-}
-
 /// Whether `origin` (`scheme://host[:port]`) is the page this server serves, at the same
 /// `host` the request is addressed to.
-fn same_origin(origin: &str, host: Option<&str>) -> bool {
+fn same_origin(origin: &str, host: Option<&str>, hosts: &Hosts) -> bool {
     let Some((scheme, authority)) = origin.split_once("://") else { return false };
     matches!(scheme, "http" | "https")
-        && loopback_authority(authority)
+        && hosts.allows(authority)
         && host.is_some_and(|h| h.eq_ignore_ascii_case(authority.trim_end_matches('/')))
 }
 
@@ -100,24 +87,12 @@ mod tests {
     use super::*;
 
     #[rstest::rstest]
-    #[case::localhost("localhost:7879", true)]
-    #[case::ipv4_loopback("127.0.0.1:7879", true)]
-    #[case::another_loopback_address("127.1.2.3", true)]
-    #[case::ipv6_loopback("[::1]:7879", true)]
-    #[case::a_rebound_name("attacker.example:7879", false)]
-    #[case::a_lan_address("192.168.1.5:7879", false)]
-    #[case::localhost_as_a_subdomain("localhost.attacker.example", false)]
-    fn hosts(#[case] host: &str, #[case] ok: bool) {
-        assert_eq!(loopback_authority(host), ok, "{host}");
-    }
-
-    #[rstest::rstest]
     #[case::its_own_dashboard("http://127.0.0.1:7879", true)]
     #[case::another_local_port("http://127.0.0.1:3000", false)]
     #[case::a_web_site("https://attacker.example", false)]
     #[case::a_sandboxed_frame("null", false)]
     fn origins(#[case] origin: &str, #[case] ok: bool) {
-        assert_eq!(same_origin(origin, Some("127.0.0.1:7879")), ok, "{origin}");
+        assert_eq!(same_origin(origin, Some("127.0.0.1:7879"), &Hosts::default()), ok, "{origin}");
     }
 
     #[test]

@@ -33,7 +33,7 @@ pub async fn handle(sim: Arc<Sim>, req: Request<Incoming>) -> Reply {
     let target = req.uri().path_and_query().map_or_else(|| req.uri().path().to_owned(), |p| p.as_str().to_owned());
     let (reply, method, body) = match ApiRequest::read(req, MAX_BODY).await {
         Err((error, method)) => (error.into_response(), method, Default::default()),
-        Ok(req) => match guard::check(&req, req.path == "/scenario") {
+        Ok(req) => match guard::check(&req, req.path == "/scenario", &sim.hosts) {
             Err(refused) => (refused.into_response(), req.method, req.body),
             Ok(()) if dashboard::is_stream(&req) => (dashboard::stream(&sim, &req).await, req.method, req.body),
             Ok(()) => (dispatch(&sim, &req), req.method, req.body),

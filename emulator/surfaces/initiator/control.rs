@@ -202,7 +202,8 @@ struct EnrollBody {
     /// Replace the key already enrolled under `keyId` (refused without it).
     #[serde(default)]
     replace: bool,
-    /// Whether the key's user is in the store's operator group (default true).
+    /// Whether the key's user is in the store's operator group (default: true for a new key;
+    /// a key enrolled again keeps what was said before).
     #[serde(default)]
     operator: Option<bool>,
 }
@@ -237,7 +238,12 @@ fn enroll(sim: &Sim, store: &str, req: &ApiRequest) -> Result<Reply, ApiError> {
         }
     };
     world.enroll(store, &body.key_id, public);
-    let _ = world.set_operator(store, &body.key_id, body.operator.unwrap_or(true));
+    // `payterm initiator enroll` says nothing of the group: enrolling again must not undo an
+    // administrator's `"operator": false`.
+    let operator = body.operator.or(enrolled.is_none().then_some(true));
+    if let Some(operator) = operator {
+        let _ = world.set_operator(store, &body.key_id, operator);
+    }
     drop(world);
     store_reply(sim, store, status)
 }

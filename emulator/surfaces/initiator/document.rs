@@ -171,7 +171,9 @@ fn envelope<T: DeserializeOwned>(bytes: &[u8], expected: &'static str) -> Result
     if text.trim().is_empty() {
         return Err(DocumentError::Empty);
     }
-    let doc: Value = serde_json::from_str(text).map_err(|e| match e.classify() {
+    // Read strictly: a signed document that names a key twice means one thing to us and
+    // another to a reader that keeps the other value.
+    let doc: Value = crate::certify::strict::parse(text).map_err(|e| match e.classify() {
         serde_json::error::Category::Eof => DocumentError::Truncated { line: e.line(), column: e.column() },
         _ => {
             let text = e.to_string();

@@ -42,7 +42,14 @@ pub fn parse_public_key(text: &str) -> Result<[u8; 32], String> {
     let bytes: [u8; 32] = bytes
         .try_into()
         .map_err(|b: Vec<u8>| format!("the public key is {} bytes; an Ed25519 public key is 32", b.len()))?;
-    VerifyingKey::from_bytes(&bytes).map_err(|_| "the public key is not a valid Ed25519 point".to_owned())?;
+    let key = VerifyingKey::from_bytes(&bytes).map_err(|_| "the public key is not a valid Ed25519 point".to_owned())?;
+    // A small-order point (the identity, the all-zero encoding) verifies signatures nobody
+    // made with a secret key, so such a key would let anyone sign for the store.
+    if key.is_weak() {
+        return Err("the public key is a weak (small-order) Ed25519 point, for which signatures can be forged \
+                    (hint: enroll the key `payterm initiator keygen` makes)"
+            .to_owned());
+    }
     Ok(bytes)
 }
 
