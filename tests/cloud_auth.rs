@@ -222,3 +222,26 @@ async fn a_refresh_answers_the_same_refresh_token_and_a_login_a_new_one() {
     assert_eq!(refreshed["refresh_token"], login["refresh_token"]);
     assert_ne!(again["refresh_token"], login["refresh_token"]);
 }
+
+/// Issue 20, finding 5: a scripted expiry revokes the tokens issued up to its own moment, not
+/// every token of its virtual second: one refreshed right after the 401 is valid.
+#[tokio::test]
+async fn a_token_refreshed_in_the_same_virtual_second_as_a_scripted_expiry_is_valid() {
+    // Arrange: every access token expires at 60 s.
+    let text = "version = 1\nname = \"expiry\"\nsurfaces = [\"cloud\"]\nrules = [\"CLOUD-TOKEN-REUSE\"]\n\
+                [[orders]]\nid = \"o1\"\noperation = \"sale\"\namount = 100\nreference = \"R1\"\n\
+                [[script.tokens]]\nat = \"60s\"\n";
+    let scenario = std::sync::Arc::new(payterm::scenario::parse("expiry.toml", text).unwrap());
+    let c = Cloud::start(payterm::MockCloud::builder().paused().scenario(scenario)).await;
+    let token = c.token_for(Some(TID)).await;
+    // Act: the expiry fires; 100 virtual ms later, in the same second, the token is refreshed.
+    c.cloud.advance(VirtualDuration::millis(60_000));
+    let (expired, _) = c.get("/v1/tasks", token["access_token"].as_str().unwrap()).await;
+    c.cloud.advance(VirtualDuration::millis(100));
+    let form = format!("grant_type=refresh_token&refresh_token={}", token["refresh_token"].as_str().unwrap());
+    let (_, renewed) = c.token_form("/api/oauth/token", BASIC, &form).await;
+    let (after, body) = c.get("/v1/tasks", renewed["access_token"].as_str().unwrap()).await;
+    // Assert
+    assert_eq!(expired, StatusCode::UNAUTHORIZED);
+    assert_eq!(after, StatusCode::OK, "a token issued after the expiry is valid: {body}");
+}

@@ -16,7 +16,7 @@ use crate::report::SuiteReport;
 
 /// The version of the certificate's shape. 2: sections are closed (unknown fields refused),
 /// scenarios carry their targets, the signature covers the whole document and its own metadata.
-pub const CERTIFICATE_VERSION: u32 = 2;
+pub const CERTIFICATE_VERSION: u32 = 3;
 /// The only signature algorithm.
 pub const ALGORITHM: &str = "Ed25519";
 /// How the signed bytes are made.
@@ -146,7 +146,9 @@ pub struct RuleEntry {
     pub warn: u64,
     /// Verdicts `not_exercised`.
     pub not_exercised: u64,
-    /// `pass`, `fail`, `warn` or `not_exercised`.
+    /// Verdicts `not_applicable` (the spec let the integration finish first).
+    pub not_applicable: u64,
+    /// `pass`, `fail`, `warn`, `not_applicable` or `not_exercised`.
     pub standing: String,
 }
 
@@ -206,10 +208,14 @@ pub struct Signature {
 }
 
 /// A scenario's status from its targets and verdicts: `failed` if a verdict failed, else
-/// `inconclusive` if a target was never exercised (no pass, fail or warn), else `passed`.
+/// `inconclusive` if a target was never exercised (no pass, fail, warn or not_applicable), else
+/// `passed`.
 pub fn status_of(targets: &[String], verdicts: &[VerdictEntry]) -> &'static str {
-    let exercised =
-        |t: &String| verdicts.iter().any(|v| &v.rule == t && matches!(v.verdict.as_str(), "pass" | "fail" | "warn"));
+    let exercised = |t: &String| {
+        verdicts
+            .iter()
+            .any(|v| &v.rule == t && matches!(v.verdict.as_str(), "pass" | "fail" | "warn" | "not_applicable"))
+    };
     if verdicts.iter().any(|v| v.verdict == "fail") {
         "failed"
     } else if !targets.iter().all(exercised) {
@@ -246,6 +252,8 @@ pub fn judge_rules(scenarios: &[ScenarioEntry], may_warn: &[String]) -> (Vec<Rul
                 "warn"
             } else if n("pass") > 0 {
                 "pass"
+            } else if n("not_applicable") > 0 {
+                "not_applicable"
             } else {
                 "not_exercised"
             };
@@ -258,6 +266,7 @@ pub fn judge_rules(scenarios: &[ScenarioEntry], may_warn: &[String]) -> (Vec<Rul
                 fail: n("fail"),
                 warn: n("warn"),
                 not_exercised: n("not_exercised"),
+                not_applicable: n("not_applicable"),
                 standing: standing.to_owned(),
             }
         })

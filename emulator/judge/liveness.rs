@@ -2,7 +2,8 @@
 //! payment is still live or after the spec said stop; a negative outcome only after trying,
 //! unless the World shows the operation impossible.
 
-use super::facts::{Call, Facts, OrderFacts, word};
+use super::as_ordered::differences;
+use super::facts::{Call, Facts, OrderFacts, Req, word};
 use super::money::outcome_line;
 use super::verdict::Verdict;
 use super::voids::void_possible;
@@ -37,10 +38,10 @@ pub fn still_live(f: &Facts, of: &OrderFacts, at: VirtualTime) -> bool {
         || f.invoices_of(of).any(|v| v.issued <= at && v.completed().is_none_or(|(done, _)| done > at))
 }
 
-/// Whether the integration tried the order's operation on its surface (a task, a link, an
+/// The integration's tries of the order's operation on its surface (a task, a link, an
 /// invoice), answered or not.
-pub fn attempted(f: &Facts, order: &Order, of: &OrderFacts) -> bool {
-    f.reqs_of(of).any(|r| match (&r.call, order.surface) {
+fn attempts<'a>(f: &'a Facts, order: &'a Order, of: &'a OrderFacts) -> impl Iterator<Item = &'a Req> + 'a {
+    f.reqs_of(of).filter(move |r| match (&r.call, order.surface) {
         (Call::Create { .. }, Surface::Cloud) => true,
         (Call::Link(link), Surface::App2app) => !link.operation.is_empty(),
         (Call::Invoice { .. }, Surface::Initiator) => true,
@@ -98,7 +99,26 @@ fn one(f: &Facts, order: &Order, of: &OrderFacts) -> Verdict {
         }
     }
     let negative = matches!(result, OutcomeResult::NotPaid | OutcomeResult::NotVoided | OutcomeResult::NotClosed);
-    if negative && !stop && !attempted(f, order, of) {
+    // A try that asked for something other than the order (MONEY-AS-ORDERED) is no try of it:
+    // a refusal the integration caused that way excuses nothing.
+    let tries: Vec<&Req> = attempts(f, order, of).collect();
+    let as_ordered = tries.iter().any(|r| differences(f, order, of, r).is_empty());
+    if negative && !stop && !tries.is_empty() && !as_ordered && impossible(f, order, of, at).is_none() {
+        let mut evidence = evidence.clone();
+        evidence.extend(tries.iter().take(3).map(|r| r.line.clone()));
+        return Verdict::fail(
+            RULE,
+            id,
+            expected,
+            format!(
+                "reported {} after trying only what the order did not ask for (MONEY-AS-ORDERED): the refusal was its \
+                 own doing",
+                word(result)
+            ),
+            evidence,
+        );
+    }
+    if negative && !stop && tries.is_empty() {
         match impossible(f, order, of, at) {
             Some(why) => {
                 return Verdict::pass(RULE, id, expected, format!("{} without trying: {why}", word(result)));

@@ -152,6 +152,9 @@ fn final_status(
             let id = Some(order.id.as_str());
             let reqs = initiator_reqs(f, of);
             let Some(hit) = reqs.iter().copied().find(|r| r.initiator_status() == Some(status)) else {
+                if let Some(why) = finished_first(f, order, of, status) {
+                    return Verdict::not_applicable(rule, id, &expected, why);
+                }
                 return Verdict::not_exercised(
                     rule,
                     id,
@@ -189,6 +192,23 @@ fn final_status(
         })
         .collect();
     or_none(verdicts, rule, &expected)
+}
+
+/// Why the rule of `status` does not apply: the order's invoice took `status` only after the
+/// integration's part of the run had ended, and it had reported an outcome for the order before
+/// that — the spec lets it finish then (a refund after `paid` is reported only while it still
+/// runs: MONEY-TRUTHFUL-OUTCOME).
+fn finished_first(f: &Facts, order: &Order, of: &OrderFacts, status: &str) -> Option<String> {
+    let finished = f.record.finished;
+    let at = f
+        .invoices_of(of)
+        .find_map(|v| v.statuses.iter().find(|(at, s)| s.as_str() == status && *at > finished).map(|(at, _)| *at))?;
+    let reported = f.outcomes(order).into_iter().rfind(|o| o.at <= finished)?;
+    Some(format!(
+        "the integration reported {} and had finished by {finished}, as the spec allows, before the \
+         invoice was {status} at {at}",
+        word(reported.result)
+    ))
 }
 
 /// HYPE-SUCCESS: `paid` (or `refunded`, once refunded), and no second invoice afterwards.

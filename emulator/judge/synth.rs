@@ -449,14 +449,16 @@ pub fn order(id: &str, operation: &str, reference: &str, extra: &str) -> String 
 }
 
 /// A `/app2app?uri=…` target for the link `gptom://{operation}?{params}` (a `redirectUrl` is
-/// added), percent-encoded as an integration sends it.
+/// added), percent-encoded as a correct integration sends it: the link's values by RFC 3986
+/// (a space is `%20`; the app reads a `+` as a `+`), the whole link as the `uri` parameter.
 pub fn link_target(operation: &str, params: &[(&str, &str)]) -> String {
-    let mut query = form_urlencoded::Serializer::new(String::new());
-    for (k, v) in params {
-        query.append_pair(k, v);
-    }
-    query.append_pair("redirectUrl", "fb://x");
-    let uri = format!("gptom://{operation}?{}", query.finish());
+    use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
+    let query: Vec<String> = params
+        .iter()
+        .chain([&("redirectUrl", "fb://x")])
+        .map(|(k, v)| format!("{k}={}", utf8_percent_encode(v, NON_ALPHANUMERIC)))
+        .collect();
+    let uri = format!("gptom://{operation}?{}", query.join("&"));
     let encoded: String = form_urlencoded::byte_serialize(uri.as_bytes()).collect();
     format!("/app2app?uri={encoded}")
 }

@@ -15,6 +15,10 @@ pub enum VerdictKind {
     Warn,
     /// Nothing in the run tested it.
     NotExercised,
+    /// The spec let the integration finish before the situation the rule tests arose (it
+    /// reported `paid` and exited; the refund came later): shown with why, and not counted
+    /// against the scenario.
+    NotApplicable,
 }
 
 /// One verdict.
@@ -92,6 +96,12 @@ impl Verdict {
     /// what never happened), e.g. "no VOID was sent".
     pub fn not_exercised(rule: &'static str, order: Option<&str>, expected: &str, never: impl Into<String>) -> Self {
         Verdict::new(rule, order, VerdictKind::NotExercised, expected, never)
+    }
+
+    /// The rule does not apply to this run: the spec let the integration finish before the
+    /// situation it tests arose; `why` says so.
+    pub fn not_applicable(rule: &'static str, order: Option<&str>, expected: &str, why: impl Into<String>) -> Self {
+        Verdict::new(rule, order, VerdictKind::NotApplicable, expected, why)
     }
 
     /// A fail listing `problems` (and their evidence), or a pass saying `held`.

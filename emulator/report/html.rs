@@ -29,7 +29,7 @@ table{border-collapse:collapse}
 .INC,.inconclusive{background:#bc4c00;color:#fff;font-weight:700}
 .warn{background:#fff8c5}
 .pass,.passed{color:#116329}
-.ne,.skip,.skipped,.none{color:#59636e}
+.ne,.na,.skip,.skipped,.none{color:#59636e}
 .badge{padding:0 .4rem;border-radius:.3rem}
 section.scenario{border-top:2px solid #d0d7de;margin-top:1.5rem}
 article.verdict{border-left:4px solid #d0d7de;padding-left:.8rem;margin:.8rem 0}
@@ -226,6 +226,7 @@ fn cell(out: &mut String, i: usize, s: &ScenarioReport, rule: &Rule, result: Opt
         (Mark::None, ScenarioStatus::Error) => ("error", "err"),
         (Mark::None, _) => ("none", "–"),
         (Mark::NotExercised, _) => ("ne", mark.short()),
+        (Mark::NotApplicable, _) => ("na", mark.short()),
         _ => (mark.short(), mark.short()),
     };
     let orders: Vec<&str> =
@@ -290,7 +291,11 @@ fn scenario(out: &mut String, i: usize, s: &ScenarioReport, results: &[RuleResul
         }
     }
     let listed = |m: Mark| results.iter().filter(|r| r.mark() == m).map(|r| r.id).collect::<Vec<_>>().join(", ");
-    for (label, m) in [("Passed", Mark::Pass), ("Not exercised", Mark::NotExercised)] {
+    for (label, m) in [
+        ("Passed", Mark::Pass),
+        ("Not applicable (the spec let it finish first)", Mark::NotApplicable),
+        ("Not exercised", Mark::NotExercised),
+    ] {
         let ids = listed(m);
         if !ids.is_empty() {
             let _ = writeln!(out, "<p>{label}: {}.</p>", Esc(&ids));

@@ -150,6 +150,10 @@ fn judged_case(s: &ScenarioReport, r: &RuleResult<'_>) -> Case {
             Outcome::Skipped { message: format!("expected failure ({why}): {happened}") }
         }
         Mark::Warn | Mark::Pass => Outcome::Passed,
+        Mark::NotApplicable => {
+            let why = r.verdicts.iter().find(|v| v.verdict == "not_applicable").map_or("", |v| v.happened.as_str());
+            Outcome::Skipped { message: format!("not applicable: {why}") }
+        }
         Mark::NotExercised => {
             let first = r.verdicts.first().map_or("", |v| v.happened.as_str());
             Outcome::Skipped { message: format!("not exercised: {first}") }
@@ -440,6 +444,8 @@ pub(crate) enum Mark {
     Warn,
     /// Some order passed it and none failed or warned.
     Pass,
+    /// The spec let the integration finish before the situation it tests arose.
+    NotApplicable,
     /// No order exercised it.
     NotExercised,
     /// No verdict at all (targeted but not judged, or not run).
@@ -455,6 +461,7 @@ impl Mark {
             Mark::Inconclusive => "INC",
             Mark::Warn => "warn",
             Mark::Pass => "pass",
+            Mark::NotApplicable => "n/a",
             Mark::NotExercised => "n/e",
             Mark::None => "",
         }
@@ -483,6 +490,8 @@ impl RuleResult<'_> {
             Mark::Warn
         } else if any("pass") {
             Mark::Pass
+        } else if any("not_applicable") {
+            Mark::NotApplicable
         } else if let Some(u) = self.unexercised {
             if u.known.is_some() { Mark::ExpectedFail } else { Mark::Inconclusive }
         } else if any("not_exercised") {

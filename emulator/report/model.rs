@@ -16,7 +16,8 @@ use crate::runner::{Ending, Record};
 /// The version of the report's shape; raised when a field changes meaning or goes away.
 /// 2: a scenario whose targeted rule was not exercised is `inconclusive`, no longer `passed`
 /// (`summary.inconclusive`, `scenarios[].unexercised`); `builtin`; `interrupted`.
-pub const SCHEMA_VERSION: u32 = 2;
+/// 3: a verdict may be `not_applicable` (a targeted rule so judged is not inconclusive).
+pub const SCHEMA_VERSION: u32 = 3;
 
 /// A whole run.
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
@@ -235,7 +236,8 @@ pub struct VerdictReport {
     /// The order it concerns, if one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub order: Option<String>,
-    /// `pass`, `fail`, `warn` or `not_exercised`.
+    /// `pass`, `fail`, `warn`, `not_exercised` or `not_applicable` (the spec let the
+    /// integration finish before the situation arose: not counted against the scenario).
     pub verdict: String,
     /// What the rule expected.
     pub expected: String,
@@ -262,6 +264,7 @@ impl From<&Verdict> for VerdictReport {
             VerdictKind::Fail => "fail",
             VerdictKind::Warn => "warn",
             VerdictKind::NotExercised => "not_exercised",
+            VerdictKind::NotApplicable => "not_applicable",
         };
         VerdictReport {
             rule: v.rule.to_owned(),
@@ -287,7 +290,11 @@ const EVIDENCE_CHARS: usize = 500;
 fn unexercised(targets: &[String], verdicts: &[VerdictReport]) -> Vec<Unexercised> {
     targets
         .iter()
-        .filter(|t| !verdicts.iter().any(|v| &v.rule == *t && matches!(v.verdict.as_str(), "pass" | "fail" | "warn")))
+        .filter(|t| {
+            !verdicts
+                .iter()
+                .any(|v| &v.rule == *t && matches!(v.verdict.as_str(), "pass" | "fail" | "warn" | "not_applicable"))
+        })
         .map(|t| {
             let mut never: Vec<String> = Vec::new();
             for v in verdicts.iter().filter(|v| &v.rule == t) {

@@ -36,7 +36,7 @@ pub struct Sim {
     last_now: AtomicI64,
     /// Bumped by every reset and load: caches of rendered answers key on it.
     generation: AtomicU64,
-    /// Access tokens issued at or before this virtual second count as expired.
+    /// Access tokens issued at or before this virtual millisecond count as expired.
     tokens_revoked_through: AtomicI64,
     /// Whether a scenario is served, readable without the lock: without one, requests skip
     /// the lock a fault strike needs.
@@ -268,7 +268,7 @@ impl Sim {
         self.generation.load(Ordering::Relaxed)
     }
 
-    /// Access tokens issued at or before this virtual second count as expired.
+    /// Access tokens issued at or before this virtual millisecond count as expired.
     pub fn tokens_revoked_through(&self) -> i64 {
         self.tokens_revoked_through.load(Ordering::Relaxed)
     }
@@ -276,7 +276,7 @@ impl Sim {
     /// Expires every access token issued so far.
     pub fn expire_tokens(&self) {
         let now = self.now();
-        self.tokens_revoked_through.store(now.0 / 1000, Ordering::Relaxed);
+        self.tokens_revoked_through.store(now.0, Ordering::Relaxed);
     }
 
     /// Virtual time now.

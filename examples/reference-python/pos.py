@@ -77,6 +77,7 @@ MISTAKES = {
     "batch-totals-in-major-units": "reports the batch's amounts converted to major units",
     # Cloud API: voids
     "void-on-cashiers-terminal": "sends the VOID to the terminal the cashier stands at, not the sale's",
+    "sale-on-the-default-terminal": "makes every Cloud sale on the credentials' terminal, whatever terminal the order names",
     "void-window-90-days": ("checks a sale's age itself against 90 days (not 93) by its own clock and reports "
                             "not_voided without sending the VOID"),
     "repeat-refused-void": "sends a VOID refused with 422 five more times at once, then reports not_voided",
@@ -87,6 +88,11 @@ MISTAKES = {
     "link-status-ignored": "takes every deep-link answer as COMPLETED, whatever its status",
     "link-receipt-is-success": "takes a deep-link answer that carries a receipt as COMPLETED",
     "link-amount-in-major-units": "sends a deep-link amount in major units (12.50, not 1250)",
+    "tip-in-the-amount": ("adds the tip to a sale's amount and sends tipAmount as well, on the Cloud API and in "
+                          "deep links (the customer pays the tip twice)"),
+    "reference-form-encoded": ("form-encodes deep-link values (a space as +), so the app reads originReferenceNum "
+                               "TABLE+12 for TABLE 12"),
+    "cancel-names-the-reference": "names the void order's own reference as the cancel link's amsID, not the sale's",
     "link-bad-receipt-type": "adds preferableReceiptType=pdf (not a value the spec knows) to every deep link",
     "receipt-by-not-said": "hands over the receipt itself but never says receipt_by: integration",
     "link-negative-is-unknown": "reports unknown (not not_paid) for a CANCELLED or ERROR sale link",
@@ -1198,11 +1204,13 @@ def money_verdict(order: Order, tx: dict, yes: str, no: str) -> str:
 def cloud_sale(order: Order) -> None:
     raw = order.raw
     tid = str(raw.get("tid") or CLOUD.default_tid or "")
+    if MISTAKE == "sale-on-the-default-terminal":
+        tid = str(CLOUD.default_tid or tid)
     method = str(raw.get("method") or "CARD").upper()
     reference = cloud_reference(order)
     body = {
         "transactionType": "SALE",
-        "amount": int(raw.get("amount") or 0),
+        "amount": int(raw.get("amount") or 0) + (int(raw.get("tip") or 0) if MISTAKE == "tip-in-the-amount" else 0),
         "currencyCode": str(raw.get("currency") or "CZK"),
         "paymentMethod": method,
         "originReferenceNum": reference,
@@ -1469,7 +1477,9 @@ class BadLink(Exception):
 
 
 def link_of(path: str, params: list[tuple[str, str]]) -> str:
-    query = "&".join(f"{k}={urllib.parse.quote(v, safe='')}" for k, v in params)
+    # RFC 3986 percent-encoding (a space is %20): the app decodes a `+` as a `+`.
+    encode = urllib.parse.quote_plus if MISTAKE == "reference-form-encoded" else urllib.parse.quote
+    query = "&".join(f"{k}={encode(v, safe='')}" for k, v in params)
     return f"gptom://{path}?{query}"
 
 
@@ -1572,6 +1582,8 @@ def app2app_sale(order: Order) -> None:
         return
     reference = order.reference
     amount = int(raw.get("amount") or 0)
+    if MISTAKE == "tip-in-the-amount":
+        amount += int(raw.get("tip") or 0)
     params = [("amount", f"{amount / 100:.2f}" if MISTAKE == "link-amount-in-major-units" else str(amount))]
     if raw.get("tip"):
         params.append(("tipAmount", str(int(raw["tip"]))))
@@ -1646,6 +1658,8 @@ def app2app_void(order: Order) -> None:
     ams, _ = void_target(order)
     if ams is None:
         return
+    if MISTAKE == "cancel-names-the-reference":
+        ams = order.reference
     params = [("amsID", ams)] + common_link_params(order) + [
         ("printByPaymentApp", print_flag(order)),
         ("redirectUrl", REDIRECT_URL),

@@ -238,7 +238,7 @@ fn a_negative_outcome_without_trying(
         }
         Some(_) => {
             run.ex("initiator", "POST", "/hype/v1/invoices", 1.0)
-                .json(json!({"payload": {"invoice": "R1"}}))
+                .json(json!({"payload": {"invoice": "R1", "store": "testingstore", "total": 1250}}))
                 .answer(503, json!(null))
                 .add();
         }

@@ -1,6 +1,8 @@
 //! The judge's own tests, on synthetic runs ([`super::synth::Synth`]): no process, socket or
 //! real time, so the whole set runs in well under a second.
 
+/// MONEY-AS-ORDERED, and LIVENESS-OUTCOME's excuse for refusals the integration caused.
+mod as_ordered;
 /// CLOUD-TASK-NOT-PAYMENT and CLOUD-POLL-UNTIL-FINAL.
 mod cloud;
 /// CLOUD-NO-DUPLICATE-SALE, CLOUD-BATCH-TOTALS and CLOUD-QUEUE-PARALLEL.
@@ -9,6 +11,8 @@ mod cloud_queue;
 mod facts;
 /// One test per finding of issue 13.
 mod findings;
+/// One test per finding of issue 20 the judge alone decides (attribution, not applicable).
+mod findings_20;
 /// The initiator's ask-again rows and HYPE-UNEXPECTED.
 mod initiator;
 /// The initiator's stop faults: HYPE-F-BAD-SIGNATURE, HYPE-F-NOT-FOUND, HYPE-F-USER-DISABLED.

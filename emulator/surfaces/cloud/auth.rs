@@ -33,6 +33,9 @@ pub struct Claims {
     pub tid: Option<String>,
     /// Issued at, virtual seconds since the epoch.
     pub iat: i64,
+    /// Issued at, virtual milliseconds: a scripted expiry revokes what was issued up to its
+    /// own millisecond, not every token of its second (one refreshed just after stays valid).
+    pub iat_ms: i64,
     /// Expires at, virtual seconds since the epoch.
     pub exp: i64,
     /// Token id.
@@ -209,7 +212,7 @@ impl TokenService {
     }
 
     /// Checks a bearer token from `headers` at virtual time `now`; tokens issued at or before
-    /// virtual second `revoked_through` count as expired (a script's token expiry).
+    /// virtual millisecond `revoked_through` count as expired (a script's token expiry).
     pub fn verify(
         &self,
         headers: &HeaderMap,
@@ -244,7 +247,7 @@ impl TokenService {
                 claims
             }
         };
-        let revoked = claims.iat <= revoked_through;
+        let revoked = claims.iat_ms <= revoked_through;
         if claims.exp * 1000 <= now.0 || revoked {
             return Err(TokenProblem::Expired);
         }
@@ -267,6 +270,7 @@ impl TokenService {
             mid: merchant_id.to_owned(),
             tid: tid.clone(),
             iat: now.0 / 1000,
+            iat_ms: now.0,
             exp: (now + ttl).0 / 1000,
             jti: jti.clone(),
             scope: "read write".to_owned(),
