@@ -4,7 +4,6 @@
 mod certify;
 mod check;
 mod demo;
-mod docs;
 mod explore;
 mod files;
 mod init;
@@ -14,6 +13,7 @@ mod run_plan;
 mod schema;
 mod serve;
 mod signals;
+mod spec;
 
 use clap::{Parser, Subcommand};
 
@@ -133,7 +133,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
             Ok(())
         }
         Command::Spec => {
-            docs::print_spec();
+            spec::print_spec();
             Ok(())
         }
         Command::Reap => {

@@ -1,11 +1,12 @@
 //! `payterm spec`: every behaviour of the three surfaces and the exit codes, item by item,
-//! tagged \[seed\], \[doc\] or \[ours\] with the document it comes from; then the figures.
+//! tagged \[seed\], \[doc\] or \[ours\] with the document it comes from and the words it
+//! rests on; then the figures.
 
 use crate::profile::{Profile, spec_items};
 
 pub fn print_spec() {
     println!(
-        "payterm emulator profile — [seed] a seed document, [doc] the vendor's documentation or SDK, [ours] this project's completion; each names its source\n"
+        "payterm emulator profile — [seed] a seed document, [doc] the vendor's documentation or SDK, [ours] this project's completion; each names its source and quotes it\n"
     );
     let mut area = "";
     for item in spec_items() {
@@ -17,6 +18,10 @@ pub fn print_spec() {
             println!("{area}:");
         }
         println!("  {:<7} {}: {}", item.source.tag(), item.origin, item.behaviour);
+        // The words the entry rests on, as its origin writes them (a seed in its own language).
+        for quote in item.quotes {
+            println!("          \u{201c}{quote}\u{201d}");
+        }
     }
     let p = Profile::default();
     println!("\nfigures:");
