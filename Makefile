@@ -3,7 +3,7 @@
 CARGO ?= cargo
 export CARGO_TERM_COLOR ?= never
 
-.PHONY: help build test lint fmt fmt-check doc ci bench demo suite run flake timing snapshots schemathesis openapi-lint fuzz fuzz-smoke
+.PHONY: help build test lint fmt fmt-check doc docs docs-gen dist dist-test ci bench demo suite run flake timing snapshots schemathesis openapi-lint fuzz fuzz-smoke
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -26,6 +26,25 @@ fmt-check: ## check formatting
 
 doc: ## build the API docs, warnings denied
 	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --locked --no-deps
+
+# mdBook, pinned; built without its server, watcher and search (a minute to compile, not five).
+MDBOOK_VERSION := 0.5.4
+MDBOOK := target/tools/bin/mdbook
+
+docs: ## the user guide: the book in docs/ built with mdBook into target/book (installs mdBook under target/tools); its links and commands are checked by make test (tests/docs_book.rs, tests/docs_console.rs)
+	@$(MDBOOK) --version 2>/dev/null | grep -q 'v$(MDBOOK_VERSION)$$' || \
+		$(CARGO) install --locked --quiet mdbook --version $(MDBOOK_VERSION) --no-default-features --root target/tools
+	$(MDBOOK) build docs
+	@test -f target/book/index.html && echo "docs: target/book/index.html"
+
+docs-gen: ## regenerate the book's generated page (docs/src/rules.md) from the rule table and the built-in suite
+	$(CARGO) run --locked --quiet -- rules --format markdown > docs/src/rules.md
+
+dist: ## the Python wheel (maturin) and the npm packages, from one release build, in target/dist (pip-installs maturin under target/tools)
+	CARGO="$(CARGO)" scripts/dist.sh
+
+dist-test: dist ## install the built wheel into a fresh virtualenv and the npm tarballs into a fresh npm project, offline; run the built-in suite and each helper's example test
+	scripts/dist-test.sh
 
 demo: ## walk a sale, a decline, a void and a close batch through the Cloud API, printing each exchange
 	$(CARGO) run --locked --quiet -- demo
@@ -74,4 +93,4 @@ mutants: ## mutation testing of the judge: cargo-mutants over emulator/judge/** 
 		--test-tool cargo --cargo-arg=--lib --jobs $(or $(MUTANTS_JOBS),2) --timeout 120 --build-timeout 1800 \
 		--output $(or $(MUTANTS_OUT),target/mutants) --no-shuffle $(MUTANTS_ARGS) -- -- judge::
 
-ci: fmt-check lint test doc demo suite schemathesis openapi-lint fuzz-smoke ## what CI runs
+ci: fmt-check lint test doc docs demo suite dist-test schemathesis openapi-lint fuzz-smoke ## what CI runs
