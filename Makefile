@@ -30,11 +30,16 @@ doc: ## build the API docs, warnings denied
 # mdBook, pinned; built without its server, watcher and search (a minute to compile, not five).
 MDBOOK_VERSION := 0.5.4
 MDBOOK := target/tools/bin/mdbook
+# (a pinned mdbook already on PATH is used as it is)
 
 docs: ## the user guide: the book in docs/ built with mdBook into target/book (installs mdBook under target/tools); its links and commands are checked by make test (tests/docs_book.rs, tests/docs_console.rs)
-	@$(MDBOOK) --version 2>/dev/null | grep -q 'v$(MDBOOK_VERSION)$$' || \
-		$(CARGO) install --locked --quiet mdbook --version $(MDBOOK_VERSION) --no-default-features --root target/tools
-	$(MDBOOK) build docs
+	@mdbook=$$(command -v mdbook || true); \
+	if ! "$${mdbook:-false}" --version 2>/dev/null | grep -q 'v$(MDBOOK_VERSION)$$'; then \
+		mdbook=$(MDBOOK); \
+		"$$mdbook" --version 2>/dev/null | grep -q 'v$(MDBOOK_VERSION)$$' || \
+			$(CARGO) install --locked --quiet mdbook --version $(MDBOOK_VERSION) --no-default-features --root target/tools; \
+	fi; \
+	echo "$$mdbook build docs"; "$$mdbook" build docs
 	@test -f target/book/index.html && echo "docs: target/book/index.html"
 
 docs-gen: ## regenerate the book's generated page (docs/src/rules.md) from the rule table and the built-in suite
@@ -52,7 +57,7 @@ demo: ## walk a sale, a decline, a void and a close batch through the Cloud API,
 run: ## the main job: the built-in suite against the built-in reference integration, judged
 	$(CARGO) run --locked --release --quiet -- run
 
-suite: ## the same, on a debug build, two scenarios at a time (what CI runs after the tests, on a shared machine)
+suite: ## the same, on a debug build, two scenarios at a time (for a shared machine; CI runs the suite in dist-test, from the packages)
 	$(CARGO) run --locked --quiet -- run --jobs 2
 
 bench: ## measure payterm against bare hyper, wiremock-rs, WireMock (Java) and Mockoon: throughput, latency, startup, memory, a soak (installs the peers under target/; figures in target/bench/results.json)
@@ -93,4 +98,4 @@ mutants: ## mutation testing of the judge: cargo-mutants over emulator/judge/** 
 		--test-tool cargo --cargo-arg=--lib --jobs $(or $(MUTANTS_JOBS),2) --timeout 120 --build-timeout 1800 \
 		--output $(or $(MUTANTS_OUT),target/mutants) --no-shuffle $(MUTANTS_ARGS) -- -- judge::
 
-ci: fmt-check lint test doc docs demo suite dist-test schemathesis openapi-lint fuzz-smoke ## what CI runs
+ci: fmt-check lint test doc docs demo dist-test schemathesis openapi-lint fuzz-smoke ## what CI runs (the built-in suite runs in dist-test, twice: from the installed wheel and from the npm package)
