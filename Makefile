@@ -85,7 +85,7 @@ fuzz: ## fuzz every parser (scenario, deep link, Cloud JSON, initiator stdin), F
 fuzz-smoke: ## what CI runs: 200,000 inputs a target from seed 1 (FUZZ_RUNS, FUZZ_SEED), the same inputs on every machine
 	FUZZ_RUNS=$(or $(FUZZ_RUNS),200000) FUZZ_SEED=$(or $(FUZZ_SEED),1) CARGO="$(CARGO)" scripts/fuzz.sh
 
-# Mutants judged equivalent (README, "Mutation testing"): a ledger movement at the outcome's own
+# Mutants judged equivalent (docs/src/robustness.md, "Mutation testing of the judge"): a ledger movement at the outcome's own
 # moment, a Debug impl that decides nothing, and three same-millisecond orderings the spec leaves open.
 MUTANTS_EQUIVALENT := --exclude-re 'replace > with >= in truthful$$' \
 	--exclude-re 'Debug for Rule>::fmt' \
