@@ -3,7 +3,7 @@
 CARGO ?= cargo
 export CARGO_TERM_COLOR ?= never
 
-.PHONY: help build test lint fmt fmt-check doc ci bench demo suite run flake timing snapshots schemathesis openapi-lint fuzz fuzz-smoke
+.PHONY: help build test lint fmt fmt-check doc docs docs-gen dist dist-test ci bench demo suite run flake timing snapshots schemathesis openapi-lint fuzz fuzz-smoke
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -27,13 +27,37 @@ fmt-check: ## check formatting
 doc: ## build the API docs, warnings denied
 	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --locked --no-deps
 
+# mdBook, pinned; built without its server, watcher and search (a minute to compile, not five).
+MDBOOK_VERSION := 0.5.4
+MDBOOK := target/tools/bin/mdbook
+# (a pinned mdbook already on PATH is used as it is)
+
+docs: ## the user guide: the book in docs/ built with mdBook into target/book (installs mdBook under target/tools); its links and commands are checked by make test (tests/docs_book.rs, tests/docs_console.rs)
+	@mdbook=$$(command -v mdbook || true); \
+	if ! "$${mdbook:-false}" --version 2>/dev/null | grep -q 'v$(MDBOOK_VERSION)$$'; then \
+		mdbook=$(MDBOOK); \
+		"$$mdbook" --version 2>/dev/null | grep -q 'v$(MDBOOK_VERSION)$$' || \
+			$(CARGO) install --locked --quiet mdbook --version $(MDBOOK_VERSION) --no-default-features --root target/tools; \
+	fi; \
+	echo "$$mdbook build docs"; "$$mdbook" build docs
+	@test -f target/book/index.html && echo "docs: target/book/index.html"
+
+docs-gen: ## regenerate the book's generated page (docs/src/rules.md) from the rule table and the built-in suite
+	$(CARGO) run --locked --quiet -- rules --format markdown > docs/src/rules.md
+
+dist: ## the Python wheel (maturin) and the npm packages, from one release build, in target/dist (pip-installs maturin under target/tools)
+	CARGO="$(CARGO)" scripts/dist.sh
+
+dist-test: dist ## install the built wheel into a fresh virtualenv and the npm tarballs into a fresh npm project, offline; run the built-in suite and each helper's example test
+	scripts/dist-test.sh
+
 demo: ## walk a sale, a decline, a void and a close batch through the Cloud API, printing each exchange
 	$(CARGO) run --locked --quiet -- demo
 
 run: ## the main job: the built-in suite against the built-in reference integration, judged
 	$(CARGO) run --locked --release --quiet -- run
 
-suite: ## the same, on a debug build, two scenarios at a time (what CI runs after the tests, on a shared machine)
+suite: ## the same, on a debug build, two scenarios at a time (for a shared machine; CI runs the suite in dist-test, from the packages)
 	$(CARGO) run --locked --quiet -- run --jobs 2
 
 bench: ## measure payterm against bare hyper, wiremock-rs, WireMock (Java) and Mockoon: throughput, latency, startup, memory, a soak (installs the peers under target/; figures in target/bench/results.json)
@@ -61,7 +85,7 @@ fuzz: ## fuzz every parser (scenario, deep link, Cloud JSON, initiator stdin), F
 fuzz-smoke: ## what CI runs: 200,000 inputs a target from seed 1 (FUZZ_RUNS, FUZZ_SEED), the same inputs on every machine
 	FUZZ_RUNS=$(or $(FUZZ_RUNS),200000) FUZZ_SEED=$(or $(FUZZ_SEED),1) CARGO="$(CARGO)" scripts/fuzz.sh
 
-# Mutants judged equivalent (README, "Mutation testing"): a ledger movement at the outcome's own
+# Mutants judged equivalent (docs/src/robustness.md, "Mutation testing of the judge"): a ledger movement at the outcome's own
 # moment, a Debug impl that decides nothing, and three same-millisecond orderings the spec leaves open.
 MUTANTS_EQUIVALENT := --exclude-re 'replace > with >= in truthful$$' \
 	--exclude-re 'Debug for Rule>::fmt' \
@@ -74,4 +98,4 @@ mutants: ## mutation testing of the judge: cargo-mutants over emulator/judge/** 
 		--test-tool cargo --cargo-arg=--lib --jobs $(or $(MUTANTS_JOBS),2) --timeout 120 --build-timeout 1800 \
 		--output $(or $(MUTANTS_OUT),target/mutants) --no-shuffle $(MUTANTS_ARGS) -- -- judge::
 
-ci: fmt-check lint test doc demo suite schemathesis openapi-lint fuzz-smoke ## what CI runs
+ci: fmt-check lint test doc docs demo dist-test schemathesis openapi-lint fuzz-smoke ## what CI runs (the built-in suite runs in dist-test, twice: from the installed wheel and from the npm package)

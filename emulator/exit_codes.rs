@@ -1,4 +1,4 @@
-//! The exit codes of `payterm`: a public contract, listed in the README as well.
+//! The exit codes of `payterm`: a public contract, listed in the book as well (`docs/src/exit-codes.md`).
 
 /// Everything passed (or the command did what it was asked).
 pub const SUCCESS: i32 = 0;

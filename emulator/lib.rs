@@ -41,7 +41,7 @@ pub mod world;
 
 pub use mock_cloud::{MockCloud, MockCloudBuilder, StartError};
 
-/// The README's Rust examples, compiled as doc tests so they cannot rot.
+/// The user guide's Rust example (`docs/src/library.md`), compiled as a doc test so it cannot rot.
 #[cfg(doctest)]
-#[doc = include_str!("../README.md")]
-pub struct ReadmeDoctests;
+#[doc = include_str!("../docs/src/library.md")]
+pub struct LibraryPageDoctests;

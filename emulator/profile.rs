@@ -87,44 +87,70 @@ pub struct SpecItem {
     pub origin: &'static str,
     /// What the emulator does.
     pub behaviour: &'static str,
+    /// The words of the origin it rests on, copied from it (a seed in its own language, or the
+    /// project's spec page that restates a vendor page or states our choice); empty only for
+    /// [`origin::OURS`], which has no page to quote.
+    pub quotes: &'static [&'static str],
     /// The keys it accounts for.
     pub covers: &'static [&'static str],
 }
 
 /// The documents behaviour comes from, as [`SpecItem::origin`] names them.
 pub mod origin {
-    /// Seed 000: the GP tom Cloud API page.
+    /// Seed 000: the GP tom Cloud API page (Polish).
     pub const SEED_000: &str = "seed 000";
-    /// Seed 001: GP tom deep links, close batch.
+    /// Seed 001: GP tom deep links, close batch (Czech and Romanian, with English lines).
     pub const SEED_001: &str = "seed 001";
-    /// Seed 002: the HyPe Initiator's status page.
+    /// Seed 002: the HyPe Initiator's status page (Russian).
     pub const SEED_002: &str = "seed 002";
     /// The vendor's Cloud API documentation.
     pub const CLOUD_DOCS: &str = "vendor docs (Cloud API)";
+    /// The vendor's deep-link page of ECR result codes.
+    pub const LINK_RESULT_CODES: &str = "vendor docs (deep-link result codes)";
+    /// The vendor's deep-link `InquireResult` and receipt data.
+    pub const LINK_INQUIRE: &str = "vendor docs (deep-link InquireResult)";
+    /// The vendor's iOS SDK (its `Batch` object).
+    pub const IOS_SDK: &str = "vendor SDK (iOS)";
     /// The vendor's app2app SDK and its example app.
     pub const SDK: &str = "vendor SDK (app2app)";
     /// The vendor's simulator build.
     pub const SIMULATOR: &str = "vendor docs (simulator test amounts)";
     /// The HyPe Initiator's invoicing documentation.
     pub const HYPE_DOCS: &str = "vendor docs (HyPe invoicing)";
-    /// This project's completion written in spec/cloud-api.md.
-    pub const OURS_CLOUD: &str = "ours (spec/cloud-api.md)";
-    /// This project's completion written in spec/app2app.md.
-    pub const OURS_APP2APP: &str = "ours (spec/app2app.md)";
-    /// This project's completion written in spec/initiator.md.
-    pub const OURS_INITIATOR: &str = "ours (spec/initiator.md)";
-    /// This project's completion, in the README and here only.
+    /// This project's completion, written in its Cloud API spec page.
+    pub const OURS_CLOUD: &str = "ours (Cloud API spec)";
+    /// This project's completion, written in its deep-link spec page.
+    pub const OURS_APP2APP: &str = "ours (deep-link spec)";
+    /// This project's completion, written in its initiator spec page.
+    pub const OURS_INITIATOR: &str = "ours (initiator spec)";
+    /// This project's completion, in the book and here only.
     pub const OURS: &str = "ours (payterm)";
+
+    /// The file an origin's quotes are checked against, relative to the project's shared
+    /// folder (`../shared` beside the repository): a seed, or the spec page that restates a
+    /// vendor page the seeds do not carry. `None` for [`OURS`].
+    pub fn quoted_in(origin: &str) -> Option<&'static str> {
+        Some(match origin {
+            SEED_000 => "seeds/000_83a3fc69d9ac0ab6.txt",
+            SEED_001 => "seeds/001_1fecf4cb55966113.txt",
+            SEED_002 => "seeds/002_d5b1fd45d4c010a6.txt",
+            CLOUD_DOCS | LINK_RESULT_CODES | LINK_INQUIRE | IOS_SDK | SIMULATOR | OURS_CLOUD => "spec/cloud-api.md",
+            SDK | OURS_APP2APP => "spec/app2app.md",
+            HYPE_DOCS | OURS_INITIATOR => "spec/initiator.md",
+            _ => return None,
+        })
+    }
 }
 
 const fn item(
     area: &'static str,
     source: Source,
     origin: &'static str,
+    quotes: &'static [&'static str],
     behaviour: &'static str,
     covers: &'static [&'static str],
 ) -> SpecItem {
-    SpecItem { area, source, origin, behaviour, covers }
+    SpecItem { area, source, origin, behaviour, quotes, covers }
 }
 
 mod spec_app2app;

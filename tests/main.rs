@@ -82,5 +82,9 @@ mod hostile_clients;
 mod load_and_fault;
 // Many orders at once: 100 sales on 10 terminals pass; a planted duplicate caught on exactly its orders; a non-reader killed.
 mod scale_run;
+// The book: links and anchors resolve, every page listed, the rules page generated, `payterm docs` = the pages.
+mod docs_book;
+// Every ```console block of the book run through the real binary, its output and exit code as shown.
+mod docs_console;
 // `make test` without cargo-nextest: it installs it, or falls back to cargo test.
 mod make_test;

@@ -2,7 +2,8 @@
 //! surfaces has an entry in `payterm spec` that labels it [seed], [doc] or [ours] and names
 //! where it comes from. The keys are found in the code itself (the OpenAPI document, the
 //! deep-link and initiator types, real answers, the error codes in the sources), so a new one
-//! without an entry fails here.
+//! without an entry fails here. Each entry's quotes are checked against the document it names
+//! (a seed, or the project's spec page), read from `../shared` beside the repository.
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -208,6 +209,56 @@ fn every_route_field_status_fault_and_exit_code_has_a_labelled_entry_naming_its_
     }
 }
 
+/// Text with every run of whitespace made one space, so a quote may wrap where its source does not.
+fn normalised(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[test]
+fn every_entry_quotes_words_that_occur_in_the_document_it_names() {
+    // Arrange: the seeds and spec pages live beside the repository, as CI checks them out.
+    let shared = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared");
+    assert!(
+        shared.join("seeds").is_dir() && shared.join("spec").is_dir(),
+        "the seeds and spec pages are not at {}: the quotes of payterm spec cannot be checked \
+         (hint: check out the project's shared folder beside the repository)",
+        shared.display()
+    );
+    let mut problems = Vec::new();
+    // Act
+    for item in spec_items() {
+        let Some(file) = payterm::profile::origin::quoted_in(item.origin) else {
+            if !item.quotes.is_empty() {
+                problems.push(format!("{}: quotes {:?} but names no document", item.behaviour, item.quotes));
+            }
+            continue;
+        };
+        let text = normalised(&std::fs::read_to_string(shared.join(file)).unwrap());
+        if item.quotes.is_empty() {
+            problems.push(format!("{} ({}): quotes nothing from {file}", item.behaviour, item.origin));
+        }
+        for quote in item.quotes {
+            if !text.contains(&normalised(quote)) {
+                problems.push(format!("{} ({}): {quote:?} is not in {file}", item.behaviour, item.origin));
+            }
+        }
+    }
+    // Assert
+    assert!(problems.is_empty(), "{} entries misquote their origin:\n{}", problems.len(), problems.join("\n"));
+}
+
+#[test]
+fn a_seed_entry_quotes_a_seed_and_a_doc_entry_a_vendor_page() {
+    for item in spec_items() {
+        let file = payterm::profile::origin::quoted_in(item.origin);
+        match item.source {
+            Source::Seed => assert!(file.is_some_and(|f| f.starts_with("seeds/")), "{item:?}"),
+            Source::Doc => assert!(item.origin.starts_with("vendor"), "{item:?}"),
+            Source::Ours => assert!(item.origin.starts_with("ours"), "{item:?}"),
+        }
+    }
+}
+
 #[test]
 fn payterm_spec_labels_all_three_surfaces_and_the_exit_codes() {
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_payterm")).arg("spec").output().unwrap();
@@ -216,7 +267,15 @@ fn payterm_spec_labels_all_three_surfaces_and_the_exit_codes() {
     for area in ["cloud:", "app2app:", "initiator:", "exit codes:"] {
         assert!(text.lines().any(|l| l == area), "no {area} section:\n{text}");
     }
-    for fact in ["[seed]  seed 002", "[doc]   vendor SDK", "[ours]  ours", "NOT_AN_OPERATOR", "cancelledBy", "jti"] {
+    for fact in [
+        "[seed]  seed 002",
+        "[doc]   vendor SDK",
+        "[ours]  ours",
+        "NOT_AN_OPERATOR",
+        "cancelledBy",
+        "jti",
+        "\u{201c}Следовательно, необходимо правильно хранить autofeed JSON с этапа выставления счета.\u{201d}",
+    ] {
         assert!(text.contains(fact), "{fact} missing:\n{text}");
     }
 }

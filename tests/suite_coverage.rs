@@ -1,6 +1,6 @@
 //! The built-in suite's coverage: together the files under `scenarios/` target every rule,
 //! script every initiator status and fault, every task state and request fault, use every
-//! terminal mode, provoke every void refusal, and the table in `scenarios/README.md` names
+//! terminal mode, provoke every void refusal, and the book's rules page names
 //! exactly the files that target each rule.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -17,8 +17,14 @@ use payterm::world::invoice::InvoiceStatus;
 use payterm::world::task::TaskState;
 use payterm::world::terminal::TerminalMode;
 
-/// The heading of the README section that maps rules to files.
-const SUITE_HEADING: &str = "## The built-in suite";
+/// The book's page that lists, under each rule, the built-in scenarios targeting it.
+const RULES_PAGE: &str = "docs/src/rules.md";
+/// The book's page about the suite, which names files as examples of what it covers.
+const SUITE_PAGE: &str = "docs/src/builtin-suite.md";
+
+fn book(page: &str) -> String {
+    std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(page)).unwrap()
+}
 
 fn scenarios_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios")
@@ -347,28 +353,27 @@ fn tokens_expire_and_deep_links_are_cancelled_failed_and_printed_by_the_integrat
     assert!(close_batch, "no built-in scenario closes a batch");
 }
 
-/// The README section's table: rule ID → the files its row names.
-fn readme_table() -> BTreeMap<String, BTreeSet<String>> {
-    let readme = std::fs::read_to_string(scenarios_dir().join("README.md")).unwrap();
-    let start =
-        readme.find(SUITE_HEADING).unwrap_or_else(|| panic!("scenarios/README.md has no `{SUITE_HEADING}` section"));
-    let section = &readme[start + SUITE_HEADING.len()..];
-    let section = section.find("\n## ").map_or(section, |end| &section[..end]);
+/// The rules page: rule ID → the files its "Built-in scenarios that target it" line names.
+fn rules_page_table() -> BTreeMap<String, BTreeSet<String>> {
     let mut table = BTreeMap::new();
-    for line in section.lines().filter(|l| l.starts_with("| `")) {
-        let cells: Vec<&str> = line.trim_matches('|').split('|').map(str::trim).collect();
-        let [rule, files] = cells.as_slice() else { panic!("a table row has not two cells: {line}") };
-        let files = files.split(',').map(|f| f.trim().trim_matches('`').to_owned()).filter(|f| !f.is_empty()).collect();
-        table.insert(rule.trim_matches('`').to_owned(), files);
+    let mut rule = None;
+    for line in book(RULES_PAGE).lines() {
+        if let Some(id) = line.strip_prefix("### `").and_then(|l| l.strip_suffix('`')) {
+            rule = Some(id.to_owned());
+        } else if let Some(files) = line.strip_prefix("- **Built-in scenarios that target it:** ") {
+            let files =
+                files.split(',').map(|f| f.trim().trim_matches('`').to_owned()).filter(|f| f != "none").collect();
+            table.insert(rule.take().unwrap_or_else(|| panic!("a file list under no rule: {line}")), files);
+        }
     }
     table
 }
 
 #[test]
-fn the_readme_table_lists_every_rule_with_exactly_the_files_that_target_it() {
+fn the_rules_page_lists_every_rule_with_exactly_the_files_that_target_it() {
     // Arrange
     let suite = suite();
-    let table = readme_table();
+    let table = rules_page_table();
 
     // Act
     let mut problems = Vec::new();
@@ -376,7 +381,7 @@ fn the_readme_table_lists_every_rule_with_exactly_the_files_that_target_it() {
         let targeting: BTreeSet<String> =
             suite.iter().filter(|(_, s)| s.rules.iter().any(|r| r.id == rule.id)).map(|(n, _)| n.clone()).collect();
         match table.get(rule.id) {
-            None => problems.push(format!("{} has no row", rule.id)),
+            None => problems.push(format!("{} has no list", rule.id)),
             Some(listed) => {
                 for missing in targeting.difference(listed) {
                     problems.push(format!("{}: `{missing}` targets it but is not listed", rule.id));
@@ -388,26 +393,27 @@ fn the_readme_table_lists_every_rule_with_exactly_the_files_that_target_it() {
         }
     }
     for unknown in table.keys().filter(|k| payterm::judge::rules::find(k).is_none()) {
-        problems.push(format!("the row `{unknown}` names no rule"));
+        problems.push(format!("the section `{unknown}` names no rule"));
     }
 
     // Assert
-    assert!(problems.is_empty(), "scenarios/README.md `{SUITE_HEADING}` is out of date:\n{}", problems.join("\n"));
+    assert!(problems.is_empty(), "{RULES_PAGE} is out of date (hint: make docs-gen):\n{}", problems.join("\n"));
 }
 
 #[test]
-fn every_file_the_readme_section_names_exists() {
+fn every_file_the_suite_page_names_exists() {
     // Arrange
-    let readme = std::fs::read_to_string(scenarios_dir().join("README.md")).unwrap();
-    let start =
-        readme.find(SUITE_HEADING).unwrap_or_else(|| panic!("scenarios/README.md has no `{SUITE_HEADING}` section"));
+    let page = book(SUITE_PAGE);
 
     // Act
-    let named: BTreeSet<&str> =
-        readme[start..].split('`').filter(|part| part.ends_with(".toml") && !part.contains(' ')).collect();
-    let missing: Vec<&str> = named.iter().copied().filter(|f| !scenarios_dir().join(f).is_file()).collect();
+    let named: BTreeSet<&str> = page.split('`').filter(|part| part.ends_with(".toml") && !part.contains(' ')).collect();
+    let missing: Vec<&str> = named
+        .iter()
+        .copied()
+        .filter(|f| f.contains('/') && !f.contains('…') && !scenarios_dir().join(f).is_file())
+        .collect();
 
     // Assert
-    assert!(!named.is_empty(), "the `{SUITE_HEADING}` section names no scenario file");
-    assert!(missing.is_empty(), "scenarios/README.md names files that do not exist: {}", missing.join(", "));
+    assert!(named.len() > 20, "{SUITE_PAGE} names only {} scenario files", named.len());
+    assert!(missing.is_empty(), "{SUITE_PAGE} names files that do not exist: {}", missing.join(", "));
 }

@@ -1,5 +1,5 @@
-//! `payterm check FILES…`: validates scenario files without running them; `payterm rules`
-//! prints the rule table; `payterm scenario schema` prints the file format's JSON Schema.
+//! `payterm check FILES…`: validates scenario files without running them; `payterm scenario
+//! schema` prints the file format's JSON Schema.
 
 use std::path::{Path, PathBuf};
 
@@ -7,7 +7,6 @@ use clap::{Args, Subcommand};
 
 use super::CliError;
 use crate::exit_codes;
-use crate::judge::rules::RULES;
 use crate::scenario::{self, LoadError};
 
 /// Options of `payterm check`.
@@ -124,18 +123,4 @@ pub fn scenario_command(command: ScenarioCommand) -> Result<(), CliError> {
         }
     }
     Ok(())
-}
-
-/// Prints the rule table.
-pub fn print_rules() {
-    let mut area = None;
-    for rule in RULES {
-        if area != Some(rule.area) {
-            area = Some(rule.area);
-            println!("\n{}", rule.area.title());
-        }
-        println!("  {:<24} {}", rule.id, rule.row);
-        println!("  {:<24} judged: {}", "", rule.judged_as);
-    }
-    println!("\nTiming\n  {}", crate::judge::rules::TIMING);
 }

@@ -1,32 +1,68 @@
-//! `payterm spec`: every behaviour of the three surfaces and the exit codes, item by item,
-//! tagged \[seed\], \[doc\] or \[ours\] with the document it comes from; then the figures.
+//! `payterm docs [TOPIC]`: the book's pages (`docs/src/`), embedded at build time, so the manual
+//! an installed payterm prints offline is the one the book shows, byte for byte.
 
-use crate::profile::{Profile, spec_items};
+use clap::Args;
 
-pub fn print_spec() {
-    println!(
-        "payterm emulator profile — [seed] a seed document, [doc] the vendor's documentation or SDK, [ours] this project's completion; each names its source\n"
-    );
-    let mut area = "";
-    for item in spec_items() {
-        if item.area != area {
-            if !area.is_empty() {
-                println!();
-            }
-            area = item.area;
-            println!("{area}:");
+use super::CliError;
+use crate::exit_codes;
+
+include!(concat!(env!("OUT_DIR"), "/embedded_docs.rs"));
+
+/// Options of `payterm docs`.
+#[derive(Debug, Args)]
+pub struct DocsArgs {
+    /// The page to print, e.g. `driver` or `getting-started/python`; without one, the list.
+    pub topic: Option<String>,
+}
+
+/// One entry of the book's table of contents.
+struct Topic {
+    name: &'static str,
+    title: &'static str,
+    depth: usize,
+}
+
+/// The book's table of contents, in `SUMMARY.md`'s order: `[Title](path.md)` lines, nested by
+/// indentation.
+fn contents() -> Vec<Topic> {
+    let summary = PAGES.iter().find(|(path, _)| *path == "SUMMARY.md").map_or("", |(_, text)| text);
+    summary
+        .lines()
+        .filter_map(|line| {
+            let indent = line.len() - line.trim_start().len();
+            let entry = line.trim_start().trim_start_matches(['-', '*']).trim_start();
+            let (title, rest) = entry.strip_prefix('[')?.split_once("](")?;
+            let name = rest.strip_suffix(')')?.strip_suffix(".md")?;
+            Some(Topic { name, title, depth: indent / 2 })
+        })
+        .collect()
+}
+
+/// Runs `payterm docs`.
+pub fn run(args: DocsArgs) -> Result<(), CliError> {
+    let Some(topic) = args.topic else {
+        println!("payterm docs TOPIC prints a page of the book (the same text as docs/src/TOPIC.md):\n");
+        for t in contents() {
+            println!("  {:<32} {}", format!("{}{}", "  ".repeat(t.depth), t.name), t.title);
         }
-        println!("  {:<7} {}: {}", item.source.tag(), item.origin, item.behaviour);
+        return Ok(());
+    };
+    let wanted = topic.trim_end_matches(".md");
+    match PAGES.iter().find(|(path, _)| path.strip_suffix(".md") == Some(wanted)) {
+        Some((_, text)) => {
+            print!("{text}");
+            Ok(())
+        }
+        None => {
+            let nearest = contents()
+                .into_iter()
+                .map(|t| (strsim::levenshtein(t.name, wanted), t.name))
+                .min()
+                .map(|(_, name)| {
+                    format!("\n(hint: did you mean `payterm docs {name}`? `payterm docs` lists the pages)")
+                })
+                .unwrap_or_default();
+            Err(CliError::new(exit_codes::USAGE, format!("there is no page `{wanted}` in the book{nearest}")))
+        }
     }
-    let p = Profile::default();
-    println!("\nfigures:");
-    println!("  void window            {}", p.void_window);
-    println!("  automatic pickup       {}", p.automatic_pickup);
-    println!("  card processing        {}", p.card_processing);
-    println!("  other task processing  {}", p.non_card_processing);
-    println!("  access token           {} (master {})", p.access_token_ttl, p.master_token_ttl);
-    println!("  refresh token          {}", p.refresh_token_ttl);
-    println!("  receipt choice         {} (deep links, printByPaymentApp=true)", p.receipt_choice);
-    println!("  largest amount         {} minor units", p.max_amount);
-    println!("  largest request body   {} bytes", p.max_body_bytes);
 }

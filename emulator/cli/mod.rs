@@ -9,11 +9,13 @@ mod explore;
 mod files;
 mod init;
 mod last_run;
+mod rules;
 mod run;
 mod run_plan;
 mod schema;
 mod serve;
 mod signals;
+mod spec;
 
 use clap::{Parser, Subcommand};
 
@@ -58,8 +60,9 @@ pub enum Command {
     /// Scenario tools.
     #[command(subcommand)]
     Scenario(check::ScenarioCommand),
-    /// Print the conformance rules: ID, spec row, how each is judged.
-    Rules,
+    /// Print the conformance rules: ID, spec row, how each is judged (`--format markdown`: the
+    /// book's rules page).
+    Rules(rules::RulesArgs),
     /// Print a JSON Schema: the driver contract's orders and events, the JSON report, scenarios.
     Schema {
         /// Which.
@@ -70,6 +73,9 @@ pub enum Command {
     Openapi,
     /// Print the emulator's profile: which behaviour the vendor documents and which is ours.
     Spec,
+    /// Print a page of the user guide (the book, embedded for offline use); without a topic,
+    /// list the pages.
+    Docs(docs::DocsArgs),
     /// The helper that ends the integrations' process groups if payterm is killed (internal).
     #[command(name = "__reap", hide = true)]
     Reap,
@@ -124,8 +130,8 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::Certify(args) => runtime()?.block_on(certify::run(args)),
         Command::Certificate(command) => certify::certificate_command(command),
         Command::Scenario(command) => check::scenario_command(command),
-        Command::Rules => {
-            check::print_rules();
+        Command::Rules(args) => {
+            rules::run(&args);
             Ok(())
         }
         Command::Schema { kind } => {
@@ -133,9 +139,10 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
             Ok(())
         }
         Command::Spec => {
-            docs::print_spec();
+            spec::print_spec();
             Ok(())
         }
+        Command::Docs(args) => docs::run(args),
         Command::Reap => {
             crate::runner::reaper::reap_main();
             Ok(())

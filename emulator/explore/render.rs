@@ -1,5 +1,5 @@
 //! Rendering a [`GenScenario`] as a scenario file, in exactly the format
-//! `scenarios/README.md` documents, so `payterm run` reads back what was generated.
+//! `docs/src/scenarios.md` documents, so `payterm run` reads back what was generated.
 
 use std::fmt::Write as _;
 

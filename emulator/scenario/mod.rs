@@ -1,4 +1,4 @@
-//! Scenarios: the TOML file format (`scenarios/README.md` is its reference), read in two
+//! Scenarios: the TOML file format (`docs/src/scenarios.md` is its reference), read in two
 //! stages — a raw serde mirror that keeps spans ([`raw`]), then a validated [`Scenario`] —
 //! with every error pointing at its line and column.
 

@@ -6,7 +6,7 @@ works each one in its own thread on the surface the order names (GP tom Cloud AP
 deep links, HyPe Initiator), and writes events (one JSON object per line, flushed) on
 stdout. Logs go to stderr. See README.md beside this file for how each rule is followed.
 
-The contract is /work/shared/spec/driver.md; the rules are conformance.md.
+The contract is the book's driver page (`payterm docs driver`); the rules are `payterm docs rules`.
 """
 
 from __future__ import annotations
@@ -377,7 +377,7 @@ def _env_float(name: str, default: float) -> float:
 # Real seconds per virtual second (driver.md: e.g. 0.01 makes a virtual second last 10 ms).
 SCALE = _env_float("PAYTERM_TIME_SCALE", 1.0)
 
-# The fastest polling a scenario allows. conformance.md's default is 0.5 s, but a scenario may
+# The fastest polling a scenario allows. the rules' default is 0.5 s, but a scenario may
 # raise it (e.g. `min_poll_interval = "1s"`) without telling the integration, so we assume
 # 1 s unless the runner says otherwise. Polls are spaced 1.25× that, fault retries start at
 # 2.5× and double (never shrinking) up to a cap well inside the 5-minute patience window.

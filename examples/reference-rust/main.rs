@@ -1,6 +1,6 @@
 //! payterm's reference integration in Rust: a point of sale that follows every conformance
 //! rule on all three surfaces, talking to the harness only through the driver contract
-//! (spec/driver.md): environment, orders on stdin, events on stdout, HTTP, and the
+//! (docs/src/driver.md): environment, orders on stdin, events on stdout, HTTP, and the
 //! `aelucrative-hype-initiator` program on `PATH`. It uses nothing of the `payterm` crate.
 //!
 //! Layout:

@@ -1,5 +1,5 @@
 //! The exit codes of the initiator client (`payterm initiator …` and
-//! `aelucrative-hype-initiator`): a public contract, listed in the README as well.
+//! `aelucrative-hype-initiator`): a public contract, listed in the book as well (`docs/src/surfaces/initiator.md`).
 //!
 //! | code | meaning | stdout |
 //! |---|---|---|
