@@ -44,14 +44,14 @@ fn a_signed_certificate_verifies_and_every_alteration_is_named() {
         payterm(&dir, &["certify", "--profile", "app2app", "--out", "out", "--sign-key", "vendor.key", "--jobs", "2"]);
     // Assert: certified (every scenario passed, none inconclusive), and every file written.
     assert_eq!(code, Some(0), "{text}");
-    assert!(text.contains("CERTIFIED: profile app2app v2"), "{text}");
+    assert!(text.contains("CERTIFIED: profile app2app v3"), "{text}");
     for file in ["certificate.json", "report.html", "junit.xml", "report.json"] {
         assert!(dir.join("out").join(file).is_file(), "{file} missing\n{text}");
     }
     let cert_path = dir.join("out/certificate.json");
     let cert: Value = serde_json::from_str(&std::fs::read_to_string(&cert_path).unwrap()).unwrap();
     assert_eq!(cert["result"]["verdict"], "certified");
-    assert_eq!(cert["scenarios"].as_array().unwrap().len(), 8);
+    assert_eq!(cert["scenarios"].as_array().unwrap().len(), 9);
     assert!(cert["scenarios"][0]["sha256"].as_str().unwrap().len() == 64);
     assert_eq!(cert["signature"]["algorithm"], "Ed25519");
     let (code, text) = payterm(&dir, &["certificate", "verify", "out/certificate.json", "--key", &public]);

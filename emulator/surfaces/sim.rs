@@ -222,7 +222,7 @@ impl Sim {
             if let Some(script) = script.as_mut() {
                 let effects = script.catch_up(world, now);
                 if effects.expire_tokens {
-                    self.tokens_revoked_through.store(world.now().0 / 1000, Ordering::Relaxed);
+                    self.tokens_revoked_through.store(world.now().0, Ordering::Relaxed);
                 }
                 if let Some(by) = effects.clock_jump {
                     // The jump happened at the script's moment; what falls due after it is
