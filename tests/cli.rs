@@ -294,3 +294,30 @@ fn serve_answers_a_host_name_added_with_allow_host_and_refuses_others() {
     // Assert
     assert_eq!((allowed, other), (reqwest::StatusCode::OK, reqwest::StatusCode::FORBIDDEN));
 }
+
+/// Issue 20, 3.2: a scenario targeting RATE-NO-STORM at a scale where its tolerance covers the
+/// whole minimum interval can never fail it; `payterm check` says so, and names the fix.
+#[test]
+fn check_warns_of_a_timing_rule_that_cannot_fail_at_the_scale_it_runs_at() {
+    // Arrange
+    let dir = std::env::temp_dir().join(format!("payterm-check-scale-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let text = |extra: &str| {
+        format!(
+            "version = 1\nname = \"storm\"\nsurfaces = [\"cloud\"]\nrules = [\"RATE-NO-STORM\"]\n{extra}\n\
+             [[orders]]\nid = \"o1\"\noperation = \"sale\"\namount = 100\nreference = \"R1\"\n"
+        )
+    };
+    std::fs::write(dir.join("blind.toml"), text("")).unwrap();
+    std::fs::write(dir.join("slower.toml"), text("min_time_scale = 0.02")).unwrap();
+    // Act
+    let out = payterm().arg("check").arg(&dir).output().unwrap();
+    let said = String::from_utf8_lossy(&out.stdout);
+    // Assert
+    assert!(out.status.success(), "a warning is no invalid file: {said}");
+    let warnings: Vec<&str> = said.lines().filter(|l| l.starts_with("warning")).collect();
+    assert_eq!(warnings.len(), 1, "{said}");
+    assert!(warnings[0].contains("blind.toml: RATE-NO-STORM cannot fail at time scale 0.01"), "{said}");
+    assert!(said.contains("declare `min_time_scale = 0.02` or more"), "{said}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

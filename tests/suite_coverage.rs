@@ -417,3 +417,14 @@ fn every_file_the_suite_page_names_exists() {
     assert!(named.len() > 20, "{SUITE_PAGE} names only {} scenario files", named.len());
     assert!(missing.is_empty(), "{SUITE_PAGE} names files that do not exist: {}", missing.join(", "));
 }
+
+/// A verdict no run can turn red is no verdict (issue 20, 3.2): every built-in scenario that
+/// targets RATE-NO-STORM can fail it at the default scale.
+#[test]
+fn every_built_in_scenario_can_fail_the_timing_rule_it_targets_at_the_default_scale() {
+    let blind: Vec<String> = suite()
+        .iter()
+        .filter_map(|(name, s)| payterm::judge::rate_cannot_fail(s, 0.01).map(|why| format!("{name}: {why}")))
+        .collect();
+    assert!(blind.is_empty(), "{}", blind.join("\n"));
+}

@@ -14,6 +14,10 @@ use crate::scenario::{self, LoadError};
 pub struct CheckArgs {
     /// Scenario files, or directories searched for `*.toml` (default: `scenarios`).
     pub paths: Vec<PathBuf>,
+    /// The time scale the scenarios will run at: a targeted rule that cannot fail at it (its
+    /// timing tolerance covering what it tests) is warned about.
+    #[arg(long, default_value_t = 0.01)]
+    pub time_scale: f64,
 }
 
 /// `payterm scenario …`.
@@ -76,7 +80,13 @@ pub fn run(args: CheckArgs) -> Result<(), CliError> {
     let mut invalid = 0;
     for file in &files {
         match scenario::load(file) {
-            Ok(s) => println!("ok       {}", crate::printable::line(&format!("{}  ({})", file.display(), s.name), 300)),
+            Ok(s) => {
+                println!("ok       {}", crate::printable::line(&format!("{}  ({})", file.display(), s.name), 300));
+                // Valid, but a verdict no run can turn red is no verdict: say so.
+                if let Some(why) = crate::judge::rate_cannot_fail(&s, args.time_scale) {
+                    println!("warning  {}: {why}", crate::printable::line(&file.display().to_string(), 300));
+                }
+            }
             Err(LoadError::Invalid(errors)) => {
                 invalid += 1;
                 println!(

@@ -21,5 +21,6 @@ pub mod verdict;
 mod verdicts;
 mod voids;
 
+pub use rate::cannot_fail as rate_cannot_fail;
 pub use verdict::{Verdict, VerdictKind};
 pub use verdicts::{failed, judge};

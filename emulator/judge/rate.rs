@@ -59,6 +59,28 @@ fn series_key(r: &Req) -> Option<String> {
     Some(key)
 }
 
+/// Why RATE-NO-STORM, targeted by `scenario`, cannot fail when it runs at `time_scale` (or its
+/// own `min_time_scale`, if slower), if it cannot: the spec's tolerance (5 real ms, at least)
+/// covers the whole minimum interval, so even a tight loop of requests would pass its floor.
+pub fn cannot_fail(scenario: &crate::scenario::Scenario, time_scale: f64) -> Option<String> {
+    if !scenario.rules.iter().any(|r| r.id == RULE) {
+        return None;
+    }
+    let scale = time_scale.max(scenario.min_time_scale.unwrap_or(0.0)).max(1e-9);
+    let min = scenario.timing.min_poll_interval;
+    let tolerance = VirtualDuration((min.as_millis() / 10).max((5.0 / scale) as i64));
+    if tolerance < min {
+        return None;
+    }
+    // The slowest scale at which 5 real ms are under the minimum interval: twice that.
+    let needed = 2.0 * 0.005 / min.as_secs_f64().max(1e-9);
+    Some(format!(
+        "{RULE} cannot fail at time scale {scale}: its tolerance (5 real ms, {tolerance} virtual) covers the whole \
+         minimum interval ({min}), so even a tight loop passes\n(hint: declare `min_time_scale = {needed}` or more, or a \
+         longer `min_poll_interval`)"
+    ))
+}
+
 /// RATE-NO-STORM, scenario-wide.
 pub fn no_storm(f: &Facts) -> Vec<Verdict> {
     let min = f.min_interval();

@@ -81,3 +81,18 @@ fn an_integration_that_finished_without_an_outcome_is_not_excused() {
     run.finished(23.0);
     assert_eq!(run.kind("HYPE-REFUNDED", Some("o1")), NotExercised);
 }
+
+/// Finding 2.4: the create answer was lost; the lookup by reference already shows the task
+/// COMPLETED, so no poll is needed — CLOUD-POLL-UNTIL-FINAL passes, it is not inconclusive.
+#[test]
+fn a_task_seen_final_by_its_lookup_needs_no_poll() {
+    let text = scenario("\"cloud\"", "\"CLOUD-POLL-UNTIL-FINAL\"", &order("o1", "sale", "R1", ""));
+    let mut run = Synth::new(&text);
+    run.sale_task("T1", Some("R1"), 1.0, Some((2.5, TaskState::Completed)), "A1", true);
+    run.create_sale("R1", 1.0, 502, None);
+    run.list("R1", 3.0, json!([{"taskId": "T1", "state": "COMPLETED", "amsId": "A1"}]));
+    run.fetch("A1", 4.0, 0);
+    run.outcome("o1", 5.0, OutcomeResult::Paid, json!({"taskId": "T1"}));
+    let verdict = run.verdict("CLOUD-POLL-UNTIL-FINAL", Some("o1"));
+    assert_eq!(verdict.kind, Pass, "{verdict:#?}");
+}
