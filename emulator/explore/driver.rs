@@ -314,7 +314,7 @@ async fn shrink_and_write(
         options.time_scale,
         options.confirm_scale,
     );
-    let text = header + &s.to_toml();
+    let text = header + &s.to_toml_proving(rule);
     std::fs::create_dir_all(&options.out)
         .and_then(|()| std::fs::write(&file, &text))
         .map_err(|source| ExploreError::Write { path: file.clone(), source })?;

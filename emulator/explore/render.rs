@@ -7,8 +7,19 @@ use super::model::{Answer, GenScenario, Hold, HttpFault, Step};
 use crate::world::ledger::Surface;
 
 impl GenScenario {
-    /// The scenario file's text.
+    /// The scenario file's text, targeting every rule of its surfaces (what a run is judged on).
     pub fn to_toml(&self) -> String {
+        self.render(&self.rules())
+    }
+
+    /// The scenario file of a find: targeting only `rule`, the one it proves broken, so that once
+    /// the bug is fixed it passes again instead of coming back inconclusive on rules it never set
+    /// out to exercise.
+    pub fn to_toml_proving(&self, rule: &str) -> String {
+        self.render(&[rule])
+    }
+
+    fn render(&self, targets: &[&str]) -> String {
         let mut t = String::new();
         let kinds: Vec<&str> = self.orders.iter().map(|o| o.operation()).collect();
         let _ = writeln!(t, "version = 1");
@@ -22,7 +33,7 @@ impl GenScenario {
         );
         let surfaces: Vec<String> = self.surfaces().iter().map(|s| format!("\"{}\"", s.as_str())).collect();
         let _ = writeln!(t, "surfaces = [{}]", surfaces.join(", "));
-        let rules: Vec<String> = self.rules().iter().map(|r| format!("\"{r}\"")).collect();
+        let rules: Vec<String> = targets.iter().map(|r| format!("\"{r}\"")).collect();
         let _ = writeln!(t, "rules = [{}]", rules.join(", "));
         let _ = writeln!(t, "seed = {}", self.seed);
         let _ = writeln!(t, "deadline = \"{}s\"", self.deadline_s());
@@ -141,5 +152,18 @@ fn render_step(t: &mut String, step: &Step) {
         Step::Tokens { at_s } => {
             let _ = writeln!(t, "at = \"{at_s}s\"");
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_find_targets_only_the_rule_it_proves_and_still_reads_back() {
+        let generated = super::super::generate::generate(1, 11);
+        let text = generated.to_toml_proving("HYPE-IN-PROCESS");
+        assert!(text.contains("rules = [\"HYPE-IN-PROCESS\"]\n"), "{text}");
+        let scenario = crate::scenario::parse("find.toml", &text).unwrap_or_else(|e| panic!("{}", e.render()));
+        assert_eq!(scenario.rules.iter().map(|r| r.id).collect::<Vec<_>>(), ["HYPE-IN-PROCESS"]);
+        assert!(generated.to_toml().contains("\"RATE-NO-STORM\""), "a run is still judged on every rule");
     }
 }
