@@ -363,13 +363,15 @@ pub const RULES: &[Rule] = &[
 ];
 
 /// How intervals are measured, printed under the rule table.
-pub const TIMING: &str = "Intervals are judged in virtual time, from the end of an answer to the start of the next \
-request (the initiator program's own start where it says so, else the request's arrival): the integration's wait \
+pub const TIMING: &str = "Intervals are judged in virtual time, from the end of an answer to the arrival of the next \
+request, both at payterm's own socket (no header or field the client sends moves either): the integration's wait \
 plus its own latency, never less. A floor (the minimum interval, a Retry-After, twice the minimum after repeated \
 faults) is judged with the spec's tolerance, 10 % or 5 real ms, whichever is larger. A shrink compares two \
-intervals that each carry latency, so it counts only past 10 % or 20 real ms, whichever is larger: a stall of the \
-machine never turns a constant or growing backoff into a shrinking one. A scenario that needs finer timing than \
-the default scale allows declares `min_time_scale`.";
+intervals that each carry latency, so it counts only past 10 %, 20 real ms, or twice the latency payterm itself \
+measured on the machine at the time (it times the initiator program from spawn to exit every half second; this \
+part at most half the earlier interval), whichever is largest: a loaded machine never turns a constant or growing \
+backoff into a shrinking one. A scenario that needs finer timing than the default scale allows declares \
+`min_time_scale`, and `payterm check` warns of one whose tolerance would cover its whole minimum interval.";
 
 /// The rule with `id`.
 pub fn find(id: &str) -> Option<&'static Rule> {
