@@ -355,7 +355,8 @@ pub const RULES: &[Rule] = &[
         row: "everything an integration sends is bounded; a flood is its own failure",
         judged_as: "fails when the integration sends more than payterm keeps for a scenario: requests past the \
                     journal's room (every order polled at the minimum interval until its deadline, twice over, at \
-                    least 20,000), 64 MiB of bodies, events past 1,000 + 50 per order or 1 MiB + 16 KiB per order, \
+                    least 20,000), bodies past 16 MiB + 64 KiB per order, events past 1,000 + 50 per order or 1 MiB + \
+                    16 KiB per order, \
                     or 16 MiB of output; what comes past is counted, not kept",
         judged: Judged::Always,
         judge: integrity::bounds,

@@ -30,8 +30,71 @@ pub struct TranscriptLine {
     pub response: Option<String>,
 }
 
-/// The transcript of `record`.
+/// The most bytes of one body a report shows (the judge read it whole).
+const BODY_SHOWN: usize = 4 * 1024;
+/// The most bytes of one scenario's transcript a report keeps (its beginning): what an
+/// integration floods costs a report no more than this.
+const TRANSCRIPT_BYTES: usize = 4 * 1024 * 1024;
+
+/// The transcript of `record`: its beginning, within [`TRANSCRIPT_BYTES`], each body within
+/// [`BODY_SHOWN`], and a last line counting what was left out.
 pub fn transcript(record: &Record) -> Vec<TranscriptLine> {
+    let all = every_line(record);
+    let mut kept = Vec::new();
+    let mut bytes = 0;
+    let mut left_out = (0usize, 0usize);
+    for line in all {
+        let size = line.text.len()
+            + line.request.as_ref().map_or(0, String::len)
+            + line.response.as_ref().map_or(0, String::len);
+        if bytes + size > TRANSCRIPT_BYTES {
+            left_out = (left_out.0 + 1, left_out.1 + size);
+            continue;
+        }
+        bytes += size;
+        kept.push(line);
+    }
+    if left_out.0 > 0 {
+        let last = kept.last().map_or_else(|| (record.started.to_string(), 0), |l| (l.at.clone(), l.offset_ms));
+        kept.push(TranscriptLine {
+            at: last.0,
+            offset_ms: last.1,
+            kind: "log".to_owned(),
+            surface: None,
+            text: format!(
+                "payterm: {} more line(s) ({} bytes) not shown: a report keeps the first {} MiB of a scenario's \
+                 transcript",
+                left_out.0,
+                left_out.1,
+                TRANSCRIPT_BYTES / (1024 * 1024)
+            ),
+            request: None,
+            response: None,
+        });
+    }
+    kept
+}
+
+/// A body as a report shows it: secrets hidden, cut past [`BODY_SHOWN`] bytes and marked.
+fn shown(body: &crate::journal::Body) -> Option<String> {
+    if body.is_empty() {
+        return None;
+    }
+    let bytes = body.bytes();
+    let mut text = if bytes.len() > BODY_SHOWN {
+        let kept = String::from_utf8_lossy(&bytes[..BODY_SHOWN]).into_owned();
+        format!("{kept}… [{} more bytes not shown]", bytes.len() - BODY_SHOWN)
+    } else {
+        body.text()
+    };
+    // Reports are shared (CI artifacts): the merchant's password and the tokens stay out of
+    // them, as they stay out of the journal the control API shows.
+    text = crate::redact::secrets(&text);
+    Some(text)
+}
+
+/// Every line of the transcript of `record`, in virtual-time order.
+fn every_line(record: &Record) -> Vec<TranscriptLine> {
     let mut lines: Vec<(VirtualTime, TranscriptLine)> = Vec::new();
     let line = |at: VirtualTime, kind: &str, text: String| TranscriptLine {
         at: at.to_string(),
@@ -56,15 +119,12 @@ pub fn transcript(record: &Record) -> Vec<TranscriptLine> {
                 for note in &exchange.notes {
                     text.push_str(&format!(" [{note}]"));
                 }
-                // Reports are shared (CI artifacts): the merchant's password and the tokens
-                // stay out of them, as they stay out of the journal the control API shows.
-                let body = |b: &crate::journal::Body| (!b.is_empty()).then(|| crate::redact::secrets(&b.text()));
                 lines.push((
                     *at,
                     TranscriptLine {
                         surface: Some(exchange.surface.to_owned()),
-                        request: body(&exchange.request),
-                        response: body(&exchange.response),
+                        request: shown(&exchange.request),
+                        response: shown(&exchange.response),
                         ..line(*at, "exchange", text)
                     },
                 ));

@@ -32,6 +32,9 @@ enum Output {
 /// How long an integration may take to come up by default (`payterm run --startup-timeout`).
 pub const DEFAULT_STARTUP_TIMEOUT: Duration = Duration::from_secs(60);
 
+/// Lines read but not yet taken: at most this many (of at most 64 KiB each) wait in memory.
+const LINES_IN_FLIGHT: usize = 256;
+
 /// How often a void waiting for its sale's AMS id looks again (the World settles a card
 /// payment when someone looks at it, so there is no event to wait for).
 const PENDING_VOID_TICK: Duration = Duration::from_millis(10);
@@ -81,17 +84,24 @@ pub async fn drive(
     let _group = GroupGuard(child.id());
     // Should payterm itself be killed (`kill -9`), the reaper ends the group instead.
     let _reaped = child.id().map(|pid| super::reaper::guard(payterm, pid));
-    let (tx, mut rx) = mpsc::unbounded_channel();
+    // Bounded: a reader that is ahead waits, and the integration's writes wait in its pipe.
+    let (tx, mut rx) = mpsc::channel(LINES_IN_FLIGHT);
     // Lines are cut at a bound and read lossily: a 100 MB line or a stray byte that is not
     // UTF-8 must neither take the memory nor stop the reading (a full pipe would block the
     // integration).
     if let Some(out) = child.stdout.take() {
         let tx = tx.clone();
-        tokio::spawn(read_lines(out, reading.count.clone(), move |line| tx.send(Output::Stdout(line)).is_ok()));
+        tokio::spawn(read_lines(out, reading.count.clone(), move |line| {
+            let tx = tx.clone();
+            async move { tx.send(Output::Stdout(line)).await.is_ok() }
+        }));
     }
     if let Some(err) = child.stderr.take() {
         let tx = tx.clone();
-        tokio::spawn(read_lines(err, reading.count.clone(), move |line| tx.send(Output::Stderr(line)).is_ok()));
+        tokio::spawn(read_lines(err, reading.count.clone(), move |line| {
+            let tx = tx.clone();
+            async move { tx.send(Output::Stderr(line)).await.is_ok() }
+        }));
     }
     drop(tx);
     // Taken first: `Child::wait` closes a stdin still held by the child handle.
@@ -154,7 +164,7 @@ enum Startup {
 async fn start_up(
     cloud: &MockCloud,
     child: &mut Child,
-    rx: &mut mpsc::UnboundedReceiver<Output>,
+    rx: &mut mpsc::Receiver<Output>,
     reading: &mut Reading,
     until: Instant,
 ) -> Startup {
@@ -192,7 +202,7 @@ async fn run(
     cloud: &MockCloud,
     feed: &mut OrderFeed<'_>,
     child: &mut Child,
-    rx: &mut mpsc::UnboundedReceiver<Output>,
+    rx: &mut mpsc::Receiver<Output>,
     reading: &mut Reading,
     orders: &mut Option<mpsc::UnboundedSender<String>>,
     deadline: Instant,
@@ -293,7 +303,7 @@ pub fn receive(cloud: &MockCloud, event: &Event) {
     }
 }
 
-async fn drain(cloud: &MockCloud, rx: &mut mpsc::UnboundedReceiver<Output>, reading: &mut Reading) {
+async fn drain(cloud: &MockCloud, rx: &mut mpsc::Receiver<Output>, reading: &mut Reading) {
     // The readers finish once the pipes close; wait briefly for the last lines.
     while let Ok(Some(output)) = tokio::time::timeout(Duration::from_millis(200), rx.recv()).await {
         take(cloud, output, reading);

@@ -25,9 +25,16 @@ impl OutputCount {
     }
 }
 
-/// Reads `reader` line by line, handing each to `emit` (which returns false to stop), never
-/// holding more than [`MAX_LINE`] bytes of a line; every byte read is added to `count`.
-pub async fn read_lines<R: AsyncRead + Unpin>(reader: R, count: OutputCount, mut emit: impl FnMut(String) -> bool) {
+/// Reads `reader` line by line, handing each to `emit` (which resolves to false to stop, and
+/// may wait: a consumer that is behind slows the reading, so a flood of output waits in the
+/// integration's pipe, not in payterm's memory), never holding more than [`MAX_LINE`] bytes of a
+/// line; every byte read is added to `count`.
+pub async fn read_lines<R, F, Fut>(reader: R, count: OutputCount, mut emit: F)
+where
+    R: AsyncRead + Unpin,
+    F: FnMut(String) -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
     let mut reader = BufReader::with_capacity(64 * 1024, reader);
     let mut line: Vec<u8> = Vec::new();
     let mut cut: u64 = 0;
@@ -36,7 +43,7 @@ pub async fn read_lines<R: AsyncRead + Unpin>(reader: R, count: OutputCount, mut
     while let Ok(buf) = reader.fill_buf().await {
         if buf.is_empty() {
             if !line.is_empty() || cut > 0 {
-                emit(finish(&line, cut));
+                emit(finish(&line, cut)).await;
             }
             return;
         }
@@ -53,7 +60,7 @@ pub async fn read_lines<R: AsyncRead + Unpin>(reader: R, count: OutputCount, mut
         reader.consume(used);
         count.0.fetch_add(used as u64, Ordering::Relaxed);
         if ended {
-            if !emit(finish(&line, cut - u64::from(skipped_cr && cut > 0))) {
+            if !emit(finish(&line, cut - u64::from(skipped_cr && cut > 0))).await {
                 return;
             }
             line.clear();
@@ -123,7 +130,7 @@ mod tests {
         let count = OutputCount::default();
         read_lines(bytes, count.clone(), |l| {
             out.push(l);
-            true
+            std::future::ready(true)
         })
         .await;
         assert_eq!(count.bytes(), bytes.len() as u64, "every byte is counted");

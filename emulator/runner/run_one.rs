@@ -160,7 +160,7 @@ async fn run_with_journal(
         .time_scale(time_scale)
         .harness_key(shim::enrolled(&key))
         .journal_capacity(capacity)
-        .journal_for_run(BODY_BUDGET)
+        .journal_for_run(body_budget(&scenario))
         .without_control_api();
     if matches!(options.target, Target::Command { .. }) {
         builder = builder.refuse_posted_events();
@@ -224,9 +224,12 @@ async fn run_with_journal(
     })
 }
 
-/// Bytes of bodies a run's journal keeps whole (requests and answers together): far above what
-/// any scenario needs; past it, bodies are cut and the run fails for the flood.
-const BODY_BUDGET: usize = 64 * 1024 * 1024;
+/// Bytes of bodies a run's journal keeps whole (requests and answers together): 16 MiB and 64 KiB
+/// an order, far above what any scenario needs (an order's exchanges are a few KiB); past it,
+/// bodies are cut and the run fails for the flood.
+fn body_budget(scenario: &Scenario) -> usize {
+    16 * 1024 * 1024 + 64 * 1024 * scenario.orders.len()
+}
 
 /// The exchanges a run of `scenario` keeps: room for every order polled at the scenario's
 /// minimum interval until its deadline, twice over (its reads, logins and retries besides),
