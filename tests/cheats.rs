@@ -32,8 +32,8 @@ pub const CHEATS: &[Cheat] = &[
     },
     Cheat {
         name: "forged-stamp-poll-after-final",
-        file: "scenarios/cloud/sale-polled-through-every-state-until-completed.toml",
-        fails: &[("RUN-INTEGRITY", "sent x-payterm-launched"), ("CLOUD-POLL-UNTIL-FINAL", "after")],
+        file: "scenarios/cloud/task-cancelled-while-queued-is-not-paid.toml",
+        fails: &[("RUN-INTEGRITY", "sent x-payterm-launched"), ("CLOUD-POLL-UNTIL-FINAL", "after it was final")],
     },
     Cheat {
         name: "forged-stamp-login-every-call",

@@ -172,15 +172,17 @@ MISTAKE = _mistake_from(sys.argv[1:])
 
 CHEATS = {
     "forged-stamp-repeat-refused-void": ("repeat-refused-void",
-        "sends x-payterm-launched a minute in the past, so the repeated VOIDs seem begun before the refusal"),
+        "stamps the repeated VOIDs x-payterm-launched 30 s in the past, so they seem begun before the refusal"),
     "forged-stamp-poll-after-final": ("poll-after-final",
-        "sends x-payterm-launched a minute in the past, so the polls after COMPLETED seem begun before it"),
+        "stamps the polls after COMPLETED x-payterm-launched 30 s in the past, so they seem begun before it"),
     "forged-stamp-login-every-call": ("login-every-call",
-        "sends x-payterm-launched a minute in the past, so each login seems to race the call before it"),
+        "stamps each login x-payterm-launched 30 s in the past, so it seems to race the call before it"),
     "early-start-retry-when-told-to-stop": ("retry-when-told-to-stop",
-        "keeps a spare initiator program started in advance, so each repeat's program began before the stop fault"),
+        "starts a few initiator programs at its first call and feeds them later documents, so each repeat's "
+        "program began before the stop fault"),
     "control-reset": ("poll-without-pause",
-        "finds payterm's ports in /proc and POSTs /reset to each before reporting, to wipe its storm of polls"),
+        "storms its polls, then finds payterm's ports in /proc, POSTs /reset to each to wipe the storm, the ledger "
+        "and the transcript, and does the order again calmly"),
     "control-clock": ("poll-without-pause",
         "POSTs /clock/advance (10 s) to payterm's ports before every poll, so a tight loop looks patient"),
     "flood-events": (None, "writes 6,000 flag events with 60 KB reasons on stdout"),
@@ -217,12 +219,28 @@ if CHEAT is not None and CHEATS[CHEAT][0] is not None:
     MISTAKE = CHEATS[CHEAT][0]
 
 
+# The requests a forged-stamp cheat stamps: only those that break the rule (set by `forging`).
+_FORGING = threading.local()
+
+
+class forging:
+    """Within it, this thread's requests carry the forged stamp (a forged-stamp cheat)."""
+
+    def __enter__(self):
+        _FORGING.on = True
+
+    def __exit__(self, *_):
+        _FORGING.on = False
+
+
 def forged_headers(headers: dict) -> dict:
-    """A forged-stamp cheat's headers: the stamp payterm's own program once sent, a minute old."""
-    if CHEAT is None or not CHEAT.startswith("forged-stamp-"):
+    """A forged-stamp cheat's headers on the requests that break the rule: the stamp payterm's
+    own program once sent (`x-payterm-launched`, microseconds since the epoch), 30 real seconds
+    old — within what the old judge believed, and long before the answer the request repeats."""
+    if CHEAT is None or not CHEAT.startswith("forged-stamp-") or not getattr(_FORGING, "on", False):
         return headers
     forged = dict(headers)
-    forged["x-payterm-launched"] = str(int((time.time() - 60.0) * 1_000_000))
+    forged["x-payterm-launched"] = str(int((time.time() - 30.0) * 1_000_000))
     return forged
 
 
@@ -465,6 +483,10 @@ class GiveUp(Exception):
     """The order's deadline has come: report what is known (``unknown`` if nothing final)."""
 
 
+class Again(Exception):
+    """The control-reset cheat wiped payterm's World: do the order again from the start."""
+
+
 class Done(Exception):
     """The order's outcome is out already (a planted mistake reported it); nothing more to do."""
 
@@ -526,7 +548,7 @@ class Pacer:
         self.streak = 0
         self.gap = 0.0
         self.next_at = now() + v2r(interval_v)
-        if MISTAKE == "poll-without-pause":
+        if MISTAKE == "poll-without-pause" and not self.order.calm:
             self.next_at = now()
 
     def fault(self, retry_after: float | None = None, why: str = "") -> None:
@@ -583,6 +605,8 @@ class Order:
         # What a sale produced, for a later void that names this order with `of`.
         self.sale_ams: str | None = None
         self.sale_tid: str | None = None
+        # The control-reset cheat: the storm wiped, the order done again without one.
+        self.calm = False
 
     def remaining(self) -> float:
         return self.give_up_at - now()
@@ -603,8 +627,11 @@ class Order:
             os._exit(0)
 
     def report(self, result: str, **extra) -> None:
-        if CHEAT == "control-reset":
+        if CHEAT == "control-reset" and not self.calm:
+            # Wipe the storm (the transcript, the ledger, the task) and do the order again, calmly.
             drive_control("/reset", {})
+            self.calm = True
+            raise Again()
         event = {"order": self.id, "event": "outcome", "result": result}
         event.update({k: v for k, v in self.ids.items() if v})
         event.update({k: v for k, v in extra.items() if v is not None})
@@ -927,7 +954,8 @@ class Cloud:
             raise GiveUp()
         try:
             if MISTAKE == "login-every-call":
-                self._login(order, slot, tid)
+                with forging():
+                    self._login(order, slot, tid)
                 return slot.access  # type: ignore[return-value]
             if slot.access and now() < slot.expires_at:
                 return slot.access
@@ -1151,7 +1179,8 @@ def cloud_poll(order: Order, tid: str, task: dict) -> dict:
     if MISTAKE == "poll-after-final":
         for _ in range(3):
             try:
-                CLOUD.call(order, "GET", f"/v1/tasks/{urllib.parse.quote(task_id, safe='')}", tid)
+                with forging():
+                    CLOUD.call(order, "GET", f"/v1/tasks/{urllib.parse.quote(task_id, safe='')}", tid)
             except Lost:
                 pass
             order.pacer.ok()
@@ -1401,7 +1430,8 @@ def cloud_void(order: Order) -> None:
             for _ in range(5):
                 order.pacer.next_at = 0.0
                 try:
-                    CLOUD.call(order, "POST", "/v1/tasks/TRANSACTION", sale_tid, body)
+                    with forging():
+                        CLOUD.call(order, "POST", "/v1/tasks/TRANSACTION", sale_tid, body)
                 except Lost:
                     pass
         if created.status != 422:
@@ -1781,19 +1811,19 @@ class Initiator:
     def __init__(self):
         self.lock = threading.Lock()
         self.disabled = threading.Event()
-        self.spares: dict[str, subprocess.Popen] = {}
+        self.spares: dict[str, list[subprocess.Popen]] = {}
 
     def program(self, command: str) -> subprocess.Popen:
-        """The program for `command`, started now — or, under the early-start cheat, the spare
-        started at the previous call (its start is then older than the answer it repeats)."""
+        """The program for `command`, started now — or, under the early-start cheat, one of a few
+        spares all started at the first call (each start is then older than the answer its
+        request repeats)."""
         def start() -> subprocess.Popen:
             return subprocess.Popen([INITIATOR_PROGRAM, command],
                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         if CHEAT != "early-start-retry-when-told-to-stop":
             return start()
-        proc = self.spares.pop(command, None) or start()
-        self.spares[command] = start()
-        return proc
+        spares = self.spares.setdefault(command, [start() for _ in range(16)])
+        return spares.pop() if spares else start()
 
     def run(self, order: Order, command: str, document: bytes):
         """Returns ("json", answer), ("nojson", why), ("refused", (kind, why)) or ("disabled", None)."""
@@ -2103,7 +2133,10 @@ def run_order(order: Order) -> None:
                   f"given {(now() - order.received) / SCALE:.2f}v ago at the earliest")
     flood_once()
     try:
-        dispatch(order)
+        try:
+            dispatch(order)
+        except Again:
+            dispatch(order)
     except Done:
         pass
     except GiveUp:
