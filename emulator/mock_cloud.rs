@@ -479,6 +479,23 @@ impl MockCloud {
         self.sim.advance(by)
     }
 
+    /// Holds the clock until the integration comes up: its first request starts it, dated at
+    /// its arrival; or [`MockCloud::start_clock_at`] does, on another sign of life.
+    pub fn hold_clock_until_started(&self) {
+        self.sim.hold_until_started();
+    }
+
+    /// Starts a clock held by [`MockCloud::hold_clock_until_started`] as of `at` (no-op if it
+    /// runs already).
+    pub fn start_clock_at(&self, at: std::time::Instant) {
+        self.sim.start_at(at);
+    }
+
+    /// When a held clock was started (real time), once it was.
+    pub fn clock_started_at(&self) -> Option<std::time::Instant> {
+        self.sim.started_at()
+    }
+
     /// Stops or restarts the virtual clock (a running clock only; a paused one stays paused).
     pub fn set_paused(&self, paused: bool) {
         self.sim.set_paused(paused);
@@ -487,6 +504,12 @@ impl MockCloud {
     /// Virtual time now.
     pub fn now(&self) -> VirtualTime {
         self.sim.now()
+    }
+
+    /// The real instant the World's or the script's next scheduled event falls due (running
+    /// clock only).
+    pub fn next_due(&self) -> Option<std::time::Instant> {
+        self.sim.next_due()
     }
 
     /// Reads virtual time from anywhere (a task that outlives no borrow of this handle).

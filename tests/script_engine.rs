@@ -163,6 +163,31 @@ async fn the_customer_plan_opens_pays_and_completes_on_the_virtual_clock() {
     assert_eq!(seen, ["created", "reached", "payment_in_process", "payment_in_process", "completed_success"]);
 }
 
+/// Issue 20: a customer who waits to be seen ends no status the integration has not been
+/// answered: however long it is not asked, the invoice stays `created`; once `created` is
+/// printed, the customer opens (and each next step waits for its own look likewise).
+#[tokio::test]
+async fn a_customer_who_waits_to_be_seen_ends_no_status_the_integration_has_not_seen() {
+    // Arrange
+    let c = play(&format!(
+        "{INITIATOR_HEAD}\n[customer]\nopens_after = \"2s\"\npays_after = \"2s\"\nwaits_to_be_seen = true\n"
+    ))
+    .await;
+    let inv = invoice(&c).await;
+    c.control_post(&format!("/invoices/{}/present", inv["identifier"].as_str().unwrap()), json!({})).await;
+    // Act: a loaded machine: nobody asks for two virtual minutes; then asked again and again.
+    c.advance_secs(120);
+    let first = said(&status(&c, &inv).await);
+    c.advance_secs(1);
+    let second = said(&status(&c, &inv).await);
+    c.advance_secs(120);
+    let third = said(&status(&c, &inv).await);
+    // Assert
+    assert_eq!(first, "created", "not opened while nobody had seen created");
+    assert_eq!(second, "reached", "opened once created was printed");
+    assert_eq!(third, "payment_in_process", "paid on time, reached having been printed");
+}
+
 #[tokio::test]
 async fn a_status_step_the_customer_plan_has_completed_the_payment_past_is_over_not_answered() {
     // Arrange: `created` for three polls, then a stop; the customer completes 10 s after the

@@ -9,7 +9,7 @@ use super::verdict::Verdict;
 use super::voids::void_possible;
 use crate::runner::events::OutcomeResult;
 use crate::scenario::model::{Operation, Order};
-use crate::world::clock::VirtualTime;
+use crate::world::clock::{VirtualDuration, VirtualTime};
 use crate::world::ledger::Surface;
 
 const RULE: &str = "LIVENESS-OUTCOME";
@@ -68,8 +68,10 @@ fn one(f: &Facts, order: &Order, of: &OrderFacts) -> Verdict {
                     stop; a negative one only after trying what was possible)";
     let id = Some(order.id.as_str());
     let deadline = of.deadline;
-    // The outcome is stamped when the runner reads it, after any stall of the machine.
-    let slack = f.tolerance(order.deadline);
+    // The outcome is stamped when the runner reads it, after any stall of the machine: the
+    // spec's tolerance, and twice the latency payterm itself measured around the deadline.
+    let measured = f.latency_near(deadline, deadline);
+    let slack = f.tolerance(order.deadline) + VirtualDuration(measured.as_millis() * 2);
     let Some(last) = f.outcomes(order).into_iter().rfind(|o| o.at <= deadline + slack) else {
         let tail = f.record.log.len().saturating_sub(5);
         return Verdict::fail(

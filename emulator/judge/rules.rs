@@ -369,9 +369,8 @@ request, both at payterm's own socket (no header or field the client sends moves
 plus its own latency, never less. A floor (the minimum interval, a Retry-After, twice the minimum after repeated \
 faults) is judged with the spec's tolerance, 10 % or 5 real ms, whichever is larger. A shrink compares two \
 intervals that each carry latency, so it counts only past 10 %, 20 real ms, or twice the latency payterm itself \
-measured on the machine at the time (it times the initiator program from spawn to exit every half second; this \
-part at most half the earlier interval), whichever is largest: a loaded machine never turns a constant or growing \
-backoff into a shrinking one. A scenario that needs finer timing than the default scale allows declares \
+measured on the machine at the time (it times the initiator program from spawn to exit every half second), \
+whichever is largest: a loaded machine never turns a constant or growing backoff into a shrinking one. A scenario that needs finer timing than the default scale allows declares \
 `min_time_scale`, and `payterm check` warns of one whose tolerance would cover its whole minimum interval.";
 
 /// The rule with `id`.

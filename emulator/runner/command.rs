@@ -24,20 +24,20 @@ use super::output::{Log, OutputCount, read_lines};
 use super::run_one::{Driven, Ending};
 use crate::MockCloud;
 
+/// A line of the integration's output, with the real instant it was read.
 enum Output {
-    Stdout(String),
+    Stdout(String, Instant),
     Stderr(String),
 }
 
 /// How long an integration may take to come up by default (`payterm run --startup-timeout`).
 pub const DEFAULT_STARTUP_TIMEOUT: Duration = Duration::from_secs(60);
 
+/// The longest the last lines are waited for once the integration's group has ended.
+const DRAIN_LIMIT: Duration = Duration::from_secs(2);
+
 /// Lines read but not yet taken: at most this many (of at most 64 KiB each) wait in memory.
 const LINES_IN_FLIGHT: usize = 256;
-
-/// How often a void waiting for its sale's AMS id looks again (the World settles a card
-/// payment when someone looks at it, so there is no event to wait for).
-const PENDING_VOID_TICK: Duration = Duration::from_millis(10);
 
 /// What was read of one integration's output.
 struct Reading {
@@ -93,7 +93,7 @@ pub async fn drive(
         let tx = tx.clone();
         tokio::spawn(read_lines(out, reading.count.clone(), move |line| {
             let tx = tx.clone();
-            async move { tx.send(Output::Stdout(line)).await.is_ok() }
+            async move { tx.send(Output::Stdout(line, Instant::now())).await.is_ok() }
         }));
     }
     if let Some(err) = child.stderr.take() {
@@ -113,20 +113,21 @@ pub async fn drive(
     feed.restart(spawned);
     give_due(cloud, feed, &mut orders);
     let startup = start_up(cloud, &mut child, &mut rx, &mut reading, spawned + startup_timeout).await;
-    let ready_after = spawned.elapsed();
+    // Started by a request's arrival (the router) or a line's reading (start_up), or now.
+    cloud.start_clock_at(Instant::now());
+    let started = cloud.clock_started_at().unwrap_or_else(Instant::now);
+    let ready_after = started.saturating_duration_since(spawned);
     let ending = match startup {
         Startup::Ready => {
-            cloud.set_paused(false);
-            feed.restart(Instant::now());
+            feed.restart(started);
             run(cloud, feed, &mut child, &mut rx, &mut reading, &mut orders, Instant::now() + span).await
         }
         Startup::Exited(code) => {
-            cloud.set_paused(false);
+            end_group(&mut child).await;
             drain(cloud, &mut rx, &mut reading).await;
             Ending::Exited(code)
         }
         Startup::TimedOut => {
-            cloud.set_paused(false);
             end_group(&mut child).await;
             drain(cloud, &mut rx, &mut reading).await;
             Ending::DidNotStart(startup_timeout)
@@ -208,12 +209,22 @@ async fn run(
     deadline: Instant,
 ) -> Ending {
     let mut pipes_open = true;
+    let activity = cloud.journal().activity();
     loop {
+        let exchange = activity.notified();
+        tokio::pin!(exchange);
+        exchange.as_mut().enable();
         give_due(cloud, feed, orders);
-        let wake = feed.next_due().map_or(deadline, |due| due.min(deadline));
-        let wake = if feed.waiting_for_a_sale() { wake.min(Instant::now() + PENDING_VOID_TICK) } else { wake };
+        let mut wake = feed.next_due().map_or(deadline, |due| due.min(deadline));
+        // A void waiting for its sale's AMS id: the sale is settled at the World's next timer,
+        // or by a request of the integration's (a poll that moves a scripted task).
+        let for_a_sale = feed.waiting_for_a_sale();
+        if for_a_sale && let Some(due) = cloud.next_due() {
+            wake = wake.min(due.max(Instant::now() + Duration::from_millis(1)));
+        }
         tokio::select! {
             status = child.wait() => {
+                end_group(child).await;
                 drain(cloud, rx, reading).await;
                 return Ending::Exited(status.ok().and_then(|s| s.code()));
             }
@@ -223,6 +234,7 @@ async fn run(
                 }
                 None => pipes_open = false,
             },
+            () = &mut exchange, if for_a_sale => {}
             () = tokio::time::sleep_until(wake.into()) => {}
         }
         if Instant::now() >= deadline {
@@ -274,14 +286,21 @@ fn take(cloud: &MockCloud, output: Output, reading: &mut Reading) -> bool {
             reading.log.push(format!("stderr: {line}"));
             false
         }
-        Output::Stdout(line) => match parse_line(&line, cloud.now()) {
+        Output::Stdout(line, read) => match parse_line(&line, cloud.now()) {
             Parsed::Event(event) => {
+                // A sign of life starts a held clock as of its reading; the event is dated then.
+                if cloud.clock_started_at().is_none() {
+                    cloud.start_clock_at(read);
+                }
                 if reading.events.push(event.clone(), line.len()) {
                     receive(cloud, &event);
                 }
                 true
             }
-            Parsed::Ready => true,
+            Parsed::Ready => {
+                cloud.start_clock_at(read);
+                true
+            }
             Parsed::Log { line, problem: None } => {
                 reading.log.push(format!("stdout: {line}"));
                 false
@@ -303,9 +322,12 @@ pub fn receive(cloud: &MockCloud, event: &Event) {
     }
 }
 
+/// Reads what is left once the group has been ended: its pipes close, the readers reach the
+/// end and the channel closes. A pipe some other process still holds open (one that left the
+/// group) is given up on after [`DRAIN_LIMIT`].
 async fn drain(cloud: &MockCloud, rx: &mut mpsc::Receiver<Output>, reading: &mut Reading) {
-    // The readers finish once the pipes close; wait briefly for the last lines.
-    while let Ok(Some(output)) = tokio::time::timeout(Duration::from_millis(200), rx.recv()).await {
+    let until = tokio::time::Instant::now() + DRAIN_LIMIT;
+    while let Ok(Some(output)) = tokio::time::timeout_at(until, rx.recv()).await {
         take(cloud, output, reading);
     }
 }

@@ -49,9 +49,13 @@ impl<'a> OrderFeed<'a> {
         self.scenario.orders.len()
     }
 
-    /// When the next order not yet given is due (real time).
+    /// When the next order not yet given is due (real time); for a void already due but waiting
+    /// for its sale, when it stops waiting (its deadline) — the sale itself wakes the caller
+    /// through the World's timers.
     pub fn next_due(&self) -> Option<Instant> {
-        self.pending.first().map(|o| self.start + self.real(o.at))
+        let o = self.pending.first()?;
+        let due = self.start + self.real(o.at);
+        Some(if self.waiting_for_a_sale() { self.start + self.real(o.at + o.deadline) } else { due })
     }
 
     /// Whether the next order is a void that is due but waits for its sale's AMS id.

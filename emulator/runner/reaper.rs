@@ -113,11 +113,12 @@ pub fn reap_main() {
     }
 }
 
-/// Sends SIGKILL to process group `pgid`.
+/// Sends SIGKILL to process group `pgid` (a system call, no process spawned: this runs from
+/// `Drop`, on a signal, and in the reaper after payterm died).
 pub fn kill_group(pgid: u32) {
     #[cfg(unix)]
-    {
-        let _ = Command::new("kill").args(["-KILL", "--", &format!("-{pgid}")]).stderr(Stdio::null()).status();
+    if let Ok(pgid) = i32::try_from(pgid) {
+        let _ = nix::sys::signal::killpg(nix::unistd::Pid::from_raw(pgid), nix::sys::signal::Signal::SIGKILL);
     }
     #[cfg(not(unix))]
     let _ = pgid;

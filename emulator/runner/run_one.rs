@@ -178,7 +178,7 @@ async fn run_with_journal(
     let driven = match &options.target {
         Target::Command { command, dir } => {
             // The scenario's clock waits for the process to come up (see command::drive).
-            cloud.set_paused(true);
+            cloud.hold_clock_until_started();
             let limits = (span, options.startup_timeout);
             command::drive(&cloud, &mut feed, &contract, (command, dir.as_deref()), limits, &options.payterm).await
         }

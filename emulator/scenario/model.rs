@@ -193,6 +193,9 @@ pub struct CustomerPlan {
     pub completes: Completion,
     /// A refund this long after success.
     pub refunds_after: Option<VirtualDuration>,
+    /// Each step waits until the integration has been answered the invoice's current status
+    /// (then comes at its time or at that answer, whichever is later).
+    pub waits_to_be_seen: bool,
 }
 
 impl Default for CustomerPlan {
@@ -203,6 +206,7 @@ impl Default for CustomerPlan {
             completes_after: VirtualDuration::secs(10),
             completes: Completion::Success,
             refunds_after: None,
+            waits_to_be_seen: false,
         }
     }
 }

@@ -197,6 +197,10 @@ pub struct RawCustomer {
     /// A refund this long after success, if any.
     #[schemars(with = "Option<String>")]
     pub refunds_after: Option<Text>,
+    /// Takes each next step only once the integration has been answered the invoice's current
+    /// status (default `false`): a status a rule targets then cannot come and go unseen between
+    /// two of its requests on a loaded machine.
+    pub waits_to_be_seen: Option<bool>,
 }
 
 /// What the emulated side does.

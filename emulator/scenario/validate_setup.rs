@@ -182,6 +182,7 @@ impl Validator<'_> {
                 })
                 .unwrap_or(d.completes),
             refunds_after: c.refunds_after.as_ref().and_then(|t| self.non_negative_duration(t, "refunds_after")),
+            waits_to_be_seen: c.waits_to_be_seen.unwrap_or(false),
         }
     }
 }

@@ -94,6 +94,10 @@ pub struct ScriptRuntime {
     invoice_order: HashMap<String, String>,
     task_order: HashMap<TaskId, String>,
     customer_started: Vec<String>,
+    /// The status each invoice's last `status` answer printed (a fault prints none).
+    printed: HashMap<String, InvoiceStatus>,
+    /// Customer steps waiting for the integration to see the status they would end.
+    unseen: Vec<(String, CustomerAction)>,
     links_seen: HashMap<String, u32>,
     /// Events drained and seen while catching up, for the journal.
     stash: Vec<WorldEvent>,
@@ -119,6 +123,8 @@ impl ScriptRuntime {
             invoice_order: HashMap::new(),
             task_order: HashMap::new(),
             customer_started: Vec::new(),
+            printed: HashMap::new(),
+            unseen: Vec::new(),
             links_seen: HashMap::new(),
             stash: Vec::new(),
             scenario: scenario.clone(),
@@ -296,8 +302,31 @@ impl ScriptRuntime {
     }
 
     /// A `status` request about invoice `identifier`: the scripted answer, if the script
-    /// replaces the World's (a fault, or a status the customer cannot produce).
+    /// replaces the World's (a fault, or a status the customer cannot produce). The status it
+    /// prints is noted: a customer waiting for it to be seen goes on.
     pub fn status_polled(&mut self, world: &mut World, identifier: &str, now: VirtualTime) -> Option<StatusAnswer> {
+        let answer = self.scripted_status(world, identifier, now);
+        let printed = match answer {
+            Some(StatusAnswer::Status(s)) => Some(s),
+            Some(StatusAnswer::Fault(_)) => None,
+            None => world.invoice(identifier).map(|i| i.status),
+        };
+        if let Some(status) = printed {
+            self.printed.insert(identifier.to_owned(), status);
+            // A step the customer held for this look comes now (the answer shows the status
+            // before it).
+            let (ready, waiting): (Vec<_>, Vec<_>) = std::mem::take(&mut self.unseen)
+                .into_iter()
+                .partition(|(id, _)| id == identifier && world.invoice(id).is_some_and(|i| i.status == status));
+            self.unseen = waiting;
+            for (id, action) in ready {
+                self.schedule(now, Timed::Customer { identifier: id, action });
+            }
+        }
+        answer
+    }
+
+    fn scripted_status(&mut self, world: &mut World, identifier: &str, now: VirtualTime) -> Option<StatusAnswer> {
         let order = self.invoice_order.get(identifier)?.clone();
         let timeline = self.status.get_mut(&order)?;
         loop {
@@ -366,6 +395,15 @@ impl ScriptRuntime {
     }
 
     fn customer(&mut self, world: &mut World, identifier: &str, action: CustomerAction, _at: VirtualTime) {
+        // A customer who waits to be seen does not end a status the integration has not been
+        // answered yet: the step waits for that answer (see `status_polled`).
+        if self.scenario.customer.waits_to_be_seen {
+            let current = world.invoice(identifier).map(|i| i.status);
+            if current.is_some() && current != self.printed.get(identifier).copied() {
+                self.unseen.push((identifier.to_owned(), action));
+                return;
+            }
+        }
         // Refused actions (the script moved the invoice elsewhere first) are simply skipped.
         let _ = world.customer_act(identifier, action);
     }

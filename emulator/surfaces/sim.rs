@@ -41,6 +41,11 @@ pub struct Sim {
     /// Whether a scenario is served, readable without the lock: without one, requests skip
     /// the lock a fault strike needs.
     scripted: AtomicBool,
+    /// Whether the clock waits for the integration to come up: the first request starts it,
+    /// dated at its own arrival (see [`Sim::start_at`]).
+    awaiting_start: AtomicBool,
+    /// The real instant a held clock was started at.
+    started: Mutex<Option<Instant>>,
     /// Builds the World of a scenario loaded at run time.
     worlds: Option<ScenarioWorlds>,
     /// Every exchange and transition.
@@ -185,6 +190,8 @@ impl Sim {
         let last_now = AtomicI64::new(world.now().0);
         Sim {
             scripted: AtomicBool::new(scenario.is_some()),
+            awaiting_start: AtomicBool::new(false),
+            started: Mutex::new(None),
             inner: Mutex::new(Inner { world, clock, script, scenario, factory, script_start }),
             last_now,
             generation: AtomicU64::new(0),
@@ -279,6 +286,20 @@ impl Sim {
         self.tokens_revoked_through.store(now.0, Ordering::Relaxed);
     }
 
+    /// The real instant at which the next thing the World or the script scheduled falls due
+    /// (a card read ending, a customer paying), on a running clock: whoever waits on the World
+    /// wakes then, instead of looking again and again.
+    pub fn next_due(&self) -> Option<Instant> {
+        let inner = self.lock();
+        let world = inner.world.next_due();
+        let script = inner.script.as_ref().and_then(ScriptRuntime::next_due);
+        let due = match (world, script) {
+            (Some(a), Some(b)) => a.min(b),
+            (a, b) => a.or(b)?,
+        };
+        inner.clock.instant_of(due)
+    }
+
     /// Virtual time now.
     pub fn now(&self) -> VirtualTime {
         let inner = self.lock();
@@ -361,6 +382,36 @@ impl Sim {
         }
         let after = snapshot(&guard.inner).ok_or(StepRefusal::NoScenario)?;
         Ok(Stepped { before, after, events })
+    }
+
+    /// Pauses the clock until the integration comes up: its first request (or the runner, on
+    /// another sign of life) starts it, dated at that moment ([`Sim::start_at`]).
+    pub fn hold_until_started(&self) {
+        let mut inner = self.lock();
+        inner.clock.pause();
+        self.awaiting_start.store(true, Ordering::SeqCst);
+    }
+
+    /// Starts a clock held by [`Sim::hold_until_started`] as of the real instant `at` (a
+    /// request's arrival, a line's reading): never later, so no request is dated by a paused
+    /// clock. Whether this call started it.
+    pub fn start_at(&self, at: Instant) -> bool {
+        if !self.awaiting_start.load(Ordering::SeqCst) {
+            return false;
+        }
+        let mut inner = self.lock();
+        if !self.awaiting_start.swap(false, Ordering::SeqCst) {
+            return false;
+        }
+        let at = at.min(Instant::now());
+        inner.clock.resume_at(at);
+        *self.started.lock().unwrap_or_else(|e| e.into_inner()) = Some(at);
+        true
+    }
+
+    /// The real instant a held clock was started at, once it was.
+    pub fn started_at(&self) -> Option<Instant> {
+        *self.started.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Pauses or resumes the clock.

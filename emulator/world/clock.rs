@@ -238,6 +238,15 @@ impl Clock {
         self.paused = false;
     }
 
+    /// Lets a paused clock run again as if it had started at the real instant `real` (not later
+    /// than now): what happened since then is dated from there, not from when this is called.
+    pub fn resume_at(&mut self, real: Instant) {
+        if self.paused {
+            self.anchor_real = real.min(Instant::now());
+            self.paused = false;
+        }
+    }
+
     /// Whether the clock is paused.
     pub fn is_paused(&self) -> bool {
         self.paused
@@ -246,6 +255,16 @@ impl Clock {
     /// Real seconds per virtual second.
     pub fn time_scale(&self) -> f64 {
         self.time_scale
+    }
+
+    /// The real instant virtual time `at` comes, on a running clock (now, if it has passed);
+    /// `None` on a paused one, where only a jump brings it.
+    pub fn instant_of(&self, at: VirtualTime) -> Option<Instant> {
+        if self.paused {
+            return None;
+        }
+        let ahead = (at - self.anchor_virtual).as_secs_f64().max(0.0) * self.time_scale;
+        Some(self.anchor_real + Duration::from_secs_f64(ahead))
     }
 
     /// The real duration that `d` of virtual time takes at this clock's scale.
@@ -318,5 +337,22 @@ mod tests {
         let t = VirtualTime::DEFAULT_START;
         assert_eq!(t.to_rfc3339(), "2026-01-01T00:00:00.000Z");
         assert_eq!(VirtualTime::parse_rfc3339(&t.to_rfc3339()), Some(t));
+    }
+
+    /// Issue 20 (a stress run): a clock held for the integration's start is started as of the
+    /// first request's arrival, not when someone got round to it: what came since is dated
+    /// from there, never by the paused clock.
+    #[test]
+    fn a_clock_resumed_at_a_past_instant_counts_from_it() {
+        let start = VirtualTime(1_000_000);
+        let mut clock = Clock::running(start, 0.01);
+        clock.pause();
+        let paused_at = clock.now();
+        let arrived = Instant::now().checked_sub(Duration::from_millis(50)).expect("a monotonic clock this old");
+        clock.resume_at(arrived);
+        let ran = clock.now() - paused_at;
+        assert!(ran >= VirtualDuration::secs(5), "50 real ms at 0.01 are 5 virtual s: {ran}");
+        clock.resume_at(Instant::now());
+        assert!(clock.now() - paused_at >= VirtualDuration::secs(5), "a running clock is not resumed again");
     }
 }

@@ -413,7 +413,7 @@ HTTP_TIMEOUT = min(30.0, max(0.25, 20.0 * SCALE))
 # real seconds); we stop waiting for it after about 25 virtual seconds, at least 1 real second.
 INITIATOR_TIMEOUT = min(35.0, max(1.0, 25.0 * SCALE))
 # The outcome must be out by the deadline: give up a little before it.
-GIVE_UP_MARGIN = max(0.05, 2.0 * SCALE)
+GIVE_UP_MARGIN = max(0.3, 2.0 * SCALE)
 
 REDIRECT_URL = "pos://done"
 INITIATOR_PROGRAM = "aelucrative-hype-initiator"

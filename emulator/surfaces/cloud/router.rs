@@ -23,6 +23,9 @@ pub async fn handle(api: Arc<CloudApi>, req: Request<Incoming>) -> Reply {
         return refused;
     }
     let arrived = Instant::now();
+    // A run's clock held until the integration comes up starts at this arrival, before the
+    // request is handled or stamped.
+    api.sim.start_at(arrived);
     let forged = payterm_headers(&req);
     let target = req.uri().path_and_query().map_or_else(|| req.uri().path().to_owned(), |p| p.as_str().to_owned());
     match ApiRequest::read(req, api.max_body_bytes).await {
