@@ -296,8 +296,14 @@ fn require(program: &str, args: &[&str], hint: &str) {
     assert!(works, "{program} does not run (hint: {hint})");
 }
 
+/// `path` as one shell word: bare when that is safe, so the reports' rerun lines stay readable.
 fn shell_quoted(path: &Path) -> String {
-    format!("'{}'", path.display().to_string().replace('\'', r"'\''"))
+    let text = path.display().to_string();
+    if text.chars().all(|c| c.is_ascii_alphanumeric() || "/._-+".contains(c)) {
+        text
+    } else {
+        format!("'{}'", text.replace('\'', r"'\''"))
+    }
 }
 
 /// `$CARGO_TARGET_DIR`, or the crate's `target/`.
