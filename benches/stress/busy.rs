@@ -16,7 +16,8 @@ const EVERY: Duration = Duration::from_secs(1);
 #[must_use = "the loops stop when this is dropped"]
 pub struct BusyLoops {
     stop: Arc<AtomicBool>,
-    threads: Vec<JoinHandle<()>>,
+    /// Each returns the CPU time it was given, when Linux says (`/proc/thread-self/schedstat`).
+    threads: Vec<JoinHandle<Option<Duration>>>,
 }
 
 impl BusyLoops {
@@ -35,6 +36,7 @@ impl BusyLoops {
                             x = std::hint::black_box(x.wrapping_mul(6364136223846793005).wrapping_add(1));
                         }
                     }
+                    on_cpu()
                 })
             })
             .collect();
@@ -44,15 +46,30 @@ impl BusyLoops {
     pub fn len(&self) -> usize {
         self.threads.len()
     }
+
+    /// Stops the loops; the CPU time they were given in all, the proof that they loaded the
+    /// machine (`None` where Linux does not say).
+    pub fn finish(mut self) -> Option<Duration> {
+        self.stop_all()
+    }
+
+    fn stop_all(&mut self) -> Option<Duration> {
+        self.stop.store(true, Ordering::Relaxed);
+        let given: Vec<Option<Duration>> = self.threads.drain(..).map(|t| t.join().ok().flatten()).collect();
+        given.into_iter().sum()
+    }
 }
 
 impl Drop for BusyLoops {
     fn drop(&mut self) {
-        self.stop.store(true, Ordering::Relaxed);
-        for thread in self.threads.drain(..) {
-            let _ = thread.join();
-        }
+        self.stop_all();
     }
+}
+
+/// The CPU time the calling thread has had: the first field of its `schedstat`, nanoseconds.
+fn on_cpu() -> Option<Duration> {
+    let text = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    Some(Duration::from_nanos(text.split_whitespace().next()?.parse().ok()?))
 }
 
 /// One reading of `/proc/loadavg`: the 1-minute load average and the tasks runnable right then.
