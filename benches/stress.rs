@@ -87,7 +87,7 @@ fn main() {
         println!("  load average before the busy loops: {:.2} ({} runnable)", r.load1, r.runnable);
     }
     let started = Instant::now();
-    // Dropped at the end of the block, or on a panic's unwinding: the loops never outlive the runs.
+    // Finished at the end of the block, or dropped on a panic's unwinding: the loops never outlive the runs.
     let (tallies, mistakes, cheats, busy_cpu) = {
         let busy = BusyLoops::start(2 * cores);
         println!("  {} busy loops started", busy.len());
