@@ -3,7 +3,7 @@
 CARGO ?= cargo
 export CARGO_TERM_COLOR ?= never
 
-.PHONY: help build test lint fmt fmt-check doc docs docs-gen dist dist-test ci bench demo suite run flake timing snapshots schemathesis openapi-lint fuzz fuzz-smoke
+.PHONY: help build test lint fmt fmt-check doc docs docs-gen dist dist-test ci bench demo suite run flake timing stress snapshots schemathesis openapi-lint fuzz fuzz-smoke
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -69,6 +69,10 @@ flake: ## run the built-in suite 20 times (FLAKE_RUNS); list scenarios whose ver
 
 timing: ## the proof that RATE-NO-STORM judges the integration's own waits: beside a busy loop, 20 runs of a constant backoff (never flagged) and of retries at half the Retry-After (always caught); TIMING_RUNS
 	$(CARGO) bench --locked --bench timing
+
+stress: ## no false alarm under load: beside busy loops on twice the cores, the suite 20 times (STRESS_RUNS) against the Python, Rust and Node.js references (STRESS_JOBS; STRESS_ONLY=python,rust,node,mistakes,cheats), then every claimed mistake and cheat still caught; figures in target/bench/stress.json
+	$(CARGO) build --locked --example reference_rust
+	$(CARGO) bench --locked --bench stress
 
 snapshots: ## only the test that pins the stable part of every built-in scenario's run against the reference (insta, snapshots/suite/; also in make test)
 	$(CARGO) nextest run --locked -E 'test(suite_snapshots::)'

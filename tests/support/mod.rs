@@ -1,8 +1,11 @@
 //! Helpers shared by the integration tests: [`Cloud`], a started mock cloud with a client;
-//! `claims`, the scenarios' `# Caught:` claims and their proof against a reference integration.
+//! `claims`, the scenarios' `# Caught:` claims (read by `claim_grammar`) and their proof against a
+//! reference integration; `cheat_table`, the reference's cheats and what each must fail.
 
 #![allow(dead_code)]
 
+pub mod cheat_table;
+mod claim_grammar;
 pub mod claims;
 
 use payterm::MockCloud;
