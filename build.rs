@@ -1,4 +1,5 @@
-//! Embeds the built-in scenario suite (`scenarios/**/*.toml`) and the book's pages
+//! Embeds the built-in scenario suite (`scenarios/**/*.toml`), the reference integration
+//! (`examples/reference-python/**/*.py`: `pos.py` and the package `pos/`) and the book's pages
 //! (`docs/src/**/*.md`) in the binary, so an installed `payterm run` and `payterm docs` work
 //! outside a clone.
 
@@ -21,6 +22,14 @@ fn main() {
     let out = PathBuf::from(std::env::var("OUT_DIR").expect("cargo sets OUT_DIR"));
     let suite = embed(&root, "scenarios", "toml", "SUITE", "The built-in suite: (path under `scenarios/`, file text).");
     std::fs::write(out.join("embedded_suite.rs"), suite).expect("OUT_DIR is writable");
+    let reference = embed(
+        &root,
+        "examples/reference-python",
+        "py",
+        "REFERENCE",
+        "The reference integration, every file of it: (path under `examples/reference-python/`, file text).",
+    );
+    std::fs::write(out.join("embedded_reference.rs"), reference).expect("OUT_DIR is writable");
     let docs = embed(&root, "docs/src", "md", "PAGES", "The book's pages: (path under `docs/src/`, page text).");
     std::fs::write(out.join("embedded_docs.rs"), docs).expect("OUT_DIR is writable");
 }

@@ -167,8 +167,12 @@ fn no_document_cites_the_spec_pages_users_do_not_have() {
     let cited =
         regex::Regex::new(r"\bspec/(driver|conformance|cloud-api|app2app|initiator|scenario-sketch)\.md").unwrap();
     let mut texts = documents();
-    for extra in ["examples/reference-python/pos.py", "examples/reference-python/payterm.toml"] {
-        texts.push((extra.to_owned(), std::fs::read_to_string(repo().join(extra)).unwrap()));
+    texts.push((
+        "examples/reference-python/payterm.toml".to_owned(),
+        std::fs::read_to_string(repo().join("examples/reference-python/payterm.toml")).unwrap(),
+    ));
+    for (name, text) in payterm::runner::builtin::REFERENCE {
+        texts.push((format!("examples/reference-python/{name}"), (*text).to_owned()));
     }
     let citing: Vec<&str> = texts.iter().filter(|(_, t)| cited.is_match(t)).map(|(p, _)| p.as_str()).collect();
     assert!(citing.is_empty(), "these cite spec pages the repository does not have: {citing:?}");

@@ -1,8 +1,9 @@
 // Planted mistakes: `--mistake NAME` makes the integration make exactly that one mistake,
 // everything else unchanged, so the harness can be shown to catch it. The names and meanings
-// are the Python reference's (examples/reference-python/pos.py, MISTAKES), so the built-in
-// scenarios' `# Caught:` claims apply; each is a few lines at the point of the behaviour it
-// breaks (`mistake.is('…')`). tests/reference_node.rs proves every claim that names one.
+// are the Python reference's (examples/reference-python/pos/mistakes.py, MISTAKES), so the
+// built-in scenarios' `# Caught:` claims apply; each is a few lines at the point of the
+// behaviour it breaks (`mistake.is('…')`). tests/reference_node.rs proves every claim that
+// names one.
 'use strict';
 
 const MISTAKES = {

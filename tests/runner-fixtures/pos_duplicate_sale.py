@@ -1,4 +1,4 @@
-# The reference integration (examples/reference-python/pos.py, loaded unchanged) with one
+# The reference integration (the package examples/reference-python/pos/, loaded unchanged) with one
 # planted bug, for many orders at once (target: CLOUD-NO-DUPLICATE-SALE): for every Cloud sale
 # whose order id ends in one of DUPLICATE_ENDINGS (default "5 7": o5, o7, o15, …) it submits
 # the SALE twice (a double submit), then follows the first task as the reference does. Where
@@ -9,7 +9,6 @@
 # The two requests go out together, pipelined on one connection, so the emulator takes both
 # at once: sent one after the other from a thread among a thousand, the second could come
 # after the first task had ended, which is a new sale, not a duplicate.
-import importlib.util
 import json
 import os
 import socket
@@ -17,14 +16,14 @@ import sys
 import urllib.parse
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-POS = os.path.join(HERE, "..", "..", "examples", "reference-python", "pos.py")
+sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.join(HERE, "..", "..", "examples", "reference-python"))
 
-spec = importlib.util.spec_from_file_location("pos", POS)
-pos = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(pos)
+from pos import cloud, main, orders, output, settings  # noqa: E402
+from pos.cloud_client import CLOUD  # noqa: E402
 
 ENDINGS = tuple(os.environ.get("DUPLICATE_ENDINGS", "5 7").split())
-_create = pos.cloud_create
+_create = cloud.cloud_create
 
 
 def read_answer(f) -> tuple[int, object]:
@@ -41,10 +40,10 @@ def read_answer(f) -> tuple[int, object]:
 
 def submit_twice(order, tid, path, body) -> dict | None:
     """The sale submitted twice at once; the first answer's task, if it made one."""
-    url = urllib.parse.urlsplit(pos.CLOUD.base + path)
+    url = urllib.parse.urlsplit(CLOUD.base + path)
     try:
-        token = pos.CLOUD.token(order, tid)
-    except pos.Lost:
+        token = CLOUD.token(order, tid)
+    except orders.Lost:
         return None
     data = json.dumps(body).encode()
     head = (
@@ -53,13 +52,13 @@ def submit_twice(order, tid, path, body) -> dict | None:
         f"Content-Type: application/json\r\nContent-Length: {len(data)}\r\n\r\n"
     ).encode()
     try:
-        with socket.create_connection((url.hostname, url.port), timeout=pos.HTTP_TIMEOUT) as sock:
+        with socket.create_connection((url.hostname, url.port), timeout=settings.HTTP_TIMEOUT) as sock:
             sock.sendall((head + data) * 2)
             f = sock.makefile("rb")
             (status, task), _ = read_answer(f), read_answer(f)
     except (OSError, ValueError, IndexError):
         return None
-    pos.log(order.id, f"planted bug: submitted the sale twice; following the first ({status})")
+    output.log(order.id, f"planted bug: submitted the sale twice; following the first ({status})")
     return task if status == 201 and isinstance(task, dict) and task.get("taskId") else None
 
 
@@ -72,7 +71,8 @@ def cloud_create(order, tid, path, body, matches):
     return _create(order, tid, path, body, matches)
 
 
-pos.cloud_create = cloud_create
+# pos/cloud.py's sale, void and close batch create their tasks through this name.
+cloud.cloud_create = cloud_create
 
 if __name__ == "__main__":
-    sys.exit(pos.main())
+    sys.exit(main.main())
