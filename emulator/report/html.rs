@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::fmt::{self, Display, Write as _};
 
-use super::junit::{Mark, RuleResult, rule_results};
+use super::marks::{Mark, RuleResult, rule_results};
 use super::model::{OrderSummary, ScenarioReport, ScenarioStatus, SuiteReport, VerdictReport};
 use super::transcript::TranscriptLine;
 use crate::judge::rules::Rule;
