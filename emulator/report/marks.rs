@@ -124,7 +124,10 @@ mod tests {
     #[case::a_known_failure_is_expected(&[("pass", None), ("fail", Some("T-1"))], Mark::ExpectedFail)]
     #[case::a_warning_outweighs_a_pass(&[("pass", None), ("warn", None)], Mark::Warn)]
     #[case::a_pass_outweighs_not_exercised(&[("not_exercised", None), ("pass", None)], Mark::Pass)]
-    #[case::not_applicable_outweighs_not_exercised(&[("not_exercised", None), ("not_applicable", None)], Mark::NotApplicable)]
+    #[case::not_applicable_outweighs_not_exercised(
+        &[("not_exercised", None), ("not_applicable", None)],
+        Mark::NotApplicable
+    )]
     #[case::only_not_exercised(&[("not_exercised", None)], Mark::NotExercised)]
     #[case::an_unknown_word_is_no_verdict(&[("maybe", None)], Mark::None)]
     fn the_worst_verdict_wins(#[case] verdicts: &[(&str, Option<&str>)], #[case] mark: Mark) {
