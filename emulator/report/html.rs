@@ -1,4 +1,4 @@
-//! The HTML writer, [`html`]: one self-contained page (inline CSS, no scripts, no external
+//! The HTML writer, [`html()`]: one self-contained page (inline CSS, no scripts, no external
 //! assets) with a rule × scenario matrix and one foldable section per scenario, written with
 //! `maud`, which escapes every value; text from outside goes in as `printable::Shown`.
 

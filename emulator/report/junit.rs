@@ -1,6 +1,6 @@
 //! The JUnit XML writer, [`junit`]: one `<testsuite>` per scenario and one `<testcase>` per
 //! scenario × rule, for CI systems that draw test results. `quick-junit` writes the XML; what
-//! it is given is first spelled by the one escaping policy ([`xml`]).
+//! it is given is first spelled by the one escaping policy (`xml`).
 
 use std::fmt::Write as _;
 use std::time::Duration;
