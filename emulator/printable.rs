@@ -1,7 +1,7 @@
 //! Text that came from outside — an integration's output, a scenario file, a certificate —
 //! made safe to show: [`needs_escape`] is the one set of characters no output writes raw;
-//! [`escape`] spells them for a terminal, [`for_markup`] for HTML, XML and SVG, [`shell_word`]
-//! for a shell; [`shorten`] cuts what is too long to quote whole.
+//! [`escape`] spells them for a terminal, [`for_markup`] for HTML, XML and SVG ([`Shown`] in a
+//! template), [`shell_word`] for a shell; [`shorten`] cuts what is too long to quote whole.
 
 use std::borrow::Cow;
 use std::fmt::Write as _;
@@ -74,6 +74,33 @@ pub fn for_markup(c: char) -> Option<String> {
             Some(out)
         }
         _ => None,
+    }
+}
+
+/// `text` with each character spelled as [`for_markup`] says, ready for a markup library to
+/// escape its own specials (`<`, `&`, quotes). Clean text comes back borrowed.
+pub fn markup_text(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(needs_escape) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        match for_markup(c) {
+            Some(shown) => out.push_str(&shown),
+            None => out.push(c),
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// Text from outside as a `maud` template shows it (the HTML report, the sequence diagram, the
+/// gateway page): spelled by [`markup_text`], then escaped by maud as every value is (`&`, `<`,
+/// `>`, `"`; attributes are always double-quoted, so `'` needs nothing).
+pub struct Shown<'a>(pub &'a str);
+
+impl maud::Render for Shown<'_> {
+    fn render_to(&self, buffer: &mut String) {
+        markup_text(self.0).render_to(buffer);
     }
 }
 
@@ -179,6 +206,14 @@ mod tests {
         let shown: String =
             "\t\n\u{1b}\u{7f}\u{9b}\u{202e}é".chars().map(|c| for_markup(c).unwrap_or_else(|| c.to_string())).collect();
         assert_eq!(shown, "\t\n\u{241b}\u{2421}\\x9b\\u{202e}é");
+        assert_eq!(markup_text("\t\n\u{1b}\u{7f}\u{9b}\u{202e}é"), shown);
+        assert!(matches!(markup_text("<plain> & \"quoted\""), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn a_template_shows_text_spelled_then_escaped() {
+        let page = maud::html! { p title=(Shown("\"\u{202e}")) { (Shown("<b>\u{1b}[1m & 'x'</b>")) } };
+        assert_eq!(page.into_string(), "<p title=\"&quot;\\u{202e}\">&lt;b&gt;\u{241b}[1m &amp; 'x'&lt;/b&gt;</p>");
     }
 
     #[test]

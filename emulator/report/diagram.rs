@@ -2,10 +2,11 @@
 //! between the integration, the cloud, the terminal and the customer, with scripted faults
 //! marked and the evidence of failed rules highlighted. Inline SVG, escaped, capped in rows.
 
-use std::fmt::Write as _;
+use maud::{Markup, PreEscaped, html};
 
 use super::model::ScenarioReport;
 use super::transcript::TranscriptLine;
+use crate::printable::Shown;
 
 /// The most rows drawn; past it a note says how many lines were left out, so a huge
 /// transcript cannot make a huge picture.
@@ -52,66 +53,69 @@ pub fn sequence_svg(report: &ScenarioReport) -> String {
     let cut = lines.len() - shown;
     let height = TOP + shown * ROW + if cut > 0 { 3 * ROW } else { ROW };
     let faults = lines.iter().filter(|l| is_fault(l)).count();
-    let mut out = String::with_capacity(1024 + shown * 420);
-    let _ = writeln!(
-        out,
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"sequence\" role=\"img\" width=\"{WIDTH}\" height=\"{height}\" \
-         viewBox=\"0 0 {WIDTH} {height}\" font-family=\"ui-monospace,Menlo,Consolas,monospace\" font-size=\"11\" \
-         aria-label=\"Sequence diagram of {}: {}, {}\">",
-        esc(&report.name),
+    let label = format!(
+        "Sequence diagram of {}: {}, {}",
+        report.name,
         count(lines.len(), "line"),
         count(faults, "scripted fault")
     );
-    let _ = writeln!(out, "<rect width=\"{WIDTH}\" height=\"{height}\" fill=\"#ffffff\"/>");
-    for (x, name) in LANES.iter().zip(NAMES) {
-        let _ = writeln!(
-            out,
-            "<rect x=\"{}\" y=\"8\" width=\"160\" height=\"26\" rx=\"4\" fill=\"#eef2f6\" stroke=\"#57606a\"/>\
-             <text x=\"{x}\" y=\"25\" text-anchor=\"middle\" font-weight=\"bold\">{name}</text>\
-             <line x1=\"{x}\" y1=\"34\" x2=\"{x}\" y2=\"{}\" stroke=\"#8c959f\" stroke-dasharray=\"3 3\"/>",
-            x - 80,
-            height - ROW / 2
-        );
-    }
-    let _ = writeln!(
-        out,
-        "<text x=\"4\" y=\"25\" fill=\"#57606a\">offset (s)</text><text x=\"{MARKS_X}\" y=\"25\" fill=\"#57606a\">marks</text>"
-    );
-    for (i, line) in lines.iter().take(shown).enumerate() {
-        let rules = evidence_rules(line, &evidence);
-        row(&mut out, TOP + i * ROW, line, &rules);
-    }
-    if cut > 0 {
-        let hidden_evidence = lines[shown..].iter().filter(|l| !evidence_rules(l, &evidence).is_empty()).count();
-        let more = if hidden_evidence > 0 {
-            format!(", {hidden_evidence} of them evidence of a failed rule")
-        } else {
-            String::new()
-        };
-        let _ = writeln!(
-            out,
-            "<text x=\"4\" y=\"{}\" font-weight=\"bold\">… {cut} more lines not drawn (the diagram stops at {MAX_ROWS} rows{}); the transcript lists every line.</text>",
-            TOP + shown * ROW + ROW,
-            esc(&more)
-        );
-    }
-    out.push_str("</svg>\n");
-    out
+    let hidden_evidence = lines[shown..].iter().filter(|l| !evidence_rules(l, &evidence).is_empty()).count();
+    let more = if hidden_evidence > 0 {
+        format!(", {hidden_evidence} of them evidence of a failed rule")
+    } else {
+        String::new()
+    };
+    // Elements are closed explicitly (`<rect …></rect>`): the page served alone must be XML,
+    // and inside HTML an SVG element without its end tag would swallow the next ones.
+    let svg = html! {
+        svg xmlns="http://www.w3.org/2000/svg" class="sequence" role="img" width=(WIDTH) height=(height)
+            viewBox={ "0 0 " (WIDTH) " " (height) } font-family="ui-monospace,Menlo,Consolas,monospace" font-size="11"
+            aria-label=(Shown(&label)) {
+            "\n"
+            rect width=(WIDTH) height=(height) fill="#ffffff" {}
+            "\n"
+            @for (x, name) in LANES.iter().zip(NAMES) {
+                rect x=(x - 80) y="8" width="160" height="26" rx="4" fill="#eef2f6" stroke="#57606a" {}
+                text x=(x) y="25" text-anchor="middle" font-weight="bold" { (name) }
+                line x1=(x) y1="34" x2=(x) y2=(height - ROW / 2) stroke="#8c959f" stroke-dasharray="3 3" {}
+                "\n"
+            }
+            text x="4" y="25" fill="#57606a" { "offset (s)" }
+            text x=(MARKS_X) y="25" fill="#57606a" { "marks" }
+            "\n"
+            @for (i, line) in lines.iter().take(shown).enumerate() {
+                (row(TOP + i * ROW, line, &evidence_rules(line, &evidence))) "\n"
+            }
+            @if cut > 0 {
+                text x="4" y=(TOP + shown * ROW + ROW) font-weight="bold" {
+                    "… " (cut) " more lines not drawn (the diagram stops at " (MAX_ROWS) " rows" (more)
+                    "); the transcript lists every line."
+                }
+                "\n"
+            }
+        }
+        "\n"
+    };
+    svg.into_string()
 }
 
 /// The diagram folded under a heading, for a scenario's section of the HTML report.
-pub fn figure(report: &ScenarioReport) -> String {
+pub fn figure(report: &ScenarioReport) -> Markup {
     let svg = sequence_svg(report);
-    if svg.is_empty() {
-        return svg;
-    }
     let faults = report.transcript.iter().filter(|l| is_fault(l)).count();
-    let open = if failed_evidence(report).is_empty() { "" } else { " open" };
-    format!(
-        "<details{open}>\n<summary>Sequence diagram ({}, {}; evidence of failed rules highlighted)</summary>\n<div class=\"wrap\">\n{svg}</div>\n</details>\n",
-        count(report.transcript.len(), "line"),
-        count(faults, "scripted fault")
-    )
+    html! {
+        @if !svg.is_empty() {
+            details open[!failed_evidence(report).is_empty()] {
+                summary {
+                    "Sequence diagram (" (count(report.transcript.len(), "line")) ", " (count(faults, "scripted fault"))
+                    "; evidence of failed rules highlighted)"
+                }
+                "\n"
+                div class="wrap" { "\n" (PreEscaped(svg)) }
+            }
+            "\n"
+        }
+    }
 }
 
 /// `1 line`, `2 lines`.
@@ -120,15 +124,9 @@ fn count(n: usize, what: &str) -> String {
 }
 
 /// One row: a highlight band for evidence, the offset, the arrow or note, the marks.
-fn row(out: &mut String, y: usize, line: &TranscriptLine, rules: &[&str]) {
-    // A group per row: its tooltip carries the whole line, which the label may have cut.
-    let _ = write!(out, "<g><title>{}</title>", esc(&cut(&line.text, TITLE_CHARS)));
-    if !rules.is_empty() {
-        let _ = write!(out, "<rect x=\"0\" y=\"{}\" width=\"{WIDTH}\" height=\"{ROW}\" fill=\"#fff1a8\"/>", y - 15);
-    }
+fn row(y: usize, line: &TranscriptLine, rules: &[&str]) -> Markup {
     let sign = if line.offset_ms < 0 { "-" } else { "+" };
     let ms = line.offset_ms.unsigned_abs();
-    let _ = write!(out, "<text x=\"4\" y=\"{y}\" fill=\"#57606a\">{sign}{}.{:03}</text>", ms / 1000, ms % 1000);
     let p = place(line);
     let fault = fault_number(line);
     let colour = if fault.is_some() {
@@ -141,35 +139,6 @@ fn row(out: &mut String, y: usize, line: &TranscriptLine, rules: &[&str]) {
         }
     };
     let (from, to) = (LANES[p.from as usize], LANES[p.to as usize]);
-    if from == to {
-        // A note runs right of its lifeline, up to the next one (or the marks column).
-        let room = LANES.iter().copied().find(|x| *x > from).unwrap_or(MARKS_X) - from - 14;
-        let _ = write!(
-            out,
-            "<circle cx=\"{from}\" cy=\"{}\" r=\"4\" fill=\"{colour}\"/><text x=\"{}\" y=\"{y}\" fill=\"{colour}\">{}</text>",
-            y - 4,
-            from + 8,
-            esc(&cut(&p.label, room / CHAR_PX))
-        );
-    } else {
-        let dash = if fault.is_some() { " stroke-dasharray=\"6 3\"" } else { "" };
-        let ly = y + 2;
-        // The head is a small triangle at `to`, drawn here rather than as a shared marker:
-        // several diagrams on one page (some inside closed <details>) must not share ids.
-        let back = if to > from { to - 8 } else { to + 8 };
-        let room = from.abs_diff(to) - 12;
-        let _ = write!(
-            out,
-            "<line x1=\"{from}\" y1=\"{ly}\" x2=\"{back}\" y2=\"{ly}\" stroke=\"{colour}\" stroke-width=\"1.5\"{dash}/>\
-             <polygon points=\"{to},{ly} {back},{} {back},{}\" fill=\"{colour}\"/>\
-             <text x=\"{}\" y=\"{}\" text-anchor=\"middle\" fill=\"{colour}\">{}</text>",
-            ly - 4,
-            ly + 4,
-            from.min(to) + from.abs_diff(to) / 2,
-            y - 3,
-            esc(&cut(&p.label, room / CHAR_PX))
-        );
-    }
     let mut marks = Vec::new();
     if let Some(n) = &fault {
         marks.push(format!("⚡ FAULT{n}"));
@@ -177,15 +146,37 @@ fn row(out: &mut String, y: usize, line: &TranscriptLine, rules: &[&str]) {
     if !rules.is_empty() {
         marks.push(format!("◆ {}", rules.join(", ")));
     }
-    if !marks.is_empty() {
-        let fill = if fault.is_some() { "#cf222e" } else { "#1f2328" };
-        let _ = write!(
-            out,
-            "<text x=\"{MARKS_X}\" y=\"{y}\" font-weight=\"bold\" fill=\"{fill}\">{}</text>",
-            esc(&cut(&marks.join(" "), (WIDTH - MARKS_X) / CHAR_PX))
-        );
+    // A group per row: its tooltip carries the whole line, which the label may have cut.
+    html! {
+        g {
+            title { (Shown(&cut(&line.text, TITLE_CHARS))) }
+            @if !rules.is_empty() { rect x="0" y=(y - 15) width=(WIDTH) height=(ROW) fill="#fff1a8" {} }
+            text x="4" y=(y) fill="#57606a" { (sign) (ms / 1000) "." (format!("{:03}", ms % 1000)) }
+            @if from == to {
+                // A note runs right of its lifeline, up to the next one (or the marks column).
+                @let room = LANES.iter().copied().find(|x| *x > from).unwrap_or(MARKS_X) - from - 14;
+                circle cx=(from) cy=(y - 4) r="4" fill=(colour) {}
+                text x=(from + 8) y=(y) fill=(colour) { (Shown(&cut(&p.label, room / CHAR_PX))) }
+            } @else {
+                // The head is a small triangle at `to`, drawn here rather than as a shared marker:
+                // several diagrams on one page (some inside closed <details>) must not share ids.
+                @let ly = y + 2;
+                @let back = if to > from { to - 8 } else { to + 8 };
+                @let room = from.abs_diff(to) - 12;
+                line x1=(from) y1=(ly) x2=(back) y2=(ly) stroke=(colour) stroke-width="1.5"
+                    stroke-dasharray=[fault.is_some().then_some("6 3")] {}
+                polygon points={ (to) "," (ly) " " (back) "," (ly - 4) " " (back) "," (ly + 4) } fill=(colour) {}
+                text x=(from.min(to) + from.abs_diff(to) / 2) y=(y - 3) text-anchor="middle" fill=(colour) {
+                    (Shown(&cut(&p.label, room / CHAR_PX)))
+                }
+            }
+            @if !marks.is_empty() {
+                text x=(MARKS_X) y=(y) font-weight="bold" fill=(if fault.is_some() { "#cf222e" } else { "#1f2328" }) {
+                    (Shown(&cut(&marks.join(" "), (WIDTH - MARKS_X) / CHAR_PX)))
+                }
+            }
+        }
     }
-    out.push_str("</g>\n");
 }
 
 /// For a line a scripted fault answered (the journal's note says so), ` #n`, the fault's
@@ -315,26 +306,6 @@ fn cut(text: &str, max: usize) -> String {
     out
 }
 
-/// `text` escaped for SVG text and attributes, with the characters of
-/// `printable::needs_escape` made visible (`printable::for_markup`).
-fn esc(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 8);
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => match crate::printable::for_markup(c) {
-                Some(visible) => out.push_str(&visible),
-                None => out.push(c),
-            },
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -373,6 +344,7 @@ mod tests {
 
     #[test]
     fn control_characters_are_made_visible_not_written_raw() {
-        assert_eq!(esc("a\u{1b}b\"<"), "a\u{241b}b&quot;&lt;");
+        let svg = row(100, &line("log", None, "a\u{1b}b\"<\u{202e}"), &[]).into_string();
+        assert!(svg.contains("<title>a\u{241b}b&quot;&lt;\\u{202e}</title>"), "{svg}");
     }
 }

@@ -1,14 +1,16 @@
-//! The HTML writer, [`html`]: one self-contained page (inline CSS, no scripts, no external
-//! assets) with a rule × scenario matrix and one foldable section per scenario. Everything
-//! the integration produced is escaped, and the page grows linearly with the transcript.
+//! The HTML writer, [`html()`]: one self-contained page (inline CSS, no scripts, no external
+//! assets) with a rule × scenario matrix and one foldable section per scenario, written with
+//! `maud`, which escapes every value; text from outside goes in as `printable::Shown`.
 
 use std::collections::HashMap;
-use std::fmt::{self, Display, Write as _};
 
-use super::junit::{Mark, RuleResult, rule_results};
+use maud::{DOCTYPE, Markup, PreEscaped, html};
+
+use super::marks::{Mark, RuleResult, rule_results};
 use super::model::{OrderSummary, ScenarioReport, ScenarioStatus, SuiteReport, VerdictReport};
 use super::transcript::TranscriptLine;
 use crate::judge::rules::Rule;
+use crate::printable::Shown;
 
 /// Plain, light-only styling: the colours back up the cell text, they never replace it.
 const STYLE: &str = "
@@ -45,51 +47,38 @@ summary{cursor:pointer}
 
 /// The report as one HTML page.
 pub fn html(report: &SuiteReport) -> String {
-    let transcript_lines: usize = report.scenarios.iter().map(|s| s.transcript.len()).sum();
-    let mut out = String::with_capacity(16 * 1024 + transcript_lines * 200);
     let results: Vec<Vec<RuleResult<'_>>> = report.scenarios.iter().map(rule_results).collect();
-    head(&mut out, report);
-    header(&mut out, report);
-    out.push_str("<main>\n");
-    summary(&mut out, report);
-    matrix(&mut out, report, &results);
-    for (i, (s, rules)) in report.scenarios.iter().zip(&results).enumerate() {
-        scenario(&mut out, i, s, rules);
-    }
-    out.push_str("</main>\n</body>\n</html>\n");
-    out
-}
-
-/// `s` escaped for HTML text and double-quoted attributes, with the characters of
-/// `printable::needs_escape` made visible (`printable::for_markup`).
-struct Esc<'a>(&'a str);
-
-impl Display for Esc<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        // Runs of harmless characters are written whole; only the specials cost a call each.
-        let mut start = 0;
-        for (i, c) in self.0.char_indices() {
-            let shown;
-            let replacement = match c {
-                '&' => "&amp;",
-                '<' => "&lt;",
-                '>' => "&gt;",
-                '"' => "&quot;",
-                '\'' => "&#39;",
-                _ => match crate::printable::for_markup(c) {
-                    Some(visible) => {
-                        shown = visible;
-                        &shown
+    let name = report.integration.name.as_deref().unwrap_or("integration");
+    let s = &report.summary;
+    // Newlines between blocks keep the file readable in an editor; they do not change the page.
+    let page = html! {
+        (DOCTYPE) "\n"
+        html lang="en" {
+            "\n"
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title {
+                    "payterm report: " (Shown(name)) " — " (s.failed) " failed, " (s.passed) " passed of " (s.total)
+                }
+                style { (PreEscaped(STYLE)) }
+            }
+            "\n"
+            body {
+                "\n" (header(report)) "\n"
+                main {
+                    "\n" (summary(report)) "\n" (matrix(report, &results)) "\n"
+                    @for (i, (s, rules)) in report.scenarios.iter().zip(&results).enumerate() {
+                        (scenario(i, s, rules)) "\n"
                     }
-                    None => continue,
-                },
-            };
-            f.write_str(&self.0[start..i])?;
-            f.write_str(replacement)?;
-            start = i + c.len_utf8();
+                }
+                "\n"
+            }
+            "\n"
         }
-        f.write_str(&self.0[start..])
-    }
+        "\n"
+    };
+    page.into_string()
 }
 
 /// Seconds with millisecond precision.
@@ -97,43 +86,29 @@ fn secs(s: f64) -> String {
     format!("{s:.3} s")
 }
 
-fn head(out: &mut String, report: &SuiteReport) {
-    let name = report.integration.name.as_deref().unwrap_or("integration");
-    let s = &report.summary;
-    let _ = write!(
-        out,
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
-         <title>payterm report: {} — {} failed, {} passed of {}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n",
-        Esc(name),
-        s.failed,
-        s.passed,
-        s.total
-    );
-}
-
-fn header(out: &mut String, report: &SuiteReport) {
+fn header(report: &SuiteReport) -> Markup {
     let i = &report.integration;
-    out.push_str("<header>\n<h1>payterm conformance report</h1>\n<dl class=\"facts\">\n");
     let mut who = i.name.clone().unwrap_or_else(|| "(unnamed)".to_owned());
     if let Some(v) = &i.version {
         who.push(' ');
         who.push_str(v);
     }
-    let _ = writeln!(out, "<dt>Integration</dt><dd>{}</dd>", Esc(&who));
-    if let Some(c) = &i.command {
-        let _ = writeln!(out, "<dt>Command</dt><dd><code>{}</code></dd>", Esc(c));
+    html! {
+        header {
+            h1 { "payterm conformance report" }
+            dl class="facts" {
+                dt { "Integration" } dd { (Shown(&who)) }
+                @if let Some(c) = &i.command { dt { "Command" } dd { code { (Shown(c)) } } }
+                @if let Some(u) = &i.service { dt { "Service" } dd { code { (Shown(u)) } } }
+                dt { "payterm" } dd { (Shown(&report.payterm_version)) }
+                dt { "Time scale" } dd { (report.time_scale) " real seconds per virtual second" }
+                dt { "Wall time" } dd { (secs(report.wall_s)) }
+            }
+        }
     }
-    if let Some(u) = &i.service {
-        let _ = writeln!(out, "<dt>Service</dt><dd><code>{}</code></dd>", Esc(u));
-    }
-    let _ = writeln!(out, "<dt>payterm</dt><dd>{}</dd>", Esc(&report.payterm_version));
-    let _ = writeln!(out, "<dt>Time scale</dt><dd>{} real seconds per virtual second</dd>", report.time_scale);
-    let _ = writeln!(out, "<dt>Wall time</dt><dd>{}</dd>", secs(report.wall_s));
-    out.push_str("</dl>\n</header>\n");
 }
 
-fn summary(out: &mut String, report: &SuiteReport) {
+fn summary(report: &SuiteReport) -> Markup {
     let s = &report.summary;
     let (verdict, class) = if s.failed + s.errors > 0 {
         ("FAILED", "failed")
@@ -142,30 +117,27 @@ fn summary(out: &mut String, report: &SuiteReport) {
     } else {
         ("PASSED", "passed")
     };
-    let _ = write!(
-        out,
-        "<section aria-labelledby=\"summary\">\n<h2 id=\"summary\">Summary: <span class=\"badge {class}\">{verdict}</span></h2>\n\
-         <ul class=\"counts\"><li>{} scenarios</li><li class=\"passed\">{} passed</li><li>{} failed</li>\
-         <li>{} inconclusive</li><li>{} skipped</li><li>{} errors</li></ul>\n</section>\n",
-        s.total, s.passed, s.failed, s.inconclusive, s.skipped, s.errors
-    );
-    if let Some(signal) = &report.interrupted {
-        let _ = writeln!(
-            out,
-            "<p><strong>Interrupted by {}</strong>: scenarios that had not finished are marked skipped.</p>",
-            Esc(signal)
-        );
+    html! {
+        section aria-labelledby="summary" {
+            h2 id="summary" { "Summary: " span class={ "badge " (class) } { (verdict) } }
+            ul class="counts" {
+                li { (s.total) " scenarios" }
+                li class="passed" { (s.passed) " passed" }
+                li { (s.failed) " failed" }
+                li { (s.inconclusive) " inconclusive" }
+                li { (s.skipped) " skipped" }
+                li { (s.errors) " errors" }
+            }
+        }
+        @if let Some(signal) = &report.interrupted {
+            p { strong { "Interrupted by " (Shown(signal)) } ": scenarios that had not finished are marked skipped." }
+        }
     }
 }
 
 /// Rows are scenarios, columns the rules any scenario touched, grouped by spec section.
-fn matrix(out: &mut String, report: &SuiteReport, results: &[Vec<RuleResult<'_>>]) {
+fn matrix(report: &SuiteReport, results: &[Vec<RuleResult<'_>>]) -> Markup {
     let rules = report.rules();
-    out.push_str("<section aria-labelledby=\"matrix\">\n<h2 id=\"matrix\">Rules by scenario</h2>\n");
-    if rules.is_empty() {
-        out.push_str("<p>No scenario targets a rule or has a verdict.</p>\n</section>\n");
-        return;
-    }
     // Consecutive rules of one area share a column group (the table lists areas together).
     let mut areas: Vec<(&'static str, usize)> = Vec::new();
     for r in &rules {
@@ -174,51 +146,60 @@ fn matrix(out: &mut String, report: &SuiteReport, results: &[Vec<RuleResult<'_>>
             _ => areas.push((r.area.title(), 1)),
         }
     }
-    out.push_str("<div class=\"wrap\">\n<table class=\"matrix\">\n<caption>Each cell: <b>pass</b>, <b>FAIL</b>, \
-        <b>warn</b> (allowed but discouraged), <b>INC</b> (targeted but not exercised: inconclusive), \
-        <b>n/e</b> (not exercised, not targeted), <b>–</b> (no verdict), \
-        <b>skip</b> or <b>err</b> (scenario not run), blank (not concerned). Hover a column for its rule.</caption>\n<col>");
-    for (_, n) in &areas {
-        let _ = write!(out, "<colgroup span=\"{n}\"></colgroup>");
-    }
-    out.push_str("\n<thead>\n<tr><td></td>");
-    for (title, n) in &areas {
-        let _ = write!(out, "<th scope=\"colgroup\" colspan=\"{n}\">{}</th>", Esc(title));
-    }
-    out.push_str("</tr>\n<tr><th scope=\"col\">Scenario</th>");
-    for r in &rules {
-        let _ = write!(
-            out,
-            "<th scope=\"col\" class=\"rule\" title=\"{} — {}\"><span>{}</span></th>",
-            Esc(r.id),
-            Esc(r.row),
-            Esc(r.id)
-        );
-    }
-    out.push_str("</tr>\n</thead>\n<tbody>\n");
-    for (i, (s, results)) in report.scenarios.iter().zip(results).enumerate() {
-        let status = s.status.word();
-        let _ = write!(
-            out,
-            "<tr><th scope=\"row\" title=\"{}\"><a href=\"#s{i}\">{}</a> <span class=\"badge {status}\">{status}</span></th>",
-            Esc(&s.name),
-            Esc(&s.file)
-        );
-        let by_id: HashMap<&str, (usize, &RuleResult<'_>)> =
-            results.iter().enumerate().map(|(k, r)| (r.id, (k, r))).collect();
-        for rule in &rules {
-            cell(out, i, s, rule, by_id.get(rule.id).copied());
+    html! {
+        section aria-labelledby="matrix" {
+            h2 id="matrix" { "Rules by scenario" }
+            @if rules.is_empty() {
+                p { "No scenario targets a rule or has a verdict." }
+            } @else {
+                div class="wrap" { table class="matrix" {
+                    caption {
+                        "Each cell: " b { "pass" } ", " b { "FAIL" } ", " b { "warn" } " (allowed but discouraged), "
+                        b { "INC" } " (targeted but not exercised: inconclusive), " b { "n/e" }
+                        " (not exercised, not targeted), " b { "–" } " (no verdict), " b { "skip" } " or " b { "err" }
+                        " (scenario not run), blank (not concerned). Hover a column for its rule."
+                    }
+                    col;
+                    @for (_, n) in &areas { colgroup span=(n) {} }
+                    thead {
+                        tr {
+                            td {}
+                            @for (title, n) in &areas { th scope="colgroup" colspan=(n) { (Shown(title)) } }
+                        }
+                        tr {
+                            th scope="col" { "Scenario" }
+                            @for r in &rules {
+                                th scope="col" class="rule" title={ (Shown(r.id)) " — " (Shown(r.row)) } {
+                                    span { (Shown(r.id)) }
+                                }
+                            }
+                        }
+                    }
+                    tbody {
+                        @for (i, (s, results)) in report.scenarios.iter().zip(results).enumerate() {
+                            @let status = s.status.word();
+                            @let by_id: HashMap<&str, (usize, &RuleResult<'_>)> =
+                                results.iter().enumerate().map(|(k, r)| (r.id, (k, r))).collect();
+                            tr {
+                                th scope="row" title=(Shown(&s.name)) {
+                                    a href={ "#s" (i) } { (Shown(&s.file)) }
+                                    " " span class={ "badge " (status) } { (status) }
+                                }
+                                @for rule in &rules { (cell(i, s, rule, by_id.get(rule.id).copied())) }
+                            }
+                            "\n"
+                        }
+                    }
+                } }
+            }
         }
-        out.push_str("</tr>\n");
     }
-    out.push_str("</tbody>\n</table>\n</div>\n</section>\n");
 }
 
 /// One matrix cell; a failed or warned one links to its explanation.
-fn cell(out: &mut String, i: usize, s: &ScenarioReport, rule: &Rule, result: Option<(usize, &RuleResult<'_>)>) {
+fn cell(i: usize, s: &ScenarioReport, rule: &Rule, result: Option<(usize, &RuleResult<'_>)>) -> Markup {
     let Some((k, r)) = result else {
-        out.push_str("<td></td>");
-        return;
+        return html! { td {} };
     };
     let mark = r.mark();
     let (class, text) = match (mark, s.status) {
@@ -232,220 +213,186 @@ fn cell(out: &mut String, i: usize, s: &ScenarioReport, rule: &Rule, result: Opt
     let orders: Vec<&str> =
         r.verdicts.iter().filter(|v| v.verdict == "fail").filter_map(|v| v.order.as_deref()).collect();
     let detail = if orders.is_empty() { String::new() } else { format!(" for {}", orders.join(", ")) };
-    let _ = write!(out, "<td class=\"{class}\" title=\"{}: {text}{}\">", Esc(rule.id), Esc(&detail));
-    if matches!(mark, Mark::Fail | Mark::Warn | Mark::Inconclusive) {
-        let _ = write!(out, "<a href=\"#s{i}-v{k}\">{text}</a></td>");
-    } else {
-        out.push_str(text);
-        out.push_str("</td>");
+    html! {
+        td class=(class) title={ (Shown(rule.id)) ": " (text) (Shown(&detail)) } {
+            @if matches!(mark, Mark::Fail | Mark::Warn | Mark::Inconclusive) {
+                a href={ "#s" (i) "-v" (k) } { (text) }
+            } @else {
+                (text)
+            }
+        }
     }
 }
 
 /// One scenario's section: facts always shown, the rest folded (open when it failed).
-fn scenario(out: &mut String, i: usize, s: &ScenarioReport, results: &[RuleResult<'_>]) {
+fn scenario(i: usize, s: &ScenarioReport, results: &[RuleResult<'_>]) -> Markup {
     let status = s.status.word();
-    let _ = write!(
-        out,
-        "<section class=\"scenario\" id=\"s{i}\" aria-labelledby=\"s{i}-h\">\n<h2 id=\"s{i}-h\">\
-         <span class=\"badge {status}\">{}</span> {}</h2>\n<dl class=\"facts\">\n<dt>Scenario</dt><dd>{}</dd>\n",
-        status.to_uppercase(),
-        Esc(&s.file),
-        Esc(&s.name)
-    );
-    if let Some(why) = &s.skipped {
-        let _ = writeln!(out, "<dt>Skipped because</dt><dd>{}</dd>", Esc(why));
-    }
-    if let Some(why) = &s.error {
-        let _ = writeln!(out, "<dt>Error</dt><dd>{}</dd>", Esc(why));
-    }
-    let _ = writeln!(out, "<dt>Integration ended</dt><dd>{}</dd>", Esc(&s.ending));
-    let _ = writeln!(out, "<dt>Seed</dt><dd>{}</dd>", s.seed);
-    let _ = writeln!(out, "<dt>Time</dt><dd>{} real, {} virtual</dd>", secs(s.wall_s), secs(s.virtual_s));
-    if !s.targets.is_empty() {
-        let _ = writeln!(out, "<dt>Targets</dt><dd>{}</dd>", Esc(&s.targets.join(", ")));
-    }
-    out.push_str("</dl>\n");
-    if !s.reproduce.is_empty() {
-        let _ = writeln!(out, "<p>Reproduce:</p>\n<pre><code>{}</code></pre>", Esc(&s.reproduce));
-    }
     // A scenario not run has nothing to fold: its facts already say why.
-    if matches!(s.status, ScenarioStatus::Skipped | ScenarioStatus::Error) && s.log.is_empty() {
-        out.push_str("</section>\n");
-        return;
-    }
+    let folded = !(matches!(s.status, ScenarioStatus::Skipped | ScenarioStatus::Error) && s.log.is_empty());
+    let open = matches!(s.status, ScenarioStatus::Failed | ScenarioStatus::Inconclusive);
     let count = |m: Mark| results.iter().filter(|r| r.mark() == m).count();
-    let open = if matches!(s.status, ScenarioStatus::Failed | ScenarioStatus::Inconclusive) { " open" } else { "" };
-    let _ = writeln!(
-        out,
-        "<details{open}>\n<summary>Verdicts ({} failed, {} inconclusive, {} warned, {} passed, {} not exercised), log and transcript</summary>",
-        count(Mark::Fail),
-        count(Mark::Inconclusive),
-        count(Mark::Warn),
-        count(Mark::Pass),
-        count(Mark::NotExercised)
-    );
-    orders(out, &s.orders);
-    for (k, r) in results.iter().enumerate() {
-        if matches!(r.mark(), Mark::Fail | Mark::Warn | Mark::Inconclusive) {
-            explain(out, i, k, r);
-        }
-    }
     let listed = |m: Mark| results.iter().filter(|r| r.mark() == m).map(|r| r.id).collect::<Vec<_>>().join(", ");
-    for (label, m) in [
+    let lists = [
         ("Passed", Mark::Pass),
         ("Not applicable (the spec let it finish first)", Mark::NotApplicable),
         ("Not exercised", Mark::NotExercised),
-    ] {
-        let ids = listed(m);
-        if !ids.is_empty() {
-            let _ = writeln!(out, "<p>{label}: {}.</p>", Esc(&ids));
+    ]
+    .map(|(label, m)| (label, listed(m)));
+    html! {
+        section class="scenario" id={ "s" (i) } aria-labelledby={ "s" (i) "-h" } {
+            "\n"
+            h2 id={ "s" (i) "-h" } { span class={ "badge " (status) } { (status.to_uppercase()) } " " (Shown(&s.file)) }
+            dl class="facts" {
+                dt { "Scenario" } dd { (Shown(&s.name)) }
+                @if let Some(why) = &s.skipped { dt { "Skipped because" } dd { (Shown(why)) } }
+                @if let Some(why) = &s.error { dt { "Error" } dd { (Shown(why)) } }
+                dt { "Integration ended" } dd { (Shown(&s.ending)) }
+                dt { "Seed" } dd { (s.seed) }
+                dt { "Time" } dd { (secs(s.wall_s)) " real, " (secs(s.virtual_s)) " virtual" }
+                @if !s.targets.is_empty() { dt { "Targets" } dd { (Shown(&s.targets.join(", "))) } }
+            }
+            "\n"
+            @if !s.reproduce.is_empty() {
+                p { "Reproduce:" } pre { code { (Shown(&s.reproduce)) } }
+            }
+            @if folded {
+                details open[open] {
+                    summary {
+                        "Verdicts (" (count(Mark::Fail)) " failed, " (count(Mark::Inconclusive)) " inconclusive, "
+                        (count(Mark::Warn)) " warned, " (count(Mark::Pass)) " passed, " (count(Mark::NotExercised))
+                        " not exercised), log and transcript"
+                    }
+                    "\n"
+                    (orders(&s.orders))
+                    @for (k, r) in results.iter().enumerate() {
+                        @if matches!(r.mark(), Mark::Fail | Mark::Warn | Mark::Inconclusive) { (explain(i, k, r)) "\n" }
+                    }
+                    @for (label, ids) in &lists {
+                        @if !ids.is_empty() { p { (label) ": " (Shown(ids)) "." } }
+                    }
+                    @if !s.not_judged.is_empty() {
+                        p { "Targeted, but this payterm gives no verdict: " (Shown(&s.not_judged.join(", "))) "." }
+                    }
+                    (log(&s.log)) "\n"
+                    (super::diagram::figure(s))
+                    (transcript(&s.transcript))
+                }
+            }
         }
     }
-    if !s.not_judged.is_empty() {
-        let _ = writeln!(out, "<p>Targeted, but this payterm gives no verdict: {}.</p>", Esc(&s.not_judged.join(", ")));
-    }
-    log(out, &s.log);
-    out.push_str(&super::diagram::figure(s));
-    transcript(out, &s.transcript);
-    out.push_str("</details>\n</section>\n");
 }
 
 /// A failed or warned rule: its spec row, and for each order that failed or warned it what
 /// was expected, what happened and the lines that prove it.
-fn explain(out: &mut String, i: usize, k: usize, r: &RuleResult<'_>) {
+fn explain(i: usize, k: usize, r: &RuleResult<'_>) -> Markup {
     let mark = r.mark();
     let row = r.verdicts.first().map(|v| v.row.as_str()).or(r.unexercised.map(|u| u.row.as_str())).unwrap_or("");
-    let _ = writeln!(
-        out,
-        "<article class=\"verdict {}\" id=\"s{i}-v{k}\">\n<h3><span class=\"badge {}\">{}</span> {}</h3>",
-        mark.short(),
-        mark.short(),
-        mark.short(),
-        Esc(r.id)
-    );
-    if !row.is_empty() {
-        let _ = writeln!(out, "<p>Spec row: <q>{}</q></p>", Esc(row));
-    }
-    if let (Mark::Inconclusive, Some(u)) = (mark, r.unexercised) {
-        out.push_str("<p>Targeted, but the run never exercised it, so it proves nothing about it:</p>\n<ul>\n");
-        for never in &u.never {
-            let _ = writeln!(out, "<li>{}</li>", Esc(never));
-        }
-        out.push_str("</ul>\n");
-    }
     let shown = |v: &&&VerdictReport| v.verdict == "fail" || v.verdict == "warn";
-    for v in r.verdicts.iter().filter(shown) {
-        out.push_str("<dl class=\"facts\">\n");
-        if let Some(order) = &v.order {
-            let _ = writeln!(out, "<dt>Order</dt><dd>{} ({})</dd>", Esc(order), Esc(&v.verdict));
-        }
-        let _ = writeln!(out, "<dt>Expected</dt><dd>{}</dd>", Esc(&v.expected));
-        let _ = writeln!(out, "<dt>Happened</dt><dd>{}</dd>", Esc(&v.happened));
-        out.push_str("</dl>\n");
-        if !v.evidence.is_empty() {
-            out.push_str("<p>Evidence:</p>\n<pre>");
-            for line in &v.evidence {
-                let _ = writeln!(out, "{}", Esc(line));
+    html! {
+        article class={ "verdict " (mark.short()) } id={ "s" (i) "-v" (k) } {
+            h3 { span class={ "badge " (mark.short()) } { (mark.short()) } " " (Shown(r.id)) }
+            @if !row.is_empty() { p { "Spec row: " q { (Shown(row)) } } }
+            @if let (Mark::Inconclusive, Some(u)) = (mark, r.unexercised) {
+                p { "Targeted, but the run never exercised it, so it proves nothing about it:" }
+                ul { @for never in &u.never { li { (Shown(never)) } } }
             }
-            out.push_str("</pre>\n");
+            @for v in r.verdicts.iter().filter(shown) {
+                dl class="facts" {
+                    @if let Some(order) = &v.order { dt { "Order" } dd { (Shown(order)) " (" (Shown(&v.verdict)) ")" } }
+                    dt { "Expected" } dd { (Shown(&v.expected)) }
+                    dt { "Happened" } dd { (Shown(&v.happened)) }
+                }
+                @if !v.evidence.is_empty() {
+                    p { "Evidence:" }
+                    pre { @for line in &v.evidence { (Shown(line)) "\n" } }
+                }
+            }
         }
     }
-    out.push_str("</article>\n");
 }
 
 /// Each order at a glance: what the integration reported beside what the ledger holds.
-fn orders(out: &mut String, orders: &[OrderSummary]) {
-    if orders.is_empty() {
-        return;
+fn orders(orders: &[OrderSummary]) -> Markup {
+    html! {
+        @if !orders.is_empty() {
+            div class="wrap" { table class="orders" {
+                caption { "Orders" }
+                thead { tr {
+                    th scope="col" { "Order" } th scope="col" { "Operation" } th scope="col" { "Surface" }
+                    th scope="col" { "Reference" } th scope="col" { "Events reported" } th scope="col" { "Ledger" }
+                } }
+                tbody {
+                    @for o in orders {
+                        tr {
+                            th scope="row" { (Shown(&o.id)) }
+                            td { (Shown(&o.operation)) } td { (Shown(&o.surface)) } td { (Shown(&o.reference)) }
+                            td { (Shown(&none_if_empty(&o.events))) } td { (Shown(&none_if_empty(&o.ledger))) }
+                        }
+                        "\n"
+                    }
+                }
+            } }
+            "\n"
+        }
     }
-    out.push_str(
-        "<div class=\"wrap\">\n<table class=\"orders\">\n<caption>Orders</caption>\n<thead><tr>\
-         <th scope=\"col\">Order</th><th scope=\"col\">Operation</th><th scope=\"col\">Surface</th>\
-         <th scope=\"col\">Reference</th><th scope=\"col\">Events reported</th><th scope=\"col\">Ledger</th>\
-         </tr></thead>\n<tbody>\n",
-    );
-    for o in orders {
-        let _ = writeln!(
-            out,
-            "<tr><th scope=\"row\">{}</th><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            Esc(&o.id),
-            Esc(&o.operation),
-            Esc(&o.surface),
-            Esc(&o.reference),
-            Esc(&none_if_empty(&o.events)),
-            Esc(&none_if_empty(&o.ledger))
-        );
-    }
-    out.push_str("</tbody>\n</table>\n</div>\n");
 }
 
 fn none_if_empty(items: &[String]) -> String {
     if items.is_empty() { "none".to_owned() } else { items.join(", ") }
 }
 
-fn log(out: &mut String, log: &[String]) {
-    if log.is_empty() {
-        out.push_str("<p>The integration logged nothing.</p>\n");
-        return;
+fn log(log: &[String]) -> Markup {
+    html! {
+        @if log.is_empty() {
+            p { "The integration logged nothing." }
+        } @else {
+            details {
+                summary { "The integration's log (" (log.len()) " lines)" }
+                pre { @for line in log { (Shown(line)) "\n" } }
+            }
+        }
     }
-    let _ = write!(out, "<details>\n<summary>The integration's log ({} lines)</summary>\n<pre>", log.len());
-    for line in log {
-        let _ = writeln!(out, "{}", Esc(line));
-    }
-    out.push_str("</pre>\n</details>\n");
 }
 
 /// One row per line; request and answer bodies fold inside their row.
-fn transcript(out: &mut String, lines: &[TranscriptLine]) {
-    if lines.is_empty() {
-        return;
-    }
-    let _ = write!(
-        out,
-        "<details>\n<summary>Transcript ({} lines)</summary>\n<div class=\"wrap\">\n<table class=\"transcript\">\n\
-         <thead><tr><th scope=\"col\">Offset (s)</th><th scope=\"col\">Kind</th><th scope=\"col\">Surface</th>\
-         <th scope=\"col\">Text</th></tr></thead>\n<tbody>\n",
-        lines.len()
-    );
-    for l in lines {
-        // Integer arithmetic: exact for any offset, negative ones included.
-        let sign = if l.offset_ms < 0 { "-" } else { "+" };
-        let ms = l.offset_ms.unsigned_abs();
-        let _ = write!(
-            out,
-            "<tr><td>{sign}{}.{:03}</td><td>{}</td><td>{}</td><td>{}",
-            ms / 1000,
-            ms % 1000,
-            Esc(&l.kind),
-            Esc(l.surface.as_deref().unwrap_or("")),
-            Esc(&l.text)
-        );
-        if l.request.is_some() || l.response.is_some() {
-            out.push_str("<details><summary>bodies</summary>");
-            for (label, body) in [("request", &l.request), ("answer", &l.response)] {
-                if let Some(body) = body {
-                    let _ = write!(out, "{label}:<pre>{}</pre>", Esc(body));
-                }
+fn transcript(lines: &[TranscriptLine]) -> Markup {
+    html! {
+        @if !lines.is_empty() {
+            details {
+                summary { "Transcript (" (lines.len()) " lines)" }
+                div class="wrap" { table class="transcript" {
+                    thead { tr {
+                        th scope="col" { "Offset (s)" } th scope="col" { "Kind" } th scope="col" { "Surface" }
+                        th scope="col" { "Text" }
+                    } }
+                    "\n"
+                    tbody {
+                        @for l in lines {
+                            // Integer arithmetic: exact for any offset, negative ones included.
+                            @let sign = if l.offset_ms < 0 { "-" } else { "+" };
+                            @let ms = l.offset_ms.unsigned_abs();
+                            tr {
+                                td { (sign) (ms / 1000) "." (format!("{:03}", ms % 1000)) }
+                                td { (Shown(&l.kind)) }
+                                td { (Shown(l.surface.as_deref().unwrap_or(""))) }
+                                td {
+                                    (Shown(&l.text))
+                                    @if l.request.is_some() || l.response.is_some() {
+                                        details {
+                                            summary { "bodies" }
+                                            @for (label, body) in [("request", &l.request), ("answer", &l.response)] {
+                                                @if let Some(body) = body { (label) ":" pre { (Shown(body)) } }
+                                            }
+                                        }
+                                    }
+                                }
+                            }
+                            "\n"
+                        }
+                    }
+                } }
             }
-            out.push_str("</details>");
+            "\n"
         }
-        out.push_str("</td></tr>\n");
-    }
-    out.push_str("</tbody>\n</table>\n</div>\n</details>\n");
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn escaping_covers_markup_quotes_and_controls() {
-        let shown = Esc("<a href='x'>\"&\u{1b}[0m</a>").to_string();
-        assert_eq!(shown, "&lt;a href=&#39;x&#39;&gt;&quot;&amp;\u{241b}[0m&lt;/a&gt;");
-    }
-
-    #[test]
-    fn plain_text_passes_through_unchanged() {
-        assert_eq!(Esc("pay 12,50 € — ok").to_string(), "pay 12,50 € — ok");
     }
 }

@@ -1,12 +1,14 @@
 //! The JUnit XML writer, [`junit`]: one `<testsuite>` per scenario and one `<testcase>` per
-//! scenario × rule, for CI systems that draw test results. It also holds `RuleResult`, the
-//! fold of one rule's verdicts in one scenario that the HTML writer's matrix shares.
+//! scenario × rule, for CI systems that draw test results. `quick-junit` writes the XML; what
+//! it is given is first spelled by the one escaping policy (`xml`).
 
-use std::collections::HashMap;
 use std::fmt::Write as _;
+use std::time::Duration;
 
+use quick_junit::{NonSuccessKind, Property, Report, TestCase, TestCaseStatus, TestSuite};
+
+use super::marks::{Mark, RuleResult, rule_results};
 use super::model::{ScenarioReport, ScenarioStatus, SuiteReport, Unexercised, VerdictReport};
-use crate::judge::rules::RULES;
 
 /// How many of the integration's last log lines a failure message carries.
 const LOG_TAIL: usize = 20;
@@ -17,92 +19,112 @@ pub const BUILTIN_PREFIX: &str = "builtin:";
 
 /// The report as a JUnit XML document (UTF-8, XML 1.0).
 pub fn junit(report: &SuiteReport) -> String {
-    let suites: Vec<(&ScenarioReport, Vec<Case>)> = report.scenarios.iter().map(|s| (s, cases(s))).collect();
-    let stopped = report.interrupted.as_deref().map(|signal| interruption(report, signal));
-    let all = suites.iter().flat_map(|(_, cases)| cases).chain(&stopped);
-    let totals = Totals::of(all);
-    let mut out = String::with_capacity(4096);
-    out.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     let name = match &report.integration.name {
         Some(n) => format!("payterm: {n}"),
         None => "payterm".to_owned(),
     };
-    open(&mut out, 0, "testsuites", &[("name", &name)], &totals, report.wall_s);
-    if let Some(case) = &stopped {
-        interrupted_suite(&mut out, case);
+    let mut out = Report::new(xml(&name));
+    out.set_time(duration(report.wall_s));
+    // First, so that a CI system listing suites in order shows the interruption on top.
+    if let Some(signal) = report.interrupted.as_deref() {
+        out.add_test_suite(interrupted_suite(report, signal));
     }
-    for (scenario, cases) in &suites {
-        suite(&mut out, scenario, cases);
+    out.add_test_suites(report.scenarios.iter().map(suite));
+    // Written into memory, so there is no I/O to fail, and every string is an `XmlString`.
+    out.to_string().expect("a JUnit report serialises into memory")
+}
+
+/// `text` as the XML writer gets it: first spelled by the escaping policy
+/// (`printable::markup_text`: controls and bidi marks made visible); then carriage returns
+/// become the newlines an XML reader made of them and tabs become spaces, because
+/// `quick_junit::XmlString` drops every control but the newline, and a dropped tab would run
+/// two words together. `quick-junit` escapes `<`, `&` and quotes itself.
+fn xml(text: &str) -> String {
+    let shown = crate::printable::markup_text(text);
+    shown.replace("\r\n", "\n").replace('\r', "\n").replace('\t', " ")
+}
+
+/// Seconds as a `Duration`; a figure that is not one (never expected) becomes 0, so CI
+/// parsers that read `time` as a number do not reject the whole file.
+fn duration(seconds: f64) -> Duration {
+    Duration::try_from_secs_f64(seconds).unwrap_or_default()
+}
+
+/// One scenario's `<testsuite>`: its facts as properties, a testcase per rule, its whole log.
+fn suite(s: &ScenarioReport) -> TestSuite {
+    let mut suite = TestSuite::new(xml(&s.file));
+    suite.set_time(duration(s.wall_s));
+    let status = s.status.word();
+    // A built-in scenario is no file of the repository CI runs in: `file` says where it lives.
+    let file = if s.builtin { format!("{BUILTIN_PREFIX}{}", s.file) } else { s.file.clone() };
+    let mut props = vec![
+        ("scenario", s.name.clone()),
+        ("status", status.to_owned()),
+        ("seed", s.seed.to_string()),
+        ("virtual_s", format!("{:.3}", duration(s.virtual_s).as_secs_f64())),
+        ("ending", s.ending.clone()),
+    ];
+    if !s.reproduce.is_empty() {
+        props.push(("reproduce", s.reproduce.clone()));
     }
-    out.push_str("</testsuites>\n");
-    out
-}
-
-/// One testcase: a rule in a scenario, or the scenario itself when it targets none.
-struct Case {
-    name: String,
-    outcome: Outcome,
-    /// Notes for a case that passed anyway (warnings, orders that did not exercise it).
-    notes: String,
-}
-
-enum Outcome {
-    Passed,
-    /// `kind` is the `type` attribute: `fail`, or `inconclusive` for a targeted rule the run
-    /// never exercised (CI must not read that as a pass).
-    Failed {
-        message: String,
-        body: String,
-        kind: &'static str,
-    },
-    Skipped {
-        message: String,
-    },
-    Error {
-        message: String,
-    },
-}
-
-#[derive(Default)]
-struct Totals {
-    tests: usize,
-    failures: usize,
-    errors: usize,
-    skipped: usize,
-}
-
-impl Totals {
-    fn of<'a>(cases: impl IntoIterator<Item = &'a Case>) -> Self {
-        let mut t = Totals::default();
-        for case in cases {
-            t.tests += 1;
-            match case.outcome {
-                Outcome::Passed => {}
-                Outcome::Failed { .. } => t.failures += 1,
-                Outcome::Skipped { .. } => t.skipped += 1,
-                Outcome::Error { .. } => t.errors += 1,
-            }
+    if s.builtin {
+        let source = format!(
+            "built into payterm {}, not a file in this repository (print it: payterm scenario show {})",
+            env!("CARGO_PKG_VERSION"),
+            s.file
+        );
+        props.push(("source", source));
+    }
+    for (name, value) in props {
+        suite.add_property(Property::new(name, xml(&value)));
+    }
+    for (name, status, notes) in cases(s) {
+        let mut case = TestCase::new(xml(&name), status);
+        case.set_classname(xml(&s.file));
+        case.extra.insert("file".into(), xml(&file).into());
+        if !notes.is_empty() {
+            case.set_system_out(xml(&notes));
         }
-        t
+        suite.add_test_case(case);
     }
+    if !s.log.is_empty() {
+        // The whole log once per suite; failures carry only its tail.
+        let log: String = s.log.iter().flat_map(|line| [line.as_str(), "\n"]).collect();
+        suite.set_system_err(xml(&log));
+    }
+    suite
 }
 
-/// The testcases of one scenario.
-fn cases(s: &ScenarioReport) -> Vec<Case> {
-    let case = |name: &str, outcome| Case { name: name.to_owned(), outcome, notes: String::new() };
+/// A `<failure>` or `<error>` with its message, type and body.
+fn non_success(kind: NonSuccessKind, ty: &str, message: &str, body: &str) -> TestCaseStatus {
+    let mut status = TestCaseStatus::non_success(kind);
+    status.set_message(xml(message)).set_type(ty).set_description(xml(body));
+    status
+}
+
+/// A `<skipped>` that says why.
+fn skipped(message: &str) -> TestCaseStatus {
+    let mut status = TestCaseStatus::skipped();
+    status.set_message(xml(message));
+    status
+}
+
+/// The testcases of one scenario, as (name, status, notes): a rule in a scenario, or the
+/// scenario itself when it targets none or could not run.
+fn cases(s: &ScenarioReport) -> Vec<(String, TestCaseStatus, String)> {
+    let case = |name: &str, status| (name.to_owned(), status, String::new());
     match s.status {
         ScenarioStatus::Skipped => {
-            let message = s.skipped.clone().unwrap_or_else(|| "skipped".to_owned());
-            let skip = || Outcome::Skipped { message: message.clone() };
+            let message = s.skipped.as_deref().unwrap_or("skipped");
             if s.targets.is_empty() {
-                vec![case("scenario", skip())]
+                vec![case("scenario", skipped(message))]
             } else {
-                s.targets.iter().map(|t| case(t, skip())).collect()
+                s.targets.iter().map(|t| case(t, skipped(message))).collect()
             }
         }
         ScenarioStatus::Error => {
-            let message = s.error.clone().unwrap_or_else(|| "the harness could not run it".to_owned());
-            vec![case("scenario", Outcome::Error { message })]
+            let message = s.error.as_deref().unwrap_or("the harness could not run it");
+            vec![case("scenario", non_success(NonSuccessKind::Error, "error", message, message))]
         }
         ScenarioStatus::Passed | ScenarioStatus::Failed | ScenarioStatus::Inconclusive => {
             rule_results(s).iter().map(|r| judged_case(s, r)).collect()
@@ -110,8 +132,11 @@ fn cases(s: &ScenarioReport) -> Vec<Case> {
     }
 }
 
-/// The testcase of one judged rule: failed if any order failed it, skipped if none exercised it.
-fn judged_case(s: &ScenarioReport, r: &RuleResult<'_>) -> Case {
+/// The testcase of one judged rule: failed if any order failed it (`type="fail"`), or if the
+/// scenario targets it and the run never exercised it (`type="inconclusive"`: CI must not read
+/// that as a pass); skipped, saying why, if a known failure, not applicable or not exercised;
+/// passed otherwise, a warning's note in `<system-out>`.
+fn judged_case(s: &ScenarioReport, r: &RuleResult<'_>) -> (String, TestCaseStatus, String) {
     let mut notes = String::new();
     for v in r.verdicts.iter().filter(|v| v.verdict == "warn" || v.verdict == "not_exercised") {
         let _ = writeln!(notes, "{}{}: {}", v.verdict, for_order(v), v.happened);
@@ -120,7 +145,7 @@ fn judged_case(s: &ScenarioReport, r: &RuleResult<'_>) -> Case {
             let _ = writeln!(notes, "  | {line}");
         }
     }
-    let outcome = match r.mark() {
+    let status = match r.mark() {
         Mark::Fail => {
             let failed: Vec<&VerdictReport> = r.verdicts.iter().copied().filter(|v| v.failed()).collect();
             let first = failed.first().map_or("", |v| v.happened.as_str());
@@ -130,12 +155,12 @@ fn judged_case(s: &ScenarioReport, r: &RuleResult<'_>) -> Case {
             } else {
                 format!("{} failed for {orders}: {first}", r.id)
             };
-            Outcome::Failed { message, body: failure_body(s, &failed), kind: "fail" }
+            non_success(NonSuccessKind::Failure, "fail", &message, &failure_body(s, &failed))
         }
         Mark::Inconclusive => {
             let never = r.unexercised.map_or_else(String::new, |u| u.never.join("; "));
             let message = format!("{} inconclusive: targeted, but not exercised: {never}", r.id);
-            Outcome::Failed { message, body: inconclusive_body(s, r.unexercised), kind: "inconclusive" }
+            non_success(NonSuccessKind::Failure, "inconclusive", &message, &inconclusive_body(s, r.unexercised))
         }
         Mark::ExpectedFail => {
             // Recorded as known: reported, but not a failure for CI.
@@ -147,27 +172,27 @@ fn judged_case(s: &ScenarioReport, r: &RuleResult<'_>) -> Case {
                     (u.and_then(|u| u.known.as_deref()).unwrap_or(""), format!("not exercised: {never}"))
                 }
             };
-            Outcome::Skipped { message: format!("expected failure ({why}): {happened}") }
+            skipped(&format!("expected failure ({why}): {happened}"))
         }
-        Mark::Warn | Mark::Pass => Outcome::Passed,
+        Mark::Warn | Mark::Pass => TestCaseStatus::success(),
         Mark::NotApplicable => {
             let why = r.verdicts.iter().find(|v| v.verdict == "not_applicable").map_or("", |v| v.happened.as_str());
-            Outcome::Skipped { message: format!("not applicable: {why}") }
+            skipped(&format!("not applicable: {why}"))
         }
         Mark::NotExercised => {
             let first = r.verdicts.first().map_or("", |v| v.happened.as_str());
-            Outcome::Skipped { message: format!("not exercised: {first}") }
+            skipped(&format!("not exercised: {first}"))
         }
         Mark::None if s.not_judged.iter().any(|n| n == r.id) => {
-            Outcome::Skipped { message: "targeted, but this payterm gives no verdict for this rule".to_owned() }
+            skipped("targeted, but this payterm gives no verdict for this rule")
         }
-        Mark::None => Outcome::Skipped { message: "targeted, but no verdict was given".to_owned() },
+        Mark::None => skipped("targeted, but no verdict was given"),
     };
     // A skipped case already says why in its message; the notes would repeat it.
-    if matches!(outcome, Outcome::Skipped { .. }) {
+    if matches!(status, TestCaseStatus::Skipped { .. }) {
         notes.clear();
     }
-    Case { name: r.id.to_owned(), outcome, notes }
+    (r.id.to_owned(), status, notes)
 }
 
 /// ` for order o1`, or nothing for a verdict on the whole scenario.
@@ -254,276 +279,21 @@ fn list_or_none(items: &[String]) -> String {
     if items.is_empty() { "none".to_owned() } else { items.join(", ") }
 }
 
-/// Writes one scenario's `<testsuite>`.
-fn suite(out: &mut String, s: &ScenarioReport, cases: &[Case]) {
-    let totals = Totals::of(cases);
-    open(out, 1, "testsuite", &[("name", &s.file)], &totals, s.wall_s);
-    out.push_str("    <properties>\n");
-    let status = s.status.word();
-    // A built-in scenario is no file of the repository CI runs in: `file` says where it lives.
-    let (file, source) = if s.builtin {
-        (
-            format!("{BUILTIN_PREFIX}{}", s.file),
-            format!(
-                "built into payterm {}, not a file in this repository (print it: payterm scenario show {})",
-                env!("CARGO_PKG_VERSION"),
-                s.file
-            ),
-        )
-    } else {
-        (s.file.clone(), String::new())
-    };
-    let seed = s.seed.to_string();
-    let virtual_s = seconds(s.virtual_s);
-    let mut props = vec![
-        ("scenario", s.name.as_str()),
-        ("status", status),
-        ("seed", &seed),
-        ("virtual_s", &virtual_s),
-        ("ending", &s.ending),
-    ];
-    if !s.reproduce.is_empty() {
-        props.push(("reproduce", &s.reproduce));
-    }
-    if !source.is_empty() {
-        props.push(("source", &source));
-    }
-    for (name, value) in props {
-        out.push_str("      <property");
-        attr(out, "name", name);
-        attr(out, "value", value);
-        out.push_str("/>\n");
-    }
-    out.push_str("    </properties>\n");
-    for case in cases {
-        out.push_str("    <testcase");
-        attr(out, "classname", &s.file);
-        attr(out, "name", &case.name);
-        attr(out, "file", &file);
-        if matches!(case.outcome, Outcome::Passed) && case.notes.is_empty() {
-            out.push_str("/>\n");
-            continue;
-        }
-        out.push_str(">\n");
-        match &case.outcome {
-            Outcome::Passed => {}
-            Outcome::Failed { message, body, kind } => element(out, "failure", message, kind, body),
-            Outcome::Skipped { message } => {
-                out.push_str("      <skipped");
-                attr(out, "message", message);
-                out.push_str("/>\n");
-            }
-            Outcome::Error { message } => element(out, "error", message, "error", message),
-        }
-        if !case.notes.is_empty() {
-            out.push_str("      <system-out>");
-            text(out, &case.notes);
-            out.push_str("</system-out>\n");
-        }
-        out.push_str("    </testcase>\n");
-    }
-    if !s.log.is_empty() {
-        // The whole log once per suite; failures carry only its tail.
-        out.push_str("    <system-err>");
-        for line in &s.log {
-            text(out, line);
-            out.push('\n');
-        }
-        out.push_str("</system-err>\n");
-    }
-    out.push_str("  </testsuite>\n");
-}
-
-/// The testcase that says a signal cut the run short: an error, so that a CI system reading
-/// only the totals does not take an interrupted run (its unfinished scenarios skipped) for a
-/// clean one.
-fn interruption(report: &SuiteReport, signal: &str) -> Case {
+/// The suite of the run itself, holding one testcase in error that says a signal cut the run
+/// short, so that a CI system reading only the totals does not take an interrupted run (its
+/// unfinished scenarios skipped) for a clean one.
+fn interrupted_suite(report: &SuiteReport, signal: &str) -> TestSuite {
     let finished = report.scenarios.iter().filter(|s| s.status != ScenarioStatus::Skipped).count();
     let message = format!(
         "interrupted by {signal}: {finished} of {} scenario(s) finished; the others are reported skipped, not run",
         report.scenarios.len()
     );
-    Case { name: "interrupted".to_owned(), outcome: Outcome::Error { message }, notes: String::new() }
-}
-
-/// The suite of the run itself, holding [`interruption`]'s testcase.
-fn interrupted_suite(out: &mut String, case: &Case) {
-    open(out, 1, "testsuite", &[("name", "payterm run")], &Totals::of([case]), 0.0);
-    out.push_str("    <testcase classname=\"payterm run\"");
-    attr(out, "name", &case.name);
-    out.push_str(">\n");
-    if let Outcome::Error { message } = &case.outcome {
-        element(out, "error", message, "interrupted", message);
-    }
-    out.push_str("    </testcase>\n  </testsuite>\n");
-}
-
-/// `<testsuites …>` or `<testsuite …>` with its counts.
-fn open(out: &mut String, depth: usize, tag: &str, attrs: &[(&str, &str)], t: &Totals, time: f64) {
-    out.push_str(&"  ".repeat(depth));
-    out.push('<');
-    out.push_str(tag);
-    for (name, value) in attrs {
-        attr(out, name, value);
-    }
-    let _ = writeln!(
-        out,
-        " tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\" time=\"{}\">",
-        t.tests,
-        t.failures,
-        t.errors,
-        t.skipped,
-        seconds(time)
-    );
-}
-
-/// `<failure message="…" type="…">body</failure>` (or `<error …>`).
-fn element(out: &mut String, tag: &str, message: &str, kind: &str, body: &str) {
-    let _ = write!(out, "      <{tag}");
-    attr(out, "message", message);
-    attr(out, "type", kind);
-    out.push('>');
-    text(out, body);
-    let _ = writeln!(out, "</{tag}>");
-}
-
-/// Seconds with millisecond precision; a non-finite figure (never expected) becomes 0 so CI
-/// parsers that read `time` as a number do not reject the whole file.
-fn seconds(s: f64) -> String {
-    if s.is_finite() { format!("{s:.3}") } else { "0.000".to_owned() }
-}
-
-/// Writes ` name="value"`, escaped for a double-quoted attribute.
-fn attr(out: &mut String, name: &str, value: &str) {
-    out.push(' ');
-    out.push_str(name);
-    out.push_str("=\"");
-    for c in value.chars() {
-        match c {
-            // Written as references, or attribute-value normalisation turns them into spaces.
-            '\n' => out.push_str("&#10;"),
-            '\r' => out.push_str("&#13;"),
-            '\t' => out.push_str("&#9;"),
-            '"' => out.push_str("&quot;"),
-            _ => escape_char(out, c),
-        }
-    }
-    out.push('"');
-}
-
-/// Writes `s` as element content (quotes need no escape there).
-fn text(out: &mut String, s: &str) {
-    for c in s.chars() {
-        escape_char(out, c);
-    }
-}
-
-fn escape_char(out: &mut String, c: char) {
-    match c {
-        '&' => out.push_str("&amp;"),
-        '<' => out.push_str("&lt;"),
-        // `>` only matters in `]]>`, but escaping it always is simpler than tracking that.
-        '>' => out.push_str("&gt;"),
-        _ => match crate::printable::for_markup(c) {
-            Some(visible) => out.push_str(&visible),
-            None => out.push(c),
-        },
-    }
-}
-
-/// How a rule fared in a scenario, all its verdicts folded: the worst wins.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Mark {
-    /// Some order failed it.
-    Fail,
-    /// Every failure of it was expected (`--expected-failures`).
-    ExpectedFail,
-    /// Targeted, but no verdict exercised it: the scenario proves nothing about it.
-    Inconclusive,
-    /// None failed; some warned.
-    Warn,
-    /// Some order passed it and none failed or warned.
-    Pass,
-    /// The spec let the integration finish before the situation it tests arose.
-    NotApplicable,
-    /// No order exercised it.
-    NotExercised,
-    /// No verdict at all (targeted but not judged, or not run).
-    None,
-}
-
-impl Mark {
-    /// The cell text of the HTML matrix.
-    pub(crate) fn short(self) -> &'static str {
-        match self {
-            Mark::Fail => "FAIL",
-            Mark::ExpectedFail => "xfail",
-            Mark::Inconclusive => "INC",
-            Mark::Warn => "warn",
-            Mark::Pass => "pass",
-            Mark::NotApplicable => "n/a",
-            Mark::NotExercised => "n/e",
-            Mark::None => "",
-        }
-    }
-}
-
-/// One rule's verdicts in one scenario.
-pub(crate) struct RuleResult<'a> {
-    /// The rule's ID.
-    pub(crate) id: &'a str,
-    /// Its verdicts, one per order (or one for the whole scenario).
-    pub(crate) verdicts: Vec<&'a VerdictReport>,
-    /// Why it is inconclusive, when the scenario targets it and the run did not exercise it.
-    pub(crate) unexercised: Option<&'a Unexercised>,
-}
-
-impl RuleResult<'_> {
-    /// The folded outcome; a verdict string this payterm does not know counts as none.
-    pub(crate) fn mark(&self) -> Mark {
-        let any = |kind: &str| self.verdicts.iter().any(|v| v.verdict == kind);
-        if self.verdicts.iter().any(|v| v.failed()) {
-            Mark::Fail
-        } else if any("fail") {
-            Mark::ExpectedFail
-        } else if any("warn") {
-            Mark::Warn
-        } else if any("pass") {
-            Mark::Pass
-        } else if any("not_applicable") {
-            Mark::NotApplicable
-        } else if let Some(u) = self.unexercised {
-            if u.known.is_some() { Mark::ExpectedFail } else { Mark::Inconclusive }
-        } else if any("not_exercised") {
-            Mark::NotExercised
-        } else {
-            Mark::None
-        }
-    }
-}
-
-/// Every rule `s` targets or has a verdict for, in the rule table's order (rules the table
-/// does not know last, in the order they appear).
-pub(crate) fn rule_results(s: &ScenarioReport) -> Vec<RuleResult<'_>> {
-    let mut results: Vec<RuleResult<'_>> = Vec::new();
-    let mut index: HashMap<&str, usize> = HashMap::new();
-    let ids = s.targets.iter().map(String::as_str).chain(s.verdicts.iter().map(|v| v.rule.as_str()));
-    for id in ids {
-        index.entry(id).or_insert_with(|| {
-            let unexercised = s.unexercised.iter().find(|u| u.rule == id);
-            results.push(RuleResult { id, verdicts: Vec::new(), unexercised });
-            results.len() - 1
-        });
-    }
-    for v in &s.verdicts {
-        if let Some(&i) = index.get(v.rule.as_str()) {
-            results[i].verdicts.push(v);
-        }
-    }
-    let position = |id: &str| RULES.iter().position(|r| r.id == id).unwrap_or(usize::MAX);
-    // A stable sort, so unknown rules keep the order they appeared in.
-    results.sort_by_key(|r| position(r.id));
-    results
+    let mut case = TestCase::new("interrupted", non_success(NonSuccessKind::Error, "interrupted", &message, &message));
+    case.set_classname("payterm run");
+    let mut suite = TestSuite::new("payterm run");
+    suite.set_time(Duration::ZERO);
+    suite.add_test_case(case);
+    suite
 }
 
 #[cfg(test)]
@@ -531,16 +301,15 @@ mod tests {
     use super::*;
 
     #[test]
-    fn forbidden_controls_become_visible_and_allowed_whitespace_stays() {
-        let mut out = String::new();
-        text(&mut out, "a\u{1b}[31mb\u{0}\t\n\u{fffe}<]]>&");
-        assert_eq!(out, "a\u{241b}[31mb\u{2400}\t\n\\u{fffe}&lt;]]&gt;&amp;");
+    fn text_is_spelled_by_the_policy_before_quick_junit_sees_it() {
+        // The policy's spellings survive `XmlString`, which would strip raw controls silently.
+        let text = "a\u{1b}[31mb\u{0}\u{202e}\u{fffe}<]]>&";
+        let written = quick_junit::XmlString::new(xml(text));
+        assert_eq!(written.as_str(), "a\u{241b}[31mb\u{2400}\\u{202e}\\u{fffe}<]]>&");
     }
 
     #[test]
-    fn attribute_newlines_survive_as_references() {
-        let mut out = String::new();
-        attr(&mut out, "message", "one\ntwo \"three\"");
-        assert_eq!(out, " message=\"one&#10;two &quot;three&quot;\"");
+    fn tabs_and_carriage_returns_keep_their_meaning() {
+        assert_eq!(quick_junit::XmlString::new(xml("a\tb\r\nc\rd\n")).as_str(), "a b\nc\nd\n");
     }
 }

@@ -5,6 +5,7 @@ pub mod diagram;
 pub mod html;
 pub mod junit;
 mod known;
+mod marks;
 pub mod model;
 pub mod stable;
 pub mod terminal;

@@ -36,8 +36,8 @@ const BODY_SHOWN: usize = 4 * 1024;
 /// integration floods costs a report no more than this.
 const TRANSCRIPT_BYTES: usize = 4 * 1024 * 1024;
 
-/// The transcript of `record`: its beginning, within [`TRANSCRIPT_BYTES`], each body within
-/// [`BODY_SHOWN`], and a last line counting what was left out.
+/// The transcript of `record`: its beginning, within `TRANSCRIPT_BYTES`, each body within
+/// `BODY_SHOWN`, and a last line counting what was left out.
 pub fn transcript(record: &Record) -> Vec<TranscriptLine> {
     let all = every_line(record);
     let mut kept = Vec::new();

@@ -1,84 +1,74 @@
-//! Percent-encoding by RFC 3986 rules: [`decode`] (strict: `+` stays `+`, a broken escape or
-//! non-UTF-8 result is an error), [`encode`] (everything but the unreserved characters) and
-//! [`clean_url`] for a redirect target.
+//! Percent-encoding by RFC 3986 rules, through the `percent-encoding` crate: [`decode`]
+//! (strict: `+` stays `+`, a broken escape or non-UTF-8 result is an error), [`encode`]
+//! (everything but the unreserved characters) and [`clean_url`] for a redirect target.
+
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, percent_decode_str, utf8_percent_encode};
+
+/// Every byte outside RFC 3986's unreserved set (`A–Z a–z 0–9 - . _ ~`); bytes past ASCII
+/// are always encoded.
+const NOT_UNRESERVED: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
+
+/// What a URI may not hold as written: [`NOT_UNRESERVED`] less the reserved characters and `%`
+/// (so existing escapes stay), which leaves controls, the space and `"<>\^`{|}`.
+const NOT_IN_A_URI: &AsciiSet = &NOT_UNRESERVED
+    .remove(b'%')
+    .remove(b':')
+    .remove(b'/')
+    .remove(b'?')
+    .remove(b'#')
+    .remove(b'[')
+    .remove(b']')
+    .remove(b'@')
+    .remove(b'!')
+    .remove(b'$')
+    .remove(b'&')
+    .remove(b'\'')
+    .remove(b'(')
+    .remove(b')')
+    .remove(b'*')
+    .remove(b'+')
+    .remove(b',')
+    .remove(b';')
+    .remove(b'=');
 
 /// Decodes `raw`; the error is a fragment that reads after the parameter's name.
 pub fn decode(raw: &str) -> Result<String, String> {
+    // `percent_decode_str` passes a broken escape through as written and reads whitespace
+    // as itself; a link parameter with either is refused instead, so check first.
     let bytes = raw.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while let Some(&b) = bytes.get(i) {
-        match b {
-            b'%' => {
-                let pair = bytes.get(i + 1..i + 3);
-                let value = pair.and_then(|p| Some(hex(*p.first()?)? << 4 | hex(*p.get(1)?)?));
-                let Some(value) = value else {
-                    let escape: String = raw[i..].chars().take(3).collect();
-                    return Err(format!(
-                        "holds `{}`, which is not a percent escape (hint: write a literal % as %25)",
-                        escape.escape_default()
-                    ));
-                };
-                out.push(value);
-                i += 3;
-            }
-            // Whitespace and control characters are never part of a URL; over HTTP they are
-            // mostly a `+` that arrived as a space because `uri` was not percent-encoded.
-            b if b.is_ascii_whitespace() || b.is_ascii_control() => {
-                return Err("holds a raw space or control character (hint: percent-encode it, e.g. a space as %20; \
-                            over HTTP, percent-encode the whole link in `uri`, or a `+` arrives as a space)"
-                    .to_owned());
-            }
-            b => {
-                out.push(b);
-                i += 1;
-            }
+    for (i, &b) in bytes.iter().enumerate() {
+        if b == b'%' && !bytes.get(i + 1..i + 3).is_some_and(|pair| pair.iter().all(u8::is_ascii_hexdigit)) {
+            let escape: String = raw[i..].chars().take(3).collect();
+            return Err(format!(
+                "holds `{}`, which is not a percent escape (hint: write a literal % as %25)",
+                escape.escape_default()
+            ));
+        }
+        // Whitespace and control characters are never part of a URL; over HTTP they are
+        // mostly a `+` that arrived as a space because `uri` was not percent-encoded.
+        if b.is_ascii_whitespace() || b.is_ascii_control() {
+            return Err("holds a raw space or control character (hint: percent-encode it, e.g. a space as %20; \
+                        over HTTP, percent-encode the whole link in `uri`, or a `+` arrives as a space)"
+                .to_owned());
         }
     }
-    String::from_utf8(out).map_err(|_| "is not UTF-8 once percent-decoded".to_owned())
+    percent_decode_str(raw)
+        .decode_utf8()
+        .map(std::borrow::Cow::into_owned)
+        .map_err(|_| "is not UTF-8 once percent-decoded".to_owned())
 }
 
-fn hex(b: u8) -> Option<u8> {
-    char::from(b).to_digit(16).and_then(|d| u8::try_from(d).ok())
-}
-
-fn is_unreserved(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~')
-}
-
-fn push_escaped(out: &mut String, b: u8) {
-    const HEX: &[u8; 16] = b"0123456789ABCDEF";
-    out.push('%');
-    out.push(char::from(HEX[usize::from(b >> 4)]));
-    out.push(char::from(HEX[usize::from(b & 0xF)]));
-}
-
-/// Encodes every byte outside RFC 3986's unreserved set (`A–Z a–z 0–9 - . _ ~`).
+/// Encodes every byte outside RFC 3986's unreserved set (`A–Z a–z 0–9 - . _ ~`): a space is
+/// `%20`, a `+` is `%2B`.
 pub fn encode(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() * 3 / 2);
-    for &b in text.as_bytes() {
-        if is_unreserved(b) {
-            out.push(char::from(b));
-        } else {
-            push_escaped(&mut out, b);
-        }
-    }
-    out
+    utf8_percent_encode(text, NOT_UNRESERVED).to_string()
 }
 
 /// Makes a redirect target safe to send: characters a URI may hold (reserved, unreserved and
 /// `%`) stay as written, everything else (spaces, control characters such as a CR LF meant to
 /// split the `Location` header, non-ASCII) is percent-encoded, as browsers do.
 pub fn clean_url(url: &str) -> String {
-    let mut out = String::with_capacity(url.len());
-    for &b in url.as_bytes() {
-        if is_unreserved(b) || b"%:/?#[]@!$&'()*+,;=".contains(&b) {
-            out.push(char::from(b));
-        } else {
-            push_escaped(&mut out, b);
-        }
-    }
-    out
+    utf8_percent_encode(url, NOT_IN_A_URI).to_string()
 }
 
 #[cfg(test)]
@@ -100,6 +90,7 @@ mod tests {
     #[case::bad_hex("a%zz", "`%zz`")]
     #[case::percent_at_the_end("a%", "`%`")]
     #[case::one_digit("a%4", "`%4`")]
+    #[case::an_escape_that_starts_another("%%41", "`%%4`")]
     #[case::not_utf8("%C3%28", "not UTF-8")]
     #[case::raw_space("a b", "raw space")]
     #[case::raw_newline("a\nb", "raw space")]
@@ -112,6 +103,18 @@ mod tests {
     fn encoding_keeps_only_unreserved_characters() {
         assert_eq!(encode("{\"a\":\"4.35\"} +é~"), "%7B%22a%22%3A%224.35%22%7D%20%2B%C3%A9~");
         assert_eq!(decode(&encode("fb://x?y=1&z=+ é")).unwrap(), "fb://x?y=1&z=+ é");
+    }
+
+    #[test]
+    fn every_ascii_character_is_encoded_by_the_rfc_3986_sets() {
+        // The sets as RFC 3986 states them, byte by byte, against what the crate writes.
+        let unreserved = |c: char| c.is_ascii_alphanumeric() || "-._~".contains(c);
+        for c in (0u8..0x80).map(char::from) {
+            let kept_by_encode = encode(&c.to_string()) == c.to_string();
+            assert_eq!(kept_by_encode, unreserved(c), "encode {c:?}");
+            let kept_by_clean = clean_url(&c.to_string()) == c.to_string();
+            assert_eq!(kept_by_clean, unreserved(c) || "%:/?#[]@!$&'()*+,;=".contains(c), "clean_url {c:?}");
+        }
     }
 
     #[test]

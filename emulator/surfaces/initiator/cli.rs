@@ -16,7 +16,7 @@ use crate::cli::CliError;
 pub const SHIM_NAME: &str = "aelucrative-hype-initiator";
 
 /// The hidden subcommand the runner times to measure the program's own start-up
-/// ([`commands::probe`]).
+/// (`commands::probe`).
 pub const PROBE: &str = "__probe";
 
 /// Options of `payterm initiator`.

@@ -5,14 +5,16 @@
 use bytes::Bytes;
 use http::{HeaderValue, Response, StatusCode, header};
 use http_body_util::Full;
+use maud::{DOCTYPE, Markup, html};
 use serde_json::json;
 
 use crate::http::{ApiRequest, Reply, json as json_reply};
+use crate::printable::Shown;
 use crate::surfaces::sim::Sim;
 use crate::world::invoice::{CustomerAction, InvoiceStatus};
 
 /// What the page shows.
-struct Shown {
+struct Payment {
     invoice: String,
     store: String,
     total: u64,
@@ -30,7 +32,7 @@ pub fn page(sim: &Sim, req: &ApiRequest, identifier: &str) -> Reply {
             // Only `created` and `reached` can be opened; the result is checked just above.
             let _ = world.customer_act(identifier, CustomerAction::Open);
         }
-        world.invoice(identifier).map(|i| Shown {
+        world.invoice(identifier).map(|i| Payment {
             invoice: i.invoice.clone(),
             store: i.store.clone(),
             total: i.total,
@@ -44,58 +46,54 @@ pub fn page(sim: &Sim, req: &ApiRequest, identifier: &str) -> Reply {
             StatusCode::NOT_FOUND,
             &json!({"identifier": identifier, "error": "no such payment (the link is wrong or expired)"}),
         ),
-        (None, false) => {
-            html(StatusCode::NOT_FOUND, "Payment not found", "<p>No such payment: the link is wrong or expired.</p>")
-        }
+        (None, false) => page_of(
+            StatusCode::NOT_FOUND,
+            "Payment not found",
+            html! { p { "No such payment: the link is wrong or expired." } },
+        ),
         (Some(s), true) => json_reply(
             StatusCode::OK,
             &json!({"identifier": identifier, "invoice": s.invoice, "store": s.store, "total": s.total,
                     "status": s.status.as_str()}),
         ),
         (Some(s), false) => {
-            let body = format!(
-                "<p>Invoice <b>{}</b> of store <b>{}</b>: {}.{:02} soum.</p>\n<p>Status: <code>{}</code></p>",
-                escape(&s.invoice),
-                escape(&s.store),
-                s.total / 100,
-                s.total % 100,
-                s.status.as_str()
-            );
-            html(StatusCode::OK, "HyPe payment", &body)
+            // The invoice id and the store are the integrator's free text.
+            let body = html! {
+                p {
+                    "Invoice " b { (Shown(&s.invoice)) } " of store " b { (Shown(&s.store)) } ": "
+                    (s.total / 100) "." (format!("{:02}", s.total % 100)) " soum."
+                }
+                "\n"
+                p { "Status: " code { (s.status.as_str()) } }
+            };
+            page_of(StatusCode::OK, "HyPe payment", body)
         }
     }
 }
 
-fn html(status: StatusCode, title: &str, body: &str) -> Reply {
-    let text = format!(
-        "<!doctype html>\n<html><head><meta charset=\"utf-8\"><title>{title}</title></head>\n<body><h1>{title}</h1>\n{body}\n</body></html>\n"
-    );
-    let mut resp = Response::new(Full::new(Bytes::from(text)));
+/// The whole page around `body`, as an answer.
+fn page_of(status: StatusCode, title: &str, body: Markup) -> Reply {
+    let mut resp = Response::new(Full::new(Bytes::from(document(title, body))));
     *resp.status_mut() = status;
     resp.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
     resp
 }
 
-/// Escapes text for HTML: the invoice id is the integrator's free text.
-fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
+fn document(title: &str, body: Markup) -> String {
+    let page = html! {
+        (DOCTYPE) "\n"
+        html { head { meta charset="utf-8"; title { (title) } } "\n" body { h1 { (title) } "\n" (body) "\n" } } "\n"
+    };
+    page.into_string()
 }
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
     #[test]
-    fn free_text_is_escaped() {
-        assert_eq!(super::escape("<a href='x'>&\"</a>"), "&lt;a href=&#39;x&#39;&gt;&amp;&quot;&lt;/a&gt;");
+    fn free_text_is_escaped_by_the_one_policy() {
+        let page = document("t", html! { p { (Shown("<a href='x'>&\"\u{202e}</a>")) } });
+        assert!(page.contains("<p>&lt;a href='x'&gt;&amp;&quot;\\u{202e}&lt;/a&gt;</p>"), "{page}");
     }
 }
