@@ -75,7 +75,11 @@ fn transaction_variants(components: &mut Components, profile: &Profile) {
     let mut sale = base.clone();
     sale.description = Some("A sale: `amount`, `currencyCode` and `paymentMethod` are mandatory.".to_owned());
     set(&mut sale, "transactionType", only("SALE", "Charge the customer."));
-    set(&mut sale, "amount", amount(false, "Minor units (1000 = 10.00)."));
+    set(
+        &mut sale,
+        "amount",
+        amount(false, "Minor units (1000 = 10.00), written as an integer literal (1000.0 and 1e3 are refused)."),
+    );
     set(&mut sale, "currencyCode", currency());
     let mut method = Ref::from_schema_name("PaymentMethod");
     method.description = "How the customer pays.".to_owned();
@@ -91,7 +95,7 @@ fn transaction_variants(components: &mut Components, profile: &Profile) {
     void.description =
         Some("A void of an earlier sale: `currencyCode` and `originTransactionID` are mandatory.".to_owned());
     set(&mut void, "transactionType", only("VOID", "Void an earlier sale."));
-    set(&mut void, "amount", amount(true, "Minor units; optional for VOID."));
+    set(&mut void, "amount", amount(true, "Minor units, an integer literal; optional for VOID."));
     set(&mut void, "currencyCode", currency());
     set(
         &mut void,
@@ -111,7 +115,7 @@ fn transaction_variants(components: &mut Components, profile: &Profile) {
             .format(Some(SchemaFormat::KnownFormat(KnownFormat::Int64)))
             .minimum(Some(0))
             .maximum(Some(profile.max_amount as usize))
-            .description(Some("A tip in minor units."))
+            .description(Some("A tip in minor units, an integer literal."))
             .build();
         set(variant, "tipAmount", tip);
     }
