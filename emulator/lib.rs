@@ -2,8 +2,8 @@
 //! API, GP tom deep links and the HyPe Initiator.
 //!
 //! # Layout
-//! - [`world`]: the pure domain: terminals, tasks, transactions, batches, the ledger, the
-//!   virtual clock.
+//! - [`time`]: virtual time, and the clock that maps real time onto it.
+//! - [`world`]: the pure domain: terminals, tasks, transactions, batches, the ledger.
 //! - [`profile`]: every figure the emulator uses and where each behaviour comes from.
 //! - [`surfaces`]: the protocols over HTTP: the Cloud API and the control API.
 //! - [`http`]: the server core the surfaces share (limits, panic isolation, TLS).
@@ -37,6 +37,7 @@ pub mod runner;
 pub mod scenario;
 pub mod script;
 pub mod surfaces;
+pub mod time;
 pub mod world;
 
 pub use mock_cloud::{MockCloud, MockCloudBuilder, StartError};

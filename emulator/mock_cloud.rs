@@ -23,8 +23,8 @@ use crate::surfaces::cloud::auth::{DOCUMENTED_CLIENT_ID, DOCUMENTED_CLIENT_SECRE
 use crate::surfaces::cloud::{self, CloudApi};
 use crate::surfaces::control;
 use crate::surfaces::sim::{ScenarioWorlds, Sim, WorldFactory};
+use crate::time::{Clock, VirtualDuration, VirtualTime};
 use crate::world::World;
-use crate::world::clock::{Clock, VirtualDuration, VirtualTime};
 use crate::world::ids::Tid;
 use crate::world::money::Currency;
 use crate::world::terminal::{Merchant, TerminalConfig, TerminalMode};

@@ -4,7 +4,7 @@
 //!
 //! `payterm spec` prints [`SPEC`]; when better information arrives, change it here.
 
-use crate::world::clock::VirtualDuration;
+use crate::time::VirtualDuration;
 
 /// Every number the World and the surfaces use for timing, limits and lifetimes.
 #[derive(Clone, Debug, PartialEq)]

@@ -132,7 +132,7 @@ async fn print_by_payment_app_true_redirects_after_the_customers_receipt_choice(
     assert_eq!((handed[0]["by"].as_str(), handed[0]["receipt_type"].as_str()), (Some("payment_app"), Some("QR")));
     assert_eq!(handed[0]["ams_id"], sale["receipt"]["amsID"]);
     let paid = world_events(&c, "transaction_result").await;
-    let at = |e: &Value| payterm::world::clock::VirtualTime::parse_rfc3339(e["at"].as_str().unwrap()).unwrap();
+    let at = |e: &Value| payterm::time::VirtualTime::parse_rfc3339(e["at"].as_str().unwrap()).unwrap();
     assert_eq!(at(&paid[0]), before, "the payment itself is at once");
     assert_eq!((at(&handed[0]) - at(&paid[0])).as_millis(), 5_000, "the customer chooses for 5 s");
     assert_eq!(c.cloud.now(), at(&handed[0]));

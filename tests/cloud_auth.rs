@@ -1,7 +1,7 @@
 //! OAuth: the vendor's documented example works verbatim, wrong credentials are refused,
 //! tokens expire on the virtual clock, refresh works on both paths, master tokens need a tid.
 
-use payterm::world::clock::VirtualDuration;
+use payterm::time::VirtualDuration;
 use reqwest::StatusCode;
 use serde_json::json;
 

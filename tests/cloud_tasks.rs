@@ -274,7 +274,7 @@ async fn a_void_after_94_days_is_422_not_allowed() {
     let c = Cloud::paused().await;
     let token = c.token().await;
     let (_, tx) = c.completed_sale(&token, 4000, "CARD").await;
-    c.cloud.advance(payterm::world::clock::VirtualDuration::days(94));
+    c.cloud.advance(payterm::time::VirtualDuration::days(94));
     let token = c.token().await;
     let (status, answer) = void(&c, &token, &tx["amsId"]).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -288,7 +288,7 @@ async fn a_void_within_93_days_is_accepted() {
     let c = Cloud::paused().await;
     let token = c.token().await;
     let (_, tx) = c.completed_sale(&token, 4000, "CARD").await;
-    c.cloud.advance(payterm::world::clock::VirtualDuration::days(92));
+    c.cloud.advance(payterm::time::VirtualDuration::days(92));
     let token = c.token().await;
     assert_eq!(void(&c, &token, &tx["amsId"]).await.0, StatusCode::CREATED);
 }

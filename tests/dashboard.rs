@@ -14,7 +14,7 @@ use std::time::Duration;
 use payterm::MockCloud;
 use payterm::journal::Exchange;
 use payterm::surfaces::control::dashboard::{INDEX_HTML, MAX_BYTES, SCENARIO_JS, SCRIPT_JS, STYLE_CSS};
-use payterm::world::clock::VirtualTime;
+use payterm::time::VirtualTime;
 use payterm::world::money::Currency;
 use payterm::world::terminal::TerminalMode;
 use reqwest::StatusCode;

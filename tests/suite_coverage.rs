@@ -11,7 +11,7 @@ use payterm::scenario::Scenario;
 use payterm::scenario::model::{
     FaultKind, HistoryBatch, InitiatorFault, LinkStatus, Operation, StatusAnswer, VoidTarget, When,
 };
-use payterm::world::clock::VirtualDuration;
+use payterm::time::VirtualDuration;
 use payterm::world::codes::PaymentMethod;
 use payterm::world::invoice::InvoiceStatus;
 use payterm::world::task::TaskState;

@@ -9,7 +9,7 @@ use std::time::Duration;
 use payterm::http::{BoxReply, Handler, ServerLimits, WireControl, json, serve};
 use payterm::scenario::model::FaultKind;
 use payterm::script::faults::{RETRY_AFTER_VIRTUAL, answer};
-use payterm::world::clock::VirtualDuration;
+use payterm::time::VirtualDuration;
 use reqwest::StatusCode;
 
 /// A server whose path names the fault: `/reset`, `/truncate`, …; `/ok` answers normally.

@@ -5,7 +5,7 @@ use clap::Args;
 use super::CliError;
 use crate::MockCloud;
 use crate::exit_codes;
-use crate::world::clock::VirtualTime;
+use crate::time::VirtualTime;
 use crate::world::money::Currency;
 use crate::world::terminal::TerminalMode;
 

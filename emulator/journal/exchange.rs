@@ -5,7 +5,7 @@
 use serde::Serialize;
 
 use crate::scenario::model::{FaultKind, When};
-use crate::world::clock::{VirtualDuration, VirtualTime};
+use crate::time::{VirtualDuration, VirtualTime};
 
 /// When an exchange happened, in virtual time, as payterm saw it at its own socket: nothing
 /// the client sends (a header, a body field) moves either stamp.

@@ -7,7 +7,7 @@ use std::sync::Mutex;
 use serde::Serialize;
 
 use super::exchange::{Annotations, Body, Exchange, Stamps};
-use crate::world::clock::{VirtualDuration, VirtualTime};
+use crate::time::{VirtualDuration, VirtualTime};
 use crate::world::events::WorldEvent;
 
 /// The header a handler sets to attach a note to its exchange in the journal; the server

@@ -9,7 +9,7 @@ use super::money::outcome_line;
 use super::verdict::Verdict;
 use crate::runner::events::OutcomeResult;
 use crate::scenario::model::{Operation, Order};
-use crate::world::clock::VirtualTime;
+use crate::time::VirtualTime;
 use crate::world::ledger::Surface;
 use crate::world::task::{TaskRequest, TaskState};
 

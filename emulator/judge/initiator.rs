@@ -9,7 +9,7 @@ use super::verdict::{Verdict, VerdictKind};
 use crate::runner::Ending;
 use crate::runner::events::{EventKind, FlagKind, OutcomeResult};
 use crate::scenario::model::{Operation, Order};
-use crate::world::clock::VirtualTime;
+use crate::time::VirtualTime;
 
 /// Which of the two initiator commands a request was, and what it was about: the invoice id
 /// (invoice) or the identifier (status).

@@ -9,7 +9,7 @@ use super::verdict::Verdict;
 use super::voids::void_possible;
 use crate::runner::events::OutcomeResult;
 use crate::scenario::model::{Operation, Order};
-use crate::world::clock::{VirtualDuration, VirtualTime};
+use crate::time::{VirtualDuration, VirtualTime};
 use crate::world::ledger::Surface;
 
 const RULE: &str = "LIVENESS-OUTCOME";

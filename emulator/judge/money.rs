@@ -8,7 +8,7 @@ use super::facts::{Facts, OrderFacts, word};
 use super::verdict::Verdict;
 use crate::runner::events::OutcomeResult;
 use crate::scenario::model::{Operation, Order};
-use crate::world::clock::VirtualTime;
+use crate::time::VirtualTime;
 use crate::world::ledger::{LedgerEntry, LedgerKind};
 
 /// Payments of an order still standing at `at` (captured, not voided or refunded), with their

@@ -18,7 +18,7 @@ use std::collections::BTreeMap;
 
 use super::facts::{Call, CreateKind, Facts, Grant, Req};
 use super::verdict::Verdict;
-use crate::world::clock::{VirtualDuration, VirtualTime};
+use crate::time::{VirtualDuration, VirtualTime};
 
 /// Real milliseconds of the integration's own latency (scheduling, a process start) that one
 /// interval may carry more than the next without counting as a shrink.

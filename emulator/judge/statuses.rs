@@ -9,7 +9,7 @@ use super::money::outcome_line;
 use super::verdict::Verdict;
 use crate::runner::events::{EventKind, OutcomeResult};
 use crate::scenario::model::Order;
-use crate::world::clock::VirtualTime;
+use crate::time::VirtualTime;
 
 /// The gateway URIs the service handed out for invoice `identifier`, as the integration got them.
 fn gateway_uris(f: &Facts, identifier: &str) -> Vec<String> {

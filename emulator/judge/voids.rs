@@ -5,7 +5,7 @@ use super::facts::{Call, CreateKind, Facts, OrderFacts, Req, word};
 use super::verdict::Verdict;
 use crate::runner::events::OutcomeResult;
 use crate::scenario::model::{HistoryBatch, Operation, Order};
-use crate::world::clock::VirtualTime;
+use crate::time::VirtualTime;
 use crate::world::codes::PaymentMethod;
 use crate::world::ledger::{LedgerKind, Surface};
 use crate::world::task::{TaskRequest, TaskState};

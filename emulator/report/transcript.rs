@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::journal::JournalEntry;
 use crate::runner::Record;
-use crate::world::clock::VirtualTime;
+use crate::time::VirtualTime;
 
 /// One line of a transcript.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]

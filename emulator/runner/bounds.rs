@@ -138,7 +138,7 @@ impl Bounds {
 mod tests {
     use super::*;
     use crate::runner::events::{EventKind, FlagKind};
-    use crate::world::clock::VirtualTime;
+    use crate::time::VirtualTime;
 
     fn flag() -> Event {
         Event {

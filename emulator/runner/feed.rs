@@ -9,7 +9,7 @@ use crate::MockCloud;
 use crate::scenario::Scenario;
 use crate::scenario::model::{Operation, Order, VoidTarget};
 use crate::scenario::orders::order_json;
-use crate::world::clock::{VirtualDuration, VirtualTime};
+use crate::time::{VirtualDuration, VirtualTime};
 
 /// The orders still to give, and when each was given.
 pub struct OrderFeed<'a> {

@@ -14,7 +14,7 @@ use tokio::process::Command;
 use crate::MockCloud;
 use crate::surfaces::initiator::cli::{PROBE, SHIM_NAME};
 use crate::surfaces::initiator::config::CONFIG_ENV;
-use crate::world::clock::VirtualTime;
+use crate::time::VirtualTime;
 
 /// How often the probe runs while the scenario does.
 const EVERY: Duration = Duration::from_millis(500);

@@ -15,7 +15,7 @@ use super::{command, service, shim};
 use crate::MockCloud;
 use crate::journal::JournalEntry;
 use crate::scenario::Scenario;
-use crate::world::clock::{VirtualDuration, VirtualTime};
+use crate::time::{VirtualDuration, VirtualTime};
 use crate::world::ledger::LedgerEntry;
 
 /// How the integration is reached.

@@ -16,7 +16,7 @@ use super::feed::OrderFeed;
 use super::run_one::{Driven, Ending};
 use crate::MockCloud;
 use crate::client::HttpClient;
-use crate::world::clock::VirtualDuration;
+use crate::time::VirtualDuration;
 
 /// How long, in virtual time, nothing may happen (no request, no event) once every order has
 /// a final outcome, before the run counts as finished.

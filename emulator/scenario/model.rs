@@ -2,7 +2,7 @@
 //! default filled in. [`Scenario`] is what the script engine and the runner take.
 
 use crate::judge::rules::Rule;
-use crate::world::clock::VirtualDuration;
+use crate::time::VirtualDuration;
 use crate::world::codes::{CardOutcome, PaymentMethod};
 use crate::world::ids::Tid;
 use crate::world::invoice::InvoiceStatus;

@@ -12,7 +12,7 @@ use super::model::{Operation, Order, Scenario, Timing, VoidTarget};
 use super::raw::{RawOrder, RawScenario, Text};
 use super::suggest;
 use crate::judge::rules::{self, RuleArea};
-use crate::world::clock::VirtualDuration;
+use crate::time::VirtualDuration;
 use crate::world::codes::PaymentMethod;
 use crate::world::ledger::Surface;
 use crate::world::money::Currency;

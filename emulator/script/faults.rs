@@ -10,7 +10,7 @@ use http_body_util::{BodyExt, Full};
 
 use crate::http::{ApiError, Reply, WireAction, WireControl};
 use crate::scenario::model::FaultKind;
-use crate::world::clock::VirtualDuration;
+use crate::time::VirtualDuration;
 
 /// How long a hung answer is held before the server gives up on the client itself.
 const HANG_LIMIT: Duration = Duration::from_secs(600);

@@ -14,8 +14,8 @@ use crate::scenario::model::{
     Completion, CustomerEvent, Hold, LinkOverride, Operation, OperatorAction, OperatorActionKind, Scenario,
     StatusAnswer, TaskStep,
 };
+use crate::time::{VirtualDuration, VirtualTime};
 use crate::world::World;
-use crate::world::clock::{VirtualDuration, VirtualTime};
 use crate::world::events::{WorldEvent, WorldEventKind};
 use crate::world::ids::TaskId;
 use crate::world::invoice::{CustomerAction, InvoiceStatus};

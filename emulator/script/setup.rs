@@ -5,7 +5,7 @@
 use crate::profile::Profile;
 use crate::scenario::Scenario;
 use crate::scenario::model::HistoryBatch;
-use crate::world::clock::VirtualTime;
+use crate::time::VirtualTime;
 use crate::world::ids::AmsId;
 use crate::world::terminal::Merchant;
 use crate::world::{PastSale, World};

@@ -3,7 +3,7 @@
 //! customer event. Pure: the caller says when requests and events happen.
 
 use crate::scenario::model::{CustomerEvent, Hold};
-use crate::world::clock::VirtualTime;
+use crate::time::VirtualTime;
 
 /// Where a timeline stands.
 #[derive(Clone, Debug)]
@@ -104,7 +104,7 @@ impl<S: Clone> Timeline<S> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::world::clock::VirtualDuration;
+    use crate::time::VirtualDuration;
 
     const T0: VirtualTime = VirtualTime::DEFAULT_START;
 

@@ -3,10 +3,10 @@
 
 use std::collections::BTreeMap;
 
-use super::clock::VirtualTime;
 use super::codes::PaymentMethod;
 use super::ids::{AmsId, Tid};
 use super::money::Currency;
+use crate::time::VirtualTime;
 
 /// Counts and amounts of one payment method (or of the whole batch).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

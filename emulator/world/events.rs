@@ -3,10 +3,10 @@
 
 use serde::Serialize;
 
-use super::clock::VirtualTime;
 use super::codes::CardOutcome;
 use super::ids::{AmsId, TaskId, Tid};
 use super::task::{CancelledBy, TaskState};
+use crate::time::VirtualTime;
 
 /// Who hands a deep link's receipt to the customer.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]

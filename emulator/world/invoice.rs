@@ -13,7 +13,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::clock::VirtualTime;
+use crate::time::VirtualTime;
 
 /// What `status` answers for an invoice.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -4,12 +4,12 @@
 
 use time::OffsetDateTime;
 
-use super::clock::VirtualTime;
 use super::events::WorldEventKind;
 use super::invoice::{CustomerAction, Fiscal, InvalidCustomerAction, Invoice, InvoiceStatus, Store, next_status};
 use super::ledger::{LedgerEntry, LedgerKind, Surface};
 use super::money::Currency;
 use super::state::World;
+use crate::time::VirtualTime;
 
 /// An invoice as the integration asks for it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -296,7 +296,7 @@ mod tests {
     fn an_invoice_id_can_be_reused_the_next_year() {
         let mut w = world();
         w.issue_invoice(order("TEST-2024", 600_000), "x/").unwrap();
-        w.advance_by(crate::world::clock::VirtualDuration::days(366));
+        w.advance_by(crate::time::VirtualDuration::days(366));
         assert!(w.issue_invoice(order("TEST-2024", 500_000), "x/").unwrap().1);
     }
 

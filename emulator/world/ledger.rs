@@ -5,8 +5,8 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::clock::VirtualTime;
 use super::money::Currency;
+use crate::time::VirtualTime;
 
 /// What moved money.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]

@@ -3,7 +3,6 @@
 //! an explicit virtual time, so it is tested synchronously.
 
 pub mod batch;
-pub mod clock;
 pub mod codes;
 pub mod events;
 pub mod ids;

@@ -3,7 +3,6 @@
 
 use std::cmp::Reverse;
 
-use super::clock::{VirtualDuration, VirtualTime};
 use super::codes::{CardOutcome, PaymentMethod, TaskErrorCode, TransactionType};
 use super::events::WorldEventKind;
 use super::ids::{TaskId, Tid};
@@ -11,6 +10,7 @@ use super::ledger::Surface;
 use super::state::{TaskRefusal, Timer, TimerKind, World};
 use super::task::{CancelledBy, TaskError, TaskEvent, TaskRequest, TaskState, next_state};
 use super::terminal::{KeptCard, TerminalMode};
+use crate::time::{VirtualDuration, VirtualTime};
 
 /// What presenting a card did.
 #[derive(Clone, Debug, PartialEq, Eq)]

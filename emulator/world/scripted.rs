@@ -167,7 +167,7 @@ impl World {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::world::clock::{VirtualDuration, VirtualTime};
+    use crate::time::{VirtualDuration, VirtualTime};
     use crate::world::codes::PaymentMethod;
     use crate::world::ids::Tid;
     use crate::world::money::Currency;

@@ -5,7 +5,6 @@ use std::cmp::Reverse;
 use std::collections::{BTreeMap, BinaryHeap, HashMap, VecDeque};
 
 use super::batch::{BatchResult, OpenBatch};
-use super::clock::VirtualTime;
 use super::codes::{EcrResult, PaymentMethod, TransactionType};
 use super::events::{WorldEvent, WorldEventKind};
 use super::ids::{AmsId, IdGen, TaskId, Tid};
@@ -17,6 +16,7 @@ use super::terminal::{Merchant, Terminal, TerminalConfig, TerminalMode};
 use super::transaction::Transaction;
 use super::void_rules::{VoidRefusal, check_void};
 use crate::profile::Profile;
+use crate::time::VirtualTime;
 
 /// How many events the World keeps for a reader that has not drained them; older ones are
 /// dropped so a World nobody reads stays bounded.

@@ -13,10 +13,10 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::clock::VirtualTime;
 use super::codes::{PaymentMethod, TaskErrorCode};
 use super::ids::{AmsId, TaskId, Tid};
 use super::money::Currency;
+use crate::time::VirtualTime;
 
 /// Where a task stands. Only `COMPLETED`, `FAILED` and `CANCELLED` are final.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]

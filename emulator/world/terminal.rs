@@ -50,7 +50,7 @@ pub struct KeptCard {
     /// What the reader makes of it.
     pub outcome: CardOutcome,
     /// How long the reader takes (default: the profile's card processing time).
-    pub after: Option<super::clock::VirtualDuration>,
+    pub after: Option<crate::time::VirtualDuration>,
 }
 
 /// A merchant company with a GP tom login.

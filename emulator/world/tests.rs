@@ -2,7 +2,6 @@
 
 use rstest::rstest;
 
-use super::clock::{VirtualDuration, VirtualTime};
 use super::codes::{CardOutcome, EcrResult, PaymentMethod};
 use super::ids::{AmsId, TaskId, Tid};
 use super::money::Currency;
@@ -10,6 +9,7 @@ use super::task::{CancelledBy, CloseBatchRequest, ReceiptOptions, SaleRequest, T
 use super::terminal::{TerminalConfig, TerminalMode};
 use super::void_rules::VoidRefusal;
 use super::{CardPresented, CreateRefusal, PastSale, TaskRefusal, World};
+use crate::time::{VirtualDuration, VirtualTime};
 
 const T0: VirtualTime = VirtualTime::DEFAULT_START;
 

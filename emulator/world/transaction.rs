@@ -1,9 +1,9 @@
 //! Transactions on a terminal: [`Transaction`], with the card data a receipt shows.
 
-use super::clock::VirtualTime;
 use super::codes::{EcrResult, PaymentMethod, TaskErrorCode, TransactionType};
 use super::ids::{AmsId, Tid};
 use super::money::Currency;
+use crate::time::VirtualTime;
 
 /// The masked card a customer presented.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -1,10 +1,10 @@
 //! The rules that decide whether a sale may be voided: [`check_void`] and the
 //! [`VoidRefusal`] that names the broken rule and its ECR code.
 
-use super::clock::{VirtualDuration, VirtualTime};
 use super::codes::{EcrResult, PaymentMethod, TransactionType};
 use super::ids::Tid;
 use super::transaction::Transaction;
+use crate::time::{VirtualDuration, VirtualTime};
 
 /// Why a void is refused.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -12,7 +12,7 @@ use payterm::surfaces::cloud::auth::{TokenSecret, TokenService};
 use payterm::surfaces::cloud::dto::CreateCloudTaskTransactionApiRequest;
 use payterm::surfaces::cloud::{batch_body, validate_transaction};
 use payterm::world::World;
-use payterm::world::clock::VirtualTime;
+use payterm::time::VirtualTime;
 use payterm::world::task::TaskRequest;
 use payterm::world::terminal::{Merchant, TerminalConfig};
 

@@ -9,7 +9,7 @@ mod claim_grammar;
 pub mod claims;
 
 use payterm::MockCloud;
-use payterm::world::clock::VirtualDuration;
+use payterm::time::VirtualDuration;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 

@@ -19,7 +19,7 @@ use crate::runner::Record;
 use crate::runner::events::{EventKind, FlagKind, OutcomeResult};
 use crate::scenario::Scenario;
 use crate::scenario::model::Order;
-use crate::world::clock::{VirtualDuration, VirtualTime};
+use crate::time::{VirtualDuration, VirtualTime};
 use crate::world::ledger::LedgerEntry;
 
 /// An outcome the integration reported.

@@ -12,7 +12,7 @@ use super::world::{TaskFact, WorldFacts};
 use crate::runner::Record;
 use crate::runner::events::{EventKind, OutcomeResult};
 use crate::scenario::model::{Operation, Order, VoidTarget};
-use crate::world::clock::VirtualTime;
+use crate::time::VirtualTime;
 use crate::world::ledger::{LedgerEntry, LedgerKind, Surface};
 use crate::world::task::TaskRequest;
 

@@ -6,7 +6,7 @@ use serde_json::Value;
 
 use crate::journal::{Annotations, Exchange, Stamps};
 use crate::scenario::model::FaultKind;
-use crate::world::clock::{VirtualDuration, VirtualTime};
+use crate::time::{VirtualDuration, VirtualTime};
 
 /// Which grant a token request asked for.
 #[derive(Clone, Debug, PartialEq, Eq)]

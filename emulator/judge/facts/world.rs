@@ -5,8 +5,8 @@
 use std::collections::HashMap;
 
 use crate::journal::JournalEntry;
+use crate::time::VirtualTime;
 use crate::world::batch::Totals;
-use crate::world::clock::VirtualTime;
 use crate::world::events::WorldEventKind;
 use crate::world::invoice::InvoiceStatus;
 use crate::world::task::{CancelledBy, TaskRequest, TaskState};

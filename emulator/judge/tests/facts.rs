@@ -8,7 +8,7 @@ use crate::judge::facts::{Call, CreateKind, Facts, Grant, Req, word};
 use crate::judge::synth::{Synth, close, order, sale, scenario, t, void};
 use crate::runner::events::{FlagKind, OutcomeResult};
 use crate::scenario::model::{FaultKind, When};
-use crate::world::clock::VirtualDuration;
+use crate::time::VirtualDuration;
 use crate::world::events::WorldEventKind;
 use crate::world::ids::{AmsId, TaskId, Tid};
 use crate::world::invoice::InvoiceStatus;

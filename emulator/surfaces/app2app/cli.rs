@@ -13,8 +13,8 @@ use super::pct;
 use crate::cli::{CliError, runtime};
 use crate::client::HttpClient;
 use crate::exit_codes;
+use crate::time::VirtualTime;
 use crate::world::World;
-use crate::world::clock::VirtualTime;
 
 /// How long a server has to answer one link.
 const SERVER_TIMEOUT: Duration = Duration::from_secs(30);

@@ -13,8 +13,8 @@ use utoipa::ToSchema;
 
 use crate::http::{ApiError, Reply, json};
 use crate::profile::Profile;
+use crate::time::VirtualTime;
 use crate::world::World;
-use crate::world::clock::VirtualTime;
 use crate::world::ids::{IdGen, Tid};
 
 /// The vendor's documented client credential (`atom:ashfuf4e5fa`).

@@ -25,7 +25,7 @@ impl CloudApi {
     pub fn verify(
         &self,
         headers: &http::HeaderMap,
-        now: crate::world::clock::VirtualTime,
+        now: crate::time::VirtualTime,
     ) -> Result<std::sync::Arc<auth::Claims>, auth::TokenProblem> {
         self.tokens.verify(headers, now, self.sim.tokens_revoked_through())
     }

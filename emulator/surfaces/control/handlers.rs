@@ -6,7 +6,7 @@ use serde::Deserialize;
 use super::views::TerminalView;
 use crate::http::{ApiError, ApiRequest, Reply, json, read_json};
 use crate::surfaces::sim::Sim;
-use crate::world::clock::VirtualDuration;
+use crate::time::VirtualDuration;
 use crate::world::codes::CardOutcome;
 use crate::world::ids::{TaskId, Tid};
 use crate::world::money::Currency;
@@ -194,7 +194,7 @@ struct AdvanceBody {
 pub fn advance(sim: &Sim, req: &ApiRequest) -> Result<Reply, ApiError> {
     let body: AdvanceBody = read_json(&req.body)?;
     let by: VirtualDuration =
-        body.by.parse().map_err(|e: crate::world::clock::InvalidDuration| ApiError::field("by", e.to_string()))?;
+        body.by.parse().map_err(|e: crate::time::InvalidDuration| ApiError::field("by", e.to_string()))?;
     if by.as_millis() < 0 {
         return Err(ApiError::field("by", "virtual time only moves forward"));
     }

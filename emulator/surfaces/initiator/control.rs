@@ -9,8 +9,8 @@ use super::document::valid_store;
 use super::signing::parse_public_key;
 use crate::http::{ApiError, ApiRequest, Reply, json, read_json};
 use crate::surfaces::sim::Sim;
+use crate::time::VirtualTime;
 use crate::world::CustomerRefusal;
-use crate::world::clock::VirtualTime;
 use crate::world::invoice::{CustomerAction, Fiscal, Invoice, InvoiceStatus, Store, next_status};
 
 const ROUTES_HINT: &str = "(hint: GET /invoices, GET /invoices/{identifier}, POST /invoices/{identifier}/open|pay|succeed|reject|refund|present|status, GET /stores, POST /stores/{store}/keys|disable|enable)";

@@ -8,7 +8,7 @@ use serde_json::Value;
 use crate::journal::{Exchange, JournalEntry};
 use crate::report::TranscriptLine;
 use crate::scenario::Scenario;
-use crate::world::clock::VirtualTime;
+use crate::time::VirtualTime;
 use crate::world::events::WorldEvent;
 
 /// One live transcript line.

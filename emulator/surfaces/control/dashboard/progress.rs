@@ -9,7 +9,7 @@ use super::lines::event_text;
 use super::scenario::{Step, Track, steps};
 use crate::script::Progress;
 use crate::surfaces::sim::{ScriptSnapshot, Stepped};
-use crate::world::clock::VirtualTime;
+use crate::time::VirtualTime;
 use crate::world::invoice::CustomerAction;
 
 /// A step's state (`None` where the script cannot tell) and when it is due by time alone.

@@ -1,5 +1,6 @@
-//! Virtual time: instants ([`VirtualTime`]), spans ([`VirtualDuration`]) and the [`Clock`]
-//! that maps real time onto virtual time, paused, scaled or jumped by days.
+//! Virtual time, the base every layer counts in: instants ([`VirtualTime`]), spans
+//! ([`VirtualDuration`]), and the [`Clock`] — the one place real time is turned into virtual
+//! time and back (paused, scaled or jumped by days); the World itself knows only virtual time.
 
 use std::fmt;
 use std::str::FromStr;
