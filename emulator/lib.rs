@@ -31,6 +31,7 @@ pub mod judge;
 pub mod mock_cloud;
 pub mod printable;
 pub mod profile;
+pub mod record;
 pub mod redact;
 pub mod report;
 pub mod runner;

@@ -525,7 +525,7 @@ impl MockCloud {
 
     /// Takes the events a service-mode integration posted to `/_payterm/events` since the
     /// last call.
-    pub fn take_posted_events(&self) -> Vec<crate::runner::events::Event> {
+    pub fn take_posted_events(&self) -> Vec<crate::record::events::Event> {
         self.sim.inbox.take()
     }
 }

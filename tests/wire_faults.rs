@@ -7,8 +7,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use payterm::http::{BoxReply, Handler, ServerLimits, WireControl, json, serve};
+use payterm::record::scripted::RETRY_AFTER_VIRTUAL;
 use payterm::scenario::model::FaultKind;
-use payterm::script::faults::{RETRY_AFTER_VIRTUAL, answer};
+use payterm::surfaces::faults::answer;
 use payterm::time::VirtualDuration;
 use reqwest::StatusCode;
 

@@ -20,7 +20,7 @@ pub enum SchemaKind {
 pub fn print(kind: SchemaKind) {
     let schema = match kind {
         SchemaKind::Orders => crate::scenario::orders::json_schema(),
-        SchemaKind::Events => crate::runner::events::json_schema(),
+        SchemaKind::Events => crate::record::events::json_schema(),
         SchemaKind::Report => {
             serde_json::to_value(schemars::schema_for!(crate::report::SuiteReport)).unwrap_or_default()
         }

@@ -4,7 +4,7 @@
 
 use serde::Serialize;
 
-use crate::scenario::model::{FaultKind, When};
+use crate::record::scripted::{FaultKind, When};
 use crate::time::{VirtualDuration, VirtualTime};
 
 /// When an exchange happened, in virtual time, as payterm saw it at its own socket: nothing

@@ -225,7 +225,7 @@ impl Journal {
         exchange.annotations = parts.extensions.remove::<Annotations>().unwrap_or_default();
         exchange.retry_after = parts
             .headers
-            .get(crate::script::faults::RETRY_AFTER_VIRTUAL)
+            .get(crate::record::scripted::RETRY_AFTER_VIRTUAL)
             .and_then(|v| v.to_str().ok()?.trim().parse::<i64>().ok())
             .map(VirtualDuration::secs);
         exchange.notes.extend(exchange.annotations.fault.as_ref().map(super::StruckFault::note));

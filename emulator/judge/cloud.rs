@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use super::facts::{Call, Facts, OrderFacts, Reported, Req, TaskFact, word};
 use super::money::outcome_line;
 use super::verdict::Verdict;
-use crate::runner::events::OutcomeResult;
+use crate::record::events::OutcomeResult;
 use crate::scenario::model::{Operation, Order};
 use crate::time::VirtualTime;
 use crate::world::ledger::Surface;

@@ -6,8 +6,8 @@
 use super::facts::{Call, Facts, OrderFacts, Req, word};
 use super::money::outcome_line;
 use super::verdict::{Verdict, VerdictKind};
+use crate::record::events::{EventKind, FlagKind, OutcomeResult};
 use crate::runner::Ending;
-use crate::runner::events::{EventKind, FlagKind, OutcomeResult};
 use crate::scenario::model::{Operation, Order};
 use crate::time::VirtualTime;
 

@@ -5,7 +5,7 @@
 use super::facts::{Call, Facts, LinkCall, OrderFacts, Req, word};
 use super::money::outcome_line;
 use super::verdict::Verdict;
-use crate::runner::events::OutcomeResult;
+use crate::record::events::OutcomeResult;
 use crate::scenario::model::Order;
 use crate::world::ledger::Surface;
 

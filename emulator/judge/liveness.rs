@@ -7,7 +7,7 @@ use super::facts::{Call, Facts, OrderFacts, Req, word};
 use super::money::outcome_line;
 use super::verdict::Verdict;
 use super::voids::void_possible;
-use crate::runner::events::OutcomeResult;
+use crate::record::events::OutcomeResult;
 use crate::scenario::model::{Operation, Order};
 use crate::time::{VirtualDuration, VirtualTime};
 use crate::world::ledger::Surface;

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use super::facts::{Facts, OrderFacts, word};
 use super::verdict::Verdict;
-use crate::runner::events::OutcomeResult;
+use crate::record::events::OutcomeResult;
 use crate::scenario::model::{Operation, Order};
 use crate::time::VirtualTime;
 use crate::world::ledger::{LedgerEntry, LedgerKind};

@@ -7,7 +7,7 @@ use super::initiator::{Asked, asked, identifier_of, initiator_reqs, invoice_orde
 use super::liveness::{spec_said_stop, still_live};
 use super::money::outcome_line;
 use super::verdict::Verdict;
-use crate::runner::events::{EventKind, OutcomeResult};
+use crate::record::events::{EventKind, OutcomeResult};
 use crate::scenario::model::Order;
 use crate::time::VirtualTime;
 

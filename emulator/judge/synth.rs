@@ -11,7 +11,7 @@ use super::facts::Facts;
 use super::rules;
 use super::verdict::{Verdict, VerdictKind};
 use crate::journal::{Body, Exchange, JournalEntry, LinkCheck, Stamps, StruckFault};
-use crate::runner::events::{Event, EventKind, FlagKind, OutcomeResult};
+use crate::record::events::{Event, EventKind, FlagKind, OutcomeResult};
 use crate::runner::{Ending, Record};
 use crate::scenario::Scenario;
 use crate::scenario::model::{FaultKind, When};

@@ -3,7 +3,7 @@
 
 use super::facts::{Call, CreateKind, Facts, OrderFacts, Req, word};
 use super::verdict::Verdict;
-use crate::runner::events::OutcomeResult;
+use crate::record::events::OutcomeResult;
 use crate::scenario::model::{HistoryBatch, Operation, Order};
 use crate::time::VirtualTime;
 use crate::world::codes::PaymentMethod;

@@ -190,7 +190,7 @@ pub struct OrderSummary {
 
 impl OrderSummary {
     fn of(record: &Record) -> Vec<Self> {
-        use crate::runner::events::EventKind;
+        use crate::record::events::EventKind;
         let word = |v: serde_json::Value| v.as_str().unwrap_or("?").to_owned();
         record
             .scenario

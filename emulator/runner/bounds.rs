@@ -5,8 +5,8 @@
 
 use serde::Serialize;
 
-use super::events::Event;
 use crate::journal::Overflow;
+use crate::record::events::Event;
 
 /// Events any run may keep, whatever its orders.
 const BASE_EVENTS: usize = 1_000;
@@ -137,7 +137,7 @@ impl Bounds {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::runner::events::{EventKind, FlagKind};
+    use crate::record::events::{EventKind, FlagKind};
     use crate::time::VirtualTime;
 
     fn flag() -> Event {

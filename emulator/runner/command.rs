@@ -18,11 +18,11 @@ use tokio::sync::mpsc;
 
 use super::bounds::EventLog;
 use super::contract::Contract;
-use super::events::{Event, EventKind, Parsed, parse_line};
 use super::feed::OrderFeed;
 use super::output::{Log, OutputCount, read_lines};
 use super::run_one::{Driven, Ending};
 use crate::MockCloud;
+use crate::record::events::{Event, EventKind, Parsed, parse_line};
 
 /// A line of the integration's output, with the real instant it was read.
 enum Output {

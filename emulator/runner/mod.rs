@@ -2,10 +2,12 @@
 //! feeds it the orders, reads its events, and records everything for the judge.
 
 pub mod bounds;
+/// The driver contract's events, defined in [`crate::record::events`].
+pub use crate::record::events;
 pub mod builtin;
 mod command;
 mod contract;
-pub mod events;
+
 mod feed;
 pub mod latency;
 pub mod manifest;

@@ -8,12 +8,12 @@ use std::time::{Duration, Instant};
 
 use super::bounds::{Bounds, EventOverflow};
 use super::contract::Contract;
-use super::events::Event;
 use super::feed::OrderFeed;
 use super::latency::{LatencySample, Probe, ProbeTarget};
 use super::{command, service, shim};
 use crate::MockCloud;
 use crate::journal::JournalEntry;
+use crate::record::events::Event;
 use crate::scenario::Scenario;
 use crate::time::{VirtualDuration, VirtualTime};
 use crate::world::ledger::LedgerEntry;

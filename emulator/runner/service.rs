@@ -11,11 +11,11 @@ use http::Method;
 use super::bounds::EventLog;
 use super::command::receive;
 use super::contract::Contract;
-use super::events::{Event, EventKind, OutcomeResult};
 use super::feed::OrderFeed;
 use super::run_one::{Driven, Ending};
 use crate::MockCloud;
 use crate::client::HttpClient;
+use crate::record::events::{Event, EventKind, OutcomeResult};
 use crate::time::VirtualDuration;
 
 /// How long, in virtual time, nothing may happen (no request, no event) once every order has

@@ -2,10 +2,10 @@
 //! default filled in. [`Scenario`] is what the script engine and the runner take.
 
 use crate::judge::rules::Rule;
+pub use crate::record::scripted::{FaultKind, InitiatorFault, LinkOverride, LinkStatus, StatusAnswer, When};
 use crate::time::VirtualDuration;
 use crate::world::codes::{CardOutcome, PaymentMethod};
 use crate::world::ids::Tid;
-use crate::world::invoice::InvoiceStatus;
 use crate::world::ledger::Surface;
 use crate::world::money::Currency;
 use crate::world::task::TaskState;
@@ -235,52 +235,6 @@ pub enum Hold {
     Forever,
 }
 
-/// An initiator fault answered instead of a status.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum InitiatorFault {
-    /// `unspecified`.
-    Unspecified,
-    /// `server_error`.
-    ServerError,
-    /// `bad_signature`.
-    BadSignature,
-    /// `user_disabled`.
-    UserDisabled,
-    /// `resource_not_found`.
-    ResourceNotFound,
-}
-
-impl InitiatorFault {
-    /// Every fault.
-    pub const ALL: [InitiatorFault; 5] = [
-        InitiatorFault::Unspecified,
-        InitiatorFault::ServerError,
-        InitiatorFault::BadSignature,
-        InitiatorFault::UserDisabled,
-        InitiatorFault::ResourceNotFound,
-    ];
-
-    /// The wire name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            InitiatorFault::Unspecified => "unspecified",
-            InitiatorFault::ServerError => "server_error",
-            InitiatorFault::BadSignature => "bad_signature",
-            InitiatorFault::UserDisabled => "user_disabled",
-            InitiatorFault::ResourceNotFound => "resource_not_found",
-        }
-    }
-}
-
-/// What a status step answers.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum StatusAnswer {
-    /// A status.
-    Status(InvoiceStatus),
-    /// A fault.
-    Fault(InitiatorFault),
-}
-
 /// A step of an invoice's status timeline.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StatusStep {
@@ -339,39 +293,6 @@ impl RequestMatcher {
     }
 }
 
-/// Whether a fault strikes before or after the emulator acts on the request.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum When {
-    /// Nothing happened.
-    BeforeActing,
-    /// It happened; the answer is lost.
-    AfterActing,
-}
-
-/// A fault on a request.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum FaultKind {
-    /// An HTTP status with an optional `Retry-After`.
-    Status {
-        /// The status code.
-        code: u16,
-        /// The `Retry-After`.
-        retry_after: Option<VirtualDuration>,
-    },
-    /// The TCP connection is reset.
-    Reset,
-    /// The connection is held open with no answer.
-    Hang,
-    /// Fewer body bytes than `Content-Length` promises.
-    Truncate,
-    /// A body that is not JSON.
-    MalformedJson,
-    /// The answer trickles out over this long.
-    SlowDrip(VirtualDuration),
-    /// The answer comes this late.
-    Delay(VirtualDuration),
-}
-
 /// A fault on matching requests.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct HttpFault {
@@ -385,30 +306,6 @@ pub struct HttpFault {
     pub kind: FaultKind,
     /// Before or after acting.
     pub when: When,
-}
-
-/// A deep-link status.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum LinkStatus {
-    /// `CANCELLED`.
-    Cancelled,
-    /// `ERROR`.
-    Error,
-}
-
-/// A deep-link answer replaced.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct LinkOverride {
-    /// The order.
-    pub order: String,
-    /// The status.
-    pub status: LinkStatus,
-    /// The error reason.
-    pub error: Option<String>,
-    /// The refusal category.
-    pub code: Option<String>,
-    /// Which link of the order (1-based).
-    pub nth: u32,
 }
 
 /// An operator action.

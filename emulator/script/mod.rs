@@ -1,9 +1,8 @@
 //! The script engine: applies a scenario's script to a World and its surfaces. [`plan`]
-//! decides which requests a fault strikes, [`timeline`] which scripted step answers a
-//! request, and [`faults`] answers struck requests, down to real TCP resets.
+//! decides which requests a fault strikes and [`timeline`] which scripted step answers a
+//! request; the surfaces' fault wrapper (`surfaces::faults`) answers struck requests.
 
 mod drive;
-pub mod faults;
 pub mod plan;
 mod runtime;
 pub mod setup;

@@ -1,18 +1,8 @@
 //! [`FaultPlan`]: which request each scripted fault strikes. Faults count the requests that
 //! match them; the first fault whose window covers the count strikes.
 
-use crate::scenario::model::{FaultKind, HttpFault, When};
-
-/// A fault that strikes a request.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Strike {
-    /// What happens.
-    pub kind: FaultKind,
-    /// Before or after the emulator acts.
-    pub when: When,
-    /// Which fault of the script (0-based), for the transcript.
-    pub index: usize,
-}
+pub use crate::record::scripted::Strike;
+use crate::scenario::model::HttpFault;
 
 /// The scripted request faults and how many requests each has seen.
 #[derive(Clone, Debug, Default)]
@@ -48,6 +38,7 @@ impl FaultPlan {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::record::scripted::{FaultKind, When};
     use crate::scenario::model::RequestMatcher;
 
     fn fault(pattern: &str, from: u32, times: Option<u32>, kind: FaultKind) -> HttpFault {

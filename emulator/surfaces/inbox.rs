@@ -10,7 +10,7 @@ use serde_json::Value;
 
 use super::sim::Sim;
 use crate::http::{ApiError, Reply, json};
-use crate::runner::events::{Event, Parsed, parse_line};
+use crate::record::events::{Event, Parsed, parse_line};
 
 /// The path events are posted to.
 pub const PATH: &str = "/_payterm/events";

@@ -6,6 +6,7 @@
 pub mod app2app;
 pub mod cloud;
 pub mod control;
+pub mod faults;
 pub mod inbox;
 pub mod initiator;
 pub(crate) mod sim;

@@ -8,9 +8,9 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Instant;
 
 use crate::journal::{Journal, Stamps};
+use crate::record::scripted::Strike;
+use crate::record::scripted::{LinkOverride, StatusAnswer};
 use crate::scenario::Scenario;
-use crate::scenario::model::{LinkOverride, StatusAnswer};
-use crate::script::plan::Strike;
 use crate::script::{Progress, ScriptRuntime};
 use crate::time::{Clock, VirtualDuration, VirtualTime};
 use crate::world::World;
@@ -352,7 +352,7 @@ impl Sim {
                 drop(self.world());
                 break;
             }
-            let left = crate::script::faults::real(due - clock_now, scale);
+            let left = crate::surfaces::faults::real(due - clock_now, scale);
             tokio::time::sleep(left.min(std::time::Duration::from_millis(100))).await;
         }
     }

@@ -15,8 +15,8 @@ pub use req::{Call, CreateKind, Grant, LinkCall, Req};
 pub use world::{BatchFact, InvoiceFact, TaskFact, WorldFacts};
 
 use crate::journal::JournalEntry;
+use crate::record::events::{EventKind, FlagKind, OutcomeResult};
 use crate::runner::Record;
-use crate::runner::events::{EventKind, FlagKind, OutcomeResult};
 use crate::scenario::Scenario;
 use crate::scenario::model::Order;
 use crate::time::{VirtualDuration, VirtualTime};

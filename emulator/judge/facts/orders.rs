@@ -9,8 +9,8 @@ use std::collections::HashMap;
 
 use super::req::{Call, CreateKind, Req};
 use super::world::{TaskFact, WorldFacts};
+use crate::record::events::{EventKind, OutcomeResult};
 use crate::runner::Record;
-use crate::runner::events::{EventKind, OutcomeResult};
 use crate::scenario::model::{Operation, Order, VoidTarget};
 use crate::time::VirtualTime;
 use crate::world::ledger::{LedgerEntry, LedgerKind, Surface};

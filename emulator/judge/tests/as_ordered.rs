@@ -6,7 +6,7 @@ use serde_json::json;
 
 use crate::judge::VerdictKind::{Fail, NotExercised, Pass};
 use crate::judge::synth::{Synth, order, scenario};
-use crate::runner::events::OutcomeResult;
+use crate::record::events::OutcomeResult;
 
 const RULE: &str = "MONEY-AS-ORDERED";
 

@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 
 use crate::judge::VerdictKind::{self, Fail, NotExercised, Pass};
 use crate::judge::synth::{Synth, close, order, sale, scenario};
-use crate::runner::events::OutcomeResult;
+use crate::record::events::OutcomeResult;
 use crate::scenario::model::{FaultKind, When};
 use crate::world::batch::Totals;
 use crate::world::task::TaskState;

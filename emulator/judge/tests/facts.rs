@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 
 use crate::judge::facts::{Call, CreateKind, Facts, Grant, Req, word};
 use crate::judge::synth::{Synth, close, order, sale, scenario, t, void};
-use crate::runner::events::{FlagKind, OutcomeResult};
+use crate::record::events::{FlagKind, OutcomeResult};
 use crate::scenario::model::{FaultKind, When};
 use crate::time::VirtualDuration;
 use crate::world::events::WorldEventKind;

@@ -7,7 +7,7 @@ use serde_json::json;
 use crate::journal::LinkCheck;
 use crate::judge::VerdictKind::{Fail, NotExercised, Pass};
 use crate::judge::synth::{Synth, scenario};
-use crate::runner::events::{FlagKind, OutcomeResult};
+use crate::record::events::{FlagKind, OutcomeResult};
 use crate::scenario::model::{FaultKind, When};
 use crate::world::batch::Totals;
 use crate::world::task::TaskState;

@@ -6,7 +6,7 @@ use serde_json::json;
 
 use crate::judge::VerdictKind::{NotApplicable, NotExercised, Pass};
 use crate::judge::synth::{Synth, order, scenario};
-use crate::runner::events::OutcomeResult;
+use crate::record::events::OutcomeResult;
 use crate::world::invoice::InvoiceStatus;
 use crate::world::ledger::LedgerKind;
 use crate::world::task::TaskState;

@@ -7,8 +7,8 @@ use serde_json::{Value, json};
 
 use crate::judge::VerdictKind::{self, Fail, NotExercised, Pass, Warn};
 use crate::judge::synth::{Synth, order, scenario};
+use crate::record::events::{FlagKind, OutcomeResult};
 use crate::runner::Ending;
-use crate::runner::events::{FlagKind, OutcomeResult};
 use crate::scenario::model::{FaultKind, When};
 
 /// One invoice order INV-1 with `extra` scenario lines (timing), and a deadline of 10 m: longer

@@ -8,7 +8,7 @@ use serde_json::json;
 use super::initiator::invoice_run;
 use crate::judge::VerdictKind::{self, Fail, NotExercised, Pass};
 use crate::judge::synth::{Synth, order, scenario};
-use crate::runner::events::FlagKind;
+use crate::record::events::FlagKind;
 
 /// `fault` answered to o1's `status` of ID-A at 1 s.
 fn stopped(rule: &str, fault: &str, two_orders: bool) -> Synth {

@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 use crate::journal::LinkCheck;
 use crate::judge::VerdictKind::{self, Fail, NotExercised, Pass};
 use crate::judge::synth::{Synth, link_target, order, scenario};
-use crate::runner::events::OutcomeResult;
+use crate::record::events::OutcomeResult;
 use crate::scenario::model::{FaultKind, When};
 
 const PARAMS: &str = "LINK-PARAMS-VALID";

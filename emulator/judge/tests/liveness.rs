@@ -7,7 +7,7 @@ use serde_json::json;
 
 use crate::judge::VerdictKind::{self, Fail, Pass};
 use crate::judge::synth::{Synth, order, sale, scenario};
-use crate::runner::events::OutcomeResult;
+use crate::record::events::OutcomeResult;
 use crate::world::invoice::InvoiceStatus;
 use crate::world::task::TaskState;
 

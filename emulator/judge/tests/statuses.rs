@@ -6,7 +6,7 @@ use serde_json::json;
 
 use crate::judge::VerdictKind::{self, Fail, NotExercised, Pass};
 use crate::judge::synth::{Synth, order, scenario};
-use crate::runner::events::{FlagKind, OutcomeResult};
+use crate::record::events::{FlagKind, OutcomeResult};
 use crate::world::invoice::InvoiceStatus;
 use crate::world::task::TaskState;
 

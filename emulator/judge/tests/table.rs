@@ -7,7 +7,7 @@ use crate::judge::VerdictKind::{Fail, NotExercised, Pass, Warn};
 use crate::judge::rules::{self, Judged, RULES, RuleArea};
 use crate::judge::synth::{Synth, order, scenario};
 use crate::judge::{Verdict, failed, judge};
-use crate::runner::events::OutcomeResult;
+use crate::record::events::OutcomeResult;
 
 #[test]
 fn the_money_rules_are_judged_in_every_run_and_the_others_where_targeted() {

@@ -4,7 +4,7 @@
 
 use super::answer::{Done, Outcome, Reason};
 use super::params::{Action, Prepared};
-use crate::scenario::model::{LinkOverride, LinkStatus};
+use crate::record::scripted::{LinkOverride, LinkStatus};
 use crate::surfaces::sim::WorldGuard;
 use crate::world::codes::CardOutcome;
 

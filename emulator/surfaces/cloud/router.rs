@@ -12,9 +12,9 @@ use super::{CloudApi, openapi, results, tasks};
 use crate::http::ApiRequest;
 use crate::http::{ApiError, JsonResponse, Reply, json};
 use crate::journal::{Annotations, StruckFault, Tamper};
-use crate::scenario::model::{FaultKind, When};
-use crate::script::faults;
-use crate::script::plan::Strike;
+use crate::record::scripted::Strike;
+use crate::record::scripted::{FaultKind, When};
+use crate::surfaces::faults;
 
 /// Answers one request. Its stamps are taken here, at payterm's own socket; a header that
 /// claims another time (`x-payterm-…`) moves nothing and is recorded as tampering.

@@ -17,7 +17,7 @@ use super::answers::{Fault, fault_answer, fault_answer_named, invoice_answer, re
 use super::document::{DocumentError, parse_autofeed, parse_invoice};
 use super::signing::{self, KEY_ID_HEADER, SIGNATURE_HEADER, STORE_HEADER, SignatureError};
 use crate::http::{ApiError, ApiRequest, Reply};
-use crate::scenario::model::StatusAnswer;
+use crate::record::scripted::StatusAnswer;
 use crate::surfaces::sim::Sim;
 use crate::world::{InvoiceRefusal, World};
 

@@ -1,4 +1,5 @@
-//! How a scripted request fault is answered: an HTTP status with `Retry-After`, a delay, a
+//! The fault wrapper the front door puts around a surface's handler when the script strikes a
+//! request. How a scripted request fault is answered: an HTTP status with `Retry-After`, a delay, a
 //! hang, a truncated or malformed body, a slow drip, or a real TCP reset. [`answer`] turns a
 //! [`FaultKind`] (and, after acting, the normal answer) into what the client receives.
 
@@ -9,14 +10,13 @@ use http::{HeaderValue, StatusCode, header};
 use http_body_util::{BodyExt, Full};
 
 use crate::http::{ApiError, Reply, WireAction, WireControl};
-use crate::scenario::model::FaultKind;
+use crate::record::scripted::FaultKind;
 use crate::time::VirtualDuration;
 
 /// How long a hung answer is held before the server gives up on the client itself.
 const HANG_LIMIT: Duration = Duration::from_secs(600);
 
-/// The header carrying a `Retry-After` in virtual seconds (the standard one carries real ones).
-pub const RETRY_AFTER_VIRTUAL: &str = "x-payterm-retry-after-virtual";
+use crate::record::scripted::RETRY_AFTER_VIRTUAL;
 
 /// Real time for `d` of virtual time at `time_scale` real seconds per virtual second.
 pub fn real(d: VirtualDuration, time_scale: f64) -> Duration {
