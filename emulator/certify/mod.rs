@@ -1,11 +1,10 @@
 //! Certification for vendors: fixed, versioned [`profiles`], the [`certificate`] a profile run
 //! yields (canonical JSON per RFC 8785, optionally signed with Ed25519), and [`verify`], which
-//! reads it [`strict`]ly.
+//! reads it strictly ([`crate::strict_json`]).
 
 pub mod canonical;
 pub mod certificate;
 pub mod profiles;
-pub mod strict;
 pub mod verify;
 
 pub use certificate::Certificate;

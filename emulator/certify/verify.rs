@@ -46,7 +46,7 @@ pub struct Verification {
 /// must have signed it. Without one, the signature is still checked against the key it names,
 /// but that proves only that nothing changed since someone signed it, not who.
 pub fn verify(text: &str, key: Option<&str>) -> Result<Verification, String> {
-    let received = super::strict::parse(text).map_err(|e| format!("not a payterm certificate: {e}"))?;
+    let received = crate::strict_json::parse(text).map_err(|e| format!("not a payterm certificate: {e}"))?;
     let version = received.get("certificate_version").cloned().unwrap_or(Value::Null);
     if version.as_u64() != Some(u64::from(CERTIFICATE_VERSION)) {
         return Err(format!(

@@ -236,7 +236,7 @@ pub fn read_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     }
     // A key twice in one object: serde_json keeps the last, another reader the first, so the
     // body means two things (a typed field already says `duplicate field`; this covers the rest).
-    if let Err(e) = crate::certify::strict::unique_keys(bytes) {
+    if let Err(e) = crate::strict_json::unique_keys(bytes) {
         let text = e.to_string();
         let detail = text.split(" at line ").next().unwrap_or(&text).to_owned();
         return Err(ApiError::new(

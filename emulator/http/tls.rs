@@ -32,7 +32,7 @@ pub fn self_signed(cert_path: &Path) -> Result<SelfSignedTls, String> {
         .map_err(|e| format!("failed to set up TLS: {e}"))?;
     // Its default path in the shared temporary folder is predictable: what another user
     // planted there (a link) is removed, not written through.
-    crate::runner::shim::write_new(cert_path, cert_pem.as_bytes(), false)
+    crate::files::write_new(cert_path, cert_pem.as_bytes(), false)
         .map_err(|e| format!("failed to write the certificate: {e}"))?;
     Ok(SelfSignedTls { acceptor: TlsAcceptor::from(Arc::new(config)), cert_pem })
 }

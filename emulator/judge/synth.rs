@@ -268,7 +268,7 @@ impl Synth {
     pub fn judge(&self, id: &str) -> Vec<Verdict> {
         let rule = rules::find(id).unwrap_or_else(|| panic!("no rule {id}"));
         let record = self.record();
-        (rule.judge)(&Facts::new(&record))
+        (crate::judge::rules::check(rule))(&Facts::new(&record))
     }
 
     /// The one verdict rule `id` gives order `order` (or the scenario, for `None`).

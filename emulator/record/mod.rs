@@ -1,6 +1,7 @@
 //! The typed record at the bottom of the layers: what a run is made of, as every layer above
-//! reads it — the script's vocabulary of faults and replaced answers ([`scripted`]) and the
-//! driver contract's events ([`events`]). The exchanges themselves are kept by the journal.
+//! reads it — the script's vocabulary of faults and replaced answers ([`scripted`]), the
+//! driver contract's events ([`events`]) and the catalogue of conformance rules ([`rules`]).
 
 pub mod events;
+pub mod rules;
 pub mod scripted;

@@ -18,7 +18,7 @@ pub fn reference_command(dir: &Path) -> Result<String, String> {
             folder.push(part);
             make_folder(&folder)?;
         }
-        crate::runner::shim::write_new(&dir.join(name), text.as_bytes(), false)?;
+        crate::files::write_new(&dir.join(name), text.as_bytes(), false)?;
     }
     Ok(format!("python3 '{}'", dir.join("pos.py").display()))
 }

@@ -90,7 +90,7 @@ impl Contract {
             quote(&self.config),
             quote(&self.shim.join(crate::surfaces::initiator::cli::SHIM_NAME)),
         );
-        super::shim::write_new(&path, script.as_bytes(), true)?;
+        crate::files::write_new(&path, script.as_bytes(), true)?;
         Ok(path)
     }
 }

@@ -1,7 +1,7 @@
 //! The validated scenario: every reference resolved, every duration and amount typed, every
 //! default filled in. [`Scenario`] is what the script engine and the runner take.
 
-use crate::judge::rules::Rule;
+use crate::record::rules::Rule;
 pub use crate::record::scripted::{FaultKind, InitiatorFault, LinkOverride, LinkStatus, StatusAnswer, When};
 use crate::time::VirtualDuration;
 use crate::world::codes::{CardOutcome, PaymentMethod};

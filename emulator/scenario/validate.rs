@@ -11,7 +11,7 @@ use super::diagnostic::{LineIndex, ScenarioDiagnostic, ScenarioErrors};
 use super::model::{Operation, Order, Scenario, Timing, VoidTarget};
 use super::raw::{RawOrder, RawScenario, Text};
 use super::suggest;
-use crate::judge::rules::{self, RuleArea};
+use crate::record::rules::{self, RuleArea};
 use crate::time::VirtualDuration;
 use crate::world::codes::PaymentMethod;
 use crate::world::ledger::Surface;

@@ -173,7 +173,7 @@ fn envelope<T: DeserializeOwned>(bytes: &[u8], expected: &'static str) -> Result
     }
     // Read strictly: a signed document that names a key twice means one thing to us and
     // another to a reader that keeps the other value.
-    let doc: Value = crate::certify::strict::parse(text).map_err(|e| match e.classify() {
+    let doc: Value = crate::strict_json::parse(text).map_err(|e| match e.classify() {
         serde_json::error::Category::Eof => DocumentError::Truncated { line: e.line(), column: e.column() },
         _ => {
             let text = e.to_string();
