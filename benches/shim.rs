@@ -6,7 +6,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use payterm::MockCloud;
-use payterm::surfaces::initiator::cli::SHIM_NAME;
+use payterm::surfaces::initiator::SHIM_NAME;
 
 /// Median wall time of `runs` invocations of the shim's `status`, and of `true`.
 pub struct ShimTimes {

@@ -2,7 +2,8 @@
 //! Invoked under the name `aelucrative-hype-initiator`, it acts as the HyPe Initiator.
 
 use clap::Parser;
-use payterm::surfaces::initiator::cli::{SHIM_NAME, shim_main};
+use payterm::cli::initiator::shim_main;
+use payterm::surfaces::initiator::SHIM_NAME;
 
 fn main() {
     let mut args = std::env::args_os();

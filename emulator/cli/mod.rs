@@ -8,7 +8,9 @@ mod docs;
 mod explore;
 mod files;
 mod init;
+pub mod initiator;
 mod last_run;
+mod link;
 mod rules;
 mod run;
 mod run_plan;
@@ -39,9 +41,9 @@ pub enum Command {
     /// each request and answer.
     Demo(demo::DemoArgs),
     /// Print the redirect URL a GP tom deep link (`gptom://…`) is answered with.
-    Link(crate::surfaces::app2app::cli::LinkArgs),
+    Link(link::LinkArgs),
     /// The HyPe Initiator client: keygen, enroll, invoice, status, install-shim.
-    Initiator(crate::surfaces::initiator::cli::InitiatorArgs),
+    Initiator(initiator::InitiatorArgs),
     /// Run scenarios against an integration and judge it: the built-in suite against the
     /// built-in reference integration when given nothing.
     Run(run::RunArgs),
@@ -149,8 +151,8 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         }
         Command::Serve(args) => runtime()?.block_on(serve::run(args)),
         Command::Demo(args) => runtime()?.block_on(demo::run(args)),
-        Command::Link(args) => crate::surfaces::app2app::cli::run(args),
-        Command::Initiator(args) => crate::surfaces::initiator::cli::run(args),
+        Command::Link(args) => link::run(args),
+        Command::Initiator(args) => initiator::run(args),
     }
 }
 

@@ -82,13 +82,13 @@ impl Contract {
     pub fn write_initiator_wrapper(&self, dir: &std::path::Path) -> Result<PathBuf, String> {
         let folder = dir.join("service-bin");
         std::fs::create_dir_all(&folder).map_err(|e| format!("failed to create {}: {e}", folder.display()))?;
-        let path = folder.join(crate::surfaces::initiator::cli::SHIM_NAME);
+        let path = folder.join(crate::surfaces::initiator::SHIM_NAME);
         let quote = |p: &std::path::Path| format!("'{}'", p.display().to_string().replace('\'', r"'\''"));
         let script = format!(
             "#!/bin/sh\n# The emulated initiator of one payterm scenario, configured.\nexport {}={}\nexec {} \"$@\"\n",
             crate::surfaces::initiator::config::CONFIG_ENV,
             quote(&self.config),
-            quote(&self.shim.join(crate::surfaces::initiator::cli::SHIM_NAME)),
+            quote(&self.shim.join(crate::surfaces::initiator::SHIM_NAME)),
         );
         crate::files::write_new(&path, script.as_bytes(), true)?;
         Ok(path)

@@ -12,8 +12,8 @@ use std::time::{Duration, Instant};
 use tokio::process::Command;
 
 use crate::MockCloud;
-use crate::surfaces::initiator::cli::{PROBE, SHIM_NAME};
 use crate::surfaces::initiator::config::CONFIG_ENV;
+use crate::surfaces::initiator::{PROBE, SHIM_NAME};
 use crate::time::VirtualTime;
 
 /// How often the probe runs while the scenario does.

@@ -8,7 +8,7 @@ use ed25519_dalek::SigningKey;
 use rand::{RngCore, SeedableRng};
 
 use crate::script::setup::HarnessKey;
-use crate::surfaces::initiator::cli::SHIM_NAME;
+use crate::surfaces::initiator::SHIM_NAME;
 use crate::surfaces::initiator::{config, keyfile, signing};
 
 /// The harness's initiator key for a run with `seed` (repeatable, so transcripts repeat).

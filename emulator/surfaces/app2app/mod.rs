@@ -5,16 +5,15 @@
 //! Layout: `link` reads the URL, `pct` percent-encodes, `params` reads the operation's
 //! parameters, `execute` runs it on the World, `answer` maps the outcome to the redirect
 //! (the outcome table lives there), `handover` decides who hands over the receipt,
-//! `endpoint` serves HTTP and `cli` the command line.
+//! `endpoint` serves HTTP; `payterm link` (in `cli`) runs one on the command line.
 
 pub mod answer;
-pub mod cli;
 mod endpoint;
 pub mod execute;
 pub mod handover;
 pub mod link;
 pub mod params;
-mod pct;
+pub mod pct;
 mod scripted;
 
 pub use answer::{Reason, Rendered, Status};

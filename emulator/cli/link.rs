@@ -8,11 +8,11 @@ use bytes::Bytes;
 use clap::Args;
 use http::{Method, StatusCode, header};
 
-use super::execute::answer_link;
-use super::pct;
 use crate::cli::{CliError, runtime};
 use crate::client::HttpClient;
 use crate::exit_codes;
+use crate::surfaces::app2app::execute::answer_link;
+use crate::surfaces::app2app::pct;
 use crate::time::VirtualTime;
 use crate::world::World;
 
@@ -73,7 +73,7 @@ async fn via_server(server: &str, link: &str) -> Result<String, CliError> {
             exit_codes::USAGE,
             format!(
                 "--server `{}` is not an http:// URL\n(hint: pass the Cloud API URL payterm serve prints, e.g. http://127.0.0.1:7878)",
-                super::link::shown(base)
+                crate::surfaces::app2app::link::shown(base)
             ),
         ));
     }

@@ -9,13 +9,13 @@ use bytes::Bytes;
 use http::Method;
 
 use super::client::{ANSWER_TIMEOUT, Answered, Signer, post_signed};
-use super::config::{self, Config};
-use super::document::{parse_autofeed, parse_invoice};
-use super::exit_codes::{BAD_INPUT, INTERNAL, SERVICE_UNREACHABLE, SETUP};
-use super::keyfile::{self, KeyFile};
-use super::signing;
 use crate::cli::{CliError, runtime};
 use crate::client::HttpClient;
+use crate::surfaces::initiator::config::{self, Config};
+use crate::surfaces::initiator::document::{parse_autofeed, parse_invoice};
+use crate::surfaces::initiator::exit_codes::{BAD_INPUT, INTERNAL, SERVICE_UNREACHABLE, SETUP};
+use crate::surfaces::initiator::keyfile::{self, KeyFile};
+use crate::surfaces::initiator::signing;
 
 fn setup(e: impl std::fmt::Display) -> CliError {
     CliError::new(SETUP, e.to_string())
@@ -179,7 +179,7 @@ pub fn probe(config_override: Option<&Path>) -> Result<(), CliError> {
     let (config, key) = load(config_override)?;
     let body = Bytes::from_static(br#"{"version":1,"document":"aehype_autofeed","payload":{}}"#);
     let signer = Signer { store: &config.store, key_id: &config.key_id, key: &key.signing };
-    runtime()?.block_on(async { super::signing::sign(signer.key, &body) });
+    runtime()?.block_on(async { crate::surfaces::initiator::signing::sign(signer.key, &body) });
     Ok(())
 }
 
@@ -187,7 +187,7 @@ pub fn probe(config_override: Option<&Path>) -> Result<(), CliError> {
 pub fn install_shim(dir: &Path) -> Result<(), CliError> {
     let exe = std::env::current_exe().map_err(|e| setup(format!("failed to find this program's path: {e}")))?;
     std::fs::create_dir_all(dir).map_err(|e| setup(format!("failed to create {}: {e}", dir.display())))?;
-    let link = dir.join(super::cli::SHIM_NAME);
+    let link = dir.join(super::SHIM_NAME);
     if let Ok(meta) = link.symlink_metadata() {
         if meta.is_dir() {
             return Err(setup(format!("{} is a folder; remove it first", link.display())));

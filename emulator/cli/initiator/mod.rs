@@ -1,23 +1,22 @@
 //! `payterm initiator keygen|enroll|invoice|status|install-shim` ([`InitiatorArgs`]), and the
 //! same program invoked as `aelucrative-hype-initiator` ([`shim_main`]), which takes only the
-//! subcommand, like the real tool. Exit codes are in [`super::exit_codes`].
+//! subcommand, like the real tool. Exit codes are in
+//! [`crate::surfaces::initiator::exit_codes`].
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand};
 
-use super::commands::{self, Enrollment};
-use super::document::valid_store;
-use super::exit_codes::{ANSWERED, USAGE};
+mod client;
+mod commands;
+
 use crate::cli::CliError;
+use crate::surfaces::initiator::document::valid_store;
+use crate::surfaces::initiator::exit_codes::{ANSWERED, USAGE};
+use commands::Enrollment;
 
-/// The name the real initiator is installed under; invoked so, payterm acts as it.
-pub const SHIM_NAME: &str = "aelucrative-hype-initiator";
-
-/// The hidden subcommand the runner times to measure the program's own start-up
-/// (`commands::probe`).
-pub const PROBE: &str = "__probe";
+pub use crate::surfaces::initiator::{PROBE, SHIM_NAME};
 
 /// Options of `payterm initiator`.
 #[derive(Debug, Args)]

@@ -8,12 +8,14 @@ use std::time::Duration;
 use bytes::Bytes;
 use http::Method;
 
-use super::answers::DETAIL_HEADER;
-use super::exit_codes::{DOCUMENT_REFUSED, NOT_AN_OPERATOR, SERVICE_UNREACHABLE, SETUP};
-use super::service::{DOCUMENT_REFUSED as DOCUMENT_REFUSED_CODE, NOT_AN_OPERATOR as NOT_AN_OPERATOR_CODE};
-use super::signing::{KEY_ID_HEADER, SIGNATURE_HEADER, STORE_HEADER, sign};
 use crate::cli::CliError;
 use crate::client::HttpClient;
+use crate::surfaces::initiator::answers::DETAIL_HEADER;
+use crate::surfaces::initiator::exit_codes::{DOCUMENT_REFUSED, NOT_AN_OPERATOR, SERVICE_UNREACHABLE, SETUP};
+use crate::surfaces::initiator::service::{
+    DOCUMENT_REFUSED as DOCUMENT_REFUSED_CODE, NOT_AN_OPERATOR as NOT_AN_OPERATOR_CODE,
+};
+use crate::surfaces::initiator::signing::{KEY_ID_HEADER, SIGNATURE_HEADER, STORE_HEADER, sign};
 use ed25519_dalek::SigningKey;
 
 /// How long the service has to answer. \[ours\] Real seconds: the initiator is a process of
@@ -34,7 +36,7 @@ pub struct Signer<'k> {
 pub struct Answered {
     /// The answer as the service sent it.
     pub body: Bytes,
-    /// The service's detail ([`super::answers::DETAIL_HEADER`]), if it gave one.
+    /// The service's detail ([`crate::surfaces::initiator::answers::DETAIL_HEADER`]), if it gave one.
     pub detail: Option<String>,
 }
 
