@@ -23,6 +23,8 @@
 pub mod certify;
 pub mod cli;
 pub mod client;
+pub mod control;
+pub mod dashboard;
 pub mod exit_codes;
 pub mod explore;
 pub mod files;

@@ -15,13 +15,15 @@ use std::sync::Arc;
 
 use tokio::net::TcpListener;
 
+use crate::control;
 use crate::http::{Handler, ServerHandle, ServerLimits, serve};
 use crate::profile::Profile;
 use crate::scenario::Scenario;
+use crate::script::served::scenario_of;
 use crate::script::setup::{HarnessKey, world_for};
 use crate::surfaces::cloud::auth::{DOCUMENTED_CLIENT_ID, DOCUMENTED_CLIENT_SECRET, TokenSecret, TokenService};
 use crate::surfaces::cloud::{self, CloudApi};
-use crate::surfaces::control;
+use crate::surfaces::served::Recipe;
 use crate::surfaces::sim::{ScenarioWorlds, Sim, WorldFactory};
 use crate::time::{Clock, VirtualDuration, VirtualTime};
 use crate::world::World;
@@ -68,6 +70,7 @@ pub struct MockCloudBuilder {
     journal_capacity: usize,
     run_journal: Option<usize>,
     control_api: bool,
+    control_extension: Option<Arc<dyn control::Extension>>,
     posted_events: bool,
     scenario: Option<Arc<Scenario>>,
     harness_key: Option<HarnessKey>,
@@ -93,6 +96,7 @@ impl Default for MockCloudBuilder {
             journal_capacity: 10_000,
             run_journal: None,
             control_api: true,
+            control_extension: None,
             posted_events: true,
             scenario: None,
             harness_key: None,
@@ -233,6 +237,13 @@ impl MockCloudBuilder {
         self
     }
 
+    /// Serves `extension`'s routes on the control port beside the control API (`payterm
+    /// serve` adds the dashboard so).
+    pub fn control_extension(mut self, extension: Arc<dyn control::Extension>) -> Self {
+        self.control_extension = Some(extension);
+        self
+    }
+
     /// Refuses events posted to `/_payterm/events` (409): in command mode the integration
     /// reports on stdout, and nothing else is read.
     pub fn refuse_posted_events(mut self) -> Self {
@@ -275,9 +286,10 @@ impl MockCloudBuilder {
     /// seed, or this server's.
     fn scenario_worlds(&self) -> ScenarioWorlds {
         let (recipe, seed) = (self.recipe(), self.seed);
-        Box::new(move |scenario, start| {
-            let seed = scenario.and_then(|s| s.seed).unwrap_or(seed);
-            recipe.factory(scenario, seed, start)
+        Box::new(move |served, start| {
+            let scenario = served.and_then(scenario_of);
+            let seed = scenario.as_ref().and_then(|s| s.seed).unwrap_or(seed);
+            recipe.factory(scenario.as_ref(), seed, start)
         })
     }
 
@@ -303,7 +315,8 @@ impl MockCloudBuilder {
             Some(scale) => Clock::running(start, scale),
             None => Clock::paused(start),
         };
-        let mut sim = Sim::new(self.world_factory(), clock, self.journal_capacity, self.scenario.clone());
+        let served = self.scenario.clone().map(|s| s as Arc<dyn Recipe>);
+        let mut sim = Sim::new(self.world_factory(), clock, self.journal_capacity, served);
         sim.hosts = self.hosts.clone();
         if let Some(budget) = self.run_journal {
             sim.journal = crate::journal::Journal::for_run(self.journal_capacity, budget);
@@ -343,8 +356,10 @@ impl MockCloudBuilder {
             Arc::new(move |req| -> crate::http::BoxReply { Box::pin(cloud::handle(api.clone(), req)) })
         };
         let control_handler: Arc<dyn Handler> = {
-            let sim = sim.clone();
-            Arc::new(move |req| -> crate::http::BoxReply { Box::pin(control::handle(sim.clone(), req)) })
+            let (sim, extension) = (sim.clone(), self.control_extension.clone());
+            Arc::new(move |req| -> crate::http::BoxReply {
+                Box::pin(control::handle(sim.clone(), extension.clone(), req))
+            })
         };
         let io_err = |what, addr| move |source| StartError::Bind { what, addr, source };
         let cloud = serve(cloud_listener, cloud_handler, ServerLimits::default(), tls.clone())

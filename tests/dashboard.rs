@@ -12,8 +12,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use payterm::MockCloud;
+use payterm::dashboard::{INDEX_HTML, MAX_BYTES, SCENARIO_JS, SCRIPT_JS, STYLE_CSS};
 use payterm::journal::Exchange;
-use payterm::surfaces::control::dashboard::{INDEX_HTML, MAX_BYTES, SCENARIO_JS, SCRIPT_JS, STYLE_CSS};
 use payterm::time::VirtualTime;
 use payterm::world::money::Currency;
 use payterm::world::terminal::TerminalMode;
@@ -123,7 +123,7 @@ fn the_assets_name_no_external_url() {
         }
     }
     for (file, _) in assets {
-        let path = format!("{}/emulator/surfaces/control/dashboard/assets/{file}", env!("CARGO_MANIFEST_DIR"));
+        let path = format!("{}/emulator/dashboard/assets/{file}", env!("CARGO_MANIFEST_DIR"));
         let lines = std::fs::read_to_string(&path).unwrap().lines().count();
         assert!(lines <= 500, "{file} has {lines} lines");
     }
@@ -214,7 +214,7 @@ async fn a_long_backlog_comes_in_bounded_answers_until_the_client_has_it_all() {
     // Assert
     assert_eq!(answers.iter().map(|a| a.1).sum::<usize>(), 5_000, "every line exactly once");
     assert!(answers.len() >= 3, "cut into several answers: {answers:?}");
-    assert!(answers.iter().all(|a| a.1 <= payterm::surfaces::control::dashboard::MAX_LINES), "{answers:?}");
+    assert!(answers.iter().all(|a| a.1 <= payterm::dashboard::MAX_LINES), "{answers:?}");
     assert!(answers.iter().all(|a| a.0 <= MAX_BYTES + 4096), "each answer stays under the bound: {answers:?}");
     assert!(
         answers[..answers.len() - 1].iter().all(|a| a.2),

@@ -89,7 +89,7 @@ fn keys_in_the_code() -> BTreeSet<String> {
     let mut cloud_faults: BTreeSet<String> = (-9..=0).map(|n| EcrResult(n).name().to_owned()).collect();
     cloud_faults.extend(TaskErrorCode::ALL.iter().map(|c| c.name.to_owned()));
     let cloud_src =
-        [sources("emulator/surfaces/cloud"), sources("emulator/http"), vec![source("emulator/script/faults.rs")]]
+        [sources("emulator/surfaces/cloud"), sources("emulator/http"), vec![source("emulator/surfaces/faults.rs")]]
             .concat();
     cloud_faults.extend(captures(&cloud_src, r#"ApiError::new\(\s*StatusCode::\w+,\s*"([A-Z][A-Z_]+)""#));
     cloud_faults.extend(captures(&cloud_src, r#"\.with\("reason", "([A-Z_]+)"\)"#));

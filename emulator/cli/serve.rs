@@ -108,7 +108,10 @@ pub async fn run(args: ServeArgs) -> Result<(), CliError> {
         .seed
         .or(scenario.as_ref().and_then(|s| s.seed))
         .unwrap_or_else(|| VirtualTime::wall_clock_now().0.unsigned_abs());
-    let mut builder = MockCloud::builder().time_scale(args.time_scale).starting_at(VirtualTime::wall_clock_now());
+    let mut builder = MockCloud::builder()
+        .time_scale(args.time_scale)
+        .starting_at(VirtualTime::wall_clock_now())
+        .control_extension(std::sync::Arc::new(crate::dashboard::Dashboard));
     builder = match &scenario {
         Some(s) => builder.scenario(s.clone()),
         None => builder.terminals(args.terminals, args.mode, currency),

@@ -5,7 +5,8 @@
 mod drive;
 pub mod plan;
 mod runtime;
+pub mod served;
 pub mod setup;
 pub mod timeline;
 
-pub use runtime::{CustomerDue, Effects, Progress, ScriptRuntime, StepAt};
+pub use runtime::{CustomerDue, Progress, ScriptRuntime, StepAt};

@@ -14,6 +14,7 @@ use crate::scenario::model::{
     Completion, CustomerEvent, Hold, LinkOverride, Operation, OperatorAction, OperatorActionKind, Scenario,
     StatusAnswer, TaskStep,
 };
+use crate::surfaces::served::Effects;
 use crate::time::{VirtualDuration, VirtualTime};
 use crate::world::World;
 use crate::world::events::{WorldEvent, WorldEventKind};
@@ -28,15 +29,6 @@ enum Timed {
     ClockJump(VirtualDuration),
     ExpireTokens,
     Customer { identifier: String, action: CustomerAction },
-}
-
-/// What catching up did outside the World, for the Sim to carry out.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Effects {
-    /// Jump the clock by this much.
-    pub clock_jump: Option<VirtualDuration>,
-    /// Expire every access token issued so far.
-    pub expire_tokens: bool,
 }
 
 /// Where a script stands ([`ScriptRuntime::progress`]).

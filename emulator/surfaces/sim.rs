@@ -7,23 +7,20 @@ use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Instant;
 
+use super::served::{Recipe, Script};
 use crate::journal::{Journal, Stamps};
-use crate::record::scripted::Strike;
-use crate::record::scripted::{LinkOverride, StatusAnswer};
-use crate::scenario::Scenario;
-use crate::script::{Progress, ScriptRuntime};
+use crate::record::scripted::{LinkOverride, StatusAnswer, Strike};
 use crate::time::{Clock, VirtualDuration, VirtualTime};
 use crate::world::World;
 use crate::world::events::WorldEvent;
 use crate::world::ids::TaskId;
-use crate::world::invoice::InvoiceStatus;
 
 /// How to build the World again on reset.
 pub type WorldFactory = Box<dyn Fn() -> World + Send + Sync>;
 
 /// How to build the World a scenario loaded at run time starts in (the plain World for
 /// `None`), starting at the given moment.
-pub type ScenarioWorlds = Box<dyn Fn(Option<&Arc<Scenario>>, VirtualTime) -> WorldFactory + Send + Sync>;
+pub type ScenarioWorlds = Box<dyn Fn(Option<&Arc<dyn Recipe>>, VirtualTime) -> WorldFactory + Send + Sync>;
 
 /// A factory a reset can take out of the lock and build with.
 type SharedFactory = Arc<dyn Fn() -> World + Send + Sync>;
@@ -59,9 +56,9 @@ pub struct Sim {
 struct Inner {
     world: World,
     clock: Clock,
-    script: Option<ScriptRuntime>,
+    script: Option<Box<dyn Script>>,
     /// The served scenario; it, the factory and the script change together.
-    scenario: Option<Arc<Scenario>>,
+    recipe: Option<Arc<dyn Recipe>>,
     factory: SharedFactory,
     /// When the script began: its `at` times count from here.
     script_start: VirtualTime,
@@ -100,7 +97,7 @@ impl WorldGuard<'_> {
     /// What happened since the last look, the script having seen it first.
     fn take_events(&mut self) -> Vec<WorldEvent> {
         let Inner { world, script, .. } = &mut *self.inner;
-        let mut events = script.as_mut().map(ScriptRuntime::take_stash).unwrap_or_default();
+        let mut events = script.as_mut().map(|s| s.take_stash()).unwrap_or_default();
         let fresh = world.drain_events();
         if let Some(script) = script.as_mut().filter(|_| !fresh.is_empty()) {
             // The script may answer what it saw (hold a task it drives) before anyone else
@@ -137,21 +134,21 @@ impl WorldGuard<'_> {
     }
 }
 
-/// The served scenario's script as it stands ([`Sim::script_snapshot`]).
-#[derive(Clone, Debug)]
-pub struct ScriptSnapshot {
-    /// The scenario.
-    pub scenario: Arc<Scenario>,
-    /// When its script began: its `at` times count from here.
+/// The served script as it stands, for a layer that knows its type to read
+/// ([`Sim::look_at_script`]).
+pub struct ScriptView<'a> {
+    /// The script.
+    pub script: &'a dyn Script,
+    /// The scenario it runs.
+    pub recipe: &'a Arc<dyn Recipe>,
+    /// The World it drives.
+    pub world: &'a World,
+    /// When the script began: its `at` times count from here.
     pub start: VirtualTime,
     /// Virtual time now.
     pub now: VirtualTime,
     /// Whether the clock is paused.
     pub paused: bool,
-    /// Where the script stands.
-    pub progress: Progress,
-    /// Each invoice the customer plan acts on: its identifier, order and status now.
-    pub invoices: Vec<(String, Option<String>, Option<InvoiceStatus>)>,
 }
 
 /// Why the clock did not step to the script's next event.
@@ -169,30 +166,33 @@ pub enum StepRefusal {
     NothingDue,
 }
 
-/// What stepping to the script's next event did ([`Sim::step_script`]).
+/// What stepping to the script's next event did ([`Sim::step_script`]), with the script as
+/// read before and after.
 #[derive(Clone, Debug)]
-pub struct Stepped {
-    /// The script before: its `progress.next_due` is the moment stepped to.
-    pub before: ScriptSnapshot,
+pub struct Stepped<T> {
+    /// The script before the step.
+    pub before: T,
+    /// The moment stepped to.
+    pub due: VirtualTime,
     /// The script after.
-    pub after: ScriptSnapshot,
+    pub after: T,
     /// What happened in the World on the way, as journalled.
     pub events: Vec<WorldEvent>,
 }
 
 impl Sim {
-    /// A Sim running `factory()`'s World on `clock`, with `scenario`'s script if given.
-    pub fn new(factory: WorldFactory, clock: Clock, journal_capacity: usize, scenario: Option<Arc<Scenario>>) -> Self {
+    /// A Sim running `factory()`'s World on `clock`, with `recipe`'s script if given.
+    pub fn new(factory: WorldFactory, clock: Clock, journal_capacity: usize, recipe: Option<Arc<dyn Recipe>>) -> Self {
         let factory: SharedFactory = Arc::from(factory);
         let world = factory();
         let script_start = world.now();
-        let script = scenario.clone().map(|s| ScriptRuntime::new(s, script_start));
+        let script = recipe.clone().map(|r| r.script(script_start));
         let last_now = AtomicI64::new(world.now().0);
         Sim {
-            scripted: AtomicBool::new(scenario.is_some()),
+            scripted: AtomicBool::new(recipe.is_some()),
             awaiting_start: AtomicBool::new(false),
             started: Mutex::new(None),
-            inner: Mutex::new(Inner { world, clock, script, scenario, factory, script_start }),
+            inner: Mutex::new(Inner { world, clock, script, recipe, factory, script_start }),
             last_now,
             generation: AtomicU64::new(0),
             tokens_revoked_through: AtomicI64::new(i64::MIN),
@@ -261,13 +261,13 @@ impl Sim {
     }
 
     /// The scenario this Sim serves, if any (the dashboard shows its orders and script).
-    pub fn scenario(&self) -> Option<Arc<Scenario>> {
-        self.lock().scenario.clone()
+    pub fn recipe(&self) -> Option<Arc<dyn Recipe>> {
+        self.lock().recipe.clone()
     }
 
-    /// The served scenario's script as it stands now (the script caught up first).
-    pub fn script_snapshot(&self) -> Option<ScriptSnapshot> {
-        snapshot(&self.world().inner)
+    /// `look` at the served script as it stands now (caught up first); `None` without one.
+    pub fn look_at_script<T>(&self, look: impl FnOnce(ScriptView<'_>) -> T) -> Option<T> {
+        view(&self.world().inner).map(look)
     }
 
     /// How many times the World was reset or a scenario loaded.
@@ -292,7 +292,7 @@ impl Sim {
     pub fn next_due(&self) -> Option<Instant> {
         let inner = self.lock();
         let world = inner.world.next_due();
-        let script = inner.script.as_ref().and_then(ScriptRuntime::next_due);
+        let script = inner.script.as_ref().and_then(|s| s.next_due());
         let due = match (world, script) {
             (Some(a), Some(b)) => a.min(b),
             (a, b) => a.or(b)?,
@@ -358,20 +358,21 @@ impl Sim {
     }
 
     /// Moves a paused clock exactly to the script's next timed event and fires what falls
-    /// due there, all under one lock.
-    pub fn step_script(&self) -> Result<Stepped, StepRefusal> {
+    /// due there, all under one lock; `look` reads the script before and after.
+    pub fn step_script<T>(&self, look: impl Fn(ScriptView<'_>) -> T) -> Result<Stepped<T>, StepRefusal> {
         let mut guard = self.world();
         // What catching up did is journalled apart from what the step does.
         let earlier = guard.take_events();
         if !earlier.is_empty() {
             self.journal.world(earlier);
         }
-        let before = snapshot(&guard.inner).ok_or(StepRefusal::NoScenario)?;
+        let before = view(&guard.inner).ok_or(StepRefusal::NoScenario)?;
         if !before.paused {
             return Err(StepRefusal::ClockRunning);
         }
-        let due = before.progress.next_due.ok_or(StepRefusal::NothingDue)?;
+        let due = before.script.next_due().ok_or(StepRefusal::NothingDue)?;
         let by = due - before.now;
+        let before = look(before);
         if by.as_millis() > 0 {
             guard.inner.clock.advance(by);
         }
@@ -380,8 +381,8 @@ impl Sim {
         if !events.is_empty() {
             self.journal.world(events.clone());
         }
-        let after = snapshot(&guard.inner).ok_or(StepRefusal::NoScenario)?;
-        Ok(Stepped { before, after, events })
+        let after = look(view(&guard.inner).ok_or(StepRefusal::NoScenario)?);
+        Ok(Stepped { before, due, after, events })
     }
 
     /// Pauses the clock until the integration comes up: its first request (or the runner, on
@@ -447,17 +448,17 @@ impl Sim {
         self.journal.clear();
     }
 
-    /// Serves `scenario` from now on (the plain World with `None`): a World built from its
+    /// Serves `recipe` from now on (the plain World with `None`): a World built from its
     /// setup starting at the clock's time, its script fresh, the journal cleared, as after a
     /// reset; later resets go back to that start. `false` when this Sim cannot build the
     /// World of a scenario (it was made without [`Sim::with_scenario_worlds`]).
-    pub fn load(&self, scenario: Option<Arc<Scenario>>) -> bool {
+    pub fn load(&self, recipe: Option<Arc<dyn Recipe>>) -> bool {
         let Some(worlds) = &self.worlds else { return false };
-        let factory: SharedFactory = Arc::from(worlds(scenario.as_ref(), self.now()));
+        let factory: SharedFactory = Arc::from(worlds(recipe.as_ref(), self.now()));
         let world = factory();
         let mut inner = self.lock();
         inner.factory = factory;
-        inner.scenario = scenario;
+        inner.recipe = recipe;
         self.install(&mut inner, world);
         drop(inner);
         self.journal.clear();
@@ -469,27 +470,20 @@ impl Sim {
         self.generation.fetch_add(1, Ordering::Relaxed);
         let now = inner.clock.now();
         inner.script_start = world.now();
-        inner.script = inner.scenario.clone().map(|s| ScriptRuntime::new(s, world.now()));
+        inner.script = inner.recipe.clone().map(|r| r.script(world.now()));
         inner.world = world;
         inner.world.advance_to(now);
         self.scripted.store(inner.script.is_some(), Ordering::Relaxed);
     }
 }
 
-fn snapshot(inner: &Inner) -> Option<ScriptSnapshot> {
-    let script = inner.script.as_ref()?;
-    let progress = script.progress();
-    let invoices = progress
-        .invoices
-        .iter()
-        .map(|(id, order)| (id.clone(), order.clone(), inner.world.invoice(id).map(|i| i.status)))
-        .collect();
-    Some(ScriptSnapshot {
-        scenario: script.scenario().clone(),
+fn view(inner: &Inner) -> Option<ScriptView<'_>> {
+    Some(ScriptView {
+        script: inner.script.as_deref()?,
+        recipe: inner.recipe.as_ref()?,
+        world: &inner.world,
         start: inner.script_start,
         now: inner.clock.now().max(inner.world.now()),
         paused: inner.clock.is_paused(),
-        progress,
-        invoices,
     })
 }

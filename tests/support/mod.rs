@@ -28,7 +28,9 @@ impl Cloud {
         Cloud::start(MockCloud::builder().seed(7).paused()).await
     }
 
+    /// Starts `builder`'s server with the dashboard on its control port, as `payterm serve` does.
     pub async fn start(builder: payterm::MockCloudBuilder) -> Cloud {
+        let builder = builder.control_extension(std::sync::Arc::new(payterm::dashboard::Dashboard));
         let cloud = builder.start().await.expect("the mock cloud starts on loopback");
         Cloud { cloud, http: reqwest::Client::new() }
     }

@@ -1,4 +1,4 @@
-//! `GET /dashboard/scenario`: the served scenario — its rules, orders, customer and script
+//! `GET /scenario` (and the dashboard's `GET /dashboard/scenario`): the served scenario — its rules, orders, customer and script
 //! steps in words ([`Step`]), each step with where the script stands on it where the script
 //! can tell ([`super::progress`]).
 
@@ -40,14 +40,14 @@ pub enum Track {
     Untracked,
 }
 
-/// `GET /dashboard/scenario`.
+/// `GET /scenario`, `GET /dashboard/scenario`.
 pub fn view(sim: &Sim) -> Result<Reply, ApiError> {
     Ok(crate::http::json(StatusCode::OK, &view_json(sim)))
 }
 
 /// The served scenario with where its script stands, or `{"scenario": null}`.
 pub fn view_json(sim: &Sim) -> Value {
-    let Some(snap) = sim.script_snapshot() else { return json!({ "scenario": null }) };
+    let Some(snap) = super::snapshot::current(sim) else { return json!({ "scenario": null }) };
     let s = &snap.scenario;
     let rules: Vec<_> = s.rules.iter().map(|r| json!({ "id": r.id, "area": r.area.title(), "row": r.row })).collect();
     let orders: Vec<_> = s

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use http::{StatusCode, header};
 use serde_json::json;
 
-use super::dashboard::scenario_json;
+use super::scenario_view::view_json as scenario_json;
 use crate::http::{ApiError, ApiRequest, Reply, json};
 use crate::scenario::{ScenarioErrors, parse_bytes};
 use crate::surfaces::sim::Sim;

@@ -5,11 +5,12 @@
 
 use serde_json::{Value, json};
 
-use super::lines::event_text;
-use super::scenario::{Step, Track, steps};
+use super::scenario_view::{Step, Track, steps};
+use super::snapshot::ScriptSnapshot;
 use crate::script::Progress;
-use crate::surfaces::sim::{ScriptSnapshot, Stepped};
+use crate::surfaces::sim::Stepped;
 use crate::time::VirtualTime;
+use crate::world::events::WorldEvent;
 use crate::world::invoice::CustomerAction;
 
 /// A step's state (`None` where the script cannot tell) and when it is due by time alone.
@@ -103,7 +104,7 @@ fn customer_text(action: CustomerAction, order: Option<&str>, identifier: &str) 
 /// `POST /clock/step`'s answer: the time before (`from`), the moment stepped to (`at`), the
 /// time after (`now`: later than `at` after a scripted clock jump), what the script did
 /// there (`fired`), the World's transitions on the way (`events`), and what comes `next`.
-pub fn stepped_json(stepped: &Stepped) -> Value {
+pub fn stepped_json(stepped: &Stepped<ScriptSnapshot>) -> Value {
     let (before, after) = (&stepped.before, &stepped.after);
     let fired = next_json(&steps(&before.scenario), before);
     json!({
@@ -114,4 +115,21 @@ pub fn stepped_json(stepped: &Stepped) -> Value {
         "events": stepped.events.iter().map(event_text).collect::<Vec<_>>(),
         "next": next_json(&steps(&after.scenario), after),
     })
+}
+
+/// `task_state tid=999888 task=… state=COMPLETED`: the event name, then its fields, as the
+/// report's transcript writes it.
+pub fn world_text(value: &Value) -> String {
+    let Some(map) = value.as_object() else { return value.to_string() };
+    let mut text = map.get("event").and_then(Value::as_str).unwrap_or("world").to_owned();
+    for (k, v) in map.iter().filter(|(k, _)| k.as_str() != "event") {
+        let shown = v.as_str().map_or_else(|| v.to_string(), str::to_owned);
+        text.push_str(&format!(" {k}={shown}"));
+    }
+    text
+}
+
+/// A World transition as the transcript writes it.
+pub fn event_text(event: &WorldEvent) -> String {
+    world_text(&serde_json::to_value(&event.kind).unwrap_or_default())
 }

@@ -1,17 +1,22 @@
 //! The control API: what a person or a test uses to drive the emulated side — list
 //! terminals and queues, act as the operator, present card outcomes, move the clock, step it
 //! to the script's next event, load a scenario, reset. It listens on its own port, never on
-//! the one the integration uses, and serves the [`dashboard`] page there too. Only local tools
-//! and that page may drive it: a foreign `Host` or `Origin`, or a write that is not JSON, is
-//! refused, and secrets in the journal are hidden unless `?secrets=shown` asks for them.
+//! the one the integration uses; a layer above may serve more routes there behind the same
+//! guard (an [`Extension`]: `payterm serve` adds the dashboard). Only local tools and that
+//! page may drive it: a foreign `Host` or `Origin`, or a write that is not JSON, is refused,
+//! and secrets in the journal are hidden unless `?secrets=shown` asks for them.
 
-pub mod dashboard;
 mod guard;
 mod handlers;
+pub mod progress;
 mod scenario;
+pub mod scenario_view;
+pub mod snapshot;
 mod step;
 mod views;
 
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 
 use http::{Method, Request, StatusCode};
@@ -20,6 +25,18 @@ use hyper::body::Incoming;
 use crate::http::{ApiError, ApiRequest, JsonResponse, Reply, json};
 use crate::surfaces::sim::Sim;
 
+/// A reply made later (a long-lived stream).
+pub type ReplyFuture<'a> = Pin<Box<dyn Future<Output = Reply> + Send + 'a>>;
+
+/// Routes a layer above serves on the control port, behind the same guard (the dashboard:
+/// its page, views and live transcript).
+pub trait Extension: Send + Sync + std::fmt::Debug + 'static {
+    /// The answer to `req` if it is one of these routes, tried before the control API's own.
+    fn route(&self, sim: &Sim, req: &ApiRequest, segments: &[&str]) -> Option<Result<Reply, ApiError>>;
+    /// A long-lived answer to `req` (a stream), if it asks for one.
+    fn stream<'a>(&'a self, sim: &'a Sim, req: &'a ApiRequest) -> Option<ReplyFuture<'a>>;
+}
+
 pub(crate) use guard::redact as redact_secrets;
 pub(crate) use handlers::secrets_shown;
 
@@ -27,16 +44,22 @@ pub(crate) use handlers::secrets_shown;
 /// built-in one is about 2 KiB).
 const MAX_BODY: usize = 64 * 1024;
 
-/// Answers one control request.
-pub async fn handle(sim: Arc<Sim>, req: Request<Incoming>) -> Reply {
+/// Answers one control request, with `extension`'s routes beside the control API's.
+pub async fn handle(sim: Arc<Sim>, extension: Option<Arc<dyn Extension>>, req: Request<Incoming>) -> Reply {
     let arrived = std::time::Instant::now();
     let target = req.uri().path_and_query().map_or_else(|| req.uri().path().to_owned(), |p| p.as_str().to_owned());
+    let extension = extension.as_deref();
     let (reply, method, body) = match ApiRequest::read(req, MAX_BODY).await {
         Err((error, method)) => (error.into_response(), method, Default::default()),
         Ok(req) => match guard::check(&req, req.path == "/scenario", &sim.hosts) {
             Err(refused) => (refused.into_response(), req.method, req.body),
-            Ok(()) if dashboard::is_stream(&req) => (dashboard::stream(&sim, &req).await, req.method, req.body),
-            Ok(()) => (dispatch(&sim, &req), req.method, req.body),
+            Ok(()) => {
+                let reply = match extension.and_then(|e| e.stream(&sim, &req)) {
+                    Some(stream) => stream.await,
+                    None => dispatch(&sim, extension, &req),
+                };
+                (reply, req.method, req.body)
+            }
         },
     };
     // Reads of the journal itself are not journalled, or a watcher would flood it.
@@ -46,13 +69,13 @@ pub async fn handle(sim: Arc<Sim>, req: Request<Incoming>) -> Reply {
     sim.journal.record_reply(sim.stamps(arrived), "control", &method, target, &body, reply).await
 }
 
-fn dispatch(sim: &Sim, req: &ApiRequest) -> Reply {
+fn dispatch(sim: &Sim, extension: Option<&dyn Extension>, req: &ApiRequest) -> Reply {
     let segments = req.segments();
     let m = &req.method;
     if let Some(result) = crate::surfaces::initiator::control(sim, req, &segments) {
         return result.into_reply();
     }
-    if let Some(result) = dashboard::route(sim, req, &segments) {
+    if let Some(result) = extension.and_then(|e| e.route(sim, req, &segments)) {
         return result.into_reply();
     }
     let result = match segments.as_slice() {

@@ -4,13 +4,14 @@
 
 use http::StatusCode;
 
-use super::dashboard::stepped_json;
+use super::progress::stepped_json;
+use super::snapshot;
 use crate::http::{ApiError, Reply, json};
-use crate::surfaces::sim::{Sim, StepRefusal};
+use crate::surfaces::sim::{Sim, StepRefusal, Stepped};
 
 /// `POST /clock/step`.
 pub fn step(sim: &Sim) -> Result<Reply, ApiError> {
-    let stepped = sim.step_script().map_err(|e| {
+    let stepped = sim.step_script(snapshot::of).map_err(|e| {
         let (code, hint) = match e {
             StepRefusal::NoScenario => {
                 ("NO_SCENARIO", "load one with POST /scenario, or start with payterm serve --scenario FILE")
@@ -23,5 +24,10 @@ pub fn step(sim: &Sim) -> Result<Reply, ApiError> {
         };
         ApiError::new(StatusCode::CONFLICT, code, format!("{e}\n(hint: {hint})"))
     })?;
+    let (Some(before), Some(after)) = (stepped.before, stepped.after) else {
+        let message = "the served script is not one payterm's script engine runs";
+        return Err(ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "INTERNAL", message));
+    };
+    let stepped = Stepped { before, due: stepped.due, after, events: stepped.events };
     Ok(json(StatusCode::OK, &stepped_json(&stepped)))
 }

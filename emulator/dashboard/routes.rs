@@ -4,7 +4,8 @@
 
 use http::Method;
 
-use super::{assets, diagram, scenario, terminals};
+use super::{assets, diagram, terminals};
+use crate::control::scenario_view as scenario;
 use crate::http::{ApiError, ApiRequest, Reply};
 use crate::surfaces::sim::Sim;
 

@@ -5,6 +5,7 @@
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::control::progress::world_text;
 use crate::journal::{Exchange, JournalEntry};
 use crate::report::TranscriptLine;
 use crate::scenario::Scenario;
@@ -140,23 +141,6 @@ fn exchange_text(x: &Exchange) -> String {
         text.push_str(&format!(" [{note}]"));
     }
     text
-}
-
-/// `task_state tid=999888 task=… state=COMPLETED`: the event name, then its fields, as the
-/// report's transcript writes it.
-fn world_text(value: &Value) -> String {
-    let Some(map) = value.as_object() else { return value.to_string() };
-    let mut text = map.get("event").and_then(Value::as_str).unwrap_or("world").to_owned();
-    for (k, v) in map.iter().filter(|(k, _)| k.as_str() != "event") {
-        let shown = v.as_str().map_or_else(|| v.to_string(), str::to_owned);
-        text.push_str(&format!(" {k}={shown}"));
-    }
-    text
-}
-
-/// A World transition as the transcript writes it.
-pub fn event_text(event: &WorldEvent) -> String {
-    world_text(&serde_json::to_value(&event.kind).unwrap_or_default())
 }
 
 /// `entries` as report transcript lines (without bodies), offsets from `start`.

@@ -110,7 +110,7 @@ pub async fn answer(sim: &Sim, req: &ApiRequest) -> Reply {
 
 /// Writes `entries` (those after `after`) as `lines` events, within the bounds.
 fn render(sim: &Sim, out: &mut String, generation: u64, after: u64, entries: &[crate::journal::JournalEntry]) {
-    let scenario = sim.scenario();
+    let scenario = crate::control::snapshot::served_scenario(sim);
     let scenario = scenario.as_deref();
     let first = entries.first().map_or(after + 1, seq_of);
     if first > after + 1 {

@@ -30,7 +30,7 @@ pub fn diagram(sim: &Sim, _req: &ApiRequest) -> Result<Reply, ApiError> {
     }
     let entries: Vec<_> = entries.into();
     let start = entries.first().map_or_else(|| sim.now(), at_of);
-    let scenario = sim.scenario();
+    let scenario = crate::control::snapshot::served_scenario(sim);
     let name = match &scenario {
         Some(s) => format!("{} (live, last {} of {total} journal lines)", s.name, entries.len()),
         None => format!("the live journal (last {} of {total} lines)", entries.len()),
@@ -71,12 +71,12 @@ pub fn diagram(sim: &Sim, _req: &ApiRequest) -> Result<Reply, ApiError> {
 /// its secrets hidden unless `?secrets=shown`.
 pub fn entry(sim: &Sim, seq: &str, req: &ApiRequest) -> Result<Reply, ApiError> {
     let seq: u64 = seq.parse().map_err(|_| ApiError::field("seq", "`seq` must be a sequence number"))?;
-    let shown = crate::surfaces::control::secrets_shown(req)?;
+    let shown = crate::control::secrets_shown(req)?;
     let found = sim.journal.page(seq.saturating_sub(1), 1).into_iter().find(|e| super::lines::seq_of(e) == seq);
     match found {
         Some(e) => {
             let value = serde_json::to_value(&e).unwrap_or_default();
-            let value = if shown { value } else { crate::surfaces::control::redact_secrets(value) };
+            let value = if shown { value } else { crate::control::redact_secrets(value) };
             Ok(crate::http::json(StatusCode::OK, &value))
         }
         None => Err(ApiError::not_found(format!(
