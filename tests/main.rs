@@ -6,6 +6,9 @@
 // Shared helpers: a started mock cloud, an HTTP client, tokens.
 mod support;
 
+// The layers of CONVENTIONS.md: no module uses one of a higher layer; no cycle within a layer.
+mod layers;
+
 // OAuth: the documented credentials, wrong ones, expiry on the virtual clock, refresh, master tokens.
 mod cloud_auth;
 // Task endpoints: create, poll, list, withdraw; every 400/404/409/422 the spec names.
