@@ -543,4 +543,9 @@ impl MockCloud {
     pub fn take_posted_events(&self) -> Vec<crate::record::events::Event> {
         self.sim.inbox.take()
     }
+
+    /// Woken at every post of events accepted (see [`MockCloud::take_posted_events`]).
+    pub fn events_posted(&self) -> &tokio::sync::Notify {
+        self.sim.inbox.posted()
+    }
 }

@@ -41,7 +41,13 @@ pub async fn drive(
     let client = HttpClient::default();
     let quiet = feed.real(QUIET).max(Duration::from_millis(100));
     let mut last_activity = (Instant::now(), cloud.journal().exchanges());
+    let (activity, posted) = (cloud.journal().activity(), cloud.events_posted());
     let ending = loop {
+        // Registered before anything is looked at, so a request or a post in between still wakes.
+        let (exchange, post) = (activity.notified(), posted.notified());
+        tokio::pin!(exchange, post);
+        exchange.as_mut().enable();
+        post.as_mut().enable();
         for mut order in feed.due(cloud) {
             order["payterm"] = payterm.clone();
             let body = Bytes::from(order.to_string());
@@ -67,13 +73,29 @@ pub async fn drive(
         if seq != last_activity.1 {
             last_activity = (Instant::now(), seq);
         }
-        if feed.is_empty() && settled(feed, events.events()) && last_activity.0.elapsed() >= quiet {
+        let finished = feed.is_empty() && settled(feed, events.events());
+        if finished && last_activity.0.elapsed() >= quiet {
             break Ending::Settled;
         }
         if Instant::now() >= deadline {
             break Ending::DeadlineReached;
         }
-        tokio::time::sleep(Duration::from_millis(5)).await;
+        // Nothing to do until a request, a post of events, the next order, the World's next
+        // timer (a void waiting for its sale), the end of the quiet spell or the deadline.
+        let mut wake = feed.next_due().map_or(deadline, |due| due.min(deadline));
+        if feed.waiting_for_a_sale()
+            && let Some(due) = cloud.next_due()
+        {
+            wake = wake.min(due.max(Instant::now() + Duration::from_millis(1)));
+        }
+        if finished {
+            wake = wake.min(last_activity.0 + quiet);
+        }
+        tokio::select! {
+            () = &mut exchange => {}
+            () = &mut post => {}
+            () = tokio::time::sleep_until(wake.into()) => {}
+        }
     };
     driven(events, log, ending)
 }

@@ -22,6 +22,8 @@ pub struct EventInbox {
     events: Mutex<Vec<Event>>,
     /// Whether posts are refused: a command-mode run reads events on stdout only.
     closed: AtomicBool,
+    /// Woken at every post accepted, so the runner waits for events instead of polling.
+    posted: tokio::sync::Notify,
 }
 
 impl EventInbox {
@@ -31,6 +33,12 @@ impl EventInbox {
     /// Takes posted events (`true`, the default) or refuses them (`false`).
     pub fn open(&self, open: bool) {
         self.closed.store(!open, Ordering::Relaxed);
+    }
+
+    /// Woken at every post accepted (register the `Notified` before [`EventInbox::take`], so
+    /// none is missed in between).
+    pub fn posted(&self) -> &tokio::sync::Notify {
+        &self.posted
     }
 
     /// Takes every event waiting.
@@ -87,6 +95,8 @@ pub fn answer(sim: &Sim, body: &[u8]) -> Reply {
         }
         let accepted = events.len();
         held.extend(events);
+        drop(held);
+        sim.inbox.posted.notify_waiters();
         Ok(json(StatusCode::ACCEPTED, &serde_json::json!({"accepted": accepted})))
     })();
     result.unwrap_or_else(ApiError::into_response)
