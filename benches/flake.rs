@@ -113,7 +113,7 @@ async fn run_suite(
                     let (verdicts, not_judged) = payterm::judge::judge(&record);
                     ScenarioReport::judged(Path::new(file), &record, &verdicts, &not_judged, String::new())
                 }
-                Err(e) => ScenarioReport::not_run(Path::new(file), scenario, ScenarioStatus::Error, e),
+                Err(e) => ScenarioReport::not_run(Path::new(file), scenario, ScenarioStatus::Error, e.to_string()),
             };
             (i, file.clone(), seen(&report))
         }

@@ -216,7 +216,7 @@ pub async fn execute(plan: &Plan, args: &RunArgs) -> Result<Executed, CliError> 
                     options.work_dir = folder.path().to_owned();
                     run_scenario(scenario, seed, &options).await
                 }
-                Err(e) => Err(e),
+                Err(e) => Err(crate::runner::RunError::WorkFolder(e)),
             };
             (i, seed, record)
         }
@@ -239,7 +239,7 @@ pub async fn execute(plan: &Plan, args: &RunArgs) -> Result<Executed, CliError> 
                 let (verdicts, not_judged) = crate::judge::judge(&record);
                 ScenarioReport::judged(&entry.file, &record, &verdicts, &not_judged, plan.reproduce(entry, seed))
             }
-            Err(e) => ScenarioReport::not_run(&entry.file, &entry.scenario, ScenarioStatus::Error, e),
+            Err(e) => ScenarioReport::not_run(&entry.file, &entry.scenario, ScenarioStatus::Error, e.to_string()),
         };
         report.builtin = entry.builtin;
         report.apply_known(&plan.known);

@@ -162,7 +162,7 @@ async fn run_once(
     let seed = scenario.seed.unwrap_or(1);
     let record = run_scenario(Arc::new(scenario), seed, &run_options).await;
     drop(work_dir);
-    let record = record.map_err(|message| ExploreError::Run { run: s.run, message })?;
+    let record = record.map_err(|e| ExploreError::Run { run: s.run, message: e.to_string() })?;
     let (verdicts, _) = crate::judge::judge(&record);
     let mut broken: Vec<&'static str> = Vec::new();
     for v in verdicts.iter().filter(|v| v.kind == VerdictKind::Fail) {

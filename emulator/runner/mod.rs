@@ -7,6 +7,7 @@ pub use crate::record::events;
 pub mod builtin;
 mod command;
 mod contract;
+mod error;
 
 mod feed;
 pub mod latency;
@@ -20,6 +21,7 @@ pub mod shim;
 mod work_folder;
 
 pub use command::DEFAULT_STARTUP_TIMEOUT;
+pub use error::RunError;
 pub use run_one::{Driven, Ending, Record, RunOptions, Target, run_scenario};
 pub use service::reachable;
 pub use work_folder::WorkFolder;

@@ -10,7 +10,7 @@ use super::bounds::{Bounds, EventOverflow};
 use super::contract::Contract;
 use super::feed::OrderFeed;
 use super::latency::{LatencySample, Probe, ProbeTarget};
-use super::{command, service, shim};
+use super::{RunError, command, service, shim};
 use crate::MockCloud;
 use crate::journal::JournalEntry;
 use crate::record::events::Event;
@@ -136,7 +136,7 @@ pub struct Record {
 }
 
 /// Runs `scenario` with `seed` against the integration `options` describe.
-pub async fn run_scenario(scenario: Arc<Scenario>, seed: u64, options: &RunOptions) -> Result<Record, String> {
+pub async fn run_scenario(scenario: Arc<Scenario>, seed: u64, options: &RunOptions) -> Result<Record, RunError> {
     let capacity = journal_capacity(&scenario);
     run_with_journal(scenario, seed, options, capacity).await
 }
@@ -147,7 +147,7 @@ async fn run_with_journal(
     seed: u64,
     options: &RunOptions,
     capacity: usize,
-) -> Result<Record, String> {
+) -> Result<Record, RunError> {
     let wall = Instant::now();
     // A scenario that needs finer timing than the run's scale gives runs slower.
     let time_scale = options.time_scale.max(scenario.min_time_scale.unwrap_or(0.0));
@@ -165,10 +165,10 @@ async fn run_with_journal(
     if matches!(options.target, Target::Command { .. }) {
         builder = builder.refuse_posted_events();
     }
-    let cloud = builder.start().await.map_err(|e| e.to_string())?;
+    let cloud = builder.start().await?;
     let started = cloud.now();
     let store = scenario.stores.first().map_or("testingstore", |s| s.name.as_str());
-    let shim = shim::install(&options.work_dir, &options.payterm, &key, store, &cloud.uri())?;
+    let shim = shim::install(&options.work_dir, &options.payterm, &key, store, &cloud.uri()).map_err(RunError::Shim)?;
     let contract = Contract::new(&cloud, &scenario, time_scale, &shim);
     let probe = Probe::start(&cloud, ProbeTarget { bin: shim.bin.clone(), config: shim.config.clone() });
     let mut feed = OrderFeed::new(&scenario, wall, time_scale);
