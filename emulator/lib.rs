@@ -20,6 +20,8 @@
 //! - [`certify`]: certification profiles, certificates, their signatures and verification.
 //! - [`cli`]: the `payterm` command line; [`exit_codes`] its exit codes.
 
+#![warn(unreachable_pub)]
+
 pub mod certify;
 pub mod cli;
 pub mod client;

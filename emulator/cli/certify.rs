@@ -70,7 +70,7 @@ pub enum CertificateCommand {
 }
 
 /// Runs `payterm certify`.
-pub async fn run(args: CertifyArgs) -> Result<(), CliError> {
+pub(super) async fn run(args: CertifyArgs) -> Result<(), CliError> {
     if args.list_profiles {
         for p in profiles::PROFILES {
             println!("{} v{}: {} ({} scenarios)", p.name, p.version, p.description, p.files().len());
@@ -160,7 +160,7 @@ pub async fn run(args: CertifyArgs) -> Result<(), CliError> {
 }
 
 /// Runs `payterm certificate …`.
-pub fn certificate_command(command: CertificateCommand) -> Result<(), CliError> {
+pub(super) fn certificate_command(command: CertificateCommand) -> Result<(), CliError> {
     let CertificateCommand::Verify { file, key, integrity_only } = command;
     let shown = file.display();
     let text = std::fs::read_to_string(&file)

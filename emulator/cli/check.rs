@@ -34,7 +34,7 @@ pub enum ScenarioCommand {
 }
 
 /// Every `*.toml` under `paths`, sorted, directories searched recursively.
-pub fn scenario_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, CliError> {
+pub(super) fn scenario_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, CliError> {
     let mut out = Vec::new();
     for path in paths {
         if path.is_dir() {
@@ -71,7 +71,7 @@ fn collect(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
 }
 
 /// Runs `payterm check`.
-pub fn run(args: CheckArgs) -> Result<(), CliError> {
+pub(super) fn run(args: CheckArgs) -> Result<(), CliError> {
     let paths = if args.paths.is_empty() { vec![PathBuf::from("scenarios")] } else { args.paths };
     let files = scenario_files(&paths)?;
     if files.is_empty() {
@@ -115,7 +115,7 @@ pub fn run(args: CheckArgs) -> Result<(), CliError> {
 }
 
 /// Runs `payterm scenario …`.
-pub fn scenario_command(command: ScenarioCommand) -> Result<(), CliError> {
+pub(super) fn scenario_command(command: ScenarioCommand) -> Result<(), CliError> {
     match command {
         ScenarioCommand::Schema => println!("{}", scenario::json_schema()),
         ScenarioCommand::Show { name } => {

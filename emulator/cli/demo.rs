@@ -118,7 +118,7 @@ fn check(what: &str, ok: bool) -> Result<(), CliError> {
     }
 }
 
-pub async fn run(args: DemoArgs) -> Result<(), CliError> {
+pub(super) async fn run(args: DemoArgs) -> Result<(), CliError> {
     let cloud = MockCloud::builder().time_scale(args.time_scale).start().await?;
     println!("payterm demo: mock cloud at {} (terminal 999888, automatic mode)\n", cloud.uri());
     let http = HttpClient::default();

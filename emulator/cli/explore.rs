@@ -52,7 +52,7 @@ pub struct ExploreArgs {
 }
 
 /// Runs `payterm explore`.
-pub async fn run(args: ExploreArgs) -> Result<(), CliError> {
+pub(super) async fn run(args: ExploreArgs) -> Result<(), CliError> {
     for (flag, scale) in [("--time-scale", Some(args.time_scale)), ("--confirm-scale", args.confirm_scale)] {
         if scale.is_some_and(|s| !(s > 0.0 && s.is_finite())) {
             return Err(CliError::new(exit_codes::USAGE, format!("{flag} must be a positive number")));

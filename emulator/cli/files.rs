@@ -78,7 +78,7 @@ fn target(path: &Path) -> std::io::Result<Target> {
 /// written in place, appended to what it holds (a FIFO waits for its reader, as a shell's
 /// `>` does). `kill -9` runs no code: killed mid-write, payterm leaves the temporary file
 /// `.NAME.XXXXXX.tmp` beside a report that is still whole.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+pub(super) fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     match target(path)? {
         Target::Replace(real) => replace(&real, bytes),
         Target::Stream(s) => {
@@ -128,7 +128,7 @@ fn resolved(path: &Path) -> Option<PathBuf> {
 /// missing) and takes a new file, and that is none of `inputs`; a standard stream, FIFO or
 /// device as it is — and that no two outputs share a path. Fails with exit code 3 naming the
 /// first problem.
-pub fn check_outputs(outputs: &[(String, PathBuf)], inputs: &[PathBuf]) -> Result<(), CliError> {
+pub(super) fn check_outputs(outputs: &[(String, PathBuf)], inputs: &[PathBuf]) -> Result<(), CliError> {
     let invalid = |m: String| CliError::new(exit_codes::INVALID_INPUT, m);
     let inputs: Vec<PathBuf> = inputs.iter().filter_map(|p| p.canonicalize().ok()).collect();
     let mut seen: Vec<(PathBuf, &str)> = Vec::new();

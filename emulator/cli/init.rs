@@ -26,7 +26,7 @@ const FILES: [(&str, &str); 3] = [
 ];
 
 /// Runs `payterm init`.
-pub fn run(args: InitArgs) -> Result<(), CliError> {
+pub(super) fn run(args: InitArgs) -> Result<(), CliError> {
     let existing: Vec<String> = FILES
         .iter()
         .map(|(name, _)| args.dir.join(name))

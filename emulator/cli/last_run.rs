@@ -12,7 +12,7 @@ use super::files::write_atomic;
 use crate::report::ScenarioStatus;
 
 /// Where the record is kept, relative to the current folder.
-pub const LAST_RUN: &str = ".payterm/last-run.json";
+pub(super) const LAST_RUN: &str = ".payterm/last-run.json";
 /// The lock runs in one folder take while they read and rewrite the record.
 const LOCK: &str = ".payterm/last-run.lock";
 /// The record's shape.
@@ -20,7 +20,7 @@ const VERSION: u32 = 2;
 
 /// One scenario to rerun.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Recorded {
+pub(super) struct Recorded {
     /// As reports show it (`scenarios/…` for a built-in one).
     pub file: String,
     /// From the built-in suite, not a file.
@@ -35,7 +35,7 @@ pub struct Recorded {
 
 impl Recorded {
     /// Whether this is the record of the scenario at `file` (built-in or not).
-    pub fn is(&self, file: &Path, builtin: bool) -> bool {
+    pub(super) fn is(&self, file: &Path, builtin: bool) -> bool {
         if builtin || self.builtin {
             return builtin == self.builtin && Path::new(&self.file) == file;
         }
@@ -57,7 +57,7 @@ struct Record {
 }
 
 /// The scenarios to rerun; `None` when no run was recorded here.
-pub fn read() -> Option<Vec<Recorded>> {
+pub(super) fn read() -> Option<Vec<Recorded>> {
     let text = std::fs::read_to_string(LAST_RUN).ok()?;
     let record: Record = serde_json::from_str(&text).ok()?;
     let mut rerun = record.rerun;
@@ -71,7 +71,7 @@ pub fn read() -> Option<Vec<Recorded>> {
 }
 
 /// What one scenario of a run leaves in the record.
-pub struct Outcome<'a> {
+pub(super) struct Outcome<'a> {
     /// As reports show it.
     pub file: &'a str,
     /// From the built-in suite.
@@ -85,7 +85,7 @@ pub struct Outcome<'a> {
 /// bad, dropped if it passed), the others keep their record. Another run in the same folder
 /// waits for the lock, so neither loses what the other recorded. A folder that cannot be
 /// written to only costs that convenience: the reason comes back for a warning.
-pub fn remember(outcomes: &[Outcome<'_>]) -> Result<(), String> {
+pub(super) fn remember(outcomes: &[Outcome<'_>]) -> Result<(), String> {
     std::fs::create_dir_all(".payterm").map_err(|e| format!("failed to create .payterm: {e}"))?;
     let lock = File::options()
         .create(true)

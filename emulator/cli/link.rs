@@ -33,7 +33,7 @@ pub struct LinkArgs {
 /// Runs `payterm link`: the redirect URL (or, for a link without `redirectUrl`, the JSON
 /// answer) on stdout, exit 0 also for `status=ERROR`; exit 3 when there is nothing to
 /// redirect to.
-pub fn run(args: LinkArgs) -> Result<(), CliError> {
+pub(super) fn run(args: LinkArgs) -> Result<(), CliError> {
     match args.server.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         Some(server) => {
             let printable = runtime()?.block_on(via_server(server, &args.link))?;

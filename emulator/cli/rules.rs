@@ -27,7 +27,7 @@ pub enum RulesFormat {
 }
 
 /// Runs `payterm rules`.
-pub fn run(args: &RulesArgs) {
+pub(super) fn run(args: &RulesArgs) {
     match args.format {
         RulesFormat::Text => print_text(),
         RulesFormat::Markdown => print!("{}", markdown()),
@@ -90,7 +90,7 @@ fn targets(source: &str) -> Vec<String> {
 }
 
 /// The book's rules page, generated from [`RULES`] and the built-in suite.
-pub fn markdown() -> String {
+pub(super) fn markdown() -> String {
     let mut targeted: BTreeMap<String, Vec<&str>> = BTreeMap::new();
     let mut caught: BTreeMap<String, Vec<Claim>> = BTreeMap::new();
     for (path, source) in SUITE {

@@ -86,7 +86,7 @@ pub struct RunArgs {
 }
 
 /// Runs `payterm run`.
-pub async fn run(args: RunArgs) -> Result<(), CliError> {
+pub(super) async fn run(args: RunArgs) -> Result<(), CliError> {
     let plan = Plan::from_args(&args)?;
     if args.list {
         plan.print_list();
@@ -139,7 +139,7 @@ pub async fn run(args: RunArgs) -> Result<(), CliError> {
 }
 
 /// A run's report, and which scenarios were cut short by a signal.
-pub struct Executed {
+pub(super) struct Executed {
     /// The report.
     pub report: SuiteReport,
     /// Per scenario: whether it was running when the run was interrupted.
@@ -173,7 +173,7 @@ impl Executed {
 /// summary. On SIGINT or SIGTERM it stops: the integrations still running are ended (their
 /// process groups killed), and the report holds what finished. Shared by `payterm run` and
 /// `payterm certify`.
-pub async fn execute(plan: &Plan, args: &RunArgs) -> Result<Executed, CliError> {
+pub(super) async fn execute(plan: &Plan, args: &RunArgs) -> Result<Executed, CliError> {
     let mut signals = super::signals::Signals::listen();
     let clock = Instant::now();
     if let crate::runner::Target::Service { url } = &plan.target {
@@ -302,7 +302,7 @@ pub async fn execute(plan: &Plan, args: &RunArgs) -> Result<Executed, CliError> 
 
 /// Writes every report asked for, each all at once (a crash leaves the old file or the new
 /// one, never half); one that cannot be written does not stop the others.
-pub fn write_reports(specs: &[ReportSpec], report: &SuiteReport) -> Result<(), CliError> {
+pub(super) fn write_reports(specs: &[ReportSpec], report: &SuiteReport) -> Result<(), CliError> {
     let mut failures = Vec::new();
     for spec in specs {
         let text = match spec.kind.as_str() {

@@ -18,7 +18,7 @@ use crate::runner::select::{Selection, parse_partition};
 use crate::scenario::{self, LoadError, Scenario};
 
 /// One scenario of the plan.
-pub struct Entry {
+pub(super) struct Entry {
     /// Its file, as shown (`scenarios/…` for the built-in suite).
     pub file: PathBuf,
     /// The scenario.
@@ -30,7 +30,7 @@ pub struct Entry {
 }
 
 /// A report to write.
-pub struct ReportSpec {
+pub(super) struct ReportSpec {
     /// `json`, `junit` or `html`.
     pub kind: String,
     /// Where.
@@ -38,7 +38,7 @@ pub struct ReportSpec {
 }
 
 /// Everything settled before the run.
-pub struct Plan {
+pub(super) struct Plan {
     /// The integration.
     pub target: Target,
     /// What the reports say about it.
@@ -63,7 +63,7 @@ pub struct Plan {
 
 impl Plan {
     /// Settles the plan from the command line.
-    pub fn from_args(args: &RunArgs) -> Result<Self, CliError> {
+    pub(super) fn from_args(args: &RunArgs) -> Result<Self, CliError> {
         let usage = |m: String| CliError::new(exit_codes::USAGE, m);
         let empty = |m: String| CliError::new(exit_codes::NO_SCENARIOS, m);
         if !(args.time_scale > 0.0 && args.time_scale.is_finite()) {
@@ -186,7 +186,7 @@ impl Plan {
     }
 
     /// `payterm run: 50 scenarios (the built-in suite) against …, 4 at a time`.
-    pub fn print_header(&self) {
+    pub(super) fn print_header(&self) {
         let source = if self.builtin_suite { " (the built-in suite, embedded)" } else { "" };
         let who = match (&self.integration.name, &self.target) {
             // The built-in reference's command names a temporary file: noise, not news.
@@ -201,7 +201,7 @@ impl Plan {
     }
 
     /// `--list`: each scenario, its surfaces and rules, and whether it would be skipped.
-    pub fn print_list(&self) {
+    pub(super) fn print_list(&self) {
         for e in &self.scenarios {
             let surfaces: std::collections::BTreeSet<&str> =
                 e.scenario.orders.iter().map(|o| o.surface.as_str()).collect();
@@ -222,7 +222,7 @@ impl Plan {
     /// The command that runs `entry` alone, the same way, from this folder: a built-in
     /// scenario by `--builtin --name` (a manifest here would otherwise bring its own), a file
     /// by its path.
-    pub fn reproduce(&self, entry: &Entry, seed: u64) -> String {
+    pub(super) fn reproduce(&self, entry: &Entry, seed: u64) -> String {
         let which = if entry.builtin {
             format!("--builtin --name {}", shell_quote(&entry.file.display().to_string()))
         } else {
@@ -377,6 +377,6 @@ fn parse_report(text: &str) -> Result<ReportSpec, String> {
 }
 
 /// Quotes `text` for a POSIX shell when it needs it ([`crate::printable::shell_word`]).
-pub fn shell_quote(text: &str) -> String {
+pub(super) fn shell_quote(text: &str) -> String {
     crate::printable::shell_word(text)
 }

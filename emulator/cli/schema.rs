@@ -17,7 +17,7 @@ pub enum SchemaKind {
 }
 
 /// Prints the schema of `kind`.
-pub fn print(kind: SchemaKind) {
+pub(super) fn print(kind: SchemaKind) {
     let schema = match kind {
         SchemaKind::Orders => crate::scenario::orders::json_schema(),
         SchemaKind::Events => crate::record::events::json_schema(),

@@ -83,7 +83,7 @@ fn parse_mode(s: &str) -> Result<TerminalMode, String> {
     TerminalMode::parse(s).ok_or_else(|| format!("unknown mode `{s}` (automatic, assisted or semi_integrated)"))
 }
 
-pub async fn run(args: ServeArgs) -> Result<(), CliError> {
+pub(super) async fn run(args: ServeArgs) -> Result<(), CliError> {
     if !(args.time_scale > 0.0 && args.time_scale.is_finite()) {
         return Err(CliError::new(exit_codes::USAGE, "--time-scale must be a positive number"));
     }

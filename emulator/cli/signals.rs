@@ -5,7 +5,7 @@
 use crate::exit_codes;
 
 /// The two signals a run stops on, listened to from the moment this is made.
-pub struct Signals {
+pub(super) struct Signals {
     #[cfg(unix)]
     interrupt: Option<tokio::signal::unix::Signal>,
     #[cfg(unix)]
@@ -14,7 +14,7 @@ pub struct Signals {
 
 impl Signals {
     /// Starts listening (before that, a signal ends payterm as usual).
-    pub fn listen() -> Signals {
+    pub(super) fn listen() -> Signals {
         #[cfg(unix)]
         {
             use tokio::signal::unix::{SignalKind, signal};
@@ -26,7 +26,7 @@ impl Signals {
 
     /// The name of the first signal to arrive (`SIGINT`, `SIGTERM`); after it, a second one
     /// ends payterm at once with that signal's code.
-    pub async fn first(&mut self) -> &'static str {
+    pub(super) async fn first(&mut self) -> &'static str {
         let name = self.next().await;
         let mut rest = Signals::listen();
         tokio::spawn(async move {
@@ -66,6 +66,6 @@ impl Signals {
 }
 
 /// The exit code for stopping on `signal`: 130 for SIGINT, 143 for SIGTERM.
-pub fn exit_code(signal: &str) -> i32 {
+pub(super) fn exit_code(signal: &str) -> i32 {
     if signal == "SIGTERM" { exit_codes::TERMINATED } else { exit_codes::INTERRUPTED }
 }

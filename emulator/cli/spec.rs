@@ -4,7 +4,7 @@
 
 use crate::profile::{Profile, spec_items};
 
-pub fn print_spec() {
+pub(super) fn print_spec() {
     println!(
         "payterm emulator profile — [seed] a seed document, [doc] the vendor's documentation or SDK, [ours] this project's completion; each names its source and quotes it\n"
     );

@@ -12,7 +12,7 @@ use crate::http::{ApiError, ApiRequest, Hosts};
 /// Refuses a request no local tool would send: see the module docs. `toml_ok` is true on the
 /// one route that takes a scenario file rather than JSON (it checks its own types); `hosts`
 /// are the names this server answers to.
-pub fn check(req: &ApiRequest, toml_ok: bool, hosts: &Hosts) -> Result<(), ApiError> {
+pub(super) fn check(req: &ApiRequest, toml_ok: bool, hosts: &Hosts) -> Result<(), ApiError> {
     let headers = &req.headers;
     let host = headers.get(header::HOST).map(|h| h.to_str().unwrap_or("?"));
     if let Some(host) = host
@@ -73,7 +73,7 @@ fn same_origin(origin: &str, host: Option<&str>, hosts: &Hosts) -> bool {
 
 /// A journal entry (as JSON) with its secrets hidden: passwords and refresh tokens in forms,
 /// tokens and passwords in JSON bodies, and every JWT.
-pub fn redact(mut entry: Value) -> Value {
+pub(crate) fn redact(mut entry: Value) -> Value {
     for key in ["target", "request", "response"] {
         if let Some(Value::String(text)) = entry.get_mut(key) {
             *text = crate::redact::secrets(text);

@@ -29,13 +29,13 @@ fn known(world: &World, tid: &str) -> Result<Tid, ApiError> {
     Ok(tid)
 }
 
-pub fn list_terminals(sim: &Sim) -> Result<Reply, ApiError> {
+pub(super) fn list_terminals(sim: &Sim) -> Result<Reply, ApiError> {
     let world = sim.world();
     let views: Vec<_> = world.terminals().map(|t| TerminalView::new(t, &world, false)).collect();
     Ok(json(StatusCode::OK, &serde_json::json!({ "terminals": views })))
 }
 
-pub fn terminal(sim: &Sim, tid: &str) -> Result<Reply, ApiError> {
+pub(super) fn terminal(sim: &Sim, tid: &str) -> Result<Reply, ApiError> {
     let world = sim.world();
     let tid = known(&world, tid)?;
     let t = world.terminal(&tid).ok_or_else(|| ApiError::not_found("no such terminal"))?;
@@ -51,7 +51,7 @@ struct NewTerminal {
     merchant_id: Option<String>,
 }
 
-pub fn add_terminal(sim: &Sim, req: &ApiRequest) -> Result<Reply, ApiError> {
+pub(super) fn add_terminal(sim: &Sim, req: &ApiRequest) -> Result<Reply, ApiError> {
     let body: NewTerminal = read_json(&req.body)?;
     let tid = body.tid.trim().to_owned();
     if tid.is_empty() || tid.len() > 32 || !tid.chars().all(|c| c.is_ascii_alphanumeric()) {
@@ -89,7 +89,7 @@ struct ModeBody {
     mode: String,
 }
 
-pub fn set_mode(sim: &Sim, tid: &str, req: &ApiRequest) -> Result<Reply, ApiError> {
+pub(super) fn set_mode(sim: &Sim, tid: &str, req: &ApiRequest) -> Result<Reply, ApiError> {
     let body: ModeBody = read_json(&req.body)?;
     let mode = parse_mode(Some(&body.mode))?.unwrap_or(TerminalMode::Automatic);
     let mut world = sim.world();
@@ -106,7 +106,7 @@ struct HostBody {
 
 /// The authorisation host's totals: `{"totalsDifferBy": 500}` makes every close batch on the
 /// terminal fail until `{"totalsDifferBy": 0}`.
-pub fn host(sim: &Sim, tid: &str, req: &ApiRequest) -> Result<Reply, ApiError> {
+pub(super) fn host(sim: &Sim, tid: &str, req: &ApiRequest) -> Result<Reply, ApiError> {
     let body: HostBody = read_json(&req.body)?;
     let mut world = sim.world();
     let tid = known(&world, tid)?;
@@ -127,7 +127,7 @@ fn task_body(req: &ApiRequest) -> Result<TaskBody, ApiError> {
     read_json(&req.body)
 }
 
-pub fn pick(sim: &Sim, tid: &str, req: &ApiRequest) -> Result<Reply, ApiError> {
+pub(super) fn pick(sim: &Sim, tid: &str, req: &ApiRequest) -> Result<Reply, ApiError> {
     let body = task_body(req)?;
     let mut world = sim.world();
     let tid = known(&world, tid)?;
@@ -142,7 +142,7 @@ pub fn pick(sim: &Sim, tid: &str, req: &ApiRequest) -> Result<Reply, ApiError> {
     terminal_reply(&world, &tid)
 }
 
-pub fn reject(sim: &Sim, tid: &str, req: &ApiRequest) -> Result<Reply, ApiError> {
+pub(super) fn reject(sim: &Sim, tid: &str, req: &ApiRequest) -> Result<Reply, ApiError> {
     let body = task_body(req)?;
     let mut world = sim.world();
     let tid = known(&world, tid)?;
@@ -157,7 +157,7 @@ struct CardBody {
     outcome: String,
 }
 
-pub fn card(sim: &Sim, tid: &str, req: &ApiRequest) -> Result<Reply, ApiError> {
+pub(super) fn card(sim: &Sim, tid: &str, req: &ApiRequest) -> Result<Reply, ApiError> {
     let body: CardBody = read_json(&req.body)?;
     let outcome = CardOutcome::parse(&body.outcome).ok_or_else(|| {
         ApiError::field(
@@ -180,7 +180,7 @@ fn terminal_reply(world: &World, tid: &Tid) -> Result<Reply, ApiError> {
     Ok(json(StatusCode::OK, &TerminalView::new(t, world, false)))
 }
 
-pub fn clock(sim: &Sim) -> Result<Reply, ApiError> {
+pub(super) fn clock(sim: &Sim) -> Result<Reply, ApiError> {
     let (now, paused, scale) = sim.clock_state();
     Ok(json(StatusCode::OK, &serde_json::json!({ "now": now, "paused": paused, "timeScale": scale })))
 }
@@ -191,7 +191,7 @@ struct AdvanceBody {
     by: String,
 }
 
-pub fn advance(sim: &Sim, req: &ApiRequest) -> Result<Reply, ApiError> {
+pub(super) fn advance(sim: &Sim, req: &ApiRequest) -> Result<Reply, ApiError> {
     let body: AdvanceBody = read_json(&req.body)?;
     let by: VirtualDuration =
         body.by.parse().map_err(|e: crate::time::InvalidDuration| ApiError::field("by", e.to_string()))?;
@@ -202,22 +202,22 @@ pub fn advance(sim: &Sim, req: &ApiRequest) -> Result<Reply, ApiError> {
     clock(sim)
 }
 
-pub fn pause(sim: &Sim, paused: bool) -> Result<Reply, ApiError> {
+pub(super) fn pause(sim: &Sim, paused: bool) -> Result<Reply, ApiError> {
     sim.set_paused(paused);
     clock(sim)
 }
 
-pub fn reset(sim: &Sim) -> Result<Reply, ApiError> {
+pub(super) fn reset(sim: &Sim) -> Result<Reply, ApiError> {
     sim.reset();
     list_terminals(sim)
 }
 
-pub fn ledger(sim: &Sim) -> Result<Reply, ApiError> {
+pub(super) fn ledger(sim: &Sim) -> Result<Reply, ApiError> {
     let world = sim.world();
     Ok(json(StatusCode::OK, &serde_json::json!({ "entries": world.ledger().entries(), "net": world.ledger().net() })))
 }
 
-pub fn journal(sim: &Sim, req: &ApiRequest) -> Result<Reply, ApiError> {
+pub(super) fn journal(sim: &Sim, req: &ApiRequest) -> Result<Reply, ApiError> {
     let after = match req.query("after") {
         None => 0,
         Some(a) => a.parse().map_err(|_| ApiError::field("after", "`after` must be a sequence number"))?,
@@ -236,7 +236,7 @@ pub fn journal(sim: &Sim, req: &ApiRequest) -> Result<Reply, ApiError> {
 }
 
 /// Whether `?secrets=shown` asks for passwords and tokens in clear (hidden by default).
-pub fn secrets_shown(req: &ApiRequest) -> Result<bool, ApiError> {
+pub(crate) fn secrets_shown(req: &ApiRequest) -> Result<bool, ApiError> {
     match req.query("secrets") {
         None | Some("hidden") => Ok(false),
         Some("shown") => Ok(true),

@@ -22,12 +22,12 @@ const TYPES: &[&str] =
 const UNNAMED: &str = "scenario.toml";
 
 /// `GET /scenario`.
-pub fn view(sim: &Sim) -> Result<Reply, ApiError> {
+pub(super) fn view(sim: &Sim) -> Result<Reply, ApiError> {
     Ok(json(StatusCode::OK, &scenario_json(sim)))
 }
 
 /// `POST /scenario?name=FILE` with the file's text as the body.
-pub fn load(sim: &Sim, req: &ApiRequest) -> Result<Reply, ApiError> {
+pub(super) fn load(sim: &Sim, req: &ApiRequest) -> Result<Reply, ApiError> {
     media_type(req)?;
     let name = req.query("name").map(str::trim).filter(|n| n.len() <= 200).unwrap_or(UNNAMED);
     let scenario = parse_bytes(name, &req.body).map_err(|e| invalid(&e))?;
@@ -38,7 +38,7 @@ pub fn load(sim: &Sim, req: &ApiRequest) -> Result<Reply, ApiError> {
 }
 
 /// `DELETE /scenario`.
-pub fn unload(sim: &Sim) -> Result<Reply, ApiError> {
+pub(super) fn unload(sim: &Sim) -> Result<Reply, ApiError> {
     if !sim.load(None) {
         return Err(cannot_load());
     }

@@ -10,7 +10,7 @@ use crate::http::{ApiError, Reply, json};
 use crate::surfaces::sim::{Sim, StepRefusal, Stepped};
 
 /// `POST /clock/step`.
-pub fn step(sim: &Sim) -> Result<Reply, ApiError> {
+pub(super) fn step(sim: &Sim) -> Result<Reply, ApiError> {
     let stepped = sim.step_script(snapshot::of).map_err(|e| {
         let (code, hint) = match e {
             StepRefusal::NoScenario => {

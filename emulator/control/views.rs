@@ -9,7 +9,7 @@ use crate::world::terminal::{Terminal, TerminalMode};
 /// A terminal as the control API shows it.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct TerminalView {
+pub(super) struct TerminalView {
     tid: String,
     currency: String,
     merchant_id: String,
@@ -33,7 +33,7 @@ pub struct TerminalView {
 
 impl TerminalView {
     /// The view of `t`, with its tasks if `with_tasks`.
-    pub fn new(t: &Terminal, world: &World, with_tasks: bool) -> Self {
+    pub(super) fn new(t: &Terminal, world: &World, with_tasks: bool) -> Self {
         TerminalView {
             tid: t.tid.0.clone(),
             currency: t.currency.code().to_owned(),

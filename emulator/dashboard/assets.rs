@@ -22,7 +22,7 @@ const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-
                    connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 /// The asset at `path`, if there is one.
-pub fn asset(path: &str) -> Option<Reply> {
+pub(super) fn asset(path: &str) -> Option<Reply> {
     let (body, content_type) = match path {
         "/" | "/index.html" => (INDEX_HTML, "text/html; charset=utf-8"),
         "/dashboard.css" => (STYLE_CSS, "text/css; charset=utf-8"),

@@ -12,7 +12,7 @@ use crate::report::{ScenarioReport, ScenarioStatus};
 use crate::surfaces::sim::Sim;
 
 /// The journal the server keeps (its last [`MAX_ROWS`] lines) as a sequence diagram.
-pub fn diagram(sim: &Sim, _req: &ApiRequest) -> Result<Reply, ApiError> {
+pub(super) fn diagram(sim: &Sim, _req: &ApiRequest) -> Result<Reply, ApiError> {
     // Read in pages, keeping only the last rows: memory stays bounded whatever the journal holds.
     let mut entries = std::collections::VecDeque::with_capacity(MAX_ROWS);
     let (mut after, mut total) = (0, 0);
@@ -69,7 +69,7 @@ pub fn diagram(sim: &Sim, _req: &ApiRequest) -> Result<Reply, ApiError> {
 
 /// `GET /dashboard/journal/{seq}`: one journal entry with its bodies, while the journal keeps it;
 /// its secrets hidden unless `?secrets=shown`.
-pub fn entry(sim: &Sim, seq: &str, req: &ApiRequest) -> Result<Reply, ApiError> {
+pub(super) fn entry(sim: &Sim, seq: &str, req: &ApiRequest) -> Result<Reply, ApiError> {
     let seq: u64 = seq.parse().map_err(|_| ApiError::field("seq", "`seq` must be a sequence number"))?;
     let shown = crate::control::secrets_shown(req)?;
     let found = sim.journal.page(seq.saturating_sub(1), 1).into_iter().find(|e| super::lines::seq_of(e) == seq);

@@ -15,7 +15,7 @@ use crate::world::events::WorldEvent;
 /// One live transcript line.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct Line {
+pub(super) struct Line {
     seq: u64,
     at: String,
     /// `exchange` or `world`.
@@ -40,14 +40,14 @@ pub struct Line {
 }
 
 /// The sequence number of `entry`.
-pub fn seq_of(entry: &JournalEntry) -> u64 {
+pub(super) fn seq_of(entry: &JournalEntry) -> u64 {
     match entry {
         JournalEntry::Exchange { seq, .. } | JournalEntry::World { seq, .. } => *seq,
     }
 }
 
 /// `entry` as a live line; `scenario` names the orders to look for.
-pub fn line(entry: &JournalEntry, scenario: Option<&Scenario>) -> Line {
+pub(super) fn line(entry: &JournalEntry, scenario: Option<&Scenario>) -> Line {
     match entry {
         JournalEntry::Exchange { seq, at, exchange } => exchange_line(*seq, *at, exchange, scenario),
         JournalEntry::World { seq, event } => {
@@ -144,7 +144,7 @@ fn exchange_text(x: &Exchange) -> String {
 }
 
 /// `entries` as report transcript lines (without bodies), offsets from `start`.
-pub fn transcript(entries: &[JournalEntry], start: VirtualTime) -> Vec<TranscriptLine> {
+pub(super) fn transcript(entries: &[JournalEntry], start: VirtualTime) -> Vec<TranscriptLine> {
     let line = |at: VirtualTime, kind: &str, surface: Option<&str>, text: String| TranscriptLine {
         at: at.to_string(),
         offset_ms: (at - start).as_millis(),
@@ -174,7 +174,7 @@ fn world_line(
 }
 
 /// When `entry` happened.
-pub fn at_of(entry: &JournalEntry) -> VirtualTime {
+pub(super) fn at_of(entry: &JournalEntry) -> VirtualTime {
     match entry {
         JournalEntry::Exchange { at, .. } => *at,
         JournalEntry::World { event, .. } => event.at,

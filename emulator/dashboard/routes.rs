@@ -13,7 +13,7 @@ use crate::surfaces::sim::Sim;
 pub const STREAM_PATH: &str = "/events/stream";
 
 /// The dashboard's answer to `req`; `None` when it is not a dashboard route.
-pub fn route(sim: &Sim, req: &ApiRequest, segments: &[&str]) -> Option<Result<Reply, ApiError>> {
+pub(super) fn route(sim: &Sim, req: &ApiRequest, segments: &[&str]) -> Option<Result<Reply, ApiError>> {
     if req.method != Method::GET && req.method != Method::HEAD {
         return None;
     }
@@ -31,6 +31,6 @@ pub fn route(sim: &Sim, req: &ApiRequest, segments: &[&str]) -> Option<Result<Re
 }
 
 /// Whether `req` asks for the live transcript.
-pub fn is_stream(req: &ApiRequest) -> bool {
+pub(super) fn is_stream(req: &ApiRequest) -> bool {
     req.method == Method::GET && req.path == STREAM_PATH
 }

@@ -17,7 +17,7 @@ use crate::http::{ApiRequest, Reply};
 use crate::surfaces::sim::Sim;
 
 /// How long an answer waits for a first new line before it ends with a keep-alive comment.
-pub const HOLD: Duration = Duration::from_secs(10);
+pub(super) const HOLD: Duration = Duration::from_secs(10);
 /// How often a waiting answer looks at the journal.
 const TICK: Duration = Duration::from_millis(40);
 /// The most lines one answer carries.
@@ -76,7 +76,7 @@ impl Cursor {
 }
 
 /// Answers one stream request (see the module docs). `?hold=0` answers at once.
-pub async fn answer(sim: &Sim, req: &ApiRequest) -> Reply {
+pub(super) async fn answer(sim: &Sim, req: &ApiRequest) -> Reply {
     let mut cursor = Cursor::of(req);
     let hold = match req.query("hold") {
         Some(s) => Duration::from_millis(s.parse::<u64>().unwrap_or(0).min(HOLD.as_millis() as u64)),

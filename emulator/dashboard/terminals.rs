@@ -20,7 +20,7 @@ const QUEUE_SHOWN: usize = 5;
 /// A task as a row shows it.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct TaskBrief {
+pub(super) struct TaskBrief {
     task_id: String,
     state: &'static str,
     /// `sale`, `void` or `close_batch`.
@@ -45,7 +45,7 @@ struct BatchTotals {
 /// One terminal in the window.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct TerminalRow {
+pub(super) struct TerminalRow {
     tid: String,
     currency: String,
     mode: TerminalMode,
@@ -104,7 +104,7 @@ fn number(req: &ApiRequest, key: &str, default: usize) -> Result<usize, ApiError
 }
 
 /// One window of terminals whose TID contains `q`, in TID order, with the total that match.
-pub fn window(sim: &Sim, req: &ApiRequest) -> Result<Reply, ApiError> {
+pub(super) fn window(sim: &Sim, req: &ApiRequest) -> Result<Reply, ApiError> {
     let offset = number(req, "offset", 0)?;
     let limit = number(req, "limit", 50)?.min(MAX_LIMIT);
     let q = req.query("q").map(str::trim).unwrap_or("");

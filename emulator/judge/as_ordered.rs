@@ -17,7 +17,7 @@ const RULE: &str = "MONEY-AS-ORDERED";
 
 /// Whether `req` asks for money to move (a payment, a void, an invoice) or a batch to close:
 /// the requests this rule reads.
-pub fn moves_money(req: &Req) -> bool {
+pub(super) fn moves_money(req: &Req) -> bool {
     match &req.call {
         Call::Create { .. } | Call::Invoice { .. } => true,
         Call::Link(link) => {
@@ -28,7 +28,7 @@ pub fn moves_money(req: &Req) -> bool {
 }
 
 /// How `req`, a request of `order`, differs from what the order says (empty: as ordered).
-pub fn differences(f: &Facts, order: &Order, of: &OrderFacts, req: &Req) -> Vec<String> {
+pub(super) fn differences(f: &Facts, order: &Order, of: &OrderFacts, req: &Req) -> Vec<String> {
     let mut out = Vec::new();
     let ordered_amount = order.amount.map_or_else(none, |a| a.to_string());
     let ordered_tip = order.tip.filter(|t| *t > 0).map_or_else(none, |t| t.to_string());
@@ -124,7 +124,7 @@ fn is_try_of(id: &str, reference: &str) -> bool {
 
 /// MONEY-AS-ORDERED for every order, and once for the scenario when a request moved money for
 /// no order.
-pub fn as_ordered(f: &Facts) -> Vec<Verdict> {
+pub(super) fn as_ordered(f: &Facts) -> Vec<Verdict> {
     let expected = "the order's terminal, amount, tip, currency and reference; a void or cancel of the order's sale";
     let mut verdicts: Vec<Verdict> = f
         .each_order()

@@ -39,7 +39,7 @@ const NOT_PAYMENT: &str = "CLOUD-TASK-NOT-PAYMENT";
 /// with one), the transaction is read before a paid/not_paid outcome, and a payment that was
 /// not captured is never reported paid; after a close-batch task COMPLETED, the batch is read
 /// before batch_closed/not_closed.
-pub fn task_not_payment(f: &Facts) -> Vec<Verdict> {
+pub(super) fn task_not_payment(f: &Facts) -> Vec<Verdict> {
     let expected = "after a sale task ended, GET /v1/transactions/{amsId} (a final result, read after the end) \
                     before reporting paid or not_paid, and a payment not captured is never paid; after a close-batch \
                     task completed, GET /v1/batches/{amsId} before batch_closed or not_closed";
@@ -166,7 +166,7 @@ fn seen_final(f: &Facts, of: &OrderFacts, task: &TaskFact) -> Option<VirtualTime
 
 /// CLOUD-POLL-UNTIL-FINAL: each task is polled, within the patience window each time, until a
 /// final state is seen, and not after.
-pub fn poll_until_final(f: &Facts) -> Vec<Verdict> {
+pub(super) fn poll_until_final(f: &Facts) -> Vec<Verdict> {
     let expected = "poll each task (at most the patience window apart) until COMPLETED, FAILED or CANCELLED is seen, \
                     and not after";
     let verdicts = cloud_orders(f, None)
@@ -252,7 +252,7 @@ const DUPLICATE: &str = "CLOUD-NO-DUPLICATE-SALE";
 /// CLOUD-NO-DUPLICATE-SALE: no second SALE task for an order while an earlier one is not
 /// final, unless that one was withdrawn first. Tasks are the World's, so a task whose create
 /// answer was lost counts.
-pub fn no_duplicate_sale(f: &Facts) -> Vec<Verdict> {
+pub(super) fn no_duplicate_sale(f: &Facts) -> Vec<Verdict> {
     let expected = "one SALE task per order while it is not final (a withdrawn one aside)";
     let verdicts = cloud_orders(f, Some(Operation::Sale))
         .map(|(order, of)| {
@@ -298,7 +298,7 @@ fn truth(totals: &crate::world::batch::Totals) -> [(&'static str, i64); 6] {
 
 /// CLOUD-BATCH-TOTALS: a `batch_closed` outcome follows a read of the closed batch and
 /// carries its totals.
-pub fn batch_totals(f: &Facts) -> Vec<Verdict> {
+pub(super) fn batch_totals(f: &Facts) -> Vec<Verdict> {
     let expected = "a batch_closed outcome follows GET /v1/batches/{amsId} of the closed batch and carries its totals";
     let verdicts = cloud_orders(f, Some(Operation::CloseBatch))
         .map(|(order, of)| {
@@ -357,7 +357,7 @@ const PARALLEL: &str = "CLOUD-QUEUE-PARALLEL";
 
 /// CLOUD-QUEUE-PARALLEL: with several orders on one terminal, each order's outcome is its own
 /// task's: the task it names is its own, and paid/not_paid is what its own task did.
-pub fn queue_parallel(f: &Facts) -> Vec<Verdict> {
+pub(super) fn queue_parallel(f: &Facts) -> Vec<Verdict> {
     let expected = "with several orders on one terminal, each tracked by its own task to its own outcome";
     let mut per_tid: BTreeMap<&str, Vec<(&Order, &OrderFacts)>> = BTreeMap::new();
     for (order, of) in cloud_orders(f, None).filter(|(_, of)| !of.tasks.is_empty()) {

@@ -14,7 +14,7 @@ use crate::time::VirtualTime;
 /// Which of the two initiator commands a request was, and what it was about: the invoice id
 /// (invoice) or the identifier (status).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Asked {
+pub(super) enum Asked {
     /// `invoice` of this invoice id.
     Invoice(Option<String>),
     /// `status` of this identifier.
@@ -22,7 +22,7 @@ pub enum Asked {
 }
 
 /// What an initiator request asked.
-pub fn asked(r: &Req) -> Option<Asked> {
+pub(super) fn asked(r: &Req) -> Option<Asked> {
     match &r.call {
         Call::Invoice { invoice } => Some(Asked::Invoice(invoice.clone())),
         Call::Status { identifier, .. } => Some(Asked::Status(identifier.clone())),
@@ -31,14 +31,14 @@ pub fn asked(r: &Req) -> Option<Asked> {
 }
 
 /// The initiator requests of an order, in the order they were started.
-pub fn initiator_reqs<'a>(f: &'a Facts, of: &'a OrderFacts) -> Vec<&'a Req> {
+pub(super) fn initiator_reqs<'a>(f: &'a Facts, of: &'a OrderFacts) -> Vec<&'a Req> {
     let mut reqs: Vec<&Req> = f.reqs_of(of).filter(|r| asked(r).is_some()).collect();
     reqs.sort_by_key(|r| (r.arrived(), r.index));
     reqs
 }
 
 /// The identifier a request concerns: the autofeed's (status), or the one answered (invoice).
-pub fn identifier_of(r: &Req) -> Option<String> {
+pub(super) fn identifier_of(r: &Req) -> Option<String> {
     match &r.call {
         Call::Status { identifier, .. } => identifier.clone(),
         _ => r.answer()?.get("identifier")?.as_str().filter(|s| !s.is_empty()).map(str::to_owned),
@@ -46,12 +46,12 @@ pub fn identifier_of(r: &Req) -> Option<String> {
 }
 
 /// The invoice orders.
-pub fn invoice_orders<'a>(f: &'a Facts) -> impl Iterator<Item = (&'a Order, &'a OrderFacts)> + 'a {
+pub(super) fn invoice_orders<'a>(f: &'a Facts) -> impl Iterator<Item = (&'a Order, &'a OrderFacts)> + 'a {
     f.each_order().filter(|(o, _)| o.operation == Operation::Invoice)
 }
 
 /// A scenario-wide not-exercised verdict when the scenario has no invoice order.
-pub fn or_none(mut verdicts: Vec<Verdict>, rule: &'static str, expected: &str) -> Vec<Verdict> {
+pub(super) fn or_none(mut verdicts: Vec<Verdict>, rule: &'static str, expected: &str) -> Vec<Verdict> {
     if verdicts.is_empty() {
         verdicts.push(Verdict::not_exercised(rule, None, expected, "the scenario has no invoice order"));
     }
@@ -167,34 +167,34 @@ fn ask_again(f: &Facts, rule: &'static str, statuses: &[&str], faults: &[&str], 
 }
 
 /// HYPE-UNDETERMINABLE.
-pub fn undeterminable(f: &Facts) -> Vec<Verdict> {
+pub(super) fn undeterminable(f: &Facts) -> Vec<Verdict> {
     ask_again(f, "HYPE-UNDETERMINABLE", &["undeterminable"], &[], false)
 }
 
 /// HYPE-CREATED: as "ask again later"; presenting the URI again more often than the minimum
 /// interval is a warning (it spams the customer).
-pub fn created(f: &Facts) -> Vec<Verdict> {
+pub(super) fn created(f: &Facts) -> Vec<Verdict> {
     with_spam_warning(f, ask_again(f, "HYPE-CREATED", &["created"], &[], false))
 }
 
 /// HYPE-REACHED: as HYPE-CREATED.
-pub fn reached(f: &Facts) -> Vec<Verdict> {
+pub(super) fn reached(f: &Facts) -> Vec<Verdict> {
     with_spam_warning(f, ask_again(f, "HYPE-REACHED", &["reached"], &[], false))
 }
 
 /// HYPE-F-UNSPECIFIED.
-pub fn unspecified(f: &Facts) -> Vec<Verdict> {
+pub(super) fn unspecified(f: &Facts) -> Vec<Verdict> {
     ask_again(f, "HYPE-F-UNSPECIFIED", &[], &["unspecified"], false)
 }
 
 /// HYPE-F-SERVER-ERROR.
-pub fn server_error(f: &Facts) -> Vec<Verdict> {
+pub(super) fn server_error(f: &Facts) -> Vec<Verdict> {
     ask_again(f, "HYPE-F-SERVER-ERROR", &[], &["server_error"], false)
 }
 
 /// HYPE-NO-JSON: after a fundamental failure (no JSON printed), no crash, no verdict from it,
 /// and the same request again later.
-pub fn no_json(f: &Facts) -> Vec<Verdict> {
+pub(super) fn no_json(f: &Facts) -> Vec<Verdict> {
     ask_again(f, "HYPE-NO-JSON", &[], &[], true)
 }
 
@@ -277,22 +277,22 @@ fn stop_fault(f: &Facts, rule: &'static str, fault: &str, flag: Option<FlagKind>
 }
 
 /// HYPE-F-BAD-SIGNATURE.
-pub fn bad_signature(f: &Facts) -> Vec<Verdict> {
+pub(super) fn bad_signature(f: &Facts) -> Vec<Verdict> {
     stop_fault(f, "HYPE-F-BAD-SIGNATURE", "bad_signature", None, false)
 }
 
 /// HYPE-F-NOT-FOUND.
-pub fn not_found(f: &Facts) -> Vec<Verdict> {
+pub(super) fn not_found(f: &Facts) -> Vec<Verdict> {
     stop_fault(f, "HYPE-F-NOT-FOUND", "resource_not_found", Some(FlagKind::Engineering), false)
 }
 
 /// HYPE-F-USER-DISABLED: the store is disabled, not the invoice: nothing more for any order.
-pub fn user_disabled(f: &Facts) -> Vec<Verdict> {
+pub(super) fn user_disabled(f: &Facts) -> Vec<Verdict> {
     stop_fault(f, "HYPE-F-USER-DISABLED", "user_disabled", Some(FlagKind::Administrative), true)
 }
 
 /// HYPE-UNEXPECTED: an engineering flag, and no paid/not_paid verdict drawn from it.
-pub fn unexpected(f: &Facts) -> Vec<Verdict> {
+pub(super) fn unexpected(f: &Facts) -> Vec<Verdict> {
     let rule = "HYPE-UNEXPECTED";
     let expected = "flag it for an engineer; draw no paid/not_paid verdict from it";
     let verdicts = invoice_orders(f)

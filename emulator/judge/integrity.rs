@@ -8,7 +8,7 @@ use super::facts::Facts;
 use super::verdict::Verdict;
 
 /// RUN-INTEGRITY, scenario-wide.
-pub fn integrity(f: &Facts) -> Vec<Verdict> {
+pub(super) fn integrity(f: &Facts) -> Vec<Verdict> {
     let rule = "RUN-INTEGRITY";
     let expected = "nothing but the protocol surfaces: no stamp of its own (x-payterm-… headers), no control-API route";
     let mut tried = Vec::new();
@@ -32,7 +32,7 @@ pub fn integrity(f: &Facts) -> Vec<Verdict> {
 }
 
 /// RUN-BOUNDS, scenario-wide.
-pub fn bounds(f: &Facts) -> Vec<Verdict> {
+pub(super) fn bounds(f: &Facts) -> Vec<Verdict> {
     let rule = "RUN-BOUNDS";
     let expected = "requests, bodies, events and output within what payterm keeps for a scenario";
     let breaches = f.record.bounds.breaches();

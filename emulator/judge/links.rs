@@ -30,7 +30,7 @@ fn or_none(mut verdicts: Vec<Verdict>, rule: &'static str, expected: &str) -> Ve
 /// LINK-PARAMS-VALID (scenario-wide): every link the integration opens parses: mandatory
 /// parameters present, enums valid, amounts numeric minor units, nothing given twice or
 /// unknown, the merchant's own clientID.
-pub fn params_valid(f: &Facts) -> Vec<Verdict> {
+pub(super) fn params_valid(f: &Facts) -> Vec<Verdict> {
     let rule = "LINK-PARAMS-VALID";
     let expected = "every link parses: mandatory parameters present, enums valid, amounts numeric minor units, no \
                     parameter twice or unknown";
@@ -85,7 +85,7 @@ fn status(r: &Req) -> Option<&str> {
 /// LINK-STATUS-HANDLED: for each order, an outcome that claims success (`paid`, `voided`,
 /// `batch_closed`) comes after one of its own links answered `COMPLETED`, never from a
 /// `CANCELLED` or `ERROR` answer.
-pub fn status_handled(f: &Facts) -> Vec<Verdict> {
+pub(super) fn status_handled(f: &Facts) -> Vec<Verdict> {
     let rule = "LINK-STATUS-HANDLED";
     let expected = "CANCELLED and ERROR answers never reported paid, voided or batch_closed";
     let verdicts = link_orders(f)
@@ -134,7 +134,7 @@ pub fn status_handled(f: &Facts) -> Vec<Verdict> {
 
 /// LINK-RECEIPT-CHOICE: with `printByPaymentApp=false` (as the order asks) and an answer that
 /// carries a receipt, the integration hands it over (`receipt_by: "integration"`).
-pub fn receipt_choice(f: &Facts) -> Vec<Verdict> {
+pub(super) fn receipt_choice(f: &Facts) -> Vec<Verdict> {
     let rule = "LINK-RECEIPT-CHOICE";
     let expected = "with printByPaymentApp=false and a receipt in the answer, the outcome says receipt_by: integration";
     let verdicts = link_orders(f)

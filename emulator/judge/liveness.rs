@@ -20,7 +20,7 @@ const STOP: [&str; 3] = ["bad_signature", "user_disabled", "resource_not_found"]
 /// Whether the service told the integration to stop on this order: a stop fault or
 /// `unexpected` answered to one of its requests, or `user_disabled` answered to any request
 /// (a disabled endpoint stops every order of the store).
-pub fn spec_said_stop(f: &Facts, order: &Order, of: &OrderFacts) -> bool {
+pub(super) fn spec_said_stop(f: &Facts, order: &Order, of: &OrderFacts) -> bool {
     let own = f.reqs_of(of).any(|r| {
         r.initiator_fault().is_some_and(|fault| STOP.contains(&fault))
             || r.initiator_status() == Some("unexpected")
@@ -33,7 +33,7 @@ pub fn spec_said_stop(f: &Facts, order: &Order, of: &OrderFacts) -> bool {
 /// Whether the order's payment existed and was still live at `at`: a task of the order not
 /// final, or an invoice of the order not completed, by the World's own transitions. An order
 /// the integration never acted on is not live: `unknown` for it is giving up, not honesty.
-pub fn still_live(f: &Facts, of: &OrderFacts, at: VirtualTime) -> bool {
+pub(super) fn still_live(f: &Facts, of: &OrderFacts, at: VirtualTime) -> bool {
     f.tasks_of(of).any(|t| t.created <= at && !t.final_at(at))
         || f.invoices_of(of).any(|v| v.issued <= at && v.completed().is_none_or(|(done, _)| done > at))
 }
@@ -59,7 +59,7 @@ fn impossible(f: &Facts, order: &Order, of: &OrderFacts, at: VirtualTime) -> Opt
 }
 
 /// LIVENESS-OUTCOME for every order.
-pub fn liveness(f: &Facts) -> Vec<Verdict> {
+pub(super) fn liveness(f: &Facts) -> Vec<Verdict> {
     f.each_order().map(|(order, of)| one(f, order, of)).collect()
 }
 

@@ -13,7 +13,7 @@ use crate::world::ledger::{LedgerEntry, LedgerKind};
 
 /// Payments of an order still standing at `at` (captured, not voided or refunded), with their
 /// ledger lines.
-pub fn standing(f: &Facts, of: &OrderFacts, at: VirtualTime) -> BTreeMap<String, (i128, Vec<String>)> {
+pub(super) fn standing(f: &Facts, of: &OrderFacts, at: VirtualTime) -> BTreeMap<String, (i128, Vec<String>)> {
     let mut out: BTreeMap<String, (i128, Vec<String>)> = BTreeMap::new();
     for e in f.money_of(of).filter(|e| e.at <= at) {
         let entry = out.entry(e.payment.clone()).or_default();
@@ -26,12 +26,12 @@ pub fn standing(f: &Facts, of: &OrderFacts, at: VirtualTime) -> BTreeMap<String,
 }
 
 /// Whether money of the order came back (`kind`) by `at`.
-pub fn returned(f: &Facts, of: &OrderFacts, kind: LedgerKind, at: VirtualTime) -> bool {
+pub(super) fn returned(f: &Facts, of: &OrderFacts, kind: LedgerKind, at: VirtualTime) -> bool {
     f.money_of(of).any(|e| e.at <= at && e.kind == kind)
 }
 
 /// A ledger entry, as evidence.
-pub fn ledger_line(e: &LedgerEntry) -> String {
+pub(super) fn ledger_line(e: &LedgerEntry) -> String {
     format!(
         "ledger {} {:?} {} {} of {} (ref {})",
         e.at,
@@ -45,7 +45,7 @@ pub fn ledger_line(e: &LedgerEntry) -> String {
 }
 
 /// An outcome, as evidence.
-pub fn outcome_line(at: VirtualTime, result: OutcomeResult) -> String {
+pub(super) fn outcome_line(at: VirtualTime, result: OutcomeResult) -> String {
     format!("event {at} outcome {}", word(result))
 }
 
@@ -65,7 +65,7 @@ const LOST: &str = "MONEY-NO-LOST-PAYMENT";
 const TRUTHFUL: &str = "MONEY-TRUTHFUL-OUTCOME";
 
 /// MONEY-NO-DOUBLE-CHARGE: at the end, at most one standing payment per order.
-pub fn no_double_charge(f: &Facts) -> Vec<Verdict> {
+pub(super) fn no_double_charge(f: &Facts) -> Vec<Verdict> {
     let expected = "at most one captured, un-voided, un-refunded payment for the order at the end";
     f.each_order()
         .filter(|(o, _)| pays(o))
@@ -91,7 +91,7 @@ pub fn no_double_charge(f: &Facts) -> Vec<Verdict> {
 }
 
 /// MONEY-NO-LOST-PAYMENT: money the ledger shows captured is never reported `not_paid`.
-pub fn no_lost_payment(f: &Facts) -> Vec<Verdict> {
+pub(super) fn no_lost_payment(f: &Facts) -> Vec<Verdict> {
     let expected = "a payment the ledger shows captured is never reported not_paid";
     f.each_order()
         .filter(|(o, _)| pays(o))
@@ -119,7 +119,7 @@ pub fn no_lost_payment(f: &Facts) -> Vec<Verdict> {
 
 /// Whether a batch was closed for the order by `at`: one its Cloud tasks closed, or one a deep
 /// link of the order answered `COMPLETED` with.
-pub fn batch_closed_by(f: &Facts, of: &OrderFacts, at: VirtualTime) -> Option<String> {
+pub(super) fn batch_closed_by(f: &Facts, of: &OrderFacts, at: VirtualTime) -> Option<String> {
     let by_task = f.tasks_of(of).filter_map(|t| t.ams.clone());
     let by_link = f
         .reqs_of(of)
@@ -130,7 +130,7 @@ pub fn batch_closed_by(f: &Facts, of: &OrderFacts, at: VirtualTime) -> Option<St
 
 /// MONEY-TRUTHFUL-OUTCOME: the last reported outcome matches the ledger when it was reported;
 /// and every charge of a multi-order scenario carries an order's reference.
-pub fn truthful_outcome(f: &Facts) -> Vec<Verdict> {
+pub(super) fn truthful_outcome(f: &Facts) -> Vec<Verdict> {
     let expected = "the last reported outcome equals the ledger's state for the order when it was reported";
     let mut verdicts: Vec<Verdict> = f.each_order().map(|(order, of)| truthful(f, order, of, expected)).collect();
     if !f.unattributed.is_empty() {

@@ -22,7 +22,7 @@ use crate::time::{VirtualDuration, VirtualTime};
 
 /// Real milliseconds of the integration's own latency (scheduling, a process start) that one
 /// interval may carry more than the next without counting as a shrink.
-pub const LATENCY_ALLOWANCE_MS: f64 = 20.0;
+pub(super) const LATENCY_ALLOWANCE_MS: f64 = 20.0;
 
 const RULE: &str = "RATE-NO-STORM";
 
@@ -83,7 +83,7 @@ pub fn cannot_fail(scenario: &crate::scenario::Scenario, time_scale: f64) -> Opt
 }
 
 /// RATE-NO-STORM, scenario-wide.
-pub fn no_storm(f: &Facts) -> Vec<Verdict> {
+pub(super) fn no_storm(f: &Facts) -> Vec<Verdict> {
     let min = f.min_interval();
     let twice = VirtualDuration(min.as_millis() * 2);
     let expected = format!(

@@ -40,7 +40,7 @@ fn presented<'a>(f: &'a Facts, order: &'a Order) -> impl Iterator<Item = (Virtua
 const IN_PROCESS: &str = "HYPE-IN-PROCESS";
 
 /// HYPE-IN-PROCESS.
-pub fn in_process(f: &Facts) -> Vec<Verdict> {
+pub(super) fn in_process(f: &Facts) -> Vec<Verdict> {
     let expected = "never hand out an invoice's URI again while its payment is in process (a new invoice's URI is \
                     fine); if a new invoice is issued, still follow the first to its final status and report it";
     let verdicts = invoice_orders(f).map(|(order, of)| in_process_one(f, order, of, expected)).collect();
@@ -212,23 +212,23 @@ fn finished_first(f: &Facts, order: &Order, of: &OrderFacts, status: &str) -> Op
 }
 
 /// HYPE-SUCCESS: `paid` (or `refunded`, once refunded), and no second invoice afterwards.
-pub fn success(f: &Facts) -> Vec<Verdict> {
+pub(super) fn success(f: &Facts) -> Vec<Verdict> {
     final_status(f, "HYPE-SUCCESS", "completed_success", &[OutcomeResult::Paid, OutcomeResult::Refunded], false)
 }
 
 /// HYPE-REFUNDED: `refunded`, and no `status` for it afterwards.
-pub fn refunded(f: &Facts) -> Vec<Verdict> {
+pub(super) fn refunded(f: &Facts) -> Vec<Verdict> {
     final_status(f, "HYPE-REFUNDED", "completed_refunded", &[OutcomeResult::Refunded], true)
 }
 
 /// HYPE-REJECTED: `not_paid` or a new invoice with a new id, and no `status` for it afterwards.
-pub fn rejected(f: &Facts) -> Vec<Verdict> {
+pub(super) fn rejected(f: &Facts) -> Vec<Verdict> {
     final_status(f, "HYPE-REJECTED", "completed_rejected", &[OutcomeResult::NotPaid], true)
 }
 
 /// HYPE-SKIP-FLAGGED (scenario-wide): a flagged order never stops the others: each order not
 /// flagged reaches an outcome by its deadline, `unknown` only while it is still live.
-pub fn skip_flagged(f: &Facts) -> Vec<Verdict> {
+pub(super) fn skip_flagged(f: &Facts) -> Vec<Verdict> {
     let rule = "HYPE-SKIP-FLAGGED";
     let expected = "the orders not flagged still reach their outcomes";
     let flagged: Vec<&str> =

@@ -26,17 +26,17 @@ use crate::world::money::Currency;
 use crate::world::task::{CancelledBy, CloseBatchRequest, SaleRequest, TaskRequest, TaskState, VoidRequest};
 
 /// The moment `s` virtual seconds after the run started.
-pub fn t(s: f64) -> VirtualTime {
+pub(crate) fn t(s: f64) -> VirtualTime {
     VirtualTime::DEFAULT_START + VirtualDuration((s * 1000.0).round() as i64)
 }
 
 /// A scenario file with this header and `body` (orders, stores, history, script, timing).
-pub fn scenario(surfaces: &str, rules: &str, body: &str) -> String {
+pub(crate) fn scenario(surfaces: &str, rules: &str, body: &str) -> String {
     format!("version = 1\nname = \"synthetic\"\nsurfaces = [{surfaces}]\nrules = [{rules}]\n{body}")
 }
 
 /// A run written by hand.
-pub struct Synth {
+pub(crate) struct Synth {
     scenario: Arc<Scenario>,
     time_scale: f64,
     journal: Vec<JournalEntry>,
@@ -52,7 +52,7 @@ pub struct Synth {
 
 impl Synth {
     /// A run of the scenario `text`, at time scale 0.01 (5 real ms are 500 virtual ms).
-    pub fn new(text: &str) -> Self {
+    pub(crate) fn new(text: &str) -> Self {
         let scenario = crate::scenario::parse("synthetic.toml", text).unwrap_or_else(|e| panic!("bad scenario: {e:?}"));
         Synth {
             scenario: Arc::new(scenario),
@@ -71,37 +71,37 @@ impl Synth {
 
     /// payterm measured the initiator program taking `took_ms` real milliseconds to start and
     /// end at `at_s` virtual seconds.
-    pub fn latency(&mut self, at_s: f64, took_ms: u64) -> &mut Self {
+    pub(crate) fn latency(&mut self, at_s: f64, took_ms: u64) -> &mut Self {
         self.latency.push(crate::runner::latency::LatencySample { at: t(at_s), took: Duration::from_millis(took_ms) });
         self
     }
 
     /// What the run sent past payterm's bounds.
-    pub fn bounds(&mut self, bounds: crate::runner::bounds::Bounds) -> &mut Self {
+    pub(crate) fn bounds(&mut self, bounds: crate::runner::bounds::Bounds) -> &mut Self {
         self.bounds = bounds;
         self
     }
 
     /// Real seconds per virtual second.
-    pub fn scale(mut self, time_scale: f64) -> Self {
+    pub(crate) fn scale(mut self, time_scale: f64) -> Self {
         self.time_scale = time_scale;
         self
     }
 
     /// How the integration ended.
-    pub fn ending(&mut self, ending: Ending) -> &mut Self {
+    pub(crate) fn ending(&mut self, ending: Ending) -> &mut Self {
         self.ending = ending;
         self
     }
 
     /// When the integration's part ended (default: 300 s in).
-    pub fn finished(&mut self, s: f64) -> &mut Self {
+    pub(crate) fn finished(&mut self, s: f64) -> &mut Self {
         self.finished = t(s);
         self
     }
 
     /// A log line of the integration's.
-    pub fn log(&mut self, line: &str) -> &mut Self {
+    pub(crate) fn log(&mut self, line: &str) -> &mut Self {
         self.log.push(line.to_owned());
         self
     }
@@ -112,14 +112,14 @@ impl Synth {
     }
 
     /// A World transition at `s`.
-    pub fn world(&mut self, s: f64, kind: WorldEventKind) -> &mut Self {
+    pub(crate) fn world(&mut self, s: f64, kind: WorldEventKind) -> &mut Self {
         let seq = self.next_seq();
         self.journal.push(JournalEntry::World { seq, event: WorldEvent { at: t(s), kind } });
         self
     }
 
     /// A request on `surface` (`cloud`, `app2app`, `initiator`), sent and answered at `s`.
-    pub fn ex(&mut self, surface: &'static str, method: &str, target: &str, s: f64) -> Ex<'_> {
+    pub(crate) fn ex(&mut self, surface: &'static str, method: &str, target: &str, s: f64) -> Ex<'_> {
         let method = http::Method::from_bytes(method.as_bytes()).unwrap_or(http::Method::GET);
         let mut exchange = Exchange::new(surface, method, target, 200);
         exchange.stamps = Stamps::at(t(s));
@@ -138,23 +138,23 @@ impl Synth {
     }
 
     /// The integration's outcome for `order` at `s`, with `details` (a JSON object or null).
-    pub fn outcome(&mut self, order: &str, s: f64, result: OutcomeResult, details: Value) -> &mut Self {
+    pub(crate) fn outcome(&mut self, order: &str, s: f64, result: OutcomeResult, details: Value) -> &mut Self {
         let details = details.as_object().cloned().unwrap_or_default();
         self.event(order, s, EventKind::Outcome { result, details })
     }
 
     /// A flag for `order` at `s`.
-    pub fn flag(&mut self, order: &str, s: f64, kind: FlagKind) -> &mut Self {
+    pub(crate) fn flag(&mut self, order: &str, s: f64, kind: FlagKind) -> &mut Self {
         self.event(order, s, EventKind::Flag { kind, reason: "synthetic".to_owned() })
     }
 
     /// A `present_uri` for `order` at `s`.
-    pub fn present(&mut self, order: &str, s: f64, uri: &str) -> &mut Self {
+    pub(crate) fn present(&mut self, order: &str, s: f64, uri: &str) -> &mut Self {
         self.event(order, s, EventKind::PresentUri { uri: uri.to_owned() })
     }
 
     /// Money moved at `s`.
-    pub fn money(
+    pub(crate) fn money(
         &mut self,
         s: f64,
         kind: LedgerKind,
@@ -175,13 +175,13 @@ impl Synth {
     }
 
     /// A task the World created at `s` on `tid`.
-    pub fn task(&mut self, id: &str, tid: &str, request: TaskRequest, s: f64) -> &mut Self {
+    pub(crate) fn task(&mut self, id: &str, tid: &str, request: TaskRequest, s: f64) -> &mut Self {
         let request = Box::new(request);
         self.world(s, WorldEventKind::TaskQueued { tid: Tid::from(tid), task: TaskId::from(id), request })
     }
 
     /// Task `id` moving to `state` at `s` (with its AMS id once it has one).
-    pub fn task_state(&mut self, id: &str, s: f64, state: TaskState, ams: Option<&str>) -> &mut Self {
+    pub(crate) fn task_state(&mut self, id: &str, s: f64, state: TaskState, ams: Option<&str>) -> &mut Self {
         let by = (state == TaskState::Cancelled).then_some(CancelledBy::Api);
         self.world(
             s,
@@ -197,7 +197,7 @@ impl Synth {
 
     /// A card sale task on 999888 for `reference`, created at `created`; with `ends`, it ends
     /// then in `state` with transaction `ams` (captured when `COMPLETED` and `captured`).
-    pub fn sale_task(
+    pub(crate) fn sale_task(
         &mut self,
         id: &str,
         reference: Option<&str>,
@@ -218,7 +218,7 @@ impl Synth {
     }
 
     /// A batch of 999888 closed at `s`.
-    pub fn batch_closed(&mut self, s: f64, ams: &str, totals: Totals) -> &mut Self {
+    pub(crate) fn batch_closed(&mut self, s: f64, ams: &str, totals: Totals) -> &mut Self {
         self.world(
             s,
             WorldEventKind::BatchClosed { tid: Tid::from("999888"), ams_id: AmsId::from(ams), batch_number: 1, totals },
@@ -226,7 +226,7 @@ impl Synth {
     }
 
     /// An invoice issued at `s`.
-    pub fn issued(&mut self, s: f64, identifier: &str, invoice: &str) -> &mut Self {
+    pub(crate) fn issued(&mut self, s: f64, identifier: &str, invoice: &str) -> &mut Self {
         self.world(
             s,
             WorldEventKind::InvoiceIssued {
@@ -238,12 +238,12 @@ impl Synth {
     }
 
     /// An invoice's status changing at `s`.
-    pub fn invoice_status(&mut self, s: f64, identifier: &str, status: InvoiceStatus) -> &mut Self {
+    pub(crate) fn invoice_status(&mut self, s: f64, identifier: &str, status: InvoiceStatus) -> &mut Self {
         self.world(s, WorldEventKind::InvoiceStatus { identifier: identifier.to_owned(), status, action: None })
     }
 
     /// The record of the run.
-    pub fn record(&self) -> Record {
+    pub(crate) fn record(&self) -> Record {
         Record {
             scenario: self.scenario.clone(),
             seed: 1,
@@ -265,14 +265,14 @@ impl Synth {
     }
 
     /// Every verdict rule `id` gives this run.
-    pub fn judge(&self, id: &str) -> Vec<Verdict> {
+    pub(crate) fn judge(&self, id: &str) -> Vec<Verdict> {
         let rule = rules::find(id).unwrap_or_else(|| panic!("no rule {id}"));
         let record = self.record();
         (crate::judge::rules::check(rule))(&Facts::new(&record))
     }
 
     /// The one verdict rule `id` gives order `order` (or the scenario, for `None`).
-    pub fn verdict(&self, id: &str, order: Option<&str>) -> Verdict {
+    pub(crate) fn verdict(&self, id: &str, order: Option<&str>) -> Verdict {
         let all = self.judge(id);
         let mut mine = all.iter().filter(|v| v.order.as_deref() == order);
         match (mine.next(), mine.next()) {
@@ -282,13 +282,13 @@ impl Synth {
     }
 
     /// The kind of the one verdict rule `id` gives `order`.
-    pub fn kind(&self, id: &str, order: Option<&str>) -> VerdictKind {
+    pub(crate) fn kind(&self, id: &str, order: Option<&str>) -> VerdictKind {
         self.verdict(id, order).kind
     }
 }
 
 /// A card sale request.
-pub fn sale(reference: Option<&str>, amount: u64) -> TaskRequest {
+pub(crate) fn sale(reference: Option<&str>, amount: u64) -> TaskRequest {
     TaskRequest::Sale(SaleRequest {
         amount,
         currency: Currency::CZK,
@@ -301,7 +301,7 @@ pub fn sale(reference: Option<&str>, amount: u64) -> TaskRequest {
 }
 
 /// A void request of `origin`.
-pub fn void(origin: &str, reference: Option<&str>) -> TaskRequest {
+pub(crate) fn void(origin: &str, reference: Option<&str>) -> TaskRequest {
     TaskRequest::Void(VoidRequest {
         origin: AmsId::from(origin),
         currency: Currency::CZK,
@@ -312,31 +312,31 @@ pub fn void(origin: &str, reference: Option<&str>) -> TaskRequest {
 }
 
 /// A close-batch request.
-pub fn close(reference: Option<&str>) -> TaskRequest {
+pub(crate) fn close(reference: Option<&str>) -> TaskRequest {
     TaskRequest::CloseBatch(CloseBatchRequest { reference: reference.map(str::to_owned), receipt: Default::default() })
 }
 
 /// One exchange being written.
-pub struct Ex<'s> {
+pub(crate) struct Ex<'s> {
     synth: &'s mut Synth,
     exchange: Exchange,
 }
 
 impl Ex<'_> {
     /// The request body, as text.
-    pub fn body(mut self, text: &str) -> Self {
+    pub(crate) fn body(mut self, text: &str) -> Self {
         self.exchange.request = Body::keep(&bytes::Bytes::from(text.to_owned()), usize::MAX);
         self
     }
 
     /// The request body, as JSON.
-    pub fn json(self, value: Value) -> Self {
+    pub(crate) fn json(self, value: Value) -> Self {
         let text = value.to_string();
         self.body(&text)
     }
 
     /// The answer: `status` and a JSON body (`Value::Null` for none).
-    pub fn answer(mut self, status: u16, body: Value) -> Self {
+    pub(crate) fn answer(mut self, status: u16, body: Value) -> Self {
         self.exchange.status = status;
         let text = if body.is_null() { String::new() } else { body.to_string() };
         self.exchange.response = Body::keep(&bytes::Bytes::from(text), usize::MAX);
@@ -344,19 +344,19 @@ impl Ex<'_> {
     }
 
     /// The answer is written at `s` (it was read at the time given first).
-    pub fn answered_at(mut self, s: f64) -> Self {
+    pub(crate) fn answered_at(mut self, s: f64) -> Self {
         self.exchange.stamps.answered = t(s);
         self
     }
 
     /// The answer carried `Retry-After` of `secs` virtual seconds.
-    pub fn retry_after(mut self, secs: i64) -> Self {
+    pub(crate) fn retry_after(mut self, secs: i64) -> Self {
         self.exchange.retry_after = Some(VirtualDuration::secs(secs));
         self
     }
 
     /// A scripted fault struck it.
-    pub fn fault(mut self, kind: FaultKind, when: When) -> Self {
+    pub(crate) fn fault(mut self, kind: FaultKind, when: When) -> Self {
         if kind == FaultKind::Hang {
             self.exchange.status = 0;
         }
@@ -365,25 +365,25 @@ impl Ex<'_> {
     }
 
     /// It acted on terminal `tid`.
-    pub fn tid(mut self, tid: &str) -> Self {
+    pub(crate) fn tid(mut self, tid: &str) -> Self {
         self.exchange.annotations.tid = Some(tid.to_owned());
         self
     }
 
     /// It tried what only payterm may do.
-    pub fn tamper(mut self, tamper: crate::journal::Tamper) -> Self {
+    pub(crate) fn tamper(mut self, tamper: crate::journal::Tamper) -> Self {
         self.exchange.annotations.tamper = Some(tamper);
         self
     }
 
     /// What the link parser found.
-    pub fn link_check(mut self, check: LinkCheck) -> Self {
+    pub(crate) fn link_check(mut self, check: LinkCheck) -> Self {
         self.exchange.annotations.link = Some(check);
         self
     }
 
     /// Writes it into the run.
-    pub fn add(self) {
+    pub(crate) fn add(self) {
         self.synth.push_exchange(self.exchange);
     }
 }
@@ -392,7 +392,7 @@ impl Ex<'_> {
 impl Synth {
     /// `POST /v1/tasks/TRANSACTION` of a SALE for `reference` at `s`, answered `status`
     /// (201 with `task`).
-    pub fn create_sale(&mut self, reference: &str, s: f64, status: u16, task: Option<&str>) -> &mut Self {
+    pub(crate) fn create_sale(&mut self, reference: &str, s: f64, status: u16, task: Option<&str>) -> &mut Self {
         let answer = task.map_or(json!({"error": {"code": "SCRIPTED_FAULT"}}), |id| {
             json!({"taskId": id, "state": "QUEUED", "tid": "999888", "request": {"originReferenceNum": reference}})
         });
@@ -405,7 +405,7 @@ impl Synth {
     }
 
     /// `GET /v1/tasks/{task}` at `s`, answered 200 with `state` (and `ams` once known).
-    pub fn poll(&mut self, task: &str, s: f64, state: &str, ams: Option<&str>) -> &mut Self {
+    pub(crate) fn poll(&mut self, task: &str, s: f64, state: &str, ams: Option<&str>) -> &mut Self {
         let mut answer = json!({"taskId": task, "state": state, "tid": "999888"});
         if let Some(ams) = ams {
             answer["amsId"] = json!(ams);
@@ -415,7 +415,7 @@ impl Synth {
     }
 
     /// `GET /v1/transactions/{ams}` at `s`, answered 200 with ECR `result`.
-    pub fn fetch(&mut self, ams: &str, s: f64, result: i64) -> &mut Self {
+    pub(crate) fn fetch(&mut self, ams: &str, s: f64, result: i64) -> &mut Self {
         self.ex("cloud", "GET", &format!("/v1/transactions/{ams}"), s)
             .answer(200, json!({"amsId": ams, "result": result}))
             .add();
@@ -423,7 +423,7 @@ impl Synth {
     }
 
     /// `POST /hype/v1/invoices` of `invoice` at `s`, answered with `identifier` and its URI.
-    pub fn invoice_req(&mut self, invoice: &str, s: f64, identifier: &str) -> &mut Self {
+    pub(crate) fn invoice_req(&mut self, invoice: &str, s: f64, identifier: &str) -> &mut Self {
         self.ex("initiator", "POST", "/hype/v1/invoices", s)
             .json(json!({"version": 1, "document": "aehype_invoice", "payload": {"invoice": invoice, "store": "testingstore", "total": 100}}))
             .answer(200, json!({"identifier": identifier, "gateway_uri": format!("http://127.0.0.1:1/hype/pay/{identifier}"), "autofeed": {}}))
@@ -432,7 +432,7 @@ impl Synth {
     }
 
     /// `POST /hype/v1/status` about `identifier` (of `invoice`) at `s`, answered `answer`.
-    pub fn status_req(&mut self, invoice: &str, identifier: &str, s: f64, answer: Value) -> &mut Self {
+    pub(crate) fn status_req(&mut self, invoice: &str, identifier: &str, s: f64, answer: Value) -> &mut Self {
         self.ex("initiator", "POST", "/hype/v1/status", s)
             .json(json!({"version": 1, "document": "aehype_autofeed", "payload": {"identifier": identifier, "invoice": invoice, "store": "testingstore"}}))
             .answer(200, answer)
@@ -443,7 +443,7 @@ impl Synth {
 
 /// An `[[orders]]` table: `id`, `operation` and `reference`, an amount for a sale or an
 /// invoice, then `extra` lines as written (`at = "1m"`, `deadline = "30s"`, …).
-pub fn order(id: &str, operation: &str, reference: &str, extra: &str) -> String {
+pub(crate) fn order(id: &str, operation: &str, reference: &str, extra: &str) -> String {
     let amount = if matches!(operation, "sale" | "invoice") { "amount = 1250\n" } else { "" };
     format!("[[orders]]\nid = \"{id}\"\noperation = \"{operation}\"\nreference = \"{reference}\"\n{amount}{extra}")
 }
@@ -451,7 +451,7 @@ pub fn order(id: &str, operation: &str, reference: &str, extra: &str) -> String 
 /// A `/app2app?uri=…` target for the link `gptom://{operation}?{params}` (a `redirectUrl` is
 /// added), percent-encoded as a correct integration sends it: the link's values by RFC 3986
 /// (a space is `%20`; the app reads a `+` as a `+`), the whole link as the `uri` parameter.
-pub fn link_target(operation: &str, params: &[(&str, &str)]) -> String {
+pub(crate) fn link_target(operation: &str, params: &[(&str, &str)]) -> String {
     use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
     let query: Vec<String> = params
         .iter()
@@ -466,7 +466,7 @@ pub fn link_target(operation: &str, params: &[(&str, &str)]) -> String {
 /// More shorthands: logins, voids, close batches, reads, lists and links.
 impl Synth {
     /// A password login for `tid` (`None`: the master account) at `s`, answered `status`.
-    pub fn login(&mut self, tid: Option<&str>, s: f64, status: u16) -> &mut Self {
+    pub(crate) fn login(&mut self, tid: Option<&str>, s: f64, status: u16) -> &mut Self {
         let tid = tid.map_or(String::new(), |t| format!("&tid={t}"));
         self.ex("cloud", "POST", "/cloud/oauth/token", s)
             .body(&format!("grant_type=password&username=jan.novak%40example.com&password=x{tid}"))
@@ -476,7 +476,7 @@ impl Synth {
     }
 
     /// A refresh grant at `s`, answered `status`.
-    pub fn refresh(&mut self, s: f64, status: u16) -> &mut Self {
+    pub(crate) fn refresh(&mut self, s: f64, status: u16) -> &mut Self {
         self.ex("cloud", "POST", "/api/oauth/token", s)
             .body("grant_type=refresh_token&refresh_token=r")
             .answer(status, json!({"access_token": "b", "refresh_token": "r2", "expires_in": 300}))
@@ -486,7 +486,7 @@ impl Synth {
 
     /// `POST /v1/tasks/TRANSACTION` of a VOID of `origin` (with `reference`, if given) at `s`
     /// on terminal `tid`, answered `status` (`201` with `task`).
-    pub fn create_void(
+    pub(crate) fn create_void(
         &mut self,
         origin: &str,
         reference: Option<&str>,
@@ -509,7 +509,7 @@ impl Synth {
     }
 
     /// `POST /v1/tasks/BATCH` with `reference` at `s`, answered `status` (`201` with `task`).
-    pub fn create_close(&mut self, reference: &str, s: f64, status: u16, task: Option<&str>) -> &mut Self {
+    pub(crate) fn create_close(&mut self, reference: &str, s: f64, status: u16, task: Option<&str>) -> &mut Self {
         let answer = task.map_or(
             json!({"error": {"code": "SCRIPTED_FAULT"}}),
             |id| json!({"taskId": id, "state": "QUEUED", "tid": "999888"}),
@@ -523,13 +523,13 @@ impl Synth {
     }
 
     /// `GET /v1/batches/{ams}` at `s`, answered 200 with `body`.
-    pub fn read_batch(&mut self, ams: &str, s: f64, body: Value) -> &mut Self {
+    pub(crate) fn read_batch(&mut self, ams: &str, s: f64, body: Value) -> &mut Self {
         self.ex("cloud", "GET", &format!("/v1/batches/{ams}"), s).answer(200, body).add();
         self
     }
 
     /// `GET /v1/tasks?reference={reference}` at `s`, answered 200 with `tasks` (an array).
-    pub fn list(&mut self, reference: &str, s: f64, tasks: Value) -> &mut Self {
+    pub(crate) fn list(&mut self, reference: &str, s: f64, tasks: Value) -> &mut Self {
         let target = format!(
             "/v1/tasks?reference={}",
             form_urlencoded::byte_serialize(reference.as_bytes()).collect::<String>()
@@ -539,14 +539,14 @@ impl Synth {
     }
 
     /// `DELETE /v1/tasks/{task}` at `s`, answered `status`.
-    pub fn withdraw(&mut self, task: &str, s: f64, status: u16) -> &mut Self {
+    pub(crate) fn withdraw(&mut self, task: &str, s: f64, status: u16) -> &mut Self {
         self.ex("cloud", "DELETE", &format!("/v1/tasks/{task}"), s).answer(status, json!(null)).add();
         self
     }
 
     /// The link `gptom://{operation}?{params}` opened at `s`, answered 302 with `answer` (the
     /// redirect's fields as JSON: `status`, `receipt`, `batch`, …), parsed cleanly.
-    pub fn link(&mut self, operation: &str, params: &[(&str, &str)], s: f64, answer: Value) -> &mut Self {
+    pub(crate) fn link(&mut self, operation: &str, params: &[(&str, &str)], s: f64, answer: Value) -> &mut Self {
         self.ex("app2app", "GET", &link_target(operation, params), s)
             .answer(302, answer)
             .link_check(LinkCheck::default())
@@ -556,7 +556,7 @@ impl Synth {
 
     /// A void task of `origin` on `tid`, created at `created` for `reference`; with `ends`, it
     /// ends then in `state` (the sale's money returned when `COMPLETED` and `returned`).
-    pub fn void_task(
+    pub(crate) fn void_task(
         &mut self,
         id: &str,
         origin: &str,

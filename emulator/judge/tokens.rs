@@ -22,7 +22,7 @@ fn authorized(r: &Req) -> bool {
 }
 
 /// CLOUD-TOKEN-REUSE, scenario-wide.
-pub fn token_reuse(f: &Facts) -> Vec<Verdict> {
+pub(super) fn token_reuse(f: &Facts) -> Vec<Verdict> {
     let expected = "one password login per terminal reused across calls; on 401 TOKEN_EXPIRED, the refresh grant";
     let calls = f.reqs.iter().filter(|r| authorized(r)).count();
     if calls < 2 {

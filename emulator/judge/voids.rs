@@ -12,7 +12,7 @@ use crate::world::task::{TaskRequest, TaskState};
 
 /// The sale a void order voids, as the World knows it.
 #[derive(Clone, Debug)]
-pub struct SaleFact {
+pub(super) struct SaleFact {
     /// Its terminal.
     pub tid: String,
     /// When it was made.
@@ -24,7 +24,7 @@ pub struct SaleFact {
 }
 
 /// The sale `ams`, from the scenario's history or the run's own sales.
-pub fn sale(f: &Facts, ams: &str) -> Option<SaleFact> {
+pub(super) fn sale(f: &Facts, ams: &str) -> Option<SaleFact> {
     let started = f.record.started;
     if let Some(h) = f.scenario().history.iter().find(|h| h.ams_id.as_deref() == Some(ams)) {
         return Some(SaleFact {
@@ -47,7 +47,7 @@ pub fn sale(f: &Facts, ams: &str) -> Option<SaleFact> {
 /// Whether the void of `order` could be done at `at`, by the World's rules (cloud-api.md):
 /// the sale exists and is not voided; not crypto; a card sale within the void window; another
 /// method while its batch is open. `Err` says why not.
-pub fn void_possible(f: &Facts, order: &Order, of: &OrderFacts, at: VirtualTime) -> Result<(), String> {
+pub(super) fn void_possible(f: &Facts, order: &Order, of: &OrderFacts, at: VirtualTime) -> Result<(), String> {
     let ams = of.void_target.as_deref().ok_or("the sale to void does not exist")?;
     let sale = sale(f, ams).ok_or_else(|| format!("no sale {ams} exists"))?;
     if f.record.ledger.iter().any(|e| e.payment == ams && e.kind == LedgerKind::Void && e.at <= at) {
@@ -73,7 +73,7 @@ pub fn void_possible(f: &Facts, order: &Order, of: &OrderFacts, at: VirtualTime)
 
 /// Whether the order itself voided its sale by `at`: a VOID task of the order completed with
 /// an approved result, or a cancel link of the order answered `COMPLETED`.
-pub fn voided_by(f: &Facts, of: &OrderFacts, at: VirtualTime) -> bool {
+pub(super) fn voided_by(f: &Facts, of: &OrderFacts, at: VirtualTime) -> bool {
     // The ledger shows the void: the sale's money returned while the task ran.
     let by_task = f.tasks_of(of).any(|t| {
         let TaskRequest::Void(v) = &t.request else { return false };
@@ -118,7 +118,7 @@ const SAME_TID: &str = "CLOUD-VOID-SAME-TID";
 const DAYS_93: &str = "CLOUD-VOID-93-DAYS";
 
 /// CLOUD-VOID-SAME-TID: every VOID of the order goes to the terminal of the sale.
-pub fn same_tid(f: &Facts) -> Vec<Verdict> {
+pub(super) fn same_tid(f: &Facts) -> Vec<Verdict> {
     cloud_voids(f)
         .map(|(order, of)| {
             let id = Some(order.id.as_str());
@@ -149,7 +149,7 @@ pub fn same_tid(f: &Facts) -> Vec<Verdict> {
 /// CLOUD-VOID-93-DAYS: a refused VOID is not repeated and is reported `not_voided`; a void
 /// the World shows impossible is never reported `voided`; one it shows possible is tried
 /// before `not_voided` is reported.
-pub fn within_93_days(f: &Facts) -> Vec<Verdict> {
+pub(super) fn within_93_days(f: &Facts) -> Vec<Verdict> {
     let expected = "a refused VOID (422) is sent once and reported not_voided; an impossible void (past 93 days, \
                     crypto) is never reported voided; a possible one is tried before not_voided is reported";
     cloud_voids(f)

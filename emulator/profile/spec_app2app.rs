@@ -5,7 +5,7 @@ use super::origin::{OURS, OURS_APP2APP, SDK, SEED_001};
 use super::{SpecItem, item};
 
 /// Its items.
-pub const ITEMS: &[SpecItem] = &[
+pub(super) const ITEMS: &[SpecItem] = &[
     item(
         "app2app",
         Seed,

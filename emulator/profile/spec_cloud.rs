@@ -7,7 +7,7 @@ use super::origin::{
 use super::{SpecItem, item};
 
 /// Its items.
-pub const ITEMS: &[SpecItem] = &[
+pub(super) const ITEMS: &[SpecItem] = &[
     item(
         "cloud",
         Seed,

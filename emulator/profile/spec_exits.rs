@@ -5,7 +5,7 @@ use super::origin::{OURS, OURS_INITIATOR};
 use super::{SpecItem, item};
 
 /// Its items.
-pub const ITEMS: &[SpecItem] = &[
+pub(super) const ITEMS: &[SpecItem] = &[
     item(
         "exit codes",
         Ours,

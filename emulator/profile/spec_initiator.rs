@@ -6,7 +6,7 @@ use super::origin::{HYPE_DOCS, OURS, OURS_INITIATOR, SEED_002};
 use super::{SpecItem, item};
 
 /// Its items.
-pub const ITEMS: &[SpecItem] = &[
+pub(super) const ITEMS: &[SpecItem] = &[
     item(
         "initiator",
         Seed,

@@ -56,7 +56,7 @@ struct Reading {
 /// Orders are given at their times and written to stdin by a task of their own: an
 /// integration that reads its stdin slowly, or never (a thousand orders are more than a pipe
 /// holds), holds up only its own orders, never the reading of its events nor the deadline.
-pub async fn drive(
+pub(super) async fn drive(
     cloud: &MockCloud,
     feed: &mut OrderFeed<'_>,
     contract: &Contract,
@@ -315,7 +315,7 @@ fn take(cloud: &MockCloud, output: Output, reading: &mut Reading) -> bool {
 
 /// What the emulated side does on an event: the virtual customer receives a presented URI
 /// (its last path segment names the invoice).
-pub fn receive(cloud: &MockCloud, event: &Event) {
+pub(super) fn receive(cloud: &MockCloud, event: &Event) {
     if let EventKind::PresentUri { uri } = &event.kind {
         let identifier = uri.trim_end_matches('/').rsplit('/').next().unwrap_or_default().to_owned();
         let _ = cloud.with_world(|w| w.note_presented(&identifier));

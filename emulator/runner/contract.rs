@@ -12,7 +12,7 @@ use crate::scenario::Scenario;
 
 /// The contract of one scenario's run.
 #[derive(Clone, Debug)]
-pub struct Contract {
+pub(super) struct Contract {
     url: String,
     time_scale: f64,
     min_poll_interval_s: f64,
@@ -24,7 +24,7 @@ pub struct Contract {
 
 impl Contract {
     /// The contract for `scenario` on `cloud`, with the initiator laid out in `shim`.
-    pub fn new(cloud: &MockCloud, scenario: &Scenario, time_scale: f64, shim: &Shim) -> Self {
+    pub(super) fn new(cloud: &MockCloud, scenario: &Scenario, time_scale: f64, shim: &Shim) -> Self {
         let store = scenario.stores.first().map_or("testingstore", |s| s.name.as_str());
         let credentials = json!({
             "cloud": {"basic": cloud.basic_credential(), "username": "jan.novak@example.com",
@@ -45,7 +45,7 @@ impl Contract {
     }
 
     /// The environment of command mode.
-    pub fn env(&self) -> Vec<(&'static str, std::ffi::OsString)> {
+    pub(super) fn env(&self) -> Vec<(&'static str, std::ffi::OsString)> {
         let path = std::env::var_os("PATH").unwrap_or_default();
         let mut paths = vec![self.shim.clone()];
         paths.extend(std::env::split_paths(&path));
@@ -65,7 +65,7 @@ impl Contract {
     /// What service mode sends beside each order, under `payterm`: the same facts as the
     /// environment, and the initiator program's full path (`initiator`) — a wrapper that
     /// carries its own configuration, since a long-running service has one environment.
-    pub fn service_json(&self, initiator: &std::path::Path) -> Value {
+    pub(super) fn service_json(&self, initiator: &std::path::Path) -> Value {
         json!({
             "url": self.url,
             "app2app_url": format!("{}/app2app?uri=", self.url),
@@ -79,7 +79,7 @@ impl Contract {
     }
 
     /// Writes the initiator wrapper for service mode into `dir`; returns its path.
-    pub fn write_initiator_wrapper(&self, dir: &std::path::Path) -> Result<PathBuf, String> {
+    pub(super) fn write_initiator_wrapper(&self, dir: &std::path::Path) -> Result<PathBuf, String> {
         let folder = dir.join("service-bin");
         std::fs::create_dir_all(&folder).map_err(|e| format!("failed to create {}: {e}", folder.display()))?;
         let path = folder.join(crate::surfaces::initiator::SHIM_NAME);

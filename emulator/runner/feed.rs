@@ -12,7 +12,7 @@ use crate::scenario::orders::order_json;
 use crate::time::{VirtualDuration, VirtualTime};
 
 /// The orders still to give, and when each was given.
-pub struct OrderFeed<'a> {
+pub(super) struct OrderFeed<'a> {
     scenario: &'a Scenario,
     pending: Vec<&'a Order>,
     start: Instant,
@@ -23,43 +23,43 @@ pub struct OrderFeed<'a> {
 
 impl<'a> OrderFeed<'a> {
     /// The feed of `scenario`, which started (real time) at `start`.
-    pub fn new(scenario: &'a Scenario, start: Instant, time_scale: f64) -> Self {
+    pub(super) fn new(scenario: &'a Scenario, start: Instant, time_scale: f64) -> Self {
         let mut pending: Vec<&Order> = scenario.orders.iter().collect();
         pending.sort_by_key(|o| o.at);
         OrderFeed { scenario, pending, start, time_scale, given: Vec::new() }
     }
 
     /// Counts the orders' times from `start` instead (the scenario's clock starts late).
-    pub fn restart(&mut self, start: Instant) {
+    pub(super) fn restart(&mut self, start: Instant) {
         self.start = start;
     }
 
     /// `d` of virtual time in real time.
-    pub fn real(&self, d: VirtualDuration) -> Duration {
+    pub(super) fn real(&self, d: VirtualDuration) -> Duration {
         Duration::from_secs_f64((d.as_secs_f64() * self.time_scale).max(0.0))
     }
 
     /// Whether every order was given.
-    pub fn is_empty(&self) -> bool {
+    pub(super) fn is_empty(&self) -> bool {
         self.pending.is_empty()
     }
 
     /// How many orders the scenario has.
-    pub fn len(&self) -> usize {
+    pub(super) fn len(&self) -> usize {
         self.scenario.orders.len()
     }
 
     /// When the next order not yet given is due (real time); for a void already due but waiting
     /// for its sale, when it stops waiting (its deadline) — the sale itself wakes the caller
     /// through the World's timers.
-    pub fn next_due(&self) -> Option<Instant> {
+    pub(super) fn next_due(&self) -> Option<Instant> {
         let o = self.pending.first()?;
         let due = self.start + self.real(o.at);
         Some(if self.waiting_for_a_sale() { self.start + self.real(o.at + o.deadline) } else { due })
     }
 
     /// Whether the next order is a void that is due but waits for its sale's AMS id.
-    pub fn waiting_for_a_sale(&self) -> bool {
+    pub(super) fn waiting_for_a_sale(&self) -> bool {
         self.pending.first().is_some_and(|o| {
             matches!((o.operation, &o.void_target), (Operation::Void, Some(VoidTarget::Order(_))))
                 && self.start + self.real(o.at) <= Instant::now()
@@ -67,7 +67,7 @@ impl<'a> OrderFeed<'a> {
     }
 
     /// The orders whose time has come, as JSON, in order.
-    pub fn due(&mut self, cloud: &MockCloud) -> Vec<Value> {
+    pub(super) fn due(&mut self, cloud: &MockCloud) -> Vec<Value> {
         let mut out = Vec::new();
         while let Some(order) = self.pending.first().copied().filter(|o| self.start + self.real(o.at) <= Instant::now())
         {

@@ -20,11 +20,11 @@ use crate::time::VirtualDuration;
 
 /// How long, in virtual time, nothing may happen (no request, no event) once every order has
 /// a final outcome, before the run counts as finished.
-pub const QUIET: VirtualDuration = VirtualDuration::secs(10);
+pub(super) const QUIET: VirtualDuration = VirtualDuration::secs(10);
 
 /// Posts the orders of `feed` to `url` and collects the events posted back, until settled or
 /// `deadline`.
-pub async fn drive(
+pub(super) async fn drive(
     cloud: &MockCloud,
     feed: &mut OrderFeed<'_>,
     contract: &Contract,

@@ -7,7 +7,7 @@ const MAX_COMPARED: usize = 1_000;
 const MAX_LISTED: usize = 12;
 
 /// The candidate closest to `input`, if one is close enough to be a likely typo.
-pub fn nearest<'a>(input: &str, candidates: &[&'a str]) -> Option<&'a str> {
+pub(super) fn nearest<'a>(input: &str, candidates: &[&'a str]) -> Option<&'a str> {
     if candidates.len() > MAX_COMPARED {
         return None;
     }
@@ -21,7 +21,7 @@ pub fn nearest<'a>(input: &str, candidates: &[&'a str]) -> Option<&'a str> {
 }
 
 /// A hint for a misspelt `input`: the nearest candidate, or the whole list.
-pub fn hint(input: &str, candidates: &[&str]) -> String {
+pub(super) fn hint(input: &str, candidates: &[&str]) -> String {
     match nearest(input, candidates) {
         Some(c) => format!("did you mean `{c}`?"),
         None => format!("expected one of {}", one_of(candidates)),
@@ -29,7 +29,7 @@ pub fn hint(input: &str, candidates: &[&str]) -> String {
 }
 
 /// `` `a`, `b` or `c` ``; past [`MAX_LISTED`], the first ones and how many more.
-pub fn one_of(candidates: &[&str]) -> String {
+pub(super) fn one_of(candidates: &[&str]) -> String {
     if candidates.len() > MAX_LISTED {
         let first: Vec<String> = candidates[..MAX_LISTED].iter().map(|c| format!("`{c}`")).collect();
         return format!("{} or one of {} more", first.join(", "), candidates.len() - MAX_LISTED);

@@ -16,11 +16,11 @@ use crate::world::events::WorldEvent;
 use crate::world::ids::TaskId;
 
 /// How to build the World again on reset.
-pub type WorldFactory = Box<dyn Fn() -> World + Send + Sync>;
+pub(crate) type WorldFactory = Box<dyn Fn() -> World + Send + Sync>;
 
 /// How to build the World a scenario loaded at run time starts in (the plain World for
 /// `None`), starting at the given moment.
-pub type ScenarioWorlds = Box<dyn Fn(Option<&Arc<dyn Recipe>>, VirtualTime) -> WorldFactory + Send + Sync>;
+pub(crate) type ScenarioWorlds = Box<dyn Fn(Option<&Arc<dyn Recipe>>, VirtualTime) -> WorldFactory + Send + Sync>;
 
 /// A factory a reset can take out of the lock and build with.
 type SharedFactory = Arc<dyn Fn() -> World + Send + Sync>;

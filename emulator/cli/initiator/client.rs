@@ -20,10 +20,10 @@ use ed25519_dalek::SigningKey;
 
 /// How long the service has to answer. \[ours\] Real seconds: the initiator is a process of
 /// its own, outside the emulator's virtual time.
-pub const ANSWER_TIMEOUT: Duration = Duration::from_secs(30);
+pub(super) const ANSWER_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Who signs: the store, the enrolled key's id, and the key.
-pub struct Signer<'k> {
+pub(super) struct Signer<'k> {
     /// The store the request acts for.
     pub store: &'k str,
     /// The key id the service knows the key by.
@@ -33,7 +33,7 @@ pub struct Signer<'k> {
 }
 
 /// An initiator answer: the bytes for stdout, and what the service said about it for stderr.
-pub struct Answered {
+pub(super) struct Answered {
     /// The answer as the service sent it.
     pub body: Bytes,
     /// The service's detail ([`crate::surfaces::initiator::answers::DETAIL_HEADER`]), if it gave one.
@@ -41,7 +41,7 @@ pub struct Answered {
 }
 
 /// POSTs `body` signed to `url`; the answer if it is an initiator answer.
-pub async fn post_signed(url: &str, signer: &Signer<'_>, body: Bytes) -> Result<Answered, CliError> {
+pub(super) async fn post_signed(url: &str, signer: &Signer<'_>, body: Bytes) -> Result<Answered, CliError> {
     if url.starts_with("https://") {
         return Err(CliError::new(
             SETUP,

@@ -32,7 +32,7 @@ fn absolute(path: &Path) -> Result<PathBuf, CliError> {
 }
 
 /// `keygen`: a new key in `key` (default: beside the config); prints its id and public key.
-pub fn keygen(config_override: Option<&Path>, key: Option<&Path>, force: bool) -> Result<(), CliError> {
+pub(super) fn keygen(config_override: Option<&Path>, key: Option<&Path>, force: bool) -> Result<(), CliError> {
     let path = match key {
         Some(p) => p.to_owned(),
         None => config::default_key_path(&config::config_path(config_override).map_err(setup)?),
@@ -52,7 +52,7 @@ pub fn keygen(config_override: Option<&Path>, key: Option<&Path>, force: bool) -
 }
 
 /// Options of `enroll`, already parsed.
-pub struct Enrollment<'a> {
+pub(super) struct Enrollment<'a> {
     /// The service's base URL.
     pub server: &'a str,
     /// The control API's base URL (`None`: write the config only).
@@ -64,7 +64,7 @@ pub struct Enrollment<'a> {
 }
 
 /// `enroll`: registers the key's public half for the store, then writes the config.
-pub fn enroll(config_override: Option<&Path>, e: &Enrollment<'_>) -> Result<(), CliError> {
+pub(super) fn enroll(config_override: Option<&Path>, e: &Enrollment<'_>) -> Result<(), CliError> {
     let config_path = config::config_path(config_override).map_err(setup)?;
     let key_path = absolute(&e.key.map_or_else(|| config::default_key_path(&config_path), Path::to_owned))?;
     let key = keyfile::read(&key_path).map_err(setup)?;
@@ -139,7 +139,7 @@ fn print_answer(answered: &Answered) -> Result<(), CliError> {
 }
 
 /// `invoice`: the invoice document on stdin, signed and sent; the answer on stdout.
-pub fn invoice(config_override: Option<&Path>) -> Result<(), CliError> {
+pub(super) fn invoice(config_override: Option<&Path>) -> Result<(), CliError> {
     let (config, key) = load(config_override)?;
     let body = read_stdin()?;
     let payload = parse_invoice(&body).map_err(bad_input)?;
@@ -159,7 +159,7 @@ pub fn invoice(config_override: Option<&Path>) -> Result<(), CliError> {
 }
 
 /// `status`: the autofeed on stdin, signed and sent to the endpoint it names.
-pub fn status(config_override: Option<&Path>) -> Result<(), CliError> {
+pub(super) fn status(config_override: Option<&Path>) -> Result<(), CliError> {
     let (config, key) = load(config_override)?;
     let body = read_stdin()?;
     let feed = parse_autofeed(&body).map_err(bad_input)?;
@@ -175,7 +175,7 @@ pub fn status(config_override: Option<&Path>) -> Result<(), CliError> {
 /// the key, start the runtime, sign — and nothing after. The runner times it from spawn to exit
 /// to learn, by itself, how long this program takes to start on this machine right now (the
 /// integration's own claims about that are never believed).
-pub fn probe(config_override: Option<&Path>) -> Result<(), CliError> {
+pub(super) fn probe(config_override: Option<&Path>) -> Result<(), CliError> {
     let (config, key) = load(config_override)?;
     let body = Bytes::from_static(br#"{"version":1,"document":"aehype_autofeed","payload":{}}"#);
     let signer = Signer { store: &config.store, key_id: &config.key_id, key: &key.signing };
@@ -184,7 +184,7 @@ pub fn probe(config_override: Option<&Path>) -> Result<(), CliError> {
 }
 
 /// `install-shim DIR`: a link named `aelucrative-hype-initiator` to this program in `dir`.
-pub fn install_shim(dir: &Path) -> Result<(), CliError> {
+pub(super) fn install_shim(dir: &Path) -> Result<(), CliError> {
     let exe = std::env::current_exe().map_err(|e| setup(format!("failed to find this program's path: {e}")))?;
     std::fs::create_dir_all(dir).map_err(|e| setup(format!("failed to create {}: {e}", dir.display())))?;
     let link = dir.join(super::SHIM_NAME);

@@ -14,7 +14,7 @@ const CAPACITY: usize = 16_384;
 
 /// Everything about a task its answer shows that can change.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct RenderKey {
+pub(super) struct RenderKey {
     generation: u64,
     state: TaskState,
     updated: i64,
@@ -25,7 +25,7 @@ pub struct RenderKey {
 
 impl RenderKey {
     /// The key of `task` as it stands in World generation `generation`.
-    pub fn of(task: &Task, generation: u64) -> Self {
+    pub(super) fn of(task: &Task, generation: u64) -> Self {
         RenderKey {
             generation,
             state: task.state,

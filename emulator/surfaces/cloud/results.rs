@@ -23,7 +23,7 @@ use crate::world::ids::AmsId;
     ),
     security(("bearer" = []))
 )]
-pub fn transaction(api: &CloudApi, req: &ApiRequest, ams_id: &str) -> Result<Reply, ApiError> {
+pub(super) fn transaction(api: &CloudApi, req: &ApiRequest, ams_id: &str) -> Result<Reply, ApiError> {
     let world = api.sim.world();
     let claims = api.verify(&req.headers, world.now()).map_err(TokenProblem::into_error)?;
     let tid = target_tid(&claims, req.query("tid"), &world)?;
@@ -54,7 +54,7 @@ pub fn transaction(api: &CloudApi, req: &ApiRequest, ams_id: &str) -> Result<Rep
     ),
     security(("bearer" = []))
 )]
-pub fn batch(api: &CloudApi, req: &ApiRequest, ams_id: &str) -> Result<Reply, ApiError> {
+pub(super) fn batch(api: &CloudApi, req: &ApiRequest, ams_id: &str) -> Result<Reply, ApiError> {
     let world = api.sim.world();
     let claims = api.verify(&req.headers, world.now()).map_err(TokenProblem::into_error)?;
     let tid = target_tid(&claims, req.query("tid"), &world)?;

@@ -34,7 +34,7 @@ use crate::world::{CreateRefusal, TaskRefusal};
     ),
     security(("bearer" = []))
 )]
-pub fn create_transaction(api: &CloudApi, req: &ApiRequest) -> Result<Reply, ApiError> {
+pub(super) fn create_transaction(api: &CloudApi, req: &ApiRequest) -> Result<Reply, ApiError> {
     let body = read_json::<CreateCloudTaskTransactionApiRequest>(&req.body);
     let mut world = api.sim.world();
     let claims = api.verify(&req.headers, world.now()).map_err(TokenProblem::into_error)?;
@@ -69,7 +69,7 @@ fn acted_on(tid: &crate::world::ids::Tid, result: Result<Reply, ApiError>) -> Re
     ),
     security(("bearer" = []))
 )]
-pub fn create_batch(api: &CloudApi, req: &ApiRequest) -> Result<Reply, ApiError> {
+pub(super) fn create_batch(api: &CloudApi, req: &ApiRequest) -> Result<Reply, ApiError> {
     let body = batch_body(&req.body);
     let mut world = api.sim.world();
     let claims = api.verify(&req.headers, world.now()).map_err(TokenProblem::into_error)?;
@@ -121,7 +121,7 @@ fn created(world: &crate::world::World, id: &TaskId) -> Result<Reply, ApiError> 
     ),
     security(("bearer" = []))
 )]
-pub fn get(api: &CloudApi, req: &ApiRequest, id: &str) -> Result<Reply, ApiError> {
+pub(super) fn get(api: &CloudApi, req: &ApiRequest, id: &str) -> Result<Reply, ApiError> {
     let mut world = api.sim.world();
     let claims = api.verify(&req.headers, world.now()).map_err(TokenProblem::into_error)?;
     let tid = target_tid(&claims, req.query("tid"), &world)?;
@@ -156,7 +156,7 @@ pub fn get(api: &CloudApi, req: &ApiRequest, id: &str) -> Result<Reply, ApiError
     ),
     security(("bearer" = []))
 )]
-pub fn withdraw(api: &CloudApi, req: &ApiRequest, id: &str) -> Result<Reply, ApiError> {
+pub(super) fn withdraw(api: &CloudApi, req: &ApiRequest, id: &str) -> Result<Reply, ApiError> {
     let mut world = api.sim.world();
     let claims = api.verify(&req.headers, world.now()).map_err(TokenProblem::into_error)?;
     let tid = target_tid(&claims, req.query("tid"), &world)?;
@@ -196,7 +196,7 @@ pub fn withdraw(api: &CloudApi, req: &ApiRequest, id: &str) -> Result<Reply, Api
     ),
     security(("bearer" = []))
 )]
-pub fn list(api: &CloudApi, req: &ApiRequest) -> Result<Reply, ApiError> {
+pub(super) fn list(api: &CloudApi, req: &ApiRequest) -> Result<Reply, ApiError> {
     let world = api.sim.world();
     let claims = api.verify(&req.headers, world.now()).map_err(TokenProblem::into_error)?;
     let tid = target_tid(&claims, req.query("tid"), &world)?;
@@ -313,7 +313,7 @@ pub fn validate_transaction(
 }
 
 /// The answer to a refused creation.
-pub fn refusal(r: CreateRefusal) -> ApiError {
+pub(super) fn refusal(r: CreateRefusal) -> ApiError {
     match r {
         CreateRefusal::UnknownTerminal(tid) => {
             ApiError::new(StatusCode::NOT_FOUND, "TERMINAL_NOT_FOUND", format!("no terminal has TID {tid}"))
