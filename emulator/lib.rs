@@ -1,24 +1,19 @@
 //! payterm: a payment-terminal emulator and conformance test harness for the GP tom Cloud
 //! API, GP tom deep links and the HyPe Initiator.
 //!
-//! # Layout
-//! - [`time`]: virtual time, and the clock that maps real time onto it.
-//! - [`world`]: the pure domain: terminals, tasks, transactions, batches, the ledger.
-//! - [`profile`]: every figure the emulator uses and where each behaviour comes from.
-//! - [`surfaces`]: the protocols over HTTP: the Cloud API and the control API.
-//! - [`http`]: the server core the surfaces share (limits, panic isolation, TLS).
-//! - [`journal`]: the bounded record of exchanges and World transitions.
-//! - [`redact`]: stable placeholders for what changes between runs, for snapshots.
-//! - [`printable`]: text from outside made safe to print (controls shown, long text cut).
-//! - [`mock_cloud`]: [`MockCloud`], the emulator in-process for Rust tests.
-//! - [`scenario`]: the scenario file format, read in two stages with diagnostics.
-//! - [`script`]: the script engine: scripted answers and request faults.
-//! - [`runner`]: runs an integration against scenarios and records what it did.
-//! - [`judge`]: the conformance rules as data.
-//! - [`explore`]: random scenarios from the spec's state machines, run, judged, and shrunk.
-//! - [`report`]: the JSON report model, transcripts, and the terminal, JUnit and HTML writers.
-//! - [`certify`]: certification profiles, certificates, their signatures and verification.
-//! - [`cli`]: the `payterm` command line; [`exit_codes`] its exit codes.
+//! # The API
+//! What a Rust test needs is re-exported here: [`MockCloud`] (the emulator in-process), the
+//! scenario model ([`Scenario`], [`scenario::load`]), running one against an integration
+//! ([`run_scenario`], [`RunOptions`], [`Record`], [`RunError`]), judging the record ([`judge()`],
+//! [`Verdict`]) and the report model ([`ScenarioReport`]). The modules below are public for
+//! payterm's own tests and tools; their items may change between minor versions.
+//!
+//! # Layers
+//! Bottom to top (CONVENTIONS.md; `tests/layers.rs` fails on a use of a higher layer):
+//! base ([`exit_codes`], [`printable`], [`redact`], [`time`], [`strict_json`], [`files`]) →
+//! [`profile`] → [`world`] → [`http`], [`client`] → [`record`] → [`journal`] → [`surfaces`] →
+//! [`scenario`] → [`script`] → [`control`], [`mock_cloud`] → [`runner`] → [`judge`](mod@judge) →
+//! [`report`] → [`dashboard`] → [`explore`], [`certify`] → [`cli`].
 
 #![warn(unreachable_pub)]
 
@@ -47,7 +42,11 @@ pub mod surfaces;
 pub mod time;
 pub mod world;
 
+pub use judge::{Verdict, VerdictKind, judge};
 pub use mock_cloud::{MockCloud, MockCloudBuilder, StartError};
+pub use report::ScenarioReport;
+pub use runner::{Record, RunError, RunOptions, Target, run_scenario};
+pub use scenario::Scenario;
 
 /// The user guide's Rust example (`docs/src/library.md`), compiled as a doc test so it cannot rot.
 #[cfg(doctest)]
