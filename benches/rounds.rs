@@ -1,12 +1,14 @@
 //! [`run`]: every [`Server`] measured in turn, round after round, so all meet the same machine;
 //! the round whose payterm/bare ratio is the median gives every load figure, so each ratio
-//! compares two runs of the same moment.
+//! compares two runs of the same moment. Peer processes not being measured are paused meanwhile.
 
 use std::net::SocketAddr;
 
 use tokio::runtime::Runtime;
 
 use crate::loadgen::LoadSpec;
+use nix::sys::signal::Signal;
+
 use crate::measure::{Cpu, Measured, measure};
 
 /// Index of the bare hyper server in the list; the rounds start with it.
@@ -38,7 +40,17 @@ pub fn run(
     let mut all: Vec<Vec<Measured>> = Vec::new();
     for round in 1..=rounds {
         println!("round {round}/{rounds}");
-        let measured: Vec<Measured> = servers.iter().map(|s| measure(load_rt, &spec(s.addr), &s.what, s.cpu)).collect();
+        let measured: Vec<Measured> = servers
+            .iter()
+            .enumerate()
+            .map(|(i, s)| {
+                // Only the server measured runs: an idle JVM or Node.js peer still takes CPU
+                // (JIT, GC, timers) from the one under load, and moved the payterm/bare ratio.
+                pause_peers(servers, Some(i));
+                measure(load_rt, &spec(s.addr), &s.what, s.cpu)
+            })
+            .collect();
+        pause_peers(servers, None);
         let payterm = &measured[PAYTERM];
         let mut line = format!("  round {round}: payterm / bare = {:.3}", payterm.rps_over(&measured[BARE]));
         for (s, m) in servers.iter().zip(&measured).skip(PAYTERM + 1) {
@@ -47,6 +59,7 @@ pub fn run(
         println!("{line}");
         all.push(measured);
     }
+    resume_peers(servers);
     // The round with the median ratio: every figure then comes from the same moment.
     all.sort_by(|a, b| a[PAYTERM].rps_over(&a[BARE]).total_cmp(&b[PAYTERM].rps_over(&b[BARE])));
     let median = all.swap_remove(all.len() / 2);
@@ -56,4 +69,29 @@ pub fn run(
     }
     println!("median round of {rounds}:{line} payterm / bare = {:.3}", median[PAYTERM].rps_over(&median[BARE]));
     median
+}
+
+/// Stops (SIGSTOP) every peer process but `running`'s, and resumes `running` if it is one.
+fn pause_peers(servers: &[Server], running: Option<usize>) {
+    for (i, s) in servers.iter().enumerate() {
+        if let Cpu::Process(pid) = s.cpu {
+            signal_group(pid, if Some(i) == running { Signal::SIGCONT } else { Signal::SIGSTOP });
+        }
+    }
+}
+
+/// Lets every peer process run again, as the rounds found them.
+fn resume_peers(servers: &[Server]) {
+    for s in servers {
+        if let Cpu::Process(pid) = s.cpu {
+            signal_group(pid, Signal::SIGCONT);
+        }
+    }
+}
+
+/// Signals the process group `pid` leads (each peer is started in its own).
+fn signal_group(pid: u32, signal: Signal) {
+    if let Ok(pid) = i32::try_from(pid) {
+        let _ = nix::sys::signal::killpg(nix::unistd::Pid::from_raw(pid), signal);
+    }
 }

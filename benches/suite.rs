@@ -1,6 +1,6 @@
 //! [`measure`]: the built-in suite against the reference integration, timed the way a user runs
 //! it (`payterm run --jobs N` on the release binary cargo built for this bench), with the
-//! default jobs (twice the cores), jobs 1 and jobs 2.
+//! default jobs and a sweep of jobs from 1 to 16.
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -8,38 +8,64 @@ use std::time::{Duration, Instant};
 
 use crate::report::{Figure, Target};
 
-/// The two timed runs of the whole suite.
+/// The jobs the sweep tries: `payterm run` waits on integrations and virtual time far more
+/// than it computes, so more jobs than cores may pay.
+pub const SWEEP: [usize; 5] = [1, 2, 4, 8, 16];
+
+/// The timed runs of the whole suite.
 pub struct SuiteTimes {
     /// Scenarios in the built-in suite.
     pub scenarios: usize,
-    /// Wall time with `--jobs 1`.
-    pub jobs1: Duration,
-    /// Wall time with `--jobs 2`.
-    pub jobs2: Duration,
+    /// Wall time at each jobs of [`SWEEP`], in order.
+    pub sweep: Vec<(usize, Duration)>,
     /// Wall time with the default jobs, as `payterm run` runs with no options.
     pub default: Duration,
 }
 
 impl SuiteTimes {
-    /// The figures: jobs 1's wall time, and jobs 2's scenarios per second against jobs 1's.
+    /// The figures: the default's wall time, each jobs' wall time, and each jobs' scenarios per
+    /// second against jobs 1's (the same run's baseline).
     pub fn figures(&self) -> Vec<Figure> {
         let rate = |d: Duration| self.scenarios as f64 / d.as_secs_f64().max(1e-9);
-        vec![
+        let mut figures = vec![
             Figure::plain("suite.reference.wall_default_jobs", self.default.as_secs_f64(), "s")
                 .target(Target::ValueBelow(30.0)),
-            Figure::plain("suite.reference.wall_jobs1", self.jobs1.as_secs_f64(), "s"),
-            Figure::against("suite.reference.rate_jobs2", rate(self.jobs2), "scen/s", rate(self.jobs1)),
-        ]
+        ];
+        let base = self.sweep.first().map(|(_, d)| *d).unwrap_or_default();
+        for (jobs, wall) in &self.sweep {
+            figures.push(Figure::plain(&format!("suite.reference.wall_jobs{jobs}"), wall.as_secs_f64(), "s"));
+            if *jobs > 1 {
+                figures.push(Figure::against(
+                    &format!("suite.reference.rate_jobs{jobs}"),
+                    rate(*wall),
+                    "scen/s",
+                    rate(base),
+                ));
+            }
+        }
+        figures
     }
 }
 
-/// Runs the suite with the default jobs, jobs 1 and jobs 2, at the default time scale (0.01).
+/// Runs the suite with the default jobs, then with each jobs of [`SWEEP`], at the default time
+/// scale (0.01), and says which jobs was fastest.
 pub fn measure() -> SuiteTimes {
     let scenarios = payterm::runner::builtin::SUITE.len();
     println!(
         "suite: the built-in suite ({scenarios} scenarios) against the reference integration, `payterm run --jobs N`"
     );
-    SuiteTimes { scenarios, default: run(None), jobs1: run(Some(1)), jobs2: run(Some(2)) }
+    let default = run(None);
+    let sweep: Vec<(usize, Duration)> = SWEEP.iter().map(|&j| (j, run(Some(j)))).collect();
+    if let Some((jobs, wall)) = sweep.iter().min_by_key(|(_, d)| *d) {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        println!(
+            "  fastest: --jobs {jobs} ({:.1} s) on {cores} core(s); the default is {} ({:.1} s)",
+            wall.as_secs_f64(),
+            payterm::cli::default_jobs(),
+            default.as_secs_f64()
+        );
+    }
+    SuiteTimes { scenarios, sweep, default }
 }
 
 /// One `payterm run --jobs N`, in a scratch folder so no manifest is picked up and the run's

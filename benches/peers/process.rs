@@ -83,6 +83,8 @@ impl PeerProcess {
         let err = out.try_clone().map_err(|e| format!("cannot reopen {}: {e}", log.display()))?;
         let request = loadgen::render_get(addr, probe_path, &[]);
         let started = Instant::now();
+        // Its own process group, so the rounds can pause it with its children (see `pause`).
+        std::os::unix::process::CommandExt::process_group(&mut command, 0);
         let mut child = command
             .stdin(Stdio::piped())
             .stdout(out)

@@ -14,6 +14,7 @@ mod link;
 mod rules;
 mod run;
 mod run_plan;
+pub use run_plan::default_jobs;
 mod schema;
 mod serve;
 mod signals;

@@ -52,7 +52,7 @@ pub struct RunArgs {
     /// The seed (default: each scenario's own, else 1).
     #[arg(long)]
     pub seed: Option<u64>,
-    /// How many scenarios run at once (default: twice the cores; scenarios mostly wait).
+    /// How many scenarios run at once (default: four per core, at most 64; scenarios mostly wait).
     #[arg(long)]
     pub jobs: Option<usize>,
     /// Only scenarios with an order on this surface (repeatable).
