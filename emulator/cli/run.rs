@@ -185,21 +185,9 @@ pub(super) async fn execute(plan: &Plan, args: &RunArgs) -> Result<Executed, Cli
     let total = plan.scenarios.len();
     let mut reports: Vec<Option<ScenarioReport>> = vec![None; total];
     let running: Arc<Vec<AtomicBool>> = Arc::new((0..total).map(|_| AtomicBool::new(false)).collect());
-    let mut done = 0;
-    for (i, entry) in plan.scenarios.iter().enumerate() {
-        if let Some(why) = &entry.skip {
-            let mut report =
-                ScenarioReport::not_run(&entry.file, &entry.scenario, ScenarioStatus::Skipped, why.clone());
-            report.builtin = entry.builtin;
-            done += 1;
-            println!("{}", terminal::progress_line(done, total, &report));
-            reports[i] = Some(report);
-        }
-    }
-    // Each scenario has its own emulator, port and work folder, so they run side by side. The
-    // folder lives as long as the scenario's future: cancelled by a signal, it is removed too.
+    let mut done = report_skipped(plan, &mut reports);
     let runs = plan.scenarios.iter().enumerate().filter(|(_, e)| e.skip.is_none()).map(|(i, entry)| {
-        let mut options = RunOptions {
+        let options = RunOptions {
             target: plan.target.clone(),
             time_scale: args.time_scale,
             payterm: payterm.clone(),
@@ -207,19 +195,7 @@ pub(super) async fn execute(plan: &Plan, args: &RunArgs) -> Result<Executed, Cli
             startup_timeout: std::time::Duration::from_secs_f64(args.startup_timeout),
         };
         let seed = args.seed.or(entry.scenario.seed).unwrap_or(1);
-        let scenario = entry.scenario.clone();
-        let running = running.clone();
-        async move {
-            running[i].store(true, Ordering::Relaxed);
-            let record = match crate::runner::WorkFolder::new("run", &options.payterm) {
-                Ok(folder) => {
-                    options.work_dir = folder.path().to_owned();
-                    run_scenario(scenario, seed, &options).await
-                }
-                Err(e) => Err(crate::runner::RunError::WorkFolder(e)),
-            };
-            (i, seed, record)
-        }
+        run_in_folder(i, entry.scenario.clone(), seed, options, running.clone())
     });
     let mut results = futures_util::stream::iter(runs).buffer_unordered(plan.jobs);
     let mut interrupted = None;
@@ -254,6 +230,60 @@ pub(super) async fn execute(plan: &Plan, args: &RunArgs) -> Result<Executed, Cli
     // Dropping the stream cancels what is still running; its process groups are killed.
     drop(results);
     let cut: Vec<bool> = running.iter().map(|r| r.load(Ordering::Relaxed)).collect();
+    let scenarios = account_for_unfinished(plan, reports, &cut, interrupted);
+    let mut report =
+        SuiteReport::new(plan.integration.clone(), args.time_scale, clock.elapsed().as_secs_f64(), scenarios);
+    report.interrupted = interrupted.map(str::to_owned);
+    print_ending(&report);
+    Ok(Executed { report, interrupted: cut })
+}
+
+/// The reports of the scenarios the plan skips, each printed as it would have finished; how
+/// many there were.
+fn report_skipped(plan: &Plan, reports: &mut [Option<ScenarioReport>]) -> usize {
+    let (mut done, total) = (0, plan.scenarios.len());
+    for (i, entry) in plan.scenarios.iter().enumerate() {
+        if let Some(why) = &entry.skip {
+            let mut report =
+                ScenarioReport::not_run(&entry.file, &entry.scenario, ScenarioStatus::Skipped, why.clone());
+            report.builtin = entry.builtin;
+            done += 1;
+            println!("{}", terminal::progress_line(done, total, &report));
+            reports[i] = Some(report);
+        }
+    }
+    done
+}
+
+/// Runs scenario `i` in a work folder of its own; `running[i]` says whether it is under way.
+/// Each scenario has its own emulator, port and folder, so they run side by side; the folder
+/// lives as long as this future: cancelled by a signal, it is removed too.
+async fn run_in_folder(
+    i: usize,
+    scenario: Arc<crate::scenario::Scenario>,
+    seed: u64,
+    mut options: RunOptions,
+    running: Arc<Vec<AtomicBool>>,
+) -> (usize, u64, Result<crate::runner::Record, crate::runner::RunError>) {
+    running[i].store(true, Ordering::Relaxed);
+    let record = match crate::runner::WorkFolder::new("run", &options.payterm) {
+        Ok(folder) => {
+            options.work_dir = folder.path().to_owned();
+            run_scenario(scenario, seed, &options).await
+        }
+        Err(e) => Err(crate::runner::RunError::WorkFolder(e)),
+    };
+    (i, seed, record)
+}
+
+/// Every scenario's report: those that finished, and for the others why not (interrupted while
+/// it ran, not started because of the signal, or --fail-fast).
+fn account_for_unfinished(
+    plan: &Plan,
+    reports: Vec<Option<ScenarioReport>>,
+    cut: &[bool],
+    interrupted: Option<&'static str>,
+) -> Vec<ScenarioReport> {
     let not_run = reports.iter().filter(|r| r.is_none()).count();
     let why_not_run = match interrupted {
         Some(signal) => {
@@ -269,10 +299,10 @@ pub(super) async fn execute(plan: &Plan, args: &RunArgs) -> Result<Executed, Cli
             "not run: --fail-fast stopped the run at the first failure".to_owned()
         }
     };
-    let scenarios: Vec<ScenarioReport> = reports
+    reports
         .into_iter()
         .zip(&plan.scenarios)
-        .zip(&cut)
+        .zip(cut)
         .map(|((report, entry), &was_running)| {
             report.unwrap_or_else(|| {
                 let why = match interrupted {
@@ -284,20 +314,21 @@ pub(super) async fn execute(plan: &Plan, args: &RunArgs) -> Result<Executed, Cli
                 r
             })
         })
-        .collect();
-    let mut report =
-        SuiteReport::new(plan.integration.clone(), args.time_scale, clock.elapsed().as_secs_f64(), scenarios);
-    report.interrupted = interrupted.map(str::to_owned);
-    print!("{}", terminal::explanations(&report));
+        .collect()
+}
+
+/// After the progress lines: the failures explained, the summary, and the rules no verdict
+/// was given for.
+fn print_ending(report: &SuiteReport) {
+    print!("{}", terminal::explanations(report));
     println!();
-    println!("{}", terminal::summary_line(&report));
+    println!("{}", terminal::summary_line(report));
     let not_judged: std::collections::BTreeSet<&str> =
         report.scenarios.iter().flat_map(|s| s.not_judged.iter().map(String::as_str)).collect();
     if !not_judged.is_empty() {
         let list: Vec<&str> = not_judged.into_iter().collect();
         println!("not judged yet by this payterm (targeted, but no verdict): {}", list.join(", "));
     }
-    Ok(Executed { report, interrupted: cut })
 }
 
 /// Writes every report asked for, each all at once (a crash leaves the old file or the new

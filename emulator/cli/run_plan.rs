@@ -71,14 +71,7 @@ impl Plan {
         }
         let reports = args.report.iter().map(|r| parse_report(r)).collect::<Result<Vec<_>, _>>().map_err(usage)?;
         let partition = args.partition.as_deref().map(parse_partition).transpose().map_err(usage)?;
-        let manifest = match (&args.manifest, &args.exec, &args.service) {
-            (Some(path), _, _) => Some(manifest::load(path).map_err(|e| CliError::new(exit_codes::INVALID_INPUT, e))?),
-            (None, None, None) if Path::new(manifest::FILE_NAME).is_file() => Some(
-                manifest::load(Path::new(manifest::FILE_NAME))
-                    .map_err(|e| CliError::new(exit_codes::INVALID_INPUT, e))?,
-            ),
-            _ => None,
-        };
+        let manifest = load_manifest(args)?;
         let (target, integration, target_flags, reference) = integration(args, manifest.as_ref())?;
         let mut paths = args.paths.clone();
         if paths.is_empty()
@@ -90,30 +83,7 @@ impl Plan {
         let selection =
             Selection { surfaces: args.surface.clone(), rules: args.rule.clone(), names: args.name.clone(), partition };
         let (loaded, builtin_suite, from) = if args.rerun_failed {
-            let recorded = last_run::read().ok_or_else(|| {
-                empty(format!(
-                    "--rerun-failed: no run was recorded in this folder ({LAST_RUN}), so there is nothing to rerun\n(hint: run `payterm run` here first, or leave out --rerun-failed)"
-                ))
-            })?;
-            if recorded.is_empty() {
-                return Err(empty(format!(
-                    "--rerun-failed: nothing failed in the last run recorded here ({LAST_RUN}): nothing to rerun"
-                )));
-            }
-            let loaded = if args.paths.is_empty() && !args.builtin {
-                // Each from where it came: the built-in suite or its file.
-                load_recorded(&recorded)?
-            } else {
-                let mut loaded = load(&paths, args.builtin)?;
-                loaded.retain(|(file, _, builtin)| recorded.iter().any(|r| r.is(file, *builtin)));
-                loaded
-            };
-            let builtin = loaded.iter().all(|(_, _, b)| *b);
-            let from = format!(
-                "the {} scenario(s) recorded as failed, inconclusive or not finished in {LAST_RUN}",
-                recorded.len()
-            );
-            (loaded, builtin, from)
+            load_rerun(args, &paths)?
         } else {
             let builtin = paths.is_empty();
             let from = if builtin { "the built-in suite".to_owned() } else { describe(&paths) };
@@ -286,9 +256,12 @@ fn integration(
     Ok((target, info, flags, None))
 }
 
+/// A scenario loaded: its file, the scenario, whether it is built in.
+type Loaded = (PathBuf, Arc<Scenario>, bool);
+
 /// The scenarios at `paths`, or the built-in suite when `builtin`, in path order, each with
 /// whether it is built in.
-fn load(paths: &[PathBuf], builtin: bool) -> Result<Vec<(PathBuf, Arc<Scenario>, bool)>, CliError> {
+fn load(paths: &[PathBuf], builtin: bool) -> Result<Vec<Loaded>, CliError> {
     if builtin {
         return crate::runner::builtin::SUITE.iter().map(|(name, text)| load_builtin(name, text)).collect();
     }
@@ -317,7 +290,7 @@ fn load_file(file: &Path) -> Result<Arc<Scenario>, CliError> {
 }
 
 /// The scenarios the last run recorded, each from where it came, in path order.
-fn load_recorded(recorded: &[last_run::Recorded]) -> Result<Vec<(PathBuf, Arc<Scenario>, bool)>, CliError> {
+fn load_recorded(recorded: &[last_run::Recorded]) -> Result<Vec<Loaded>, CliError> {
     let mut loaded = Vec::new();
     for r in recorded {
         if r.builtin {
@@ -386,4 +359,44 @@ pub(super) fn shell_quote(text: &str) -> String {
 pub fn default_jobs() -> usize {
     let cores = std::thread::available_parallelism().map_or(2, usize::from);
     (4 * cores).min(64)
+}
+
+/// The manifest: the one named by --manifest, else `payterm.toml` here when no integration is
+/// named on the command line.
+fn load_manifest(args: &RunArgs) -> Result<Option<manifest::Manifest>, CliError> {
+    let path = match (&args.manifest, &args.exec, &args.service) {
+        (Some(path), _, _) => path.as_path(),
+        (None, None, None) if Path::new(manifest::FILE_NAME).is_file() => Path::new(manifest::FILE_NAME),
+        _ => return Ok(None),
+    };
+    manifest::load(path).map(Some).map_err(|e| CliError::new(exit_codes::INVALID_INPUT, e))
+}
+
+/// --rerun-failed: the scenarios the last run recorded here as failed, inconclusive or not
+/// finished (each from where it came, or only those among `paths`), whether they are all
+/// built in, and where they come from in words.
+fn load_rerun(args: &RunArgs, paths: &[PathBuf]) -> Result<(Vec<Loaded>, bool, String), CliError> {
+    let empty = |m: String| CliError::new(exit_codes::NO_SCENARIOS, m);
+    let recorded = last_run::read().ok_or_else(|| {
+            empty(format!(
+                "--rerun-failed: no run was recorded in this folder ({LAST_RUN}), so there is nothing to rerun\n(hint: run `payterm run` here first, or leave out --rerun-failed)"
+            ))
+        })?;
+    if recorded.is_empty() {
+        return Err(empty(format!(
+            "--rerun-failed: nothing failed in the last run recorded here ({LAST_RUN}): nothing to rerun"
+        )));
+    }
+    let loaded = if args.paths.is_empty() && !args.builtin {
+        // Each from where it came: the built-in suite or its file.
+        load_recorded(&recorded)?
+    } else {
+        let mut loaded = load(paths, args.builtin)?;
+        loaded.retain(|(file, _, builtin)| recorded.iter().any(|r| r.is(file, *builtin)));
+        loaded
+    };
+    let builtin = loaded.iter().all(|(_, _, b)| *b);
+    let from =
+        format!("the {} scenario(s) recorded as failed, inconclusive or not finished in {LAST_RUN}", recorded.len());
+    Ok((loaded, builtin, from))
 }
