@@ -277,7 +277,7 @@ impl ScriptRuntime {
         else {
             return;
         };
-        world.hold_task(task);
+        super::drive::known(world.hold_task(task));
         self.task_order.insert(task.clone(), order.clone());
         if let Some(t) = self.tasks.get_mut(&order) {
             t.begin(at);

@@ -5,7 +5,7 @@
 use super::codes::{CardOutcome, EcrResult, PaymentMethod, TaskErrorCode};
 use super::ids::TaskId;
 use super::ledger::{LedgerEntry, LedgerKind, Surface};
-use super::state::World;
+use super::state::{TaskRefusal, World};
 use super::task::{CancelledBy, TaskError, TaskEvent, TaskRequest, TaskState};
 use super::transaction::TEST_CARDS;
 
@@ -24,10 +24,11 @@ pub struct ScriptedEnd {
 
 impl World {
     /// Takes task `id` out of its terminal's queue: from now on only the script moves it.
-    pub fn hold_task(&mut self, id: &TaskId) {
-        let Some(tid) = self.tasks.get(id).map(|t| t.tid.clone()) else { return };
+    pub fn hold_task(&mut self, id: &TaskId) -> Result<(), TaskRefusal> {
+        let tid = self.tasks.get(id).map(|t| t.tid.clone()).ok_or_else(|| TaskRefusal::UnknownTask(id.clone()))?;
         self.terminal_mut(&tid).queue.retain(|q| q != id);
         self.held.insert(id.clone());
+        Ok(())
     }
 
     /// Whether task `id` is driven by the script.
@@ -35,11 +36,12 @@ impl World {
         self.held.contains(id)
     }
 
-    /// Starts a held task (a sale's transaction opens, result `-9`).
-    pub fn force_start(&mut self, id: &TaskId) {
-        let Some(task) = self.tasks.get(id) else { return };
+    /// Starts a held task (a sale's transaction opens, result `-9`); one already started or
+    /// final stays as it is.
+    pub fn force_start(&mut self, id: &TaskId) -> Result<(), TaskRefusal> {
+        let task = self.tasks.get(id).ok_or_else(|| TaskRefusal::UnknownTask(id.clone()))?;
         if task.state != TaskState::Queued {
-            return;
+            return Ok(());
         }
         let (tid, request) = (task.tid.clone(), task.request.clone());
         self.set_state(id, TaskEvent::Start, None);
@@ -54,29 +56,31 @@ impl World {
                 t.ams_id = Some(ams_id);
             }
         }
+        Ok(())
     }
 
-    /// Finishes a held task as the script says.
-    pub fn force_finish(&mut self, id: &TaskId, end: ScriptedEnd) {
-        let Some(task) = self.tasks.get(id) else { return };
+    /// Finishes a held task as the script says; a final one stays as it is.
+    pub fn force_finish(&mut self, id: &TaskId, end: ScriptedEnd) -> Result<(), TaskRefusal> {
+        let task = self.tasks.get(id).ok_or_else(|| TaskRefusal::UnknownTask(id.clone()))?;
         if task.state.is_final() {
-            return;
+            return Ok(());
         }
         if end.state == TaskState::Cancelled {
             if task.state == TaskState::Queued {
                 self.set_state(id, TaskEvent::Cancel, Some(CancelledBy::Operator));
             }
-            return;
+            return Ok(());
         }
         if task.state == TaskState::Queued {
-            self.force_start(id);
+            self.force_start(id)?;
         }
-        let Some(task) = self.tasks.get(id) else { return };
+        let task = self.tasks.get(id).ok_or_else(|| TaskRefusal::UnknownTask(id.clone()))?;
         let (tid, request, ams_id) = (task.tid.clone(), task.request.clone(), task.ams_id.clone());
         let failed = end.state == TaskState::Failed;
         match &request {
             TaskRequest::Sale(sale) => {
-                let Some(ams_id) = ams_id else { return };
+                // A started sale has its transaction (force_start opened it).
+                let Some(ams_id) = ams_id else { return Ok(()) };
                 let outcome = end.outcome.or(failed.then_some(CardOutcome::Timeout));
                 let (_, error) = self.settle_sale(&tid, &ams_id, sale, outcome, Surface::Cloud);
                 if end.captured && failed {
@@ -126,6 +130,7 @@ impl World {
                 self.schedule_pickup(&tid);
             }
         }
+        Ok(())
     }
 
     /// The money of a sale that failed on the terminal was taken all the same: the ledger and
@@ -185,7 +190,7 @@ mod tests {
             receipt: ReceiptOptions::default(),
         });
         let id = w.create_task(&Tid::from("999888"), sale).unwrap();
-        w.hold_task(&id);
+        w.hold_task(&id).unwrap();
         (w, id)
     }
 
@@ -194,7 +199,7 @@ mod tests {
         let (mut w, id) = world_with_held_sale(1111);
         w.advance_by(VirtualDuration::hours(1));
         assert_eq!(w.task(&id).unwrap().state, TaskState::Queued);
-        w.force_start(&id);
+        w.force_start(&id).unwrap();
         w.advance_by(VirtualDuration::hours(1));
         assert_eq!(w.task(&id).unwrap().state, TaskState::InProgress);
     }
@@ -202,7 +207,8 @@ mod tests {
     #[test]
     fn a_failed_sale_can_have_captured_the_money() {
         let (mut w, id) = world_with_held_sale(1111);
-        w.force_finish(&id, ScriptedEnd { state: TaskState::Failed, outcome: None, result: None, captured: true });
+        w.force_finish(&id, ScriptedEnd { state: TaskState::Failed, outcome: None, result: None, captured: true })
+            .unwrap();
         assert_eq!(w.task(&id).unwrap().state, TaskState::Failed);
         assert_eq!(w.ledger().standing_payments(Some("O1")), 1);
         let open = w.open_batch(&Tid::from("999888")).unwrap();
@@ -220,9 +226,22 @@ mod tests {
                 result: Some(-7),
                 captured: false,
             },
-        );
+        )
+        .unwrap();
         let ams = w.task(&id).unwrap().ams_id.clone().unwrap();
         assert_eq!(w.transaction(&ams).unwrap().result, EcrResult(-7));
         assert_eq!(w.ledger().standing_payments(Some("O1")), 0);
+    }
+
+    #[test]
+    fn the_script_cannot_move_a_task_the_world_does_not_have() {
+        let (mut w, _) = world_with_held_sale(1111);
+        let ghost = TaskId("00000000-0000-4000-8000-000000000000".into());
+        let end = ScriptedEnd { state: TaskState::Completed, outcome: None, result: None, captured: false };
+        let unknown = Err(TaskRefusal::UnknownTask(ghost.clone()));
+        assert_eq!(w.hold_task(&ghost), unknown);
+        assert_eq!(w.force_start(&ghost), unknown);
+        assert_eq!(w.force_finish(&ghost, end), unknown);
+        assert_eq!(w.ledger().entries().len(), 0, "nothing moved");
     }
 }
