@@ -66,7 +66,16 @@ pub async fn handle(sim: Arc<Sim>, extension: Option<Arc<dyn Extension>>, req: R
     if target.starts_with("/journal") || method == Method::GET {
         return reply;
     }
-    sim.journal.record_reply(sim.stamps(arrived), "control", &method, target, &body, reply).await
+    sim.journal
+        .record_reply(
+            sim.stamps(arrived),
+            "control",
+            &method,
+            target,
+            (&body, crate::record::route::Call::Other),
+            reply,
+        )
+        .await
 }
 
 fn dispatch(sim: &Sim, extension: Option<&dyn Extension>, req: &ApiRequest) -> Reply {

@@ -148,6 +148,9 @@ pub struct Exchange {
     /// The virtual `Retry-After` the answer carried (`X-Payterm-Retry-After-Virtual`).
     #[serde(skip)]
     pub retry_after: Option<VirtualDuration>,
+    /// What the request asked, classified at the front door.
+    #[serde(skip)]
+    pub route: crate::record::route::Call,
     /// Typed facts from the handler.
     #[serde(skip)]
     pub annotations: Annotations,
@@ -179,6 +182,7 @@ impl Exchange {
             status,
             stamps: Stamps::at(VirtualTime::DEFAULT_START),
             retry_after: None,
+            route: crate::record::route::Call::Other,
             annotations: Annotations::default(),
             notes: Vec::new(),
             request: Body::default(),

@@ -214,7 +214,7 @@ impl Journal {
         surface: &'static str,
         method: &http::Method,
         target: String,
-        request: &bytes::Bytes,
+        (request, route): (&bytes::Bytes, crate::record::route::Call),
         reply: crate::http::Reply,
     ) -> crate::http::Reply {
         use http_body_util::BodyExt;
@@ -222,6 +222,7 @@ impl Journal {
         let bytes = body.collect().await.map(|c| c.to_bytes()).unwrap_or_default();
         let mut exchange = Exchange::new(surface, method.clone(), target, parts.status.as_u16());
         exchange.stamps = stamps;
+        exchange.route = route;
         exchange.annotations = parts.extensions.remove::<Annotations>().unwrap_or_default();
         exchange.retry_after = parts
             .headers
@@ -247,11 +248,12 @@ impl Journal {
         surface: &'static str,
         method: &http::Method,
         target: String,
-        request: &bytes::Bytes,
+        (request, route): (&bytes::Bytes, crate::record::route::Call),
         annotations: Annotations,
     ) {
         let mut exchange = Exchange::new(surface, method.clone(), target, 0);
         exchange.stamps = stamps;
+        exchange.route = route;
         exchange.notes.extend(annotations.fault.as_ref().map(super::StruckFault::note));
         exchange.annotations = annotations;
         exchange.request = self.body(request);

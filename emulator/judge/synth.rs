@@ -383,7 +383,13 @@ impl Ex<'_> {
     }
 
     /// Writes it into the run.
-    pub(crate) fn add(self) {
+    pub(crate) fn add(mut self) {
+        // Classified as the front door classifies what arrives.
+        self.exchange.route = crate::surfaces::route::classify(
+            self.exchange.method.as_str(),
+            &self.exchange.target,
+            self.exchange.request.bytes(),
+        );
         self.synth.push_exchange(self.exchange);
     }
 }

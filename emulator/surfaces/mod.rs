@@ -8,5 +8,6 @@ pub mod cloud;
 pub mod faults;
 pub mod inbox;
 pub mod initiator;
+pub mod route;
 pub mod served;
 pub(crate) mod sim;

@@ -4,117 +4,11 @@
 
 use serde_json::Value;
 
+pub use crate::record::route::{Call, CreateKind, Grant, LinkCall};
+
 use crate::journal::{Annotations, Exchange, Stamps};
 use crate::scenario::model::FaultKind;
 use crate::time::{VirtualDuration, VirtualTime};
-
-/// Which grant a token request asked for.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Grant {
-    /// A login with the merchant's password, for `tid` (none: a master account).
-    Password {
-        /// The terminal named.
-        tid: Option<String>,
-    },
-    /// A refresh with a refresh token.
-    Refresh,
-    /// Anything else.
-    Other,
-}
-
-/// What a Cloud task creation asked for.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum CreateKind {
-    /// A SALE.
-    Sale,
-    /// A VOID.
-    Void,
-    /// A close batch.
-    CloseBatch,
-    /// A body the judge could not read as either.
-    Unreadable,
-}
-
-/// What a request asked, by kind, with the keys that tie it to orders.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Call {
-    /// `POST /cloud/oauth/token` or `/api/oauth/token`.
-    Token(Grant),
-    /// `POST /v1/tasks/TRANSACTION` or `/v1/tasks/BATCH`.
-    Create {
-        /// What it creates.
-        kind: CreateKind,
-        /// `originReferenceNum`.
-        reference: Option<String>,
-        /// `originTransactionID` (a void's sale).
-        origin: Option<String>,
-    },
-    /// `GET /v1/tasks/{id}`.
-    Poll {
-        /// The task id.
-        task: String,
-    },
-    /// `GET /v1/tasks?reference=…`.
-    List {
-        /// The reference asked about.
-        reference: Option<String>,
-    },
-    /// `DELETE /v1/tasks/{id}`.
-    Withdraw {
-        /// The task id.
-        task: String,
-    },
-    /// `GET /v1/transactions/{amsId}`.
-    Transaction {
-        /// The AMS id.
-        ams: String,
-    },
-    /// `GET /v1/batches/{amsId}`.
-    Batch {
-        /// The AMS id (`OPEN` for the open batch).
-        ams: String,
-    },
-    /// `GET /app2app?uri=…`.
-    Link(LinkCall),
-    /// `POST /hype/v1/invoices`.
-    Invoice {
-        /// The invoice id.
-        invoice: Option<String>,
-    },
-    /// `POST /hype/v1/status`.
-    Status {
-        /// The invoice id the autofeed names.
-        invoice: Option<String>,
-        /// The service's identifier the autofeed names.
-        identifier: Option<String>,
-    },
-    /// Anything else.
-    Other,
-}
-
-/// A deep link the integration opened, read with the emulator's own parser.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct LinkCall {
-    /// The operation path, e.g. `transaction/create`.
-    pub operation: String,
-    /// `originReferenceNum`.
-    pub reference: Option<String>,
-    /// `amsID`.
-    pub ams: Option<String>,
-    /// `printByPaymentApp`, read as the emulator reads it.
-    pub print_by_payment_app: Option<bool>,
-    /// `amount`, decoded.
-    pub amount: Option<String>,
-    /// `tipAmount`, decoded.
-    pub tip: Option<String>,
-}
-
-impl LinkCall {
-    /// Whether it is a payment (`transaction/create` or `transaction/refund`).
-    pub fn is_payment(&self) -> bool {
-        matches!(self.operation.as_str(), "transaction/create" | "transaction/refund")
-    }
-}
 
 /// One exchange, read.
 #[derive(Clone, Debug)]
@@ -149,12 +43,11 @@ impl Req {
     /// Reads exchange `exchange`, answered at `at`, the `index`th of the run.
     pub fn read(index: usize, at: VirtualTime, exchange: &Exchange) -> Req {
         let target = exchange.target.as_str();
-        let (path, query) = target.split_once('?').unwrap_or((target, ""));
-        let query: Vec<(String, String)> = form_urlencoded::parse(query.as_bytes()).into_owned().collect();
+        let path = target.split_once('?').map_or(target, |(path, _)| path);
         let request = exchange.request.json().unwrap_or(Value::Null);
         let response = exchange.response.json().unwrap_or(Value::Null);
         let method = exchange.method.as_str().to_owned();
-        let call = classify(&method, path, &query, &request, exchange.request.bytes());
+        let call = exchange.route.clone();
         let answered = if exchange.status == 0 { "no answer".to_owned() } else { exchange.status.to_string() };
         Req {
             index,
@@ -244,113 +137,5 @@ impl Req {
     /// The state a task answer (`GET /v1/tasks/{id}`, a create) carries, if delivered.
     pub fn task_state(&self) -> Option<crate::world::task::TaskState> {
         crate::world::task::TaskState::parse(self.answer()?.get("state")?.as_str()?)
-    }
-}
-
-fn text(value: &Value, key: &str) -> Option<String> {
-    value.get(key)?.as_str().map(str::to_owned)
-}
-
-/// What a request asked, from its method, path, query and body.
-fn classify(method: &str, path: &str, query: &[(String, String)], body: &Value, raw: &[u8]) -> Call {
-    let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
-    let param = |name: &str| query.iter().rev().find(|(k, _)| k == name).map(|(_, v)| v.clone());
-    match (method, segments.as_slice()) {
-        ("POST", ["cloud" | "api", "oauth", "token"]) => {
-            let form: Vec<(String, String)> = form_urlencoded::parse(raw).into_owned().collect();
-            let field = |name: &str| form.iter().rev().find(|(k, _)| k == name).map(|(_, v)| v.clone());
-            Call::Token(match field("grant_type").as_deref() {
-                Some("password") => Grant::Password { tid: field("tid").filter(|t| !t.is_empty()) },
-                Some("refresh_token") => Grant::Refresh,
-                _ => Grant::Other,
-            })
-        }
-        ("POST", ["v1", "tasks", kind @ ("TRANSACTION" | "BATCH")]) => {
-            let kind = match (*kind, body.get("transactionType").and_then(Value::as_str)) {
-                ("BATCH", _) => CreateKind::CloseBatch,
-                (_, Some("SALE")) => CreateKind::Sale,
-                (_, Some("VOID")) => CreateKind::Void,
-                _ => CreateKind::Unreadable,
-            };
-            Call::Create {
-                kind,
-                reference: text(body, "originReferenceNum"),
-                origin: text(body, "originTransactionID"),
-            }
-        }
-        ("GET", ["v1", "tasks"]) => Call::List { reference: param("reference") },
-        ("GET", ["v1", "tasks", id]) => Call::Poll { task: (*id).to_owned() },
-        ("DELETE", ["v1", "tasks", id]) => Call::Withdraw { task: (*id).to_owned() },
-        ("GET", ["v1", "transactions", id]) => Call::Transaction { ams: (*id).to_owned() },
-        ("GET", ["v1", "batches", id]) => Call::Batch { ams: (*id).to_owned() },
-        ("GET", ["app2app"]) => param("uri").map_or(Call::Other, |uri| Call::Link(link_call(&uri))),
-        ("POST", ["hype", "v1", "invoices"]) => Call::Invoice { invoice: text(&body["payload"], "invoice") },
-        ("POST", ["hype", "v1", "status"]) => Call::Status {
-            invoice: text(&body["payload"], "invoice"),
-            identifier: text(&body["payload"], "identifier"),
-        },
-        _ => Call::Other,
-    }
-}
-
-/// A deep link read with the emulator's own parser; one it cannot read at all has no keys.
-fn link_call(uri: &str) -> LinkCall {
-    let Ok(link) = crate::surfaces::app2app::link::parse(uri) else { return LinkCall::default() };
-    let get = |name: &str| link.get(name).map(str::to_owned);
-    LinkCall {
-        operation: link.path.clone(),
-        reference: get("originReferenceNum"),
-        ams: get("amsID"),
-        print_by_payment_app: link.get("printByPaymentApp").and_then(|v| match v.to_ascii_lowercase().as_str() {
-            "true" => Some(true),
-            "false" => Some(false),
-            _ => None,
-        }),
-        amount: get("amount"),
-        tip: get("tipAmount"),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn call(method: &str, target: &str, body: &str) -> Call {
-        let (path, query) = target.split_once('?').unwrap_or((target, ""));
-        let query: Vec<(String, String)> = form_urlencoded::parse(query.as_bytes()).into_owned().collect();
-        let json = serde_json::from_str(body).unwrap_or(Value::Null);
-        classify(method, path, &query, &json, body.as_bytes())
-    }
-
-    #[test]
-    fn requests_are_classified_with_their_keys() {
-        assert_eq!(
-            call("POST", "/v1/tasks/TRANSACTION", r#"{"transactionType":"VOID","originTransactionID":"A1"}"#),
-            Call::Create { kind: CreateKind::Void, reference: None, origin: Some("A1".into()) }
-        );
-        assert_eq!(
-            call("POST", "/v1/tasks/BATCH", ""),
-            Call::Create { kind: CreateKind::CloseBatch, reference: None, origin: None }
-        );
-        assert_eq!(call("GET", "/v1/tasks?reference=REF%201", ""), Call::List { reference: Some("REF 1".into()) });
-        assert_eq!(
-            call("POST", "/cloud/oauth/token", "grant_type=password&username=u&password=p&tid=999888"),
-            Call::Token(Grant::Password { tid: Some("999888".into()) })
-        );
-        assert_eq!(
-            call("POST", "/api/oauth/token", "grant_type=refresh_token&refresh_token=x"),
-            Call::Token(Grant::Refresh)
-        );
-        let Call::Link(link) = call(
-            "GET",
-            "/app2app?uri=gptom%3A%2F%2Ftransaction%2Fcreate%3Famount%3D100%26originReferenceNum%3DR1%26printByPaymentApp%3Dfalse%26redirectUrl%3Dfb%3A%2F%2Fx",
-            "",
-        ) else {
-            panic!("not a link")
-        };
-        assert_eq!(
-            (link.operation.as_str(), link.reference.as_deref(), link.print_by_payment_app),
-            ("transaction/create", Some("R1"), Some(false))
-        );
     }
 }

@@ -140,7 +140,7 @@ async fn hang(
         surface_of(target),
         &req.method,
         target.to_owned(),
-        &req.body,
+        (&req.body, crate::surfaces::route::classify(req.method.as_str(), target, &req.body)),
         annotations,
     );
     faults::answer(&strike.kind, normal, &req.wire, api.sim.time_scale()).await
@@ -156,7 +156,8 @@ async fn journal(
 ) -> Reply {
     let surface = surface_of(&target);
     let stamps = api.sim.stamps(arrived);
-    api.sim.journal.record_reply(stamps, surface, method, target, request, reply).await
+    let route = crate::surfaces::route::classify(method.as_str(), &target, request);
+    api.sim.journal.record_reply(stamps, surface, method, target, (request, route), reply).await
 }
 
 /// Which surface a path belongs to, for the journal.
