@@ -7,9 +7,11 @@ use super::facts::{Call, Facts, OrderFacts, Req, word};
 use super::money::outcome_line;
 use super::verdict::{Verdict, VerdictKind};
 use crate::record::events::{EventKind, FlagKind, OutcomeResult};
+use crate::record::scripted::InitiatorFault;
 use crate::runner::Ending;
 use crate::scenario::model::{Operation, Order};
 use crate::time::VirtualTime;
+use crate::world::invoice::InvoiceStatus;
 
 /// Which of the two initiator commands a request was, and what it was about: the invoice id
 /// (invoice) or the identifier (status).
@@ -78,7 +80,13 @@ fn verdict_drawn<'r>(f: &'r Facts, order: &Order, reqs: &[&Req], hit: &Req) -> O
 /// minimum interval (or its `Retry-After`) and no later than the patience window, unless the
 /// deadline comes first; no paid/not_paid verdict may be drawn from it; and the integration
 /// must not crash on it.
-fn ask_again(f: &Facts, rule: &'static str, statuses: &[&str], faults: &[&str], no_json: bool) -> Vec<Verdict> {
+fn ask_again(
+    f: &Facts,
+    rule: &'static str,
+    statuses: &[InvoiceStatus],
+    faults: &[InitiatorFault],
+    no_json: bool,
+) -> Vec<Verdict> {
     let expected = "ask again later (no sooner than the minimum interval, within the patience window); draw no \
                     paid/not_paid verdict from this answer";
     let verdicts = invoice_orders(f)
@@ -168,28 +176,28 @@ fn ask_again(f: &Facts, rule: &'static str, statuses: &[&str], faults: &[&str], 
 
 /// HYPE-UNDETERMINABLE.
 pub(super) fn undeterminable(f: &Facts) -> Vec<Verdict> {
-    ask_again(f, "HYPE-UNDETERMINABLE", &["undeterminable"], &[], false)
+    ask_again(f, "HYPE-UNDETERMINABLE", &[InvoiceStatus::Undeterminable], &[], false)
 }
 
 /// HYPE-CREATED: as "ask again later"; presenting the URI again more often than the minimum
 /// interval is a warning (it spams the customer).
 pub(super) fn created(f: &Facts) -> Vec<Verdict> {
-    with_spam_warning(f, ask_again(f, "HYPE-CREATED", &["created"], &[], false))
+    with_spam_warning(f, ask_again(f, "HYPE-CREATED", &[InvoiceStatus::Created], &[], false))
 }
 
 /// HYPE-REACHED: as HYPE-CREATED.
 pub(super) fn reached(f: &Facts) -> Vec<Verdict> {
-    with_spam_warning(f, ask_again(f, "HYPE-REACHED", &["reached"], &[], false))
+    with_spam_warning(f, ask_again(f, "HYPE-REACHED", &[InvoiceStatus::Reached], &[], false))
 }
 
 /// HYPE-F-UNSPECIFIED.
 pub(super) fn unspecified(f: &Facts) -> Vec<Verdict> {
-    ask_again(f, "HYPE-F-UNSPECIFIED", &[], &["unspecified"], false)
+    ask_again(f, "HYPE-F-UNSPECIFIED", &[], &[InitiatorFault::Unspecified], false)
 }
 
 /// HYPE-F-SERVER-ERROR.
 pub(super) fn server_error(f: &Facts) -> Vec<Verdict> {
-    ask_again(f, "HYPE-F-SERVER-ERROR", &[], &["server_error"], false)
+    ask_again(f, "HYPE-F-SERVER-ERROR", &[], &[InitiatorFault::ServerError], false)
 }
 
 /// HYPE-NO-JSON: after a fundamental failure (no JSON printed), no crash, no verdict from it,
@@ -232,7 +240,13 @@ fn with_spam_warning(f: &Facts, verdicts: Vec<Verdict>) -> Vec<Verdict> {
 /// After `fault` answered one of the order's requests: the same request is not sent again
 /// (with `everything`: no request to the service at all, for any order), and a flag (of
 /// `flag`'s kind, if given) is raised for the order.
-fn stop_fault(f: &Facts, rule: &'static str, fault: &str, flag: Option<FlagKind>, everything: bool) -> Vec<Verdict> {
+fn stop_fault(
+    f: &Facts,
+    rule: &'static str,
+    fault: InitiatorFault,
+    flag: Option<FlagKind>,
+    everything: bool,
+) -> Vec<Verdict> {
     let expected = format!(
         "after {fault}: do not repeat the request{}, and flag the transaction{}",
         if everything { " (nor send any other, for any order)" } else { "" },
@@ -278,17 +292,17 @@ fn stop_fault(f: &Facts, rule: &'static str, fault: &str, flag: Option<FlagKind>
 
 /// HYPE-F-BAD-SIGNATURE.
 pub(super) fn bad_signature(f: &Facts) -> Vec<Verdict> {
-    stop_fault(f, "HYPE-F-BAD-SIGNATURE", "bad_signature", None, false)
+    stop_fault(f, "HYPE-F-BAD-SIGNATURE", InitiatorFault::BadSignature, None, false)
 }
 
 /// HYPE-F-NOT-FOUND.
 pub(super) fn not_found(f: &Facts) -> Vec<Verdict> {
-    stop_fault(f, "HYPE-F-NOT-FOUND", "resource_not_found", Some(FlagKind::Engineering), false)
+    stop_fault(f, "HYPE-F-NOT-FOUND", InitiatorFault::ResourceNotFound, Some(FlagKind::Engineering), false)
 }
 
 /// HYPE-F-USER-DISABLED: the store is disabled, not the invoice: nothing more for any order.
 pub(super) fn user_disabled(f: &Facts) -> Vec<Verdict> {
-    stop_fault(f, "HYPE-F-USER-DISABLED", "user_disabled", Some(FlagKind::Administrative), true)
+    stop_fault(f, "HYPE-F-USER-DISABLED", InitiatorFault::UserDisabled, Some(FlagKind::Administrative), true)
 }
 
 /// HYPE-UNEXPECTED: an engineering flag, and no paid/not_paid verdict drawn from it.
@@ -299,7 +313,8 @@ pub(super) fn unexpected(f: &Facts) -> Vec<Verdict> {
         .map(|(order, of)| {
             let id = Some(order.id.as_str());
             let reqs = initiator_reqs(f, of);
-            let Some(hit) = reqs.iter().copied().find(|r| r.initiator_status() == Some("unexpected")) else {
+            let Some(hit) = reqs.iter().copied().find(|r| r.initiator_status() == Some(InvoiceStatus::Unexpected))
+            else {
                 return Verdict::not_exercised(rule, id, expected, "no status of the order was answered unexpected");
             };
             let mut problems = Vec::new();

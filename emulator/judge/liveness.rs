@@ -8,14 +8,17 @@ use super::money::outcome_line;
 use super::verdict::Verdict;
 use super::voids::void_possible;
 use crate::record::events::OutcomeResult;
+use crate::record::scripted::InitiatorFault;
 use crate::scenario::model::{Operation, Order};
 use crate::time::{VirtualDuration, VirtualTime};
+use crate::world::invoice::InvoiceStatus;
 use crate::world::ledger::Surface;
 
 const RULE: &str = "LIVENESS-OUTCOME";
 
 /// The initiator faults (and status) after which the spec says stop asking.
-const STOP: [&str; 3] = ["bad_signature", "user_disabled", "resource_not_found"];
+const STOP: [InitiatorFault; 3] =
+    [InitiatorFault::BadSignature, InitiatorFault::UserDisabled, InitiatorFault::ResourceNotFound];
 
 /// Whether the service told the integration to stop on this order: a stop fault or
 /// `unexpected` answered to one of its requests, or `user_disabled` answered to any request
@@ -23,10 +26,10 @@ const STOP: [&str; 3] = ["bad_signature", "user_disabled", "resource_not_found"]
 pub(super) fn spec_said_stop(f: &Facts, order: &Order, of: &OrderFacts) -> bool {
     let own = f.reqs_of(of).any(|r| {
         r.initiator_fault().is_some_and(|fault| STOP.contains(&fault))
-            || r.initiator_status() == Some("unexpected")
+            || r.initiator_status() == Some(InvoiceStatus::Unexpected)
             || r.initiator_refusal().is_some()
     });
-    let disabled = f.reqs.iter().any(|r| r.initiator_fault() == Some("user_disabled"));
+    let disabled = f.reqs.iter().any(|r| r.initiator_fault() == Some(InitiatorFault::UserDisabled));
     own || (disabled && order.surface == Surface::Initiator)
 }
 

@@ -10,6 +10,7 @@ use super::verdict::Verdict;
 use crate::record::events::{EventKind, OutcomeResult};
 use crate::scenario::model::Order;
 use crate::time::VirtualTime;
+use crate::world::invoice::InvoiceStatus;
 
 /// The gateway URIs the service handed out for invoice `identifier`, as the integration got them.
 fn gateway_uris(f: &Facts, identifier: &str) -> Vec<String> {
@@ -51,7 +52,7 @@ fn in_process_one(f: &Facts, order: &Order, of: &OrderFacts, expected: &str) -> 
     let id = Some(order.id.as_str());
     let reqs = initiator_reqs(f, of);
     let paying: Vec<&Req> =
-        reqs.iter().copied().filter(|r| r.initiator_status() == Some("payment_in_process")).collect();
+        reqs.iter().copied().filter(|r| r.initiator_status() == Some(InvoiceStatus::PaymentInProcess)).collect();
     if paying.is_empty() {
         return Verdict::not_exercised(
             IN_PROCESS,
@@ -73,7 +74,10 @@ fn in_process_one(f: &Facts, order: &Order, of: &OrderFacts, expected: &str) -> 
         let ended = reqs
             .iter()
             .filter(|r| identifier_of(r).as_deref() == Some(identifier.as_str()) && r.answered() > began)
-            .find(|r| r.initiator_status().is_some_and(|s| !matches!(s, "payment_in_process" | "undeterminable")))
+            .find(|r| {
+                r.initiator_status()
+                    .is_some_and(|s| !matches!(s, InvoiceStatus::PaymentInProcess | InvoiceStatus::Undeterminable))
+            })
             .map(|r| r.answered());
         let uris = gateway_uris(f, identifier);
         for (at, uri) in presented(f, order) {
@@ -93,7 +97,14 @@ fn in_process_one(f: &Facts, order: &Order, of: &OrderFacts, expected: &str) -> 
         let completed = f.world.invoice(identifier).and_then(|v| v.completed());
         let printed_final = reqs.iter().copied().find(|r| {
             identifier_of(r).as_deref() == Some(identifier.as_str())
-                && r.initiator_status().is_some_and(|s| s.starts_with("completed_"))
+                && r.initiator_status().is_some_and(|s| {
+                    matches!(
+                        s,
+                        InvoiceStatus::CompletedSuccess
+                            | InvoiceStatus::CompletedRefunded
+                            | InvoiceStatus::CompletedRejected
+                    )
+                })
         });
         match (completed, printed_final) {
             (_, Some(done)) => {
@@ -137,13 +148,14 @@ fn in_process_one(f: &Facts, order: &Order, of: &OrderFacts, expected: &str) -> 
 fn final_status(
     f: &Facts,
     rule: &'static str,
-    status: &str,
+    status: InvoiceStatus,
     allowed: &[OutcomeResult],
     no_more_status: bool,
 ) -> Vec<Verdict> {
     let words: Vec<&str> = allowed.iter().map(|r| word(*r)).collect();
     let expected = format!(
-        "after {status}: report {}{}",
+        "after {}: report {}{}",
+        status.as_str(),
         words.join(" or "),
         if no_more_status { ", and ask no more" } else { "" }
     );
@@ -159,7 +171,7 @@ fn final_status(
                     rule,
                     id,
                     &expected,
-                    format!("no status of the order was answered {status}"),
+                    format!("no status of the order was answered {}", status.as_str()),
                 );
             };
             let identifier = identifier_of(hit);
@@ -172,23 +184,23 @@ fn final_status(
             let last = f.outcomes(order).into_iter().rfind(|o| o.at >= hit.answered());
             let mut problems = Vec::new();
             let ok = last.as_ref().is_some_and(|o| allowed.contains(&o.result))
-                || (status == "completed_rejected" && new_id);
+                || (status == InvoiceStatus::CompletedRejected && new_id);
             if !ok {
                 problems.push(format!("reported {}", last.as_ref().map_or("nothing after it", |o| word(o.result))));
             }
             if no_more_status && asked_again {
                 problems.push("asked for its status again".to_owned());
             }
-            if status == "completed_success" && !invoices.is_empty() {
+            if status == InvoiceStatus::CompletedSuccess && !invoices.is_empty() {
                 problems.push("issued another invoice for a paid order".to_owned());
             }
-            if status == "completed_rejected" && same_id {
+            if status == InvoiceStatus::CompletedRejected && same_id {
                 problems.push("issued the rejected invoice id again".to_owned());
             }
             let mut evidence = vec![hit.line.clone()];
             evidence.extend(last.map(|o| outcome_line(o.at, o.result)));
             evidence.extend(after.iter().take(3).map(|r| r.line.clone()));
-            Verdict::from_problems(rule, id, &expected, problems, evidence, format!("{status} handled"))
+            Verdict::from_problems(rule, id, &expected, problems, evidence, format!("{} handled", status.as_str()))
         })
         .collect();
     or_none(verdicts, rule, &expected)
@@ -198,32 +210,39 @@ fn final_status(
 /// integration's part of the run had ended, and it had reported an outcome for the order before
 /// that — the spec lets it finish then (a refund after `paid` is reported only while it still
 /// runs: MONEY-TRUTHFUL-OUTCOME).
-fn finished_first(f: &Facts, order: &Order, of: &OrderFacts, status: &str) -> Option<String> {
+fn finished_first(f: &Facts, order: &Order, of: &OrderFacts, status: InvoiceStatus) -> Option<String> {
     let finished = f.record.finished;
     let at = f
         .invoices_of(of)
-        .find_map(|v| v.statuses.iter().find(|(at, s)| s.as_str() == status && *at > finished).map(|(at, _)| *at))?;
+        .find_map(|v| v.statuses.iter().find(|(at, s)| *s == status && *at > finished).map(|(at, _)| *at))?;
     let reported = f.outcomes(order).into_iter().rfind(|o| o.at <= finished)?;
     Some(format!(
         "the integration reported {} and had finished by {finished}, as the spec allows, before the \
-         invoice was {status} at {at}",
-        word(reported.result)
+         invoice was {} at {at}",
+        word(reported.result),
+        status.as_str()
     ))
 }
 
 /// HYPE-SUCCESS: `paid` (or `refunded`, once refunded), and no second invoice afterwards.
 pub(super) fn success(f: &Facts) -> Vec<Verdict> {
-    final_status(f, "HYPE-SUCCESS", "completed_success", &[OutcomeResult::Paid, OutcomeResult::Refunded], false)
+    final_status(
+        f,
+        "HYPE-SUCCESS",
+        InvoiceStatus::CompletedSuccess,
+        &[OutcomeResult::Paid, OutcomeResult::Refunded],
+        false,
+    )
 }
 
 /// HYPE-REFUNDED: `refunded`, and no `status` for it afterwards.
 pub(super) fn refunded(f: &Facts) -> Vec<Verdict> {
-    final_status(f, "HYPE-REFUNDED", "completed_refunded", &[OutcomeResult::Refunded], true)
+    final_status(f, "HYPE-REFUNDED", InvoiceStatus::CompletedRefunded, &[OutcomeResult::Refunded], true)
 }
 
 /// HYPE-REJECTED: `not_paid` or a new invoice with a new id, and no `status` for it afterwards.
 pub(super) fn rejected(f: &Facts) -> Vec<Verdict> {
-    final_status(f, "HYPE-REJECTED", "completed_rejected", &[OutcomeResult::NotPaid], true)
+    final_status(f, "HYPE-REJECTED", InvoiceStatus::CompletedRejected, &[OutcomeResult::NotPaid], true)
 }
 
 /// HYPE-SKIP-FLAGGED (scenario-wide): a flagged order never stops the others: each order not

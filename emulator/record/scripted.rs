@@ -44,6 +44,17 @@ impl InitiatorFault {
             InitiatorFault::ResourceNotFound => "resource_not_found",
         }
     }
+
+    /// Reads a wire name.
+    pub fn parse(text: &str) -> Option<InitiatorFault> {
+        Self::ALL.into_iter().find(|f| f.as_str() == text)
+    }
+}
+
+impl std::fmt::Display for InitiatorFault {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// What a status step answers.

@@ -7,8 +7,10 @@ use serde_json::Value;
 pub use crate::record::route::{Call, CreateKind, Grant, LinkCall};
 
 use crate::journal::{Annotations, Exchange, Stamps};
+use crate::record::scripted::InitiatorFault;
 use crate::scenario::model::FaultKind;
 use crate::time::{VirtualDuration, VirtualTime};
+use crate::world::invoice::InvoiceStatus;
 
 /// One exchange, read.
 #[derive(Clone, Debug)]
@@ -109,14 +111,14 @@ impl Req {
         (matches!(self.status, 403 | 422) && matches!(code, "DOCUMENT_REFUSED" | "NOT_AN_OPERATOR")).then_some(code)
     }
 
-    /// The initiator status printed, e.g. `created`.
-    pub fn initiator_status(&self) -> Option<&str> {
-        self.initiator_answer()?.get("status")?.as_str()
+    /// The initiator status printed, e.g. `created`, typed (a word no status has is none).
+    pub fn initiator_status(&self) -> Option<InvoiceStatus> {
+        InvoiceStatus::parse(self.initiator_answer()?.get("status")?.as_str()?)
     }
 
-    /// The initiator fault printed, e.g. `server_error`.
-    pub fn initiator_fault(&self) -> Option<&str> {
-        self.initiator_answer()?.get("fault")?.as_str()
+    /// The initiator fault printed, e.g. `server_error`, typed (a word no fault has is none).
+    pub fn initiator_fault(&self) -> Option<InitiatorFault> {
+        InitiatorFault::parse(self.initiator_answer()?.get("fault")?.as_str()?)
     }
 
     /// Whether the answer tells the client to try again (a transport fault, a 5xx, 408, 409,
@@ -129,7 +131,7 @@ impl Req {
         }
         if self.surface == "initiator" && matches!(self.call, Call::Invoice { .. } | Call::Status { .. }) {
             return self.initiator_answer().is_none()
-                || matches!(self.initiator_fault(), Some("unspecified" | "server_error"));
+                || matches!(self.initiator_fault(), Some(InitiatorFault::Unspecified | InitiatorFault::ServerError));
         }
         matches!(self.status, 408 | 409 | 425 | 429 | 500..=599)
     }
