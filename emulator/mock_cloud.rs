@@ -22,7 +22,7 @@ use crate::scenario::Scenario;
 use crate::script::served::scenario_of;
 use crate::script::setup::{HarnessKey, world_for};
 use crate::surfaces::cloud::auth::{DOCUMENTED_CLIENT_ID, DOCUMENTED_CLIENT_SECRET, TokenSecret, TokenService};
-use crate::surfaces::cloud::{self, CloudApi};
+use crate::surfaces::cloud::CloudApi;
 use crate::surfaces::served::Recipe;
 use crate::surfaces::sim::{ScenarioWorlds, Sim, WorldFactory};
 use crate::time::{Clock, VirtualDuration, VirtualTime};
@@ -353,7 +353,9 @@ impl MockCloudBuilder {
         let basic = api.tokens.basic_credential();
         let cloud_handler: Arc<dyn Handler> = {
             let api = api.clone();
-            Arc::new(move |req| -> crate::http::BoxReply { Box::pin(cloud::handle(api.clone(), req)) })
+            Arc::new(move |req| -> crate::http::BoxReply {
+                Box::pin(crate::surfaces::front_door::handle(api.clone(), req))
+            })
         };
         let control_handler: Arc<dyn Handler> = {
             let (sim, extension) = (sim.clone(), self.control_extension.clone());

@@ -6,6 +6,7 @@
 pub mod app2app;
 pub mod cloud;
 pub mod faults;
+pub mod front_door;
 pub mod inbox;
 pub mod initiator;
 pub mod route;

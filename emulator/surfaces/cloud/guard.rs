@@ -10,7 +10,7 @@ use http::{Method, Request, StatusCode, header};
 use crate::http::{ApiError, Hosts, Reply};
 
 /// The refusal of a request no integration would send, answered before its body is read.
-pub(super) fn check<B>(hosts: &Hosts, req: &Request<B>) -> Result<(), Reply> {
+pub(crate) fn check<B>(hosts: &Hosts, req: &Request<B>) -> Result<(), Reply> {
     let refuse = |code: &str, message: String| Err(ApiError::new(StatusCode::FORBIDDEN, code, message).into_response());
     let headers = req.headers();
     let text = |name| headers.get(name).map(|v: &http::HeaderValue| v.to_str().unwrap_or("?"));

@@ -3,7 +3,7 @@
 
 pub mod auth;
 pub mod dto;
-mod guard;
+pub(super) mod guard;
 pub mod openapi;
 mod openapi_rules;
 mod render_cache;
@@ -14,7 +14,6 @@ mod tasks;
 use std::sync::Arc;
 
 pub use crate::http::ApiRequest;
-pub use router::handle;
 pub use tasks::{batch_body, validate_transaction};
 
 use crate::surfaces::sim::Sim;
