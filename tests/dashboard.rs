@@ -68,7 +68,7 @@ fn fill_journal(cloud: &MockCloud, n: usize, body: usize) {
             VirtualTime::DEFAULT_START,
             Exchange {
                 response: payterm::journal::body_text(&text),
-                ..Exchange::new("cloud", http::Method::GET, format!("/v1/tasks/t{i}"), 200)
+                ..Exchange::new(payterm::record::route::Door::Cloud, http::Method::GET, format!("/v1/tasks/t{i}"), 200)
             },
         );
     }

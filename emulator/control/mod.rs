@@ -69,7 +69,7 @@ pub async fn handle(sim: Arc<Sim>, extension: Option<Arc<dyn Extension>>, req: R
     sim.journal
         .record_reply(
             sim.stamps(arrived),
-            "control",
+            crate::record::route::Door::Control,
             &method,
             target,
             (&body, crate::record::route::Call::Other),

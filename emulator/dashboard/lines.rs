@@ -116,7 +116,7 @@ fn exchange_line(seq: u64, at: VirtualTime, x: &Exchange, scenario: Option<&Scen
         seq,
         at: at.to_rfc3339(),
         kind: "exchange",
-        surface: x.surface,
+        surface: x.surface.as_str(),
         text: exchange_text(x),
         tid,
         keys,
@@ -158,7 +158,7 @@ pub(super) fn transcript(entries: &[JournalEntry], start: VirtualTime) -> Vec<Tr
         .iter()
         .map(|e| match e {
             JournalEntry::Exchange { at, exchange, .. } => {
-                line(*at, "exchange", Some(exchange.surface), exchange_text(exchange))
+                line(*at, "exchange", Some(exchange.surface.as_str()), exchange_text(exchange))
             }
             JournalEntry::World { event, .. } => world_line(event, &line),
         })

@@ -134,7 +134,7 @@ impl Annotations {
 #[derive(Clone, Debug, Serialize)]
 pub struct Exchange {
     /// Which surface answered (`cloud`, `app2app`, `initiator`, `control`).
-    pub surface: &'static str,
+    pub surface: crate::record::route::Door,
     /// The method.
     #[serde(serialize_with = "method_text")]
     pub method: http::Method,
@@ -174,7 +174,12 @@ impl Exchange {
     }
 
     /// An exchange with no bodies, notes or annotations, read and answered at `at`.
-    pub fn new(surface: &'static str, method: http::Method, target: impl Into<String>, status: u16) -> Self {
+    pub fn new(
+        surface: crate::record::route::Door,
+        method: http::Method,
+        target: impl Into<String>,
+        status: u16,
+    ) -> Self {
         Exchange {
             surface,
             method,

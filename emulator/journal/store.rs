@@ -211,7 +211,7 @@ impl Journal {
     pub async fn record_reply(
         &self,
         stamps: Stamps,
-        surface: &'static str,
+        surface: crate::record::route::Door,
         method: &http::Method,
         target: String,
         (request, route): (&bytes::Bytes, crate::record::route::Call),
@@ -245,7 +245,7 @@ impl Journal {
     pub fn record_unanswered(
         &self,
         stamps: Stamps,
-        surface: &'static str,
+        surface: crate::record::route::Door,
         method: &http::Method,
         target: String,
         (request, route): (&bytes::Bytes, crate::record::route::Call),
@@ -307,7 +307,7 @@ mod tests {
     use super::*;
 
     fn ex(n: u16) -> Exchange {
-        Exchange::new("cloud", http::Method::GET, "/", n)
+        Exchange::new(crate::record::route::Door::Cloud, http::Method::GET, "/", n)
     }
 
     #[test]

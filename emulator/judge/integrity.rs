@@ -18,7 +18,7 @@ pub(super) fn integrity(f: &Facts) -> Vec<Verdict> {
             (Some(tamper), _) => tamper.describe(),
             // Payterm drives its own World in-process during a run: a write on a control API
             // came from elsewhere.
-            (None, "control") if r.method != "GET" => "drove the control API".to_owned(),
+            (None, crate::record::route::Door::Control) if r.method != "GET" => "drove the control API".to_owned(),
             (None, _) => continue,
         };
         if !tried.contains(&what) {

@@ -34,7 +34,7 @@ pub(super) fn params_valid(f: &Facts) -> Vec<Verdict> {
     let rule = "LINK-PARAMS-VALID";
     let expected = "every link parses: mandatory parameters present, enums valid, amounts numeric minor units, no \
                     parameter twice or unknown";
-    let links: Vec<&Req> = f.reqs.iter().filter(|r| r.surface == "app2app").collect();
+    let links: Vec<&Req> = f.reqs.iter().filter(|r| r.surface == crate::record::route::Door::App2app).collect();
     if links.is_empty() {
         return vec![Verdict::not_exercised(rule, None, expected, "no deep link was opened")];
     }

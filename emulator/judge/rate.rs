@@ -91,7 +91,7 @@ pub(super) fn no_storm(f: &Facts) -> Vec<Verdict> {
          {twice} apart and never shrinking"
     );
     let mut series: BTreeMap<String, Vec<&Req>> = BTreeMap::new();
-    for r in f.reqs.iter().filter(|r| r.surface != "control") {
+    for r in f.reqs.iter().filter(|r| r.surface != crate::record::route::Door::Control) {
         if let Some(key) = series_key(r) {
             series.entry(key).or_default().push(r);
         }

@@ -121,6 +121,7 @@ impl Synth {
     /// A request on `surface` (`cloud`, `app2app`, `initiator`), sent and answered at `s`.
     pub(crate) fn ex(&mut self, surface: &'static str, method: &str, target: &str, s: f64) -> Ex<'_> {
         let method = http::Method::from_bytes(method.as_bytes()).unwrap_or(http::Method::GET);
+        let surface = crate::record::route::Door::parse(surface).expect("a surface payterm has");
         let mut exchange = Exchange::new(surface, method, target, 200);
         exchange.stamps = Stamps::at(t(s));
         Ex { synth: self, exchange }

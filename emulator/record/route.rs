@@ -1,6 +1,7 @@
 //! What a request asked, classified once where it arrived: its kind (a login, a task created,
 //! a poll, a deep link, an invoice…) with the keys that tie it to an order. The surfaces fill
-//! it in; the journal keeps it beside the exchange; the judge reads it and never re-parses.
+//! it in; the journal keeps it beside the exchange, with the [`Door`] it came through; the
+//! judge reads both and never re-parses.
 
 /// Which grant a token request asked for.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -107,5 +108,43 @@ impl LinkCall {
     /// Whether it is a payment (`transaction/create` or `transaction/refund`).
     pub fn is_payment(&self) -> bool {
         matches!(self.operation.as_str(), "transaction/create" | "transaction/refund")
+    }
+}
+
+/// Which of payterm's doors an exchange came through: one of the three protocol surfaces on
+/// the integration's port, or the control API on its own port.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Door {
+    /// The GP tom Cloud API.
+    Cloud,
+    /// GP tom deep links (`/app2app`).
+    App2app,
+    /// The HyPe Initiator's service (`/hype/…`).
+    Initiator,
+    /// payterm's control API.
+    Control,
+}
+
+impl Door {
+    /// `cloud`, `app2app`, `initiator` or `control`, as transcripts spell it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Door::Cloud => "cloud",
+            Door::App2app => "app2app",
+            Door::Initiator => "initiator",
+            Door::Control => "control",
+        }
+    }
+
+    /// Reads its name.
+    pub fn parse(text: &str) -> Option<Door> {
+        [Door::Cloud, Door::App2app, Door::Initiator, Door::Control].into_iter().find(|d| d.as_str() == text)
+    }
+}
+
+impl std::fmt::Display for Door {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
     }
 }

@@ -122,7 +122,7 @@ fn every_line(record: &Record) -> Vec<TranscriptLine> {
                 lines.push((
                     *at,
                     TranscriptLine {
-                        surface: Some(exchange.surface.to_owned()),
+                        surface: Some(exchange.surface.as_str().to_owned()),
                         request: shown(&exchange.request),
                         response: shown(&exchange.response),
                         ..line(*at, "exchange", text)

@@ -13,6 +13,7 @@ use super::cloud::CloudApi;
 use super::faults;
 use crate::http::{ApiRequest, Reply};
 use crate::journal::{Annotations, StruckFault, Tamper};
+use crate::record::route::Door;
 use crate::record::scripted::{FaultKind, Strike, When};
 
 /// Answers one request. Its stamps are taken here, at payterm's own socket; a header that
@@ -160,13 +161,13 @@ async fn journal(
 }
 
 /// Which surface a path belongs to, for the journal.
-fn surface_of(target: &str) -> &'static str {
+fn surface_of(target: &str) -> Door {
     if target.starts_with("/app2app") {
-        "app2app"
+        Door::App2app
     } else if target.starts_with("/hype/") {
-        "initiator"
+        Door::Initiator
     } else {
-        "cloud"
+        Door::Cloud
     }
 }
 

@@ -4,6 +4,7 @@
 
 use serde_json::Value;
 
+use crate::record::route::Door;
 pub use crate::record::route::{Call, CreateKind, Grant, LinkCall};
 
 use crate::journal::{Annotations, Exchange, Stamps};
@@ -18,7 +19,7 @@ pub struct Req {
     /// Its position among the run's exchanges.
     pub index: usize,
     /// `cloud`, `app2app`, `initiator`, `control`.
-    pub surface: &'static str,
+    pub surface: Door,
     /// The method.
     pub method: String,
     /// The path, without the query.
@@ -129,7 +130,7 @@ impl Req {
         if !self.delivered() {
             return true;
         }
-        if self.surface == "initiator" && matches!(self.call, Call::Invoice { .. } | Call::Status { .. }) {
+        if self.surface == Door::Initiator && matches!(self.call, Call::Invoice { .. } | Call::Status { .. }) {
             return self.initiator_answer().is_none()
                 || matches!(self.initiator_fault(), Some(InitiatorFault::Unspecified | InitiatorFault::ServerError));
         }
