@@ -118,20 +118,35 @@ fn normalise(path: &Path) -> PathBuf {
 /// The repository's user documents: the book's pages, the README, and every other README.
 fn documents() -> Vec<(String, String)> {
     let mut docs: Vec<(String, String)> = pages().into_iter().map(|(p, t)| (format!("docs/src/{p}"), t)).collect();
-    for extra in [
-        "README.md",
-        "scenarios/README.md",
-        "examples/reference-python/README.md",
-        "examples/reference-rust/README.md",
-        "examples/service-adapter/README.md",
-        "dist/python/README.md",
-        "dist/npm/payterm/README.md",
-    ] {
-        if let Ok(text) = std::fs::read_to_string(repo().join(extra)) {
-            docs.push((extra.to_owned(), text));
-        }
+    // Every other Markdown file a user can open: a README added anywhere is checked without
+    // being listed here.
+    let mut found = Vec::new();
+    markdown_outside_the_book(&repo(), &mut found);
+    found.sort();
+    for path in found {
+        let name = path.strip_prefix(repo()).unwrap().to_string_lossy().into_owned();
+        docs.push((name, std::fs::read_to_string(&path).unwrap()));
     }
     docs
+}
+
+/// The `*.md` files under `dir`, leaving out the book's pages (read by `pages`), build output,
+/// installed packages and version control.
+fn markdown_outside_the_book(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if path.is_dir() {
+            let skipped = matches!(name.as_str(), "target" | "node_modules" | ".git" | ".venv" | "book")
+                || path == repo().join("docs/src");
+            if !skipped {
+                markdown_outside_the_book(&path, out);
+            }
+        } else if name.ends_with(".md") {
+            out.push(path);
+        }
+    }
 }
 
 #[test]
