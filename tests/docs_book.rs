@@ -121,7 +121,7 @@ fn documents() -> Vec<(String, String)> {
     // Every other Markdown file a user can open: a README added anywhere is checked without
     // being listed here.
     let mut found = Vec::new();
-    markdown_outside_the_book(&repo(), &mut found);
+    markdown_outside_the_book(repo(), &mut found);
     found.sort();
     for path in found {
         let name = path.strip_prefix(repo()).unwrap().to_string_lossy().into_owned();
