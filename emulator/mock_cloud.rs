@@ -25,7 +25,7 @@ use crate::surfaces::cloud::CloudApi;
 use crate::surfaces::cloud::auth::{DOCUMENTED_CLIENT_ID, DOCUMENTED_CLIENT_SECRET, TokenSecret, TokenService};
 use crate::surfaces::served::Recipe;
 use crate::surfaces::sim::{ScenarioWorlds, Sim, WorldFactory};
-use crate::time::{Clock, VirtualDuration, VirtualTime};
+use crate::time::{Clock, Pace, VirtualDuration, VirtualTime};
 use crate::world::World;
 use crate::world::ids::Tid;
 use crate::world::money::Currency;
@@ -312,7 +312,7 @@ impl MockCloudBuilder {
     pub async fn start(self) -> Result<MockCloud, StartError> {
         let start = self.start_at.unwrap_or(VirtualTime::DEFAULT_START);
         let clock = match self.time_scale {
-            Some(scale) => Clock::running(start, scale),
+            Some(scale) => Clock::running(start, Pace::new(scale)),
             None => Clock::paused(start),
         };
         let served = self.scenario.clone().map(|s| s as Arc<dyn Recipe>);

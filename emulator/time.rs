@@ -1,6 +1,7 @@
 //! Virtual time, the base every layer counts in: instants ([`VirtualTime`]), spans
-//! ([`VirtualDuration`]), and the [`Clock`] — the one place real time is turned into virtual
-//! time and back (paused, scaled or jumped by days); the World itself knows only virtual time.
+//! ([`VirtualDuration`]), the [`Pace`] that converts spans between virtual and real time, and
+//! the [`Clock`] that dates real instants (paused, paced or jumped by days); the World itself
+//! knows only virtual time.
 
 use std::fmt;
 use std::str::FromStr;
@@ -178,6 +179,48 @@ impl fmt::Display for VirtualTime {
     }
 }
 
+/// How fast virtual time runs: real seconds per virtual second (`0.01` makes a virtual second
+/// last ten real milliseconds). Every conversion of a span between virtual and real time goes
+/// through it, so they all round alike.
+#[derive(Clone, Copy, Debug, PartialEq, PartialOrd)]
+pub struct Pace(f64);
+
+impl Pace {
+    /// Virtual time runs as fast as real time.
+    pub const REAL_TIME: Pace = Pace(1.0);
+    /// The slowest and fastest paces kept: a scale outside them is taken as the nearest.
+    const BOUNDS: (f64, f64) = (1e-9, 1e9);
+
+    /// The pace of `real_per_virtual` real seconds per virtual second (kept within
+    /// 1e-9..=1e9; anything not a number is real time).
+    pub fn new(real_per_virtual: f64) -> Self {
+        if real_per_virtual.is_nan() {
+            return Pace::REAL_TIME;
+        }
+        Pace(real_per_virtual.clamp(Self::BOUNDS.0, Self::BOUNDS.1))
+    }
+
+    /// Real seconds per virtual second.
+    pub fn real_per_virtual(self) -> f64 {
+        self.0
+    }
+
+    /// The real time `d` of virtual time takes (none for a negative span).
+    pub fn real(self, d: VirtualDuration) -> Duration {
+        Duration::from_secs_f64((d.as_secs_f64() * self.0).max(0.0))
+    }
+
+    /// The virtual time `real` takes.
+    pub fn virtual_of(self, real: Duration) -> VirtualDuration {
+        self.virtual_of_millis(real.as_secs_f64() * 1000.0)
+    }
+
+    /// The virtual time `ms` real milliseconds take, truncated to whole virtual milliseconds.
+    pub fn virtual_of_millis(self, ms: f64) -> VirtualDuration {
+        VirtualDuration((ms / self.0) as i64)
+    }
+}
+
 /// Maps real instants to virtual time.
 ///
 /// Virtual time advances at `1 / time_scale` virtual seconds per real second while running
@@ -187,20 +230,19 @@ impl fmt::Display for VirtualTime {
 pub struct Clock {
     anchor_real: Instant,
     anchor_virtual: VirtualTime,
-    time_scale: f64,
+    pace: Pace,
     paused: bool,
 }
 
 impl Clock {
-    /// A running clock that starts at `start` now, with `time_scale` real seconds per
-    /// virtual second.
-    pub fn running(start: VirtualTime, time_scale: f64) -> Self {
-        Clock { anchor_real: Instant::now(), anchor_virtual: start, time_scale, paused: false }
+    /// A running clock that starts at `start` now, at `pace`.
+    pub fn running(start: VirtualTime, pace: Pace) -> Self {
+        Clock { anchor_real: Instant::now(), anchor_virtual: start, pace, paused: false }
     }
 
     /// A paused clock at `start`: it moves only through [`Clock::advance`].
     pub fn paused(start: VirtualTime) -> Self {
-        Clock { anchor_real: Instant::now(), anchor_virtual: start, time_scale: 1.0, paused: true }
+        Clock { anchor_real: Instant::now(), anchor_virtual: start, pace: Pace::REAL_TIME, paused: true }
     }
 
     /// Virtual time now.
@@ -213,9 +255,7 @@ impl Clock {
         if self.paused {
             return self.anchor_virtual;
         }
-        let real_ms = real.saturating_duration_since(self.anchor_real).as_secs_f64() * 1000.0;
-        let virtual_ms = real_ms / self.time_scale;
-        self.anchor_virtual + VirtualDuration(virtual_ms as i64)
+        self.anchor_virtual + self.pace.virtual_of(real.saturating_duration_since(self.anchor_real))
     }
 
     /// Jumps virtual time forward by `by` (negative spans are ignored: time never runs back).
@@ -253,9 +293,9 @@ impl Clock {
         self.paused
     }
 
-    /// Real seconds per virtual second.
-    pub fn time_scale(&self) -> f64 {
-        self.time_scale
+    /// How fast the clock runs while it runs.
+    pub fn pace(&self) -> Pace {
+        self.pace
     }
 
     /// The real instant virtual time `at` comes, on a running clock (now, if it has passed);
@@ -264,13 +304,7 @@ impl Clock {
         if self.paused {
             return None;
         }
-        let ahead = (at - self.anchor_virtual).as_secs_f64().max(0.0) * self.time_scale;
-        Some(self.anchor_real + Duration::from_secs_f64(ahead))
-    }
-
-    /// The real duration that `d` of virtual time takes at this clock's scale.
-    pub fn real_duration(&self, d: VirtualDuration) -> Duration {
-        Duration::from_secs_f64((d.as_secs_f64() * self.time_scale).max(0.0))
+        Some(self.anchor_real + self.pace.real(at - self.anchor_virtual))
     }
 }
 
@@ -318,9 +352,20 @@ mod tests {
 
     #[test]
     fn a_scaled_clock_runs_faster_than_real_time() {
-        let clock = Clock::running(VirtualTime::DEFAULT_START, 0.01);
+        let clock = Clock::running(VirtualTime::DEFAULT_START, Pace::new(0.01));
         let later = clock.anchor_real + Duration::from_millis(10);
         assert_eq!(clock.at(later) - VirtualTime::DEFAULT_START, VirtualDuration::secs(1));
+    }
+
+    #[test]
+    fn a_pace_converts_both_ways_and_a_negative_span_takes_no_real_time() {
+        let pace = Pace::new(0.01);
+        assert_eq!(pace.real(VirtualDuration::secs(1)), Duration::from_millis(10));
+        assert_eq!(pace.virtual_of(Duration::from_millis(10)), VirtualDuration::secs(1));
+        assert_eq!(pace.virtual_of_millis(5.0), VirtualDuration::millis(500));
+        assert_eq!(pace.real(VirtualDuration::secs(-5)), Duration::ZERO);
+        assert_eq!(Pace::new(0.0).real_per_virtual(), 1e-9, "a zero scale is the fastest kept");
+        assert_eq!(Pace::new(f64::NAN), Pace::REAL_TIME);
     }
 
     #[test]
@@ -346,7 +391,7 @@ mod tests {
     #[test]
     fn a_clock_resumed_at_a_past_instant_counts_from_it() {
         let start = VirtualTime(1_000_000);
-        let mut clock = Clock::running(start, 0.01);
+        let mut clock = Clock::running(start, Pace::new(0.01));
         clock.pause();
         let paused_at = clock.now();
         let arrived = Instant::now().checked_sub(Duration::from_millis(50)).expect("a monotonic clock this old");

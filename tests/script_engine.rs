@@ -128,6 +128,39 @@ status = \"completed_success\"
     assert_eq!(said(&status(&c, &inv).await), "completed_success");
 }
 
+/// One queue for the World's timers and the script's cues: a step held until the customer
+/// pays holds its span from the payment, even when nobody looks in between (before, the span
+/// began at payterm's next look, here 100 s, and the capture came at 2:40).
+#[tokio::test]
+async fn a_span_after_the_customer_pays_counts_from_the_payment_not_from_the_next_look() {
+    // Arrange
+    let c = play(&format!(
+        "{INITIATOR_HEAD}
+[customer]
+opens_after = \"2s\"
+pays_after = \"3s\"
+[[script.status]]
+status = \"reached\"
+until = \"customer.pays\"
+[[script.status]]
+status = \"payment_in_process\"
+hold = \"60s\"
+[[script.status]]
+status = \"completed_success\"
+"
+    ))
+    .await;
+    let inv = invoice(&c).await;
+    c.control_post(&format!("/invoices/{}/present", inv["identifier"].as_str().unwrap()), json!({})).await;
+    // Act: one jump past the payment (at 5 s) and its minute in process, nobody asking.
+    c.advance_secs(100);
+    let (_, ledger) = c.control_get("/ledger").await;
+    // Assert
+    assert_eq!(ledger["entries"][0]["kind"], "capture", "{ledger}");
+    assert_eq!(ledger["entries"][0]["at"], "2026-01-01T00:01:05.000Z", "paid at 5 s, in process for 60 s");
+    assert_eq!(said(&status(&c, &inv).await), "completed_success");
+}
+
 #[tokio::test]
 async fn undeterminable_is_answered_while_the_world_stays_as_it_is() {
     let c = play(&format!(

@@ -32,7 +32,7 @@ async fn faulty_server() -> (payterm::http::ServerHandle, String) {
                 "/status" => FaultKind::Status { code: 503, retry_after: Some(VirtualDuration::secs(30)) },
                 _ => return normal,
             };
-            answer(&kind, Some(normal), &wire, 0.01).await
+            answer(&kind, Some(normal), &wire, payterm::time::Pace::new(0.01)).await
         })
     });
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

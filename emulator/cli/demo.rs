@@ -13,6 +13,7 @@ use super::CliError;
 use crate::MockCloud;
 use crate::client::{Answer, HttpClient};
 use crate::exit_codes;
+use crate::time::{Pace, VirtualDuration};
 
 /// Options of `payterm demo`.
 #[derive(Debug, Args)]
@@ -140,7 +141,7 @@ pub(super) async fn run(args: DemoArgs) -> Result<(), CliError> {
         base: cloud.uri(),
         token,
         verbose: args.verbose,
-        poll: Duration::from_secs_f64((0.5 * args.time_scale).max(0.002)),
+        poll: Pace::new(args.time_scale).real(VirtualDuration::millis(500)).max(Duration::from_millis(2)),
     };
 
     println!("── 1. a sale of 12.50 CZK (approved)\n");

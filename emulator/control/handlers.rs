@@ -182,7 +182,10 @@ fn terminal_reply(world: &World, tid: &Tid) -> Result<Reply, ApiError> {
 
 pub(super) fn clock(sim: &Sim) -> Result<Reply, ApiError> {
     let (now, paused, scale) = sim.clock_state();
-    Ok(json(StatusCode::OK, &serde_json::json!({ "now": now, "paused": paused, "timeScale": scale })))
+    Ok(json(
+        StatusCode::OK,
+        &serde_json::json!({ "now": now, "paused": paused, "timeScale": scale.real_per_virtual() }),
+    ))
 }
 
 #[derive(Deserialize)]

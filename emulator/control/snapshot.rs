@@ -29,7 +29,7 @@ pub struct ScriptSnapshot {
 
 /// `view` as a snapshot; `None` for a script that is not payterm's own engine.
 pub fn of(view: ScriptView<'_>) -> Option<ScriptSnapshot> {
-    let progress = runtime_of(view.script)?.progress();
+    let progress = runtime_of(view.script)?.progress(view.world);
     let invoices = progress
         .invoices
         .iter()

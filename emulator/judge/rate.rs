@@ -67,9 +67,10 @@ pub fn cannot_fail(scenario: &crate::scenario::Scenario, time_scale: f64) -> Opt
     if !scenario.rules.iter().any(|r| r.id == RULE) {
         return None;
     }
-    let scale = time_scale.max(scenario.min_time_scale.unwrap_or(0.0)).max(1e-9);
+    let pace = crate::time::Pace::new(time_scale.max(scenario.min_time_scale.unwrap_or(0.0)));
+    let scale = pace.real_per_virtual();
     let min = scenario.timing.min_poll_interval;
-    let tolerance = VirtualDuration((min.as_millis() / 10).max((5.0 / scale) as i64));
+    let tolerance = VirtualDuration((min.as_millis() / 10).max(pace.virtual_of_millis(5.0).as_millis()));
     if tolerance < min {
         return None;
     }

@@ -9,14 +9,14 @@ use crate::MockCloud;
 use crate::scenario::Scenario;
 use crate::scenario::model::{Operation, Order, VoidTarget};
 use crate::scenario::orders::order_json;
-use crate::time::{VirtualDuration, VirtualTime};
+use crate::time::{Pace, VirtualDuration, VirtualTime};
 
 /// The orders still to give, and when each was given.
 pub(super) struct OrderFeed<'a> {
     scenario: &'a Scenario,
     pending: Vec<&'a Order>,
     start: Instant,
-    time_scale: f64,
+    pace: Pace,
     /// When each order was given (virtual).
     pub given: Vec<(String, VirtualTime)>,
 }
@@ -26,7 +26,7 @@ impl<'a> OrderFeed<'a> {
     pub(super) fn new(scenario: &'a Scenario, start: Instant, time_scale: f64) -> Self {
         let mut pending: Vec<&Order> = scenario.orders.iter().collect();
         pending.sort_by_key(|o| o.at);
-        OrderFeed { scenario, pending, start, time_scale, given: Vec::new() }
+        OrderFeed { scenario, pending, start, pace: Pace::new(time_scale), given: Vec::new() }
     }
 
     /// Counts the orders' times from `start` instead (the scenario's clock starts late).
@@ -36,7 +36,7 @@ impl<'a> OrderFeed<'a> {
 
     /// `d` of virtual time in real time.
     pub(super) fn real(&self, d: VirtualDuration) -> Duration {
-        Duration::from_secs_f64((d.as_secs_f64() * self.time_scale).max(0.0))
+        self.pace.real(d)
     }
 
     /// Whether every order was given.

@@ -1,10 +1,9 @@
 //! [`ScriptRuntime`]: one scenario's script applied to a World as virtual time passes and
 //! requests arrive. It watches World events (a task created, an invoice issued, a URI
-//! presented, a customer action), fires timed actions, drives scripted task and status
-//! timelines, and tells the surfaces which answer replaces their own.
+//! presented, a customer action), acts when a cue it queued in the World falls due, drives
+//! scripted task and status timelines, and tells the surfaces which answer replaces their own.
 
-use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashMap};
+use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
 use super::drive::{drive_invoice, drive_task, passed};
@@ -16,19 +15,24 @@ use crate::scenario::model::{
 };
 use crate::surfaces::served::Effects;
 use crate::time::{VirtualDuration, VirtualTime};
-use crate::world::World;
 use crate::world::events::{WorldEvent, WorldEventKind};
 use crate::world::ids::TaskId;
 use crate::world::invoice::{CustomerAction, InvoiceStatus};
 use crate::world::ledger::Surface;
+use crate::world::{Cue, World};
 
-/// Something the script does at a moment.
+/// Something the script does at a moment: what a [`Cue`] it queued in the World stands for.
 #[derive(Clone, Debug, PartialEq, Eq)]
 enum Timed {
     Operator(OperatorAction),
     ClockJump(VirtualDuration),
     ExpireTokens,
-    Customer { identifier: String, action: CustomerAction },
+    Customer {
+        identifier: String,
+        action: CustomerAction,
+    },
+    /// A timeline's step ends by time at this moment: the next begins.
+    Deadline(VirtualTime),
 }
 
 /// Where a script stands ([`ScriptRuntime::progress`]).
@@ -79,8 +83,10 @@ pub struct CustomerDue {
 pub struct ScriptRuntime {
     scenario: Arc<Scenario>,
     plan: FaultPlan,
-    timed: BinaryHeap<Reverse<(VirtualTime, u64, usize)>>,
+    /// What each cue queued in the World stands for, indexed by the cue.
     actions: Vec<Timed>,
+    /// The timeline deadlines already cued.
+    deadlines: BTreeSet<VirtualTime>,
     status: HashMap<String, Timeline<StatusAnswer>>,
     tasks: HashMap<String, Timeline<TaskStep>>,
     invoice_order: HashMap<String, String>,
@@ -91,13 +97,13 @@ pub struct ScriptRuntime {
     /// Customer steps waiting for the integration to see the status they would end.
     unseen: Vec<(String, CustomerAction)>,
     links_seen: HashMap<String, u32>,
-    /// Events drained and seen while catching up, for the journal.
-    stash: Vec<WorldEvent>,
 }
 
 impl ScriptRuntime {
-    /// The script of `scenario`, starting at `start`.
-    pub fn new(scenario: Arc<Scenario>, start: VirtualTime) -> Self {
+    /// The script of `scenario`, starting at `world`'s time: its timed actions are queued in
+    /// `world` as cues.
+    pub fn new(scenario: Arc<Scenario>, world: &mut World) -> Self {
+        let start = world.now();
         let mut status: HashMap<String, Vec<(StatusAnswer, Hold)>> = HashMap::new();
         for step in &scenario.script.status {
             status.entry(step.order.clone()).or_default().push((step.answer, step.hold));
@@ -108,8 +114,8 @@ impl ScriptRuntime {
         }
         let mut rt = ScriptRuntime {
             plan: FaultPlan::new(&scenario.script.http),
-            timed: BinaryHeap::new(),
             actions: Vec::new(),
+            deadlines: BTreeSet::new(),
             status: status.into_iter().map(|(o, steps)| (o, Timeline::new(steps))).collect(),
             tasks: tasks.into_iter().map(|(o, steps)| (o, Timeline::new(steps))).collect(),
             invoice_order: HashMap::new(),
@@ -118,17 +124,16 @@ impl ScriptRuntime {
             printed: HashMap::new(),
             unseen: Vec::new(),
             links_seen: HashMap::new(),
-            stash: Vec::new(),
             scenario: scenario.clone(),
         };
         for op in &scenario.script.operator {
-            rt.schedule(start + op.at, Timed::Operator(op.clone()));
+            rt.schedule(world, start + op.at, Timed::Operator(op.clone()));
         }
         for (at, by) in &scenario.script.clock {
-            rt.schedule(start + *at, Timed::ClockJump(*by));
+            rt.schedule(world, start + *at, Timed::ClockJump(*by));
         }
         for at in &scenario.script.token_expiry {
-            rt.schedule(start + *at, Timed::ExpireTokens);
+            rt.schedule(world, start + *at, Timed::ExpireTokens);
         }
         rt
     }
@@ -138,50 +143,60 @@ impl ScriptRuntime {
         &self.scenario
     }
 
-    fn schedule(&mut self, at: VirtualTime, action: Timed) {
-        let seq = self.actions.len() as u64;
+    /// Queues `action` in the World's one queue, as a cue due at `at`.
+    fn schedule(&mut self, world: &mut World, at: VirtualTime, action: Timed) {
+        world.cue_at(at, Cue(self.actions.len() as u64));
         self.actions.push(action);
-        self.timed.push(Reverse((at, seq, self.actions.len() - 1)));
     }
 
-    /// The next moment the script has something to do by itself.
-    pub fn next_due(&self) -> Option<VirtualTime> {
-        let timed = self.timed.peek().map(|Reverse((at, _, _))| *at);
-        let timelines = self
+    /// Cues the end of each timeline's current step not cued yet: a step held for a span
+    /// ends at its deadline; one whose requests or customer event have come ends now, after
+    /// the answer that completed it.
+    fn cue_deadlines(&mut self, world: &mut World) {
+        let now = world.now();
+        let due: Vec<VirtualTime> = self
             .tasks
             .values()
-            .filter_map(Timeline::deadline)
-            .chain(self.status.values().filter_map(Timeline::deadline));
-        timed.into_iter().chain(timelines).min()
+            .filter_map(|t| t.ends(now))
+            .chain(self.status.values().filter_map(|t| t.ends(now)))
+            .collect();
+        for at in due {
+            if self.deadlines.insert(at) {
+                self.schedule(world, at, Timed::Deadline(at));
+            }
+        }
     }
 
-    /// Where the script stands, read without changing it (the dashboard shows it).
-    pub fn progress(&self) -> Progress {
+    /// Where the script stands in `world`, read without changing either (the dashboard shows it).
+    pub fn progress(&self, world: &World) -> Progress {
         let script = &self.scenario.script;
         let (operators, jumps) = (script.operator.len(), script.clock.len());
         let mut p = Progress {
             operator: vec![None; operators],
             clock: vec![None; jumps],
             tokens: vec![None; script.token_expiry.len()],
-            next_due: self.next_due(),
+            next_due: world.next_cue(),
             links: self.links_seen.clone(),
             ..Progress::default()
         };
         // `new` schedules the operator's actions, then the clock jumps, then the token
         // expiries, each in file order, before anything else: an action's index says which
-        // entry it is. Whatever is still in the heap has not happened yet.
-        for Reverse((at, _, index)) in &self.timed {
-            let due = match &self.actions[*index] {
-                Timed::Operator(_) => p.operator.get_mut(*index),
+        // entry it is. Whatever is still queued in the World has not happened yet.
+        for (at, Cue(index)) in world.cues() {
+            let index = index as usize;
+            let Some(action) = self.actions.get(index) else { continue };
+            let due = match action {
+                Timed::Operator(_) => p.operator.get_mut(index),
                 Timed::ClockJump(_) => p.clock.get_mut(index - operators),
                 Timed::ExpireTokens => p.tokens.get_mut(index - operators - jumps),
                 Timed::Customer { identifier, action } => {
-                    p.customer.push(CustomerDue { identifier: identifier.clone(), action: *action, at: *at });
+                    p.customer.push(CustomerDue { identifier: identifier.clone(), action: *action, at });
                     None
                 }
+                Timed::Deadline(_) => None,
             };
             if let Some(due) = due {
-                *due = Some(*at);
+                *due = Some(at);
             }
         }
         p.customer.sort_by(|a, b| (a.at, &a.identifier).cmp(&(b.at, &b.identifier)));
@@ -203,70 +218,53 @@ impl ScriptRuntime {
         p
     }
 
-    /// Does everything due by `now`, in order, moving the World to each moment first. Stops
-    /// early after a clock jump, which the Sim carries out before calling again.
-    pub fn catch_up(&mut self, world: &mut World, now: VirtualTime) -> Effects {
+    /// A cue this script queued fell due: the World stands at its moment. What must happen
+    /// outside the World (a clock jump, tokens expiring) is returned for the Sim to carry out.
+    pub fn cue(&mut self, world: &mut World, Cue(index): Cue) -> Effects {
         let mut effects = Effects::default();
-        while let Some(due) = self.next_due().filter(|d| *d <= now) {
-            world.advance_to(due);
-            if let Some(Reverse((_, _, index))) = self.timed.peek().copied().filter(|Reverse((at, _, _))| *at <= due) {
-                self.timed.pop();
-                match self.actions[index].clone() {
-                    Timed::ClockJump(by) => {
-                        effects.clock_jump = Some(by);
-                        return effects;
-                    }
-                    Timed::ExpireTokens => effects.expire_tokens = true,
-                    Timed::Operator(op) => self.operate(world, &op),
-                    Timed::Customer { identifier, action } => self.customer(world, &identifier, action, due),
-                }
+        let now = world.now();
+        match self.actions.get(index as usize).cloned() {
+            Some(Timed::ClockJump(by)) => effects.clock_jump = Some(by),
+            Some(Timed::ExpireTokens) => effects.expire_tokens = true,
+            Some(Timed::Operator(op)) => self.operate(world, &op),
+            Some(Timed::Customer { identifier, action }) => self.customer(world, &identifier, action),
+            Some(Timed::Deadline(at)) => {
+                self.deadlines.remove(&at);
             }
-            self.sync_timelines(world, due);
-            // What just happened may schedule the next step (open → pay → succeed): see it now,
-            // so a whole chain fires in one catch-up.
-            self.see(world);
+            None => {}
         }
         self.sync_timelines(world, now);
-        self.see(world);
+        self.cue_deadlines(world);
         effects
-    }
-
-    fn see(&mut self, world: &mut World) {
-        loop {
-            let events = world.drain_events();
-            if events.is_empty() {
-                break;
-            }
-            self.observe(world, &events);
-            self.stash.extend(events);
-        }
-    }
-
-    /// The events seen while catching up, for the journal.
-    pub fn take_stash(&mut self) -> Vec<WorldEvent> {
-        std::mem::take(&mut self.stash)
     }
 
     /// Watches what happened in the World (called before the events are journalled).
     pub fn observe(&mut self, world: &mut World, events: &[WorldEvent]) {
         for event in events {
-            match &event.kind {
-                WorldEventKind::TaskQueued { task, .. } => self.task_created(world, task, event.at),
-                WorldEventKind::InvoiceIssued { identifier, invoice, .. } => {
-                    let order = self.scenario.orders.iter().find(|o| &o.reference == invoice).map(|o| o.id.clone());
-                    if let Some(order) = order.filter(|o| !self.invoice_order.values().any(|v| v == o)) {
-                        self.invoice_order.insert(identifier.clone(), order.clone());
-                        if let Some(t) = self.status.get_mut(&order) {
-                            t.begin(event.at);
-                        }
+            self.observe_one(world, event);
+        }
+        self.cue_deadlines(world);
+    }
+
+    fn observe_one(&mut self, world: &mut World, event: &WorldEvent) {
+        match &event.kind {
+            WorldEventKind::TaskQueued { task, .. } => self.task_created(world, task, event.at),
+            WorldEventKind::InvoiceIssued { identifier, invoice, .. } => {
+                let order = self.scenario.orders.iter().find(|o| &o.reference == invoice).map(|o| o.id.clone());
+                if let Some(order) = order.filter(|o| !self.invoice_order.values().any(|v| v == o)) {
+                    self.invoice_order.insert(identifier.clone(), order.clone());
+                    if let Some(t) = self.status.get_mut(&order) {
+                        t.begin(event.at);
                     }
+                    // The first step holds from the invoice's issue: the World shows it now.
+                    self.sync_timelines(world, event.at);
                 }
-                WorldEventKind::UriPresented { identifier, .. } => self.presented(identifier, event.at),
-                WorldEventKind::InvoiceStatus { identifier, action: Some(action), .. } => {
-                    self.customer_event(world, identifier, *action, event.at);
-                }
-                _ => {}
             }
+            WorldEventKind::UriPresented { identifier, .. } => self.presented(world, identifier, event.at),
+            WorldEventKind::InvoiceStatus { identifier, action: Some(action), .. } => {
+                self.customer_event(world, identifier, *action, event.at);
+            }
+            _ => {}
         }
     }
 
@@ -291,6 +289,7 @@ impl ScriptRuntime {
         if let Some(step) = self.tasks.get_mut(&order).and_then(|t| t.answer(now)) {
             drive_task(world, id, &step);
         }
+        self.cue_deadlines(world);
     }
 
     /// A `status` request about invoice `identifier`: the scripted answer, if the script
@@ -312,9 +311,10 @@ impl ScriptRuntime {
                 .partition(|(id, _)| id == identifier && world.invoice(id).is_some_and(|i| i.status == status));
             self.unseen = waiting;
             for (id, action) in ready {
-                self.schedule(now, Timed::Customer { identifier: id, action });
+                self.schedule(world, now, Timed::Customer { identifier: id, action });
             }
         }
+        self.cue_deadlines(world);
         answer
     }
 
@@ -373,20 +373,21 @@ impl ScriptRuntime {
         self.scenario.script.links.iter().find(|l| l.order == order && l.nth == n).cloned()
     }
 
-    fn presented(&mut self, identifier: &str, at: VirtualTime) {
+    fn presented(&mut self, world: &mut World, identifier: &str, at: VirtualTime) {
         if self.customer_started.iter().any(|i| i == identifier) {
             return;
         }
         self.customer_started.push(identifier.to_owned());
         if let Some(after) = self.scenario.customer.opens_after {
             self.schedule(
+                world,
                 at + after,
                 Timed::Customer { identifier: identifier.to_owned(), action: CustomerAction::Open },
             );
         }
     }
 
-    fn customer(&mut self, world: &mut World, identifier: &str, action: CustomerAction, _at: VirtualTime) {
+    fn customer(&mut self, world: &mut World, identifier: &str, action: CustomerAction) {
         // A customer who waits to be seen does not end a status the integration has not been
         // answered yet: the step waits for that answer (see `status_polled`).
         if self.scenario.customer.waits_to_be_seen {
@@ -401,7 +402,7 @@ impl ScriptRuntime {
     }
 
     /// The customer plan's next step after `action` happened, and the timelines' events.
-    fn customer_event(&mut self, _world: &mut World, identifier: &str, action: CustomerAction, at: VirtualTime) {
+    fn customer_event(&mut self, world: &mut World, identifier: &str, action: CustomerAction, at: VirtualTime) {
         let event = match action {
             CustomerAction::Open => Some(CustomerEvent::Opens),
             CustomerAction::Pay => Some(CustomerEvent::Pays),
@@ -411,6 +412,8 @@ impl ScriptRuntime {
         let order = self.invoice_order.get(identifier).cloned();
         if let (Some(event), Some(t)) = (event, order.as_ref().and_then(|o| self.status.get_mut(o))) {
             t.customer(event);
+            // A step held until this ends now.
+            self.sync_timelines(world, at);
         }
         if !self.customer_started.iter().any(|i| i == identifier) {
             return;
@@ -425,15 +428,19 @@ impl ScriptRuntime {
         let plan = self.scenario.customer;
         let id = identifier.to_owned();
         match action {
-            CustomerAction::Open => {
-                self.schedule(at + plan.pays_after, Timed::Customer { identifier: id, action: CustomerAction::Pay })
-            }
+            CustomerAction::Open => self.schedule(
+                world,
+                at + plan.pays_after,
+                Timed::Customer { identifier: id, action: CustomerAction::Pay },
+            ),
             CustomerAction::Pay if !scripted_end => match plan.completes {
                 Completion::Success => self.schedule(
+                    world,
                     at + plan.completes_after,
                     Timed::Customer { identifier: id, action: CustomerAction::Succeed },
                 ),
                 Completion::Reject => self.schedule(
+                    world,
                     at + plan.completes_after,
                     Timed::Customer { identifier: id, action: CustomerAction::Reject },
                 ),
@@ -441,7 +448,11 @@ impl ScriptRuntime {
             },
             CustomerAction::Succeed => {
                 if let Some(after) = plan.refunds_after {
-                    self.schedule(at + after, Timed::Customer { identifier: id, action: CustomerAction::Refund });
+                    self.schedule(
+                        world,
+                        at + after,
+                        Timed::Customer { identifier: id, action: CustomerAction::Refund },
+                    );
                 }
             }
             _ => {}

@@ -9,17 +9,13 @@ use crate::record::scripted::{LinkOverride, StatusAnswer, Strike};
 use crate::scenario::Scenario;
 use crate::surfaces::served::{Effects, Recipe, Script};
 use crate::time::VirtualTime;
-use crate::world::World;
 use crate::world::events::WorldEvent;
 use crate::world::ids::TaskId;
+use crate::world::{Cue, World};
 
 impl Script for ScriptRuntime {
-    fn catch_up(&mut self, world: &mut World, now: VirtualTime) -> Effects {
-        ScriptRuntime::catch_up(self, world, now)
-    }
-
-    fn take_stash(&mut self) -> Vec<WorldEvent> {
-        ScriptRuntime::take_stash(self)
+    fn cue(&mut self, world: &mut World, cue: Cue) -> Effects {
+        ScriptRuntime::cue(self, world, cue)
     }
 
     fn observe(&mut self, world: &mut World, events: &[WorldEvent]) {
@@ -42,18 +38,14 @@ impl Script for ScriptRuntime {
         ScriptRuntime::link_override(self, reference)
     }
 
-    fn next_due(&self) -> Option<VirtualTime> {
-        ScriptRuntime::next_due(self)
-    }
-
     fn as_any(&self) -> &dyn Any {
         self
     }
 }
 
 impl Recipe for Scenario {
-    fn script(self: Arc<Self>, start: VirtualTime) -> Box<dyn Script> {
-        Box::new(ScriptRuntime::new(self, start))
+    fn script(self: Arc<Self>, world: &mut World) -> Box<dyn Script> {
+        Box::new(ScriptRuntime::new(self, world))
     }
 
     fn into_any(self: Arc<Self>) -> Arc<dyn Any + Send + Sync> {

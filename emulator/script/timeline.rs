@@ -72,6 +72,20 @@ impl<S: Clone> Timeline<S> {
         }
     }
 
+    /// When the current step ends, as far as is known at `now`: by time, at its deadline; held
+    /// for requests or a customer event that has come, at `now` (it ends right after the
+    /// answer that completed it). `None` before the timeline begins and at its last step.
+    pub fn ends(&self, now: VirtualTime) -> Option<VirtualTime> {
+        let started = self.started?;
+        let (_, hold) = self.steps.get(self.current).filter(|_| self.current + 1 < self.steps.len())?;
+        match *hold {
+            Hold::For(d) => Some(started + d),
+            Hold::Polls(n) if self.polls >= n => Some(now),
+            Hold::Until(event) if self.events.contains(&event) => Some(now),
+            _ => None,
+        }
+    }
+
     /// The index of the step now answered, once the timeline has begun.
     pub fn position(&self) -> Option<usize> {
         self.started.map(|_| self.current)
@@ -130,6 +144,27 @@ mod tests {
         assert_eq!(t.answer(T0 + VirtualDuration::secs(600)), Some("created"));
         t.customer(CustomerEvent::Opens);
         assert_eq!(t.answer(T0 + VirtualDuration::secs(601)), Some("reached"));
+    }
+
+    #[test]
+    fn a_step_ends_at_its_deadline_or_once_its_requests_or_event_have_come() {
+        let later = T0 + VirtualDuration::secs(7);
+        let mut spans = Timeline::new(vec![("a", Hold::For(VirtualDuration::secs(10))), ("b", Hold::Forever)]);
+        assert_eq!(spans.ends(later), None, "not begun");
+        spans.begin(T0);
+        assert_eq!(spans.ends(later), Some(T0 + VirtualDuration::secs(10)));
+        let mut polls = Timeline::new(vec![("a", Hold::Polls(1)), ("b", Hold::Forever)]);
+        polls.begin(T0);
+        assert_eq!(polls.ends(later), None, "no request yet");
+        assert_eq!(polls.answer(T0), Some("a"));
+        assert_eq!(polls.ends(later), Some(later), "the one request was answered");
+        let mut event = Timeline::new(vec![("a", Hold::Until(CustomerEvent::Pays)), ("b", Hold::Forever)]);
+        event.begin(T0);
+        assert_eq!(event.ends(later), None);
+        event.customer(CustomerEvent::Pays);
+        assert_eq!(event.ends(later), Some(later));
+        assert_eq!(event.peek(later), Some("b"));
+        assert_eq!(event.ends(later), None, "the last step never ends");
     }
 
     #[test]

@@ -11,17 +11,12 @@ use http_body_util::{BodyExt, Full};
 
 use crate::http::{ApiError, Reply, WireAction, WireControl};
 use crate::record::scripted::FaultKind;
-use crate::time::VirtualDuration;
+use crate::time::Pace;
 
 /// How long a hung answer is held before the server gives up on the client itself.
 const HANG_LIMIT: Duration = Duration::from_secs(600);
 
 use crate::record::scripted::RETRY_AFTER_VIRTUAL;
-
-/// Real time for `d` of virtual time at `time_scale` real seconds per virtual second.
-pub fn real(d: VirtualDuration, time_scale: f64) -> Duration {
-    Duration::from_secs_f64((d.as_secs_f64() * time_scale).max(0.0))
-}
 
 /// Seconds rounded up, so a client that honours the header literally is never early.
 fn ceil_secs(d: Duration) -> u64 {
@@ -31,13 +26,13 @@ fn ceil_secs(d: Duration) -> u64 {
 
 /// The answer the client gets when `kind` strikes. `normal` is the emulator's own answer when
 /// the fault strikes after acting (`None` before acting).
-pub async fn answer(kind: &FaultKind, normal: Option<Reply>, wire: &WireControl, time_scale: f64) -> Reply {
+pub async fn answer(kind: &FaultKind, normal: Option<Reply>, wire: &WireControl, pace: Pace) -> Reply {
     match kind {
         FaultKind::Status { code, retry_after } => {
             let status = StatusCode::from_u16(*code).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
             let mut err = ApiError::new(status, "SCRIPTED_FAULT", format!("the scenario answers {code} here"));
             if let Some(after) = retry_after {
-                let real_secs = ceil_secs(real(*after, time_scale));
+                let real_secs = ceil_secs(pace.real(*after));
                 let virtual_secs = ceil_secs(Duration::from_millis(after.as_millis().unsigned_abs()));
                 err = err
                     .with_header(header::RETRY_AFTER, &real_secs.to_string())
@@ -55,7 +50,7 @@ pub async fn answer(kind: &FaultKind, normal: Option<Reply>, wire: &WireControl,
             normal.unwrap_or_else(|| crate::http::empty(StatusCode::GATEWAY_TIMEOUT))
         }
         FaultKind::Delay(d) => {
-            tokio::time::sleep(real(*d, time_scale)).await;
+            tokio::time::sleep(pace.real(*d)).await;
             normal.unwrap_or_else(placeholder)
         }
         FaultKind::Truncate => {
@@ -75,7 +70,7 @@ pub async fn answer(kind: &FaultKind, normal: Option<Reply>, wire: &WireControl,
             let (parts, bytes) = split(normal.unwrap_or_else(placeholder)).await;
             // The head is dripped too: count it (about 160 bytes) so the whole answer takes `d`.
             let chunks = (bytes.len() + 160).div_ceil(16).max(1) as u32;
-            wire.arm(WireAction::Drip { chunk: 16, every: real(*d, time_scale) / chunks });
+            wire.arm(WireAction::Drip { chunk: 16, every: pace.real(*d) / chunks });
             Reply::from_parts(parts, Full::new(bytes))
         }
     }
@@ -94,11 +89,12 @@ async fn split(reply: Reply) -> (http::response::Parts, Bytes) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::time::VirtualDuration;
 
     #[test]
     fn retry_after_is_rounded_up_in_real_seconds() {
-        assert_eq!(ceil_secs(real(VirtualDuration::secs(30), 0.01)), 1);
-        assert_eq!(ceil_secs(real(VirtualDuration::secs(250), 0.01)), 3);
-        assert_eq!(ceil_secs(real(VirtualDuration::secs(2), 1.0)), 2);
+        assert_eq!(ceil_secs(Pace::new(0.01).real(VirtualDuration::secs(30))), 1);
+        assert_eq!(ceil_secs(Pace::new(0.01).real(VirtualDuration::secs(250))), 3);
+        assert_eq!(ceil_secs(Pace::REAL_TIME.real(VirtualDuration::secs(2))), 2);
     }
 }

@@ -106,7 +106,7 @@ async fn struck(api: &CloudApi, req: &ApiRequest, strike: Strike) -> Reply {
         When::AfterActing => Some(dispatch(api, req).await),
     };
     let carried = normal.as_ref().and_then(|r| r.extensions().get::<Annotations>().cloned());
-    let mut reply = faults::answer(&strike.kind, normal, &req.wire, api.sim.time_scale()).await;
+    let mut reply = faults::answer(&strike.kind, normal, &req.wire, api.sim.pace()).await;
     if let Some(carried) = carried {
         carried.attach(&mut reply);
     }
@@ -143,7 +143,7 @@ async fn hang(
         (&req.body, crate::surfaces::route::classify(req.method.as_str(), target, &req.body)),
         annotations,
     );
-    faults::answer(&strike.kind, normal, &req.wire, api.sim.time_scale()).await
+    faults::answer(&strike.kind, normal, &req.wire, api.sim.pace()).await
 }
 
 async fn journal(

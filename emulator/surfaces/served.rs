@@ -7,11 +7,11 @@ use std::sync::Arc;
 
 use crate::record::scripted::{LinkOverride, StatusAnswer, Strike};
 use crate::time::{VirtualDuration, VirtualTime};
-use crate::world::World;
 use crate::world::events::WorldEvent;
 use crate::world::ids::TaskId;
+use crate::world::{Cue, World};
 
-/// What catching up did outside the World, for the Sim to carry out.
+/// What a cue did outside the World, for the Sim to carry out.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Effects {
     /// Jump the clock by this much.
@@ -23,11 +23,9 @@ pub struct Effects {
 /// A scenario's script applied to one World: every call is made under the Sim's lock, with
 /// the World it drives.
 pub trait Script: Send {
-    /// Fires what fell due by `now` (the World is not yet brought there); what must happen
-    /// outside the World is returned.
-    fn catch_up(&mut self, world: &mut World, now: VirtualTime) -> Effects;
-    /// Events the script caused while catching up, to be journalled before the World's own.
-    fn take_stash(&mut self) -> Vec<WorldEvent>;
+    /// A cue the script queued in the World fell due (the World stands at its moment); what
+    /// must happen outside the World is returned.
+    fn cue(&mut self, world: &mut World, cue: Cue) -> Effects;
     /// Sees what happened in the World (and may answer it, holding a task it drives).
     fn observe(&mut self, world: &mut World, events: &[WorldEvent]);
     /// A poll of task `id`: a scripted task moves along its timeline.
@@ -39,8 +37,6 @@ pub trait Script: Send {
     fn strike(&mut self, method: &str, path: &str) -> Option<Strike>;
     /// The scripted answer replacing a deep link made for `reference`, if any.
     fn link_override(&mut self, reference: &str) -> Option<LinkOverride>;
-    /// The next moment the script has something to do by itself.
-    fn next_due(&self) -> Option<VirtualTime>;
     /// The script itself, for the layers that know its type (the control API shows it).
     fn as_any(&self) -> &dyn Any;
 }
@@ -48,8 +44,8 @@ pub trait Script: Send {
 /// A scenario as the Sim serves it: what starts its script; the layers that know the
 /// scenario's type read it back through [`Recipe::into_any`].
 pub trait Recipe: Send + Sync + 'static {
-    /// A fresh script for a World whose script begins at `start`.
-    fn script(self: Arc<Self>, start: VirtualTime) -> Box<dyn Script>;
+    /// A fresh script for `world`, beginning at its time: its timed actions are queued there.
+    fn script(self: Arc<Self>, world: &mut World) -> Box<dyn Script>;
     /// The recipe itself, to be downcast by a layer that knows its type.
     fn into_any(self: Arc<Self>) -> Arc<dyn Any + Send + Sync>;
 }

@@ -1,7 +1,7 @@
 //! [`Sim`]: the World, its clock and the scenario's script behind one lock, shared by every
 //! surface of one server, with the journal beside it. Taking the World through
-//! [`Sim::world`] first brings it, and the script, up to the clock's time; [`Sim::load`]
-//! serves another scenario from then on.
+//! [`Sim::world`] first fires, in time order, what its one queue holds due by the clock's
+//! time (its own timers and the script's cues); [`Sim::load`] serves another scenario.
 
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -10,10 +10,10 @@ use std::time::Instant;
 use super::served::{Recipe, Script};
 use crate::journal::{Journal, Stamps};
 use crate::record::scripted::{LinkOverride, StatusAnswer, Strike};
-use crate::time::{Clock, VirtualDuration, VirtualTime};
-use crate::world::World;
+use crate::time::{Clock, Pace, VirtualDuration, VirtualTime};
 use crate::world::events::WorldEvent;
 use crate::world::ids::TaskId;
+use crate::world::{Fired, World};
 
 /// How to build the World again on reset.
 pub(crate) type WorldFactory = Box<dyn Fn() -> World + Send + Sync>;
@@ -93,21 +93,28 @@ impl Drop for WorldGuard<'_> {
     }
 }
 
+/// Drains what happened in `world` into `events`, the script (if any) seeing each batch
+/// first: it may answer what it saw (hold a task it drives, queue a cue) before anyone else
+/// can take the lock, and what that causes is seen and drained in turn.
+fn see(world: &mut World, mut script: Option<&mut Box<dyn Script>>, events: &mut Vec<WorldEvent>) {
+    loop {
+        let fresh = world.drain_events();
+        if fresh.is_empty() {
+            return;
+        }
+        if let Some(script) = script.as_deref_mut() {
+            script.observe(world, &fresh);
+        }
+        events.extend(fresh);
+    }
+}
+
 impl WorldGuard<'_> {
     /// What happened since the last look, the script having seen it first.
     fn take_events(&mut self) -> Vec<WorldEvent> {
         let Inner { world, script, .. } = &mut *self.inner;
-        let mut events = script.as_mut().map(|s| s.take_stash()).unwrap_or_default();
-        let fresh = world.drain_events();
-        if let Some(script) = script.as_mut().filter(|_| !fresh.is_empty()) {
-            // The script may answer what it saw (hold a task it drives) before anyone else
-            // can take the lock; what that causes is journalled with the rest.
-            script.observe(world, &fresh);
-            events.extend(fresh);
-            events.extend(world.drain_events());
-        } else {
-            events.extend(fresh);
-        }
+        let mut events = Vec::new();
+        see(world, script.as_mut(), &mut events);
         events
     }
 
@@ -184,9 +191,9 @@ impl Sim {
     /// A Sim running `factory()`'s World on `clock`, with `recipe`'s script if given.
     pub fn new(factory: WorldFactory, clock: Clock, journal_capacity: usize, recipe: Option<Arc<dyn Recipe>>) -> Self {
         let factory: SharedFactory = Arc::from(factory);
-        let world = factory();
+        let mut world = factory();
         let script_start = world.now();
-        let script = recipe.clone().map(|r| r.script(script_start));
+        let script = recipe.clone().map(|r| r.script(&mut world));
         let last_now = AtomicI64::new(world.now().0);
         Sim {
             scripted: AtomicBool::new(recipe.is_some()),
@@ -215,33 +222,40 @@ impl Sim {
         self.inner.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// The World at the clock's current time, the script caught up.
+    /// The World at the clock's current time, everything due by then fired.
     pub fn world(&self) -> WorldGuard<'_> {
         let mut inner = self.lock();
-        self.catch_up(&mut inner);
+        let events = self.fire_due(&mut inner);
+        if !events.is_empty() {
+            self.journal.world(events);
+        }
         WorldGuard { inner, journal: &self.journal }
     }
 
-    fn catch_up(&self, inner: &mut Inner) {
+    /// Fires what the World's one queue holds due by the clock's time, one moment at a
+    /// time, in order: the World's own timers, and the script's cues handed to the script.
+    /// Whatever happens at a moment is seen (by the script too) before the next moment
+    /// fires. What happened, for the journal.
+    fn fire_due(&self, inner: &mut Inner) -> Vec<WorldEvent> {
+        let mut events = Vec::new();
         loop {
             let Inner { world, clock, script, .. } = &mut *inner;
-            let now = clock.now();
-            if let Some(script) = script.as_mut() {
-                let effects = script.catch_up(world, now);
+            let Some(fired) = world.fire_next(clock.now()) else { break };
+            if let (Fired::Cue(_, cue), Some(script)) = (fired, script.as_mut()) {
+                let effects = script.cue(world, cue);
                 if effects.expire_tokens {
                     self.tokens_revoked_through.store(world.now().0, Ordering::Relaxed);
                 }
                 if let Some(by) = effects.clock_jump {
-                    // The jump happened at the script's moment; what falls due after it is
-                    // caught up in the next turn.
+                    // The jump happens at the cue's moment: what falls due after it fires in
+                    // the turns that follow.
                     clock.advance(by);
-                    continue;
                 }
             }
-            world.advance_to(now);
-            break;
+            see(world, script.as_mut(), &mut events);
         }
         self.last_now.store(inner.world.now().0, Ordering::Relaxed);
+        events
     }
 
     /// Counts a request against the scripted faults; the fault that strikes it, if any. A
@@ -291,13 +305,7 @@ impl Sim {
     /// wakes then, instead of looking again and again.
     pub fn next_due(&self) -> Option<Instant> {
         let inner = self.lock();
-        let world = inner.world.next_due();
-        let script = inner.script.as_ref().and_then(|s| s.next_due());
-        let due = match (world, script) {
-            (Some(a), Some(b)) => a.min(b),
-            (a, b) => a.or(b)?,
-        };
-        inner.clock.instant_of(due)
+        inner.clock.instant_of(inner.world.next_due()?)
     }
 
     /// Virtual time now.
@@ -306,9 +314,9 @@ impl Sim {
         inner.clock.now().max(inner.world.now())
     }
 
-    /// Real seconds per virtual second.
-    pub fn time_scale(&self) -> f64 {
-        self.lock().clock.time_scale()
+    /// How fast the clock runs.
+    pub fn pace(&self) -> Pace {
+        self.lock().clock.pace()
     }
 
     /// The stamps of an exchange whose request arrived at the real instant `arrived` and is
@@ -336,10 +344,7 @@ impl Sim {
     /// would move it while the request waits.
     pub async fn wait_until(&self, due: VirtualTime) {
         loop {
-            let (clock_now, paused, scale) = {
-                let inner = self.lock();
-                (inner.clock.now().max(inner.world.now()), inner.clock.is_paused(), inner.clock.time_scale())
-            };
+            let (clock_now, paused, pace) = self.clock_state();
             if clock_now >= due {
                 break;
             }
@@ -352,7 +357,7 @@ impl Sim {
                 drop(self.world());
                 break;
             }
-            let left = crate::surfaces::faults::real(due - clock_now, scale);
+            let left = pace.real(due - clock_now);
             tokio::time::sleep(left.min(std::time::Duration::from_millis(100))).await;
         }
     }
@@ -360,8 +365,8 @@ impl Sim {
     /// Moves a paused clock exactly to the script's next timed event and fires what falls
     /// due there, all under one lock; `look` reads the script before and after.
     pub fn step_script<T>(&self, look: impl Fn(ScriptView<'_>) -> T) -> Result<Stepped<T>, StepRefusal> {
+        // What was due before the step is journalled apart from what the step does.
         let mut guard = self.world();
-        // What catching up did is journalled apart from what the step does.
         let earlier = guard.take_events();
         if !earlier.is_empty() {
             self.journal.world(earlier);
@@ -370,14 +375,14 @@ impl Sim {
         if !before.paused {
             return Err(StepRefusal::ClockRunning);
         }
-        let due = before.script.next_due().ok_or(StepRefusal::NothingDue)?;
+        let due = before.world.next_cue().ok_or(StepRefusal::NothingDue)?;
         let by = due - before.now;
         let before = look(before);
         if by.as_millis() > 0 {
             guard.inner.clock.advance(by);
         }
-        self.catch_up(&mut guard.inner);
-        let events = guard.take_events();
+        let mut events = self.fire_due(&mut guard.inner);
+        events.extend(guard.take_events());
         if !events.is_empty() {
             self.journal.world(events.clone());
         }
@@ -425,10 +430,10 @@ impl Sim {
         }
     }
 
-    /// The clock's state: (now, paused, time scale).
-    pub fn clock_state(&self) -> (VirtualTime, bool, f64) {
+    /// The clock's state: (now, paused, pace).
+    pub fn clock_state(&self) -> (VirtualTime, bool, Pace) {
         let inner = self.lock();
-        (inner.clock.now().max(inner.world.now()), inner.clock.is_paused(), inner.clock.time_scale())
+        (inner.clock.now().max(inner.world.now()), inner.clock.is_paused(), inner.clock.pace())
     }
 
     /// Throws the World (and the script's progress) away and builds them anew; the clock
@@ -466,11 +471,11 @@ impl Sim {
     }
 
     /// Puts `world` in place with a fresh script for the served scenario.
-    fn install(&self, inner: &mut Inner, world: World) {
+    fn install(&self, inner: &mut Inner, mut world: World) {
         self.generation.fetch_add(1, Ordering::Relaxed);
         let now = inner.clock.now();
         inner.script_start = world.now();
-        inner.script = inner.recipe.clone().map(|r| r.script(world.now()));
+        inner.script = inner.recipe.clone().map(|r| r.script(&mut world));
         inner.world = world;
         inner.world.advance_to(now);
         self.scripted.store(inner.script.is_some(), Ordering::Relaxed);

@@ -2,6 +2,7 @@
 //! ledger and the virtual clock. No I/O and no real time: every change is a method call at
 //! an explicit virtual time, so it is tested synchronously.
 
+mod agenda;
 pub mod batch;
 pub mod codes;
 pub mod events;
@@ -23,6 +24,7 @@ pub mod void_rules;
 #[cfg(test)]
 mod tests;
 
+pub use agenda::{Cue, Fired};
 pub use immediate::Settled;
 pub use invoicing::{CustomerRefusal, InvoiceOrder, InvoiceRefusal, check_totals};
 pub use processing::CardPresented;

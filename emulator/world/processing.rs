@@ -1,16 +1,15 @@
 //! How terminals run their tasks: the World's timers, pickup, card reading, finishing a sale,
 //! a void or a close batch, and the operator's actions on an assisted terminal.
 
-use std::cmp::Reverse;
-
+use super::agenda::TimerKind;
 use super::codes::{CardOutcome, PaymentMethod, TaskErrorCode, TransactionType};
 use super::events::WorldEventKind;
 use super::ids::{TaskId, Tid};
 use super::ledger::Surface;
-use super::state::{TaskRefusal, Timer, TimerKind, World};
+use super::state::{TaskRefusal, World};
 use super::task::{CancelledBy, TaskError, TaskEvent, TaskRequest, TaskState, next_state};
 use super::terminal::{KeptCard, TerminalMode};
-use crate::time::{VirtualDuration, VirtualTime};
+use crate::time::VirtualDuration;
 
 /// What presenting a card did.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -22,39 +21,6 @@ pub enum CardPresented {
 }
 
 impl World {
-    /// Moves virtual time forward to `now`, firing every timer due by then in order.
-    /// Earlier times are ignored: virtual time never runs back.
-    pub fn advance_to(&mut self, now: VirtualTime) {
-        while let Some(Reverse(timer)) = self.timers.peek() {
-            if timer.due > now {
-                break;
-            }
-            let Some(Reverse(timer)) = self.timers.pop() else { break };
-            self.now = self.now.max(timer.due);
-            match timer.kind {
-                TimerKind::Start(tid) => self.pickup(&tid),
-                TimerKind::Finish(task) => self.finish(&task, None),
-            }
-        }
-        self.now = self.now.max(now);
-    }
-
-    /// Moves virtual time forward by `by`.
-    pub fn advance_by(&mut self, by: VirtualDuration) {
-        self.advance_to(self.now + by);
-    }
-
-    /// When the next timer is due, if any (lets a driver sleep until something happens).
-    pub fn next_due(&self) -> Option<VirtualTime> {
-        self.timers.peek().map(|Reverse(t)| t.due)
-    }
-
-    fn schedule(&mut self, after: VirtualDuration, kind: TimerKind) {
-        self.timer_seq += 1;
-        let timer = Timer { due: self.now + after, seq: self.timer_seq, kind };
-        self.timers.push(Reverse(timer));
-    }
-
     /// Schedules an automatic terminal to pick up its queue head, unless one is scheduled.
     pub(crate) fn schedule_pickup(&mut self, tid: &Tid) {
         let pickup = self.profile.automatic_pickup;
@@ -66,7 +32,7 @@ impl World {
         self.schedule(pickup, TimerKind::Start(tid.clone()));
     }
 
-    fn pickup(&mut self, tid: &Tid) {
+    pub(super) fn pickup(&mut self, tid: &Tid) {
         let t = self.terminal_mut(tid);
         t.start_scheduled = false;
         if t.mode == TerminalMode::Assisted || t.current.is_some() {
@@ -190,7 +156,7 @@ impl World {
     }
 
     /// Finishes running task `id`; `card` overrides the outcome of a card sale.
-    fn finish(&mut self, id: &TaskId, card: Option<CardOutcome>) {
+    pub(super) fn finish(&mut self, id: &TaskId, card: Option<CardOutcome>) {
         let Some(task) = self.tasks.get(id) else { return };
         if task.state != TaskState::InProgress {
             return;

@@ -19,7 +19,7 @@ use crate::record::events::{EventKind, FlagKind, OutcomeResult};
 use crate::runner::Record;
 use crate::scenario::Scenario;
 use crate::scenario::model::Order;
-use crate::time::{VirtualDuration, VirtualTime};
+use crate::time::{Pace, VirtualDuration, VirtualTime};
 use crate::world::ledger::LedgerEntry;
 
 /// An outcome the integration reported.
@@ -207,7 +207,7 @@ impl<'r> Facts<'r> {
 
     /// `ms` real milliseconds in virtual time at this run's scale.
     pub fn real_ms(&self, ms: f64) -> i64 {
-        (ms / self.record.time_scale.max(1e-9)) as i64
+        Pace::new(self.record.time_scale).virtual_of_millis(ms).as_millis()
     }
 }
 
