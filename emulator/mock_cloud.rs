@@ -487,8 +487,7 @@ impl MockCloud {
 
     /// Runs `f` on the World, brought up to the clock's time.
     pub fn with_world<R>(&self, f: impl FnOnce(&mut World) -> R) -> R {
-        let mut world = self.sim.world();
-        f(&mut world)
+        self.sim.act(|world| f(world))
     }
 
     /// Jumps virtual time forward by `by`, firing what falls due.

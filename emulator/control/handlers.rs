@@ -64,14 +64,15 @@ pub(super) fn add_terminal(sim: &Sim, req: &ApiRequest) -> Result<Reply, ApiErro
         }
     };
     let mode = parse_mode(body.mode.as_deref())?.unwrap_or(TerminalMode::Automatic);
-    let mut world = sim.world();
-    // A terminal added without a merchant belongs to the server's (`serve --client-id`).
-    let merchant_id = body.merchant_id.unwrap_or_else(|| {
-        world.default_merchant_id().map_or_else(|| TerminalConfig::documented_example().merchant_id, str::to_owned)
-    });
-    world.add_terminal(TerminalConfig { tid: Tid::from(tid.as_str()), currency, merchant_id, mode });
-    let t = world.terminal(&Tid::from(tid.as_str())).ok_or_else(|| ApiError::not_found("no such terminal"))?;
-    Ok(json(StatusCode::CREATED, &TerminalView::new(t, &world, false)))
+    sim.act(|world| {
+        // A terminal added without a merchant belongs to the server's (`serve --client-id`).
+        let merchant_id = body.merchant_id.unwrap_or_else(|| {
+            world.default_merchant_id().map_or_else(|| TerminalConfig::documented_example().merchant_id, str::to_owned)
+        });
+        world.add_terminal(TerminalConfig { tid: Tid::from(tid.as_str()), currency, merchant_id, mode });
+        let t = world.terminal(&Tid::from(tid.as_str())).ok_or_else(|| ApiError::not_found("no such terminal"))?;
+        Ok(json(StatusCode::CREATED, &TerminalView::new(t, world, false)))
+    })
 }
 
 fn parse_mode(text: Option<&str>) -> Result<Option<TerminalMode>, ApiError> {
@@ -92,10 +93,11 @@ struct ModeBody {
 pub(super) fn set_mode(sim: &Sim, tid: &str, req: &ApiRequest) -> Result<Reply, ApiError> {
     let body: ModeBody = read_json(&req.body)?;
     let mode = parse_mode(Some(&body.mode))?.unwrap_or(TerminalMode::Automatic);
-    let mut world = sim.world();
-    let tid = known(&world, tid)?;
-    world.set_mode(&tid, mode).map_err(refusal)?;
-    terminal_reply(&world, &tid)
+    sim.act(|world| {
+        let tid = known(world, tid)?;
+        world.set_mode(&tid, mode).map_err(refusal)?;
+        terminal_reply(world, &tid)
+    })
 }
 
 #[derive(Deserialize)]
@@ -108,10 +110,11 @@ struct HostBody {
 /// terminal fail until `{"totalsDifferBy": 0}`.
 pub(super) fn host(sim: &Sim, tid: &str, req: &ApiRequest) -> Result<Reply, ApiError> {
     let body: HostBody = read_json(&req.body)?;
-    let mut world = sim.world();
-    let tid = known(&world, tid)?;
-    world.set_host_totals_differ_by(&tid, body.totals_differ_by).map_err(|e| ApiError::not_found(e.to_string()))?;
-    terminal_reply(&world, &tid)
+    sim.act(|world| {
+        let tid = known(world, tid)?;
+        world.set_host_totals_differ_by(&tid, body.totals_differ_by).map_err(|e| ApiError::not_found(e.to_string()))?;
+        terminal_reply(world, &tid)
+    })
 }
 
 #[derive(Deserialize, Default)]
@@ -129,26 +132,27 @@ fn task_body(req: &ApiRequest) -> Result<TaskBody, ApiError> {
 
 pub(super) fn pick(sim: &Sim, tid: &str, req: &ApiRequest) -> Result<Reply, ApiError> {
     let body = task_body(req)?;
-    let mut world = sim.world();
-    let tid = known(&world, tid)?;
-    let task = match body.task_id {
-        Some(id) => TaskId(id),
-        None => world
-            .terminal(&tid)
-            .and_then(|t| t.queue.front().cloned())
-            .ok_or_else(|| ApiError::new(StatusCode::CONFLICT, "QUEUE_EMPTY", "the queue is empty: nothing to pick"))?,
-    };
-    world.operator_pick(&tid, &task).map_err(refusal)?;
-    terminal_reply(&world, &tid)
+    sim.act(|world| {
+        let tid = known(world, tid)?;
+        let task = match body.task_id {
+            Some(id) => TaskId(id),
+            None => world.terminal(&tid).and_then(|t| t.queue.front().cloned()).ok_or_else(|| {
+                ApiError::new(StatusCode::CONFLICT, "QUEUE_EMPTY", "the queue is empty: nothing to pick")
+            })?,
+        };
+        world.operator_pick(&tid, &task).map_err(refusal)?;
+        terminal_reply(world, &tid)
+    })
 }
 
 pub(super) fn reject(sim: &Sim, tid: &str, req: &ApiRequest) -> Result<Reply, ApiError> {
     let body = task_body(req)?;
-    let mut world = sim.world();
-    let tid = known(&world, tid)?;
-    let task = body.task_id.map(TaskId).ok_or_else(|| ApiError::field("taskId", "`taskId` is mandatory"))?;
-    world.operator_reject(&tid, &task).map_err(refusal)?;
-    terminal_reply(&world, &tid)
+    sim.act(|world| {
+        let tid = known(world, tid)?;
+        let task = body.task_id.map(TaskId).ok_or_else(|| ApiError::field("taskId", "`taskId` is mandatory"))?;
+        world.operator_reject(&tid, &task).map_err(refusal)?;
+        terminal_reply(world, &tid)
+    })
 }
 
 #[derive(Deserialize)]
@@ -165,14 +169,15 @@ pub(super) fn card(sim: &Sim, tid: &str, req: &ApiRequest) -> Result<Reply, ApiE
             format!("unknown card outcome `{}` (hint: approved, declined, timeout or exception)", body.outcome),
         )
     })?;
-    let mut world = sim.world();
-    let tid = known(&world, tid)?;
-    let presented = world.present_card(&tid, outcome).map_err(refusal)?;
-    let (effect, task) = match presented {
-        CardPresented::Finished(task) => ("finished", Some(task.0)),
-        CardPresented::Kept => ("kept_for_next_sale", None),
-    };
-    Ok(json(StatusCode::OK, &serde_json::json!({ "effect": effect, "taskId": task })))
+    sim.act(|world| {
+        let tid = known(world, tid)?;
+        let presented = world.present_card(&tid, outcome).map_err(refusal)?;
+        let (effect, task) = match presented {
+            CardPresented::Finished(task) => ("finished", Some(task.0)),
+            CardPresented::Kept => ("kept_for_next_sale", None),
+        };
+        Ok(json(StatusCode::OK, &serde_json::json!({ "effect": effect, "taskId": task })))
+    })
 }
 
 fn terminal_reply(world: &World, tid: &Tid) -> Result<Reply, ApiError> {

@@ -4,14 +4,8 @@
 
 use std::cmp::Reverse;
 
-use super::ids::{TaskId, Tid};
-use super::state::World;
+use super::state::{Cue, Timer, TimerKind, World};
 use crate::time::{VirtualDuration, VirtualTime};
-
-/// A moment a script asked to be woken at: the World keeps it in its queue beside its own
-/// timers and hands it back, unread, when it falls due ([`World::fire_next`]).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Cue(pub u64);
 
 /// What [`World::fire_next`] did.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -20,24 +14,6 @@ pub enum Fired {
     Own(VirtualTime),
     /// A script's cue fell due at this moment: the World stands there, and the script acts.
     Cue(VirtualTime, Cue),
-}
-
-/// A timer inside the World: something due at a virtual time.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub(crate) struct Timer {
-    pub(crate) due: VirtualTime,
-    pub(crate) seq: u64,
-    pub(crate) kind: TimerKind,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub(crate) enum TimerKind {
-    /// Pick up the head of a terminal's queue.
-    Start(Tid),
-    /// Finish a running task.
-    Finish(TaskId),
-    /// Wake the script.
-    Cue(Cue),
 }
 
 impl World {

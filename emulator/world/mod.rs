@@ -24,10 +24,10 @@ pub mod void_rules;
 #[cfg(test)]
 mod tests;
 
-pub use agenda::{Cue, Fired};
+pub use agenda::Fired;
 pub use immediate::Settled;
 pub use invoicing::{CustomerRefusal, InvoiceOrder, InvoiceRefusal, check_totals};
 pub use processing::CardPresented;
 pub use scripted::ScriptedEnd;
 pub use settle::TotalsMismatch;
-pub use state::{CreateRefusal, PastSale, TaskRefusal, World};
+pub use state::{CreateRefusal, Cue, PastSale, TaskRefusal, World};

@@ -1,12 +1,11 @@
 //! How terminals run their tasks: the World's timers, pickup, card reading, finishing a sale,
 //! a void or a close batch, and the operator's actions on an assisted terminal.
 
-use super::agenda::TimerKind;
 use super::codes::{CardOutcome, PaymentMethod, TaskErrorCode, TransactionType};
 use super::events::WorldEventKind;
 use super::ids::{TaskId, Tid};
 use super::ledger::Surface;
-use super::state::{TaskRefusal, World};
+use super::state::{TaskRefusal, TimerKind, World};
 use super::task::{CancelledBy, TaskError, TaskEvent, TaskRequest, TaskState, next_state};
 use super::terminal::{KeptCard, TerminalMode};
 use crate::time::VirtualDuration;

@@ -4,7 +4,6 @@
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BinaryHeap, HashMap, VecDeque};
 
-use super::agenda::Timer;
 use super::batch::{BatchResult, OpenBatch};
 use super::codes::{EcrResult, PaymentMethod, TransactionType};
 use super::events::{WorldEvent, WorldEventKind};
@@ -70,6 +69,29 @@ pub enum TaskRefusal {
     /// The terminal is running another task.
     #[error("terminal {0} is running another task")]
     Busy(Tid),
+}
+
+/// A moment a script asked to be woken at: the World keeps it in its queue beside its own
+/// timers and hands it back, unread, when it falls due ([`World::fire_next`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Cue(pub u64);
+
+/// A timer inside the World: something due at a virtual time.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct Timer {
+    pub(crate) due: VirtualTime,
+    pub(crate) seq: u64,
+    pub(crate) kind: TimerKind,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum TimerKind {
+    /// Pick up the head of a terminal's queue.
+    Start(Tid),
+    /// Finish a running task.
+    Finish(TaskId),
+    /// Wake the script.
+    Cue(Cue),
 }
 
 /// The whole emulated payment world. Pure: no I/O, no real time; every change happens at the

@@ -46,18 +46,17 @@ pub async fn http_answer(sim: &Sim, req: &ApiRequest) -> Result<Reply, ApiError>
         check.repeated.push("uri".to_owned());
     }
     // The World's lock is held only while the operation runs; reading and rendering are pure.
-    let (done, code, handover, now) = {
-        let mut world = sim.world();
-        let (done, code) = match super::scripted::scripted(&mut world, &prepared) {
+    let (done, code, handover, now) = sim.act(|world| {
+        let (done, code) = match super::scripted::scripted(world, &prepared) {
             Some((done, code)) => {
                 check.scripted = true;
                 (done, code)
             }
-            None => (execute(&mut world, &prepared), None),
+            None => (execute(world, &prepared), None),
         };
         let handover = handover::of(&prepared, &done);
         (done, code, handover, (world.now(), world.profile().receipt_choice))
-    };
+    });
     // A clientID that is not the terminal's merchant is the integration's configuration, as
     // much a malformed link as a bad amount.
     if let (false, Outcome::Refused(reason @ (Reason::InvalidClientId | Reason::MerchantInfoMissing))) =
@@ -70,7 +69,7 @@ pub async fn http_answer(sim: &Sim, req: &ApiRequest) -> Result<Reply, ApiError>
         if h.waits() {
             sim.wait_until(now.0 + now.1).await;
         }
-        h.record(&mut sim.world());
+        sim.act(|world| h.record(world));
     }
     let mut rendered = finish(prepared, done);
     if let Some(code) = code {

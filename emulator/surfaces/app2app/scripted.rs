@@ -5,11 +5,11 @@
 use super::answer::{Done, Outcome, Reason};
 use super::params::{Action, Prepared};
 use crate::record::scripted::{LinkOverride, LinkStatus};
-use crate::surfaces::sim::WorldGuard;
+use crate::surfaces::sim::Acting;
 use crate::world::codes::CardOutcome;
 
 /// The scripted answer for `prepared`, if the scenario replaces it.
-pub(super) fn scripted(world: &mut WorldGuard<'_>, prepared: &Prepared) -> Option<(Done, Option<String>)> {
+pub(super) fn scripted(world: &mut Acting<'_>, prepared: &Prepared) -> Option<(Done, Option<String>)> {
     let request = prepared.request.as_ref().ok()?;
     // A payment link names its order by `originReferenceNum`; other links by what they do.
     let key = match &request.action {

@@ -36,14 +36,15 @@ use crate::world::{CreateRefusal, TaskRefusal};
 )]
 pub(super) fn create_transaction(api: &CloudApi, req: &ApiRequest) -> Result<Reply, ApiError> {
     let body = read_json::<CreateCloudTaskTransactionApiRequest>(&req.body);
-    let mut world = api.sim.world();
-    let claims = api.verify(&req.headers, world.now()).map_err(TokenProblem::into_error)?;
-    let body = body?;
-    let tid = target_tid(&claims, named_tid(&body.tid), &world)?;
-    let result = validate_transaction(body, world.profile())
-        .and_then(|request| world.create_task(&tid, request).map_err(refusal))
-        .and_then(|id| created(&world, &id));
-    Ok(acted_on(&tid, result))
+    api.sim.act(|world| {
+        let claims = api.verify(&req.headers, world.now()).map_err(TokenProblem::into_error)?;
+        let body = body?;
+        let tid = target_tid(&claims, named_tid(&body.tid), world)?;
+        let result = validate_transaction(body, world.profile())
+            .and_then(|request| world.create_task(&tid, request).map_err(refusal))
+            .and_then(|id| created(world, &id));
+        Ok(acted_on(&tid, result))
+    })
 }
 
 /// The answer of a request that acted on terminal `tid`, with that fact for the journal: a
@@ -71,19 +72,20 @@ fn acted_on(tid: &crate::world::ids::Tid, result: Result<Reply, ApiError>) -> Re
 )]
 pub(super) fn create_batch(api: &CloudApi, req: &ApiRequest) -> Result<Reply, ApiError> {
     let body = batch_body(&req.body);
-    let mut world = api.sim.world();
-    let claims = api.verify(&req.headers, world.now()).map_err(TokenProblem::into_error)?;
-    let body = body?;
-    let tid = target_tid(&claims, named_tid(&body.tid), &world)?;
-    let result = validate_reference(body.origin_reference_num, world.profile()).and_then(|reference| {
-        let request = TaskRequest::CloseBatch(CloseBatchRequest {
-            reference,
-            receipt: ReceiptOptions { print_by_payment_app: body.print_by_payment_app, ..Default::default() },
+    api.sim.act(|world| {
+        let claims = api.verify(&req.headers, world.now()).map_err(TokenProblem::into_error)?;
+        let body = body?;
+        let tid = target_tid(&claims, named_tid(&body.tid), world)?;
+        let result = validate_reference(body.origin_reference_num, world.profile()).and_then(|reference| {
+            let request = TaskRequest::CloseBatch(CloseBatchRequest {
+                reference,
+                receipt: ReceiptOptions { print_by_payment_app: body.print_by_payment_app, ..Default::default() },
+            });
+            let id = world.create_task(&tid, request).map_err(refusal)?;
+            created(world, &id)
         });
-        let id = world.create_task(&tid, request).map_err(refusal)?;
-        created(&world, &id)
-    });
-    Ok(acted_on(&tid, result))
+        Ok(acted_on(&tid, result))
+    })
 }
 
 /// The close-batch body: none at all means every default; anything sent must be a JSON object.
@@ -122,24 +124,25 @@ fn created(world: &crate::world::World, id: &TaskId) -> Result<Reply, ApiError> 
     security(("bearer" = []))
 )]
 pub(super) fn get(api: &CloudApi, req: &ApiRequest, id: &str) -> Result<Reply, ApiError> {
-    let mut world = api.sim.world();
-    let claims = api.verify(&req.headers, world.now()).map_err(TokenProblem::into_error)?;
-    let tid = target_tid(&claims, req.query("tid"), &world)?;
-    // A task the script drives moves along its timeline with each poll.
-    world.poll_task(&TaskId::from(id));
-    let task = world.task(&TaskId::from(id)).filter(|t| t.tid == tid).ok_or_else(|| task_not_found(id))?;
-    // Polls far outnumber changes: reuse the rendered answer while the task stands still.
-    let generation = api.sim.generation();
-    let body = match api.rendered.get(task, generation) {
-        Some(body) => body,
-        None => {
-            let rendered = serde_json::to_vec(&CloudTaskDetailApiResponse::from_task(task)).unwrap_or_default();
-            let body = bytes::Bytes::from(rendered);
-            api.rendered.put(task, generation, body.clone());
-            body
-        }
-    };
-    Ok(crate::http::json_bytes(StatusCode::OK, body))
+    api.sim.act(|world| {
+        let claims = api.verify(&req.headers, world.now()).map_err(TokenProblem::into_error)?;
+        let tid = target_tid(&claims, req.query("tid"), world)?;
+        // A task the script drives moves along its timeline with each poll.
+        world.poll_task(&TaskId::from(id));
+        let task = world.task(&TaskId::from(id)).filter(|t| t.tid == tid).ok_or_else(|| task_not_found(id))?;
+        // Polls far outnumber changes: reuse the rendered answer while the task stands still.
+        let generation = api.sim.generation();
+        let body = match api.rendered.get(task, generation) {
+            Some(body) => body,
+            None => {
+                let rendered = serde_json::to_vec(&CloudTaskDetailApiResponse::from_task(task)).unwrap_or_default();
+                let body = bytes::Bytes::from(rendered);
+                api.rendered.put(task, generation, body.clone());
+                body
+            }
+        };
+        Ok(crate::http::json_bytes(StatusCode::OK, body))
+    })
 }
 
 /// Withdraw a task that has not started.
@@ -157,27 +160,28 @@ pub(super) fn get(api: &CloudApi, req: &ApiRequest, id: &str) -> Result<Reply, A
     security(("bearer" = []))
 )]
 pub(super) fn withdraw(api: &CloudApi, req: &ApiRequest, id: &str) -> Result<Reply, ApiError> {
-    let mut world = api.sim.world();
-    let claims = api.verify(&req.headers, world.now()).map_err(TokenProblem::into_error)?;
-    let tid = target_tid(&claims, req.query("tid"), &world)?;
-    let task_id = TaskId::from(id);
-    if world.task(&task_id).is_none_or(|t| t.tid != tid) {
-        return Err(task_not_found(id));
-    }
-    match world.withdraw_task(&task_id) {
-        Ok(()) => {}
-        Err(TaskRefusal::WrongState { state, .. }) => {
-            return Err(ApiError::new(
-                StatusCode::CONFLICT,
-                "TASK_NOT_CANCELLABLE",
-                format!("the task is {}; only QUEUED tasks can be withdrawn", state.as_str()),
-            )
-            .with("state", state.as_str()));
+    api.sim.act(|world| {
+        let claims = api.verify(&req.headers, world.now()).map_err(TokenProblem::into_error)?;
+        let tid = target_tid(&claims, req.query("tid"), world)?;
+        let task_id = TaskId::from(id);
+        if world.task(&task_id).is_none_or(|t| t.tid != tid) {
+            return Err(task_not_found(id));
         }
-        Err(other) => return Err(ApiError::not_found(other.to_string())),
-    }
-    let task = world.task(&task_id).ok_or_else(|| task_not_found(id))?;
-    Ok(json(StatusCode::OK, &CloudTaskDetailApiResponse::from_task(task)))
+        match world.withdraw_task(&task_id) {
+            Ok(()) => {}
+            Err(TaskRefusal::WrongState { state, .. }) => {
+                return Err(ApiError::new(
+                    StatusCode::CONFLICT,
+                    "TASK_NOT_CANCELLABLE",
+                    format!("the task is {}; only QUEUED tasks can be withdrawn", state.as_str()),
+                )
+                .with("state", state.as_str()));
+            }
+            Err(other) => return Err(ApiError::not_found(other.to_string())),
+        }
+        let task = world.task(&task_id).ok_or_else(|| task_not_found(id))?;
+        Ok(json(StatusCode::OK, &CloudTaskDetailApiResponse::from_task(task)))
+    })
 }
 
 /// List a terminal's tasks, oldest first.

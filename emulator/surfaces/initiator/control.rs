@@ -119,7 +119,7 @@ fn act(sim: &Sim, id: &str, action: &str) -> Result<Reply, ApiError> {
     let action = CustomerAction::parse(action).ok_or_else(|| {
         ApiError::not_found(format!("no customer action `{action}`\n(hint: open, pay, succeed, reject or refund)"))
     })?;
-    sim.world().customer_act(id, action).map_err(refusal)?;
+    sim.act(|world| world.customer_act(id, action)).map_err(refusal)?;
     view_reply(sim, id, false)
 }
 
@@ -135,12 +135,12 @@ fn force(sim: &Sim, id: &str, req: &ApiRequest) -> Result<Reply, ApiError> {
         let names: Vec<&str> = InvoiceStatus::ALL.iter().map(|s| s.as_str()).collect();
         ApiError::field("status", format!("unknown status `{}` (hint: one of {})", body.status, names.join(", ")))
     })?;
-    sim.world().force_invoice_status(id, status).map_err(refusal)?;
+    sim.act(|world| world.force_invoice_status(id, status)).map_err(refusal)?;
     view_reply(sim, id, false)
 }
 
 fn present(sim: &Sim, id: &str) -> Result<Reply, ApiError> {
-    sim.world().note_presented(id).map_err(refusal)?;
+    sim.act(|world| world.note_presented(id)).map_err(refusal)?;
     view_reply(sim, id, false)
 }
 
@@ -218,37 +218,38 @@ fn enroll(sim: &Sim, store: &str, req: &ApiRequest) -> Result<Reply, ApiError> {
         return Err(ApiError::field("keyId", "`keyId` must be 1 to 128 ASCII letters, digits, `-`, `_`, `.` or `:`"));
     }
     let public = parse_public_key(&body.public_key).map_err(|m| ApiError::field("publicKey", m))?;
-    let mut world = sim.world();
-    let enrolled = world.store(store).and_then(|s| s.keys.iter().find(|(id, _)| *id == body.key_id)).map(|(_, k)| *k);
-    let status = match enrolled {
-        None => StatusCode::CREATED,
-        // The same key again (a second `payterm initiator enroll`): nothing changes.
-        Some(key) if key == public => StatusCode::OK,
-        Some(_) if body.replace => StatusCode::OK,
-        Some(_) => {
-            return Err(ApiError::new(
-                StatusCode::CONFLICT,
-                "KEY_EXISTS",
-                format!(
-                    "store `{store}` already has another key enrolled as `{}`; it was left as it is\n(hint: send `\"replace\": true` to replace it: requests signed with the old key will then fail)",
-                    body.key_id
-                ),
-            )
-            .with("field", "keyId"));
+    let status = sim.act(|world| {
+        let enrolled = world.store(store).and_then(|s| s.keys.iter().find(|(id, _)| *id == body.key_id)).map(|(_, k)| *k);
+        let status = match enrolled {
+            None => StatusCode::CREATED,
+            // The same key again (a second `payterm initiator enroll`): nothing changes.
+            Some(key) if key == public => StatusCode::OK,
+            Some(_) if body.replace => StatusCode::OK,
+            Some(_) => {
+                return Err(ApiError::new(
+                    StatusCode::CONFLICT,
+                    "KEY_EXISTS",
+                    format!(
+                        "store `{store}` already has another key enrolled as `{}`; it was left as it is\n(hint: send `\"replace\": true` to replace it: requests signed with the old key will then fail)",
+                        body.key_id
+                    ),
+                )
+                .with("field", "keyId"));
+            }
+        };
+        world.enroll(store, &body.key_id, public);
+        // `payterm initiator enroll` says nothing of the group: enrolling again must not undo an
+        // administrator's `"operator": false`.
+        let operator = body.operator.or(enrolled.is_none().then_some(true));
+        if let Some(operator) = operator {
+            let _ = world.set_operator(store, &body.key_id, operator);
         }
-    };
-    world.enroll(store, &body.key_id, public);
-    // `payterm initiator enroll` says nothing of the group: enrolling again must not undo an
-    // administrator's `"operator": false`.
-    let operator = body.operator.or(enrolled.is_none().then_some(true));
-    if let Some(operator) = operator {
-        let _ = world.set_operator(store, &body.key_id, operator);
-    }
-    drop(world);
+        Ok(status)
+    })?;
     store_reply(sim, store, status)
 }
 
 fn set_disabled(sim: &Sim, store: &str, disabled: bool) -> Result<Reply, ApiError> {
-    sim.world().set_store_disabled(store, disabled).map_err(|_| unknown_store(store))?;
+    sim.act(|world| world.set_store_disabled(store, disabled)).map_err(|_| unknown_store(store))?;
     store_reply(sim, store, StatusCode::OK)
 }

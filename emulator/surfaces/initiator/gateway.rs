@@ -23,8 +23,7 @@ struct Payment {
 
 /// Answers the customer opening the gateway URI of `identifier`.
 pub fn page(sim: &Sim, req: &ApiRequest, identifier: &str) -> Reply {
-    let shown = {
-        let mut world = sim.world();
+    let shown = sim.act(|world| {
         if world
             .invoice(identifier)
             .is_some_and(|i| matches!(i.status, InvoiceStatus::Created | InvoiceStatus::Reached))
@@ -38,7 +37,7 @@ pub fn page(sim: &Sim, req: &ApiRequest, identifier: &str) -> Reply {
             total: i.total,
             status: i.status,
         })
-    };
+    });
     let wants_json =
         req.headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("application/json"));
     match (shown, wants_json) {

@@ -152,10 +152,7 @@ fn same_store(world: &World, signing_store: &str, document_store: &str) -> Resul
 }
 
 fn invoice(sim: &Sim, req: &ApiRequest, base_url: &str) -> Result<Reply, ApiError> {
-    let mut world = sim.world();
-    let answer = issue(&mut world, req, base_url);
-    drop(world);
-    match answer {
+    match sim.act(|world| issue(world, req, base_url)) {
         Ok(answer) => Ok(reply(&answer, None)),
         Err(refused) => refused.answer(None),
     }
@@ -186,29 +183,24 @@ fn status(sim: &Sim, req: &ApiRequest) -> Result<Reply, ApiError> {
     let asked: Option<String> = serde_json::from_slice::<Value>(&req.body)
         .ok()
         .and_then(|v| v.pointer("/payload/identifier").and_then(Value::as_str).map(str::to_owned));
-    let mut world = sim.world();
-    let (answer, detail): (Value, Option<String>) = match lookup(&world, req) {
-        Err(refused) => {
-            drop(world);
-            return refused.answer(asked.as_deref());
-        }
+    let answered: Result<Value, Refused> = sim.act(|world| {
+        let identifier = lookup(world, req)?;
         // A scenario's script may answer instead: a fault, or a status the World cannot show.
-        Ok(identifier) => match world.poll_status(&identifier) {
-            // The journal marks scripted steps already; a detail would only repeat it.
-            Some(StatusAnswer::Fault(f)) => (
-                fault_answer_named(f.as_str(), Some(&identifier))
-                    .unwrap_or_else(|| fault_answer(Fault::Unspecified, Some(&identifier))),
-                None,
-            ),
-            Some(StatusAnswer::Status(s)) => (status_answer(&identifier, s), None),
+        // The journal marks scripted steps already: the answer carries no detail.
+        Ok(match world.poll_status(&identifier) {
+            Some(StatusAnswer::Fault(f)) => fault_answer_named(f.as_str(), Some(&identifier))
+                .unwrap_or_else(|| fault_answer(Fault::Unspecified, Some(&identifier))),
+            Some(StatusAnswer::Status(s)) => status_answer(&identifier, s),
             None => match world.invoice(&identifier) {
-                Some(invoice) => (status_answer(&identifier, invoice.status), None),
-                None => (fault_answer(Fault::ResourceNotFound, Some(&identifier)), None),
+                Some(invoice) => status_answer(&identifier, invoice.status),
+                None => fault_answer(Fault::ResourceNotFound, Some(&identifier)),
             },
-        },
-    };
-    drop(world);
-    Ok(reply(&answer, detail.as_deref()))
+        })
+    });
+    match answered {
+        Ok(answer) => Ok(reply(&answer, None)),
+        Err(refused) => refused.answer(asked.as_deref()),
+    }
 }
 
 /// Checks a status request and returns the identifier it asks about.

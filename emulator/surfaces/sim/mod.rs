@@ -1,19 +1,23 @@
 //! [`Sim`]: the World, its clock and the scenario's script behind one lock, shared by every
-//! surface of one server, with the journal beside it. Taking the World through
-//! [`Sim::world`] first fires, in time order, what its one queue holds due by the clock's
-//! time (its own timers and the script's cues); [`Sim::load`] serves another scenario.
+//! surface of one server, with the journal beside it. Every look first fires, in time order,
+//! what the World's one queue holds due by the clock's time (its own timers and the script's
+//! cues); [`Sim::world`] then reads the World and [`Sim::act`] changes it, what the act caused
+//! shown to the script and journalled before the lock is let go.
 
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Instant;
 
+use self::acting::caused;
+pub(crate) use self::acting::{Acting, WorldGuard};
 use super::served::{Recipe, Script};
 use crate::journal::{Journal, Stamps};
-use crate::record::scripted::{LinkOverride, StatusAnswer, Strike};
+use crate::record::scripted::Strike;
 use crate::time::{Clock, Pace, VirtualDuration, VirtualTime};
 use crate::world::events::WorldEvent;
-use crate::world::ids::TaskId;
 use crate::world::{Fired, World};
+
+mod acting;
 
 /// How to build the World again on reset.
 pub(crate) type WorldFactory = Box<dyn Fn() -> World + Send + Sync>;
@@ -62,83 +66,6 @@ struct Inner {
     factory: SharedFactory,
     /// When the script began: its `at` times count from here.
     script_start: VirtualTime,
-}
-
-/// The World, locked and brought up to the clock's time; on drop the script sees what
-/// happened and the events are journalled.
-pub struct WorldGuard<'a> {
-    inner: MutexGuard<'a, Inner>,
-    journal: &'a Journal,
-}
-
-impl std::ops::Deref for WorldGuard<'_> {
-    type Target = World;
-    fn deref(&self) -> &World {
-        &self.inner.world
-    }
-}
-
-impl std::ops::DerefMut for WorldGuard<'_> {
-    fn deref_mut(&mut self) -> &mut World {
-        &mut self.inner.world
-    }
-}
-
-impl Drop for WorldGuard<'_> {
-    fn drop(&mut self) {
-        let events = self.take_events();
-        if !events.is_empty() {
-            self.journal.world(events);
-        }
-    }
-}
-
-/// Drains what happened in `world` into `events`, the script (if any) seeing each batch
-/// first: it may answer what it saw (hold a task it drives, queue a cue) before anyone else
-/// can take the lock, and what that causes is seen and drained in turn.
-fn see(world: &mut World, mut script: Option<&mut Box<dyn Script>>, events: &mut Vec<WorldEvent>) {
-    loop {
-        let fresh = world.drain_events();
-        if fresh.is_empty() {
-            return;
-        }
-        if let Some(script) = script.as_deref_mut() {
-            script.observe(world, &fresh);
-        }
-        events.extend(fresh);
-    }
-}
-
-impl WorldGuard<'_> {
-    /// What happened since the last look, the script having seen it first.
-    fn take_events(&mut self) -> Vec<WorldEvent> {
-        let Inner { world, script, .. } = &mut *self.inner;
-        let mut events = Vec::new();
-        see(world, script.as_mut(), &mut events);
-        events
-    }
-
-    /// A poll of task `id`: a scripted task moves along its timeline.
-    pub fn poll_task(&mut self, id: &TaskId) {
-        let Inner { world, script, .. } = &mut *self.inner;
-        if let Some(script) = script.as_mut() {
-            let now = world.now();
-            script.task_polled(world, id, now);
-        }
-    }
-
-    /// A `status` request about invoice `identifier`: the scripted answer replacing the
-    /// World's, if any (the World is moved to match a scripted status first).
-    pub fn poll_status(&mut self, identifier: &str) -> Option<StatusAnswer> {
-        let Inner { world, script, .. } = &mut *self.inner;
-        let now = world.now();
-        script.as_mut()?.status_polled(world, identifier, now)
-    }
-
-    /// The scripted answer replacing a deep link made for `reference`, if any.
-    pub fn link_override(&mut self, reference: &str) -> Option<LinkOverride> {
-        self.inner.script.as_mut()?.link_override(reference)
-    }
 }
 
 /// The served script as it stands, for a layer that knows its type to read
@@ -222,14 +149,32 @@ impl Sim {
         self.inner.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// The World at the clock's current time, everything due by then fired.
+    /// The World at the clock's current time, everything due by then fired, to read.
     pub fn world(&self) -> WorldGuard<'_> {
+        WorldGuard { inner: self.locked() }
+    }
+
+    /// Acts on the World: `f` runs under the lock, on the World at the clock's current time
+    /// (everything due by then fired); what it caused is then shown to the script, which may
+    /// answer it, and journalled, before anyone else can take the lock. What `f` returned.
+    pub fn act<R>(&self, f: impl FnOnce(&mut Acting<'_>) -> R) -> R {
+        let mut inner = self.locked();
+        let result = f(&mut Acting { inner: &mut inner });
+        let events = caused(&mut inner);
+        if !events.is_empty() {
+            self.journal.world(events);
+        }
+        result
+    }
+
+    /// The lock, the World brought to the clock's time and what fired on the way journalled.
+    fn locked(&self) -> MutexGuard<'_, Inner> {
         let mut inner = self.lock();
         let events = self.fire_due(&mut inner);
         if !events.is_empty() {
             self.journal.world(events);
         }
-        WorldGuard { inner, journal: &self.journal }
+        inner
     }
 
     /// Fires what the World's one queue holds due by the clock's time, one moment at a
@@ -252,7 +197,7 @@ impl Sim {
                     clock.advance(by);
                 }
             }
-            see(world, script.as_mut(), &mut events);
+            acting::see(world, script.as_mut(), &mut events);
         }
         self.last_now.store(inner.world.now().0, Ordering::Relaxed);
         events
@@ -265,7 +210,7 @@ impl Sim {
         if !self.scripted.load(Ordering::Relaxed) {
             return None;
         }
-        self.world().inner.script.as_mut()?.strike(method, path)
+        self.locked().script.as_mut()?.strike(method, path)
     }
 
     /// The virtual time the World was last brought to: the time of the latest request,
@@ -366,12 +311,8 @@ impl Sim {
     /// due there, all under one lock; `look` reads the script before and after.
     pub fn step_script<T>(&self, look: impl Fn(ScriptView<'_>) -> T) -> Result<Stepped<T>, StepRefusal> {
         // What was due before the step is journalled apart from what the step does.
-        let mut guard = self.world();
-        let earlier = guard.take_events();
-        if !earlier.is_empty() {
-            self.journal.world(earlier);
-        }
-        let before = view(&guard.inner).ok_or(StepRefusal::NoScenario)?;
+        let mut inner = self.locked();
+        let before = view(&inner).ok_or(StepRefusal::NoScenario)?;
         if !before.paused {
             return Err(StepRefusal::ClockRunning);
         }
@@ -379,14 +320,13 @@ impl Sim {
         let by = due - before.now;
         let before = look(before);
         if by.as_millis() > 0 {
-            guard.inner.clock.advance(by);
+            inner.clock.advance(by);
         }
-        let mut events = self.fire_due(&mut guard.inner);
-        events.extend(guard.take_events());
+        let events = self.fire_due(&mut inner);
         if !events.is_empty() {
             self.journal.world(events.clone());
         }
-        let after = look(view(&guard.inner).ok_or(StepRefusal::NoScenario)?);
+        let after = look(view(&inner).ok_or(StepRefusal::NoScenario)?);
         Ok(Stepped { before, due, after, events })
     }
 
