@@ -52,6 +52,11 @@ fn main() {
     let conns: usize = env_or("BENCH_CONNS", 64);
     assert!(secs > 0.0 && conns > 0 && rounds > 0, "BENCH_SECS, BENCH_CONNS and BENCH_ROUNDS must be positive");
     let duration = Duration::from_secs_f64(secs);
+    if std::env::var("BENCH_ONLY").as_deref() == Ok("suite") {
+        // The suite's wall times and payterm's CPU alone, e.g. after a change to the runner.
+        report::print_table(&suite::measure().figures());
+        return;
+    }
     if std::env::var("BENCH_ONLY").as_deref() == Ok("grants") {
         // One figure alone, e.g. after a change to the token service.
         let rt = runtime(LOADGEN_THREADS);
