@@ -10,7 +10,7 @@ use hyper_util::rt::TokioExecutor;
 
 /// An answer, read whole.
 #[derive(Debug, Clone)]
-pub struct Answer {
+pub(crate) struct Answer {
     /// Status.
     pub status: StatusCode,
     /// Headers.
@@ -21,14 +21,14 @@ pub struct Answer {
 
 impl Answer {
     /// The body as JSON (`Null` if it is not JSON).
-    pub fn json(&self) -> serde_json::Value {
+    pub(crate) fn json(&self) -> serde_json::Value {
         serde_json::from_slice(&self.body).unwrap_or(serde_json::Value::Null)
     }
 }
 
 /// A reusable plain-HTTP client.
 #[derive(Clone)]
-pub struct HttpClient {
+pub(crate) struct HttpClient {
     inner: Client<HttpConnector, Full<Bytes>>,
 }
 
@@ -40,7 +40,7 @@ impl Default for HttpClient {
 
 impl HttpClient {
     /// Sends a request and reads the whole answer.
-    pub async fn send(
+    pub(crate) async fn send(
         &self,
         method: Method,
         url: &str,

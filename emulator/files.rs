@@ -6,7 +6,7 @@ use std::path::Path;
 /// Writes `bytes` to `path` as a new file: whatever is there is removed first (a link itself,
 /// not what it points to), then the file is made with `create_new`, which follows no link
 /// planted in between — so nothing outside the run's folder is ever written through it.
-pub fn write_new(path: &Path, bytes: &[u8], executable: bool) -> Result<(), String> {
+pub(crate) fn write_new(path: &Path, bytes: &[u8], executable: bool) -> Result<(), String> {
     use std::io::Write as _;
     let failed = |e: std::io::Error| format!("failed to write {}: {e}", path.display());
     match std::fs::remove_file(path) {

@@ -5,31 +5,33 @@
 //! What a Rust test needs is re-exported here: [`MockCloud`] (the emulator in-process), the
 //! scenario model ([`Scenario`], [`scenario::load`]), running one against an integration
 //! ([`run_scenario`], [`RunOptions`], [`Record`], [`RunError`]), judging the record ([`judge()`],
-//! [`Verdict`]) and the report model ([`ScenarioReport`]). The modules below are public for
-//! payterm's own tests and tools; their items may change between minor versions.
+//! [`Verdict`]) and the report model ([`ScenarioReport`]). The public modules are public for
+//! payterm's own tests and tools; their items may change between minor versions. The modules
+//! no test or tool outside the crate needs are private: `control`, `mock_cloud` (its types are
+//! re-exported above), `client`, `printable`, `strict_json` and `files`.
 //!
 //! # Layers
 //! Bottom to top (CONVENTIONS.md; `tests/layers.rs` fails on a use of a higher layer):
-//! base ([`exit_codes`], [`printable`], [`redact`], [`time`], [`strict_json`], [`files`]) →
-//! [`profile`] → [`world`] → [`http`], [`client`] → [`record`] → [`journal`] → [`surfaces`] →
-//! [`scenario`] → [`script`] → [`control`], [`mock_cloud`] → [`runner`] → [`judge`](mod@judge) →
+//! base ([`exit_codes`], `printable`, [`redact`], [`time`], `strict_json`, `files`) →
+//! [`profile`] → [`world`] → [`http`], `client` → [`record`] → [`journal`] → [`surfaces`] →
+//! [`scenario`] → [`script`] → `control`, `mock_cloud` → [`runner`] → [`judge`](mod@judge) →
 //! [`report`] → [`dashboard`] → [`explore`], [`certify`] → [`cli`].
 
 #![warn(unreachable_pub)]
 
 pub mod certify;
 pub mod cli;
-pub mod client;
-pub mod control;
+mod client;
+mod control;
 pub mod dashboard;
 pub mod exit_codes;
 pub mod explore;
-pub mod files;
+mod files;
 pub mod http;
 pub mod journal;
 pub mod judge;
-pub mod mock_cloud;
-pub mod printable;
+mod mock_cloud;
+mod printable;
 pub mod profile;
 pub mod record;
 pub mod redact;
@@ -37,7 +39,7 @@ pub mod report;
 pub mod runner;
 pub mod scenario;
 pub mod script;
-pub mod strict_json;
+mod strict_json;
 pub mod surfaces;
 pub mod time;
 pub mod world;

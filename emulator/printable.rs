@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 
 /// `text` with every character of [`needs_escape`] written out: `\x1b`, `\x00`, `\r`, `\n`,
 /// `\x9b`, `\u{202e}`. Clean text comes back borrowed.
-pub fn escape(text: &str) -> Cow<'_, str> {
+pub(crate) fn escape(text: &str) -> Cow<'_, str> {
     if !text.chars().any(needs_escape) {
         return Cow::Borrowed(text);
     }
@@ -20,7 +20,7 @@ pub fn escape(text: &str) -> Cow<'_, str> {
 }
 
 /// Appends `c` to `out`, written out if a terminal would act on it.
-pub fn push_escaped(out: &mut String, c: char) {
+pub(crate) fn push_escaped(out: &mut String, c: char) {
     match c {
         '\n' => out.push_str("\\n"),
         '\r' => out.push_str("\\r"),
@@ -41,7 +41,7 @@ pub fn push_escaped(out: &mut String, c: char) {
 /// U+200E, U+200F, U+202A–U+202E, U+2066–U+2069), the line and paragraph separators U+2028
 /// and U+2029 (new lines to some readers, not to others), and the noncharacters U+FFFE and
 /// U+FFFF (which XML forbids). This is the one policy: each writer spells the escape its way.
-pub fn needs_escape(c: char) -> bool {
+pub(crate) fn needs_escape(c: char) -> bool {
     matches!(
         c,
         '\0'..='\u{8}'
@@ -63,7 +63,7 @@ pub fn needs_escape(c: char) -> bool {
 /// them even as references, and a picture keeps an ANSI colour code readable); the rest are
 /// written out as the terminal writes them (`\u{202e}`), since a character reference would be
 /// obeyed like the character.
-pub fn for_markup(c: char) -> Option<String> {
+pub(crate) fn for_markup(c: char) -> Option<String> {
     match c {
         '\t' | '\n' | '\r' => None,
         '\0'..='\u{1f}' => Some(char::from_u32(0x2400 + u32::from(c)).unwrap_or('\u{fffd}').to_string()),
@@ -79,7 +79,7 @@ pub fn for_markup(c: char) -> Option<String> {
 
 /// `text` with each character spelled as [`for_markup`] says, ready for a markup library to
 /// escape its own specials (`<`, `&`, quotes). Clean text comes back borrowed.
-pub fn markup_text(text: &str) -> Cow<'_, str> {
+pub(crate) fn markup_text(text: &str) -> Cow<'_, str> {
     if !text.chars().any(needs_escape) {
         return Cow::Borrowed(text);
     }
@@ -96,7 +96,7 @@ pub fn markup_text(text: &str) -> Cow<'_, str> {
 /// Text from outside as a `maud` template shows it (the HTML report, the sequence diagram, the
 /// gateway page): spelled by [`markup_text`], then escaped by maud as every value is (`&`, `<`,
 /// `>`, `"`; attributes are always double-quoted, so `'` needs nothing).
-pub struct Shown<'a>(pub &'a str);
+pub(crate) struct Shown<'a>(pub &'a str);
 
 impl maud::Render for Shown<'_> {
     fn render_to(&self, buffer: &mut String) {
@@ -109,7 +109,7 @@ impl maud::Render for Shown<'_> {
 /// word may look like an option); in single quotes otherwise; and in bash's `$'…'` quotes when
 /// it holds a character of [`needs_escape`], written out there as `\xNN` or `\uNNNN`, so the
 /// line shows no raw control and still names the file.
-pub fn shell_word(text: &str) -> String {
+pub(crate) fn shell_word(text: &str) -> String {
     if !text.is_empty() && text.chars().all(|c| c.is_ascii_alphanumeric() || "-_./=:,+@%".contains(c)) {
         return text.to_owned();
     }
@@ -144,13 +144,13 @@ pub fn shell_word(text: &str) -> String {
 
 /// [`shell_word`] for a file argument: a path that starts with `-` gets `./` in front, so the
 /// command does not read it as an option (`./-r.toml`).
-pub fn shell_path(text: &str) -> String {
+pub(crate) fn shell_path(text: &str) -> String {
     if text.starts_with('-') { shell_word(&format!("./{text}")) } else { shell_word(text) }
 }
 
 /// `text` cut to about `max` characters: the start and the end kept, and how much was cut said
 /// in between. Text that fits comes back borrowed.
-pub fn shorten(text: &str, max: usize) -> Cow<'_, str> {
+pub(crate) fn shorten(text: &str, max: usize) -> Cow<'_, str> {
     let count = text.chars().count();
     if count <= max {
         return Cow::Borrowed(text);
@@ -164,7 +164,7 @@ pub fn shorten(text: &str, max: usize) -> Cow<'_, str> {
 
 /// `text` escaped and then shortened to `max` characters: a line of someone else's output,
 /// ready for a terminal.
-pub fn line(text: &str, max: usize) -> String {
+pub(crate) fn line(text: &str, max: usize) -> String {
     escape(&shorten(text, max)).into_owned()
 }
 

@@ -9,7 +9,7 @@ use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
 
 /// `text` as JSON, refusing duplicate keys at any depth and anything after the value.
-pub fn parse(text: &str) -> Result<Value, serde_json::Error> {
+pub(crate) fn parse(text: &str) -> Result<Value, serde_json::Error> {
     let mut de = serde_json::Deserializer::from_str(text);
     let Strict(value) = Strict::deserialize(&mut de)?;
     de.end()?;
@@ -18,7 +18,7 @@ pub fn parse(text: &str) -> Result<Value, serde_json::Error> {
 
 /// Whether every object in `bytes` (one JSON value) names each key once; the error names the
 /// first repeated key and where it is. Builds nothing, so a body is read twice at little cost.
-pub fn unique_keys(bytes: &[u8]) -> Result<(), serde_json::Error> {
+pub(crate) fn unique_keys(bytes: &[u8]) -> Result<(), serde_json::Error> {
     let mut de = serde_json::Deserializer::from_slice(bytes);
     Unique::deserialize(&mut de)?;
     de.end()

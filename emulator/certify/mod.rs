@@ -1,6 +1,6 @@
 //! Certification for vendors: fixed, versioned [`profiles`], the [`certificate`] a profile run
 //! yields (canonical JSON per RFC 8785, optionally signed with Ed25519), and [`verify`], which
-//! reads it strictly ([`crate::strict_json`]).
+//! reads it strictly (`strict_json`).
 
 pub mod canonical;
 pub mod certificate;

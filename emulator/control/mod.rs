@@ -8,10 +8,10 @@
 
 mod guard;
 mod handlers;
-pub mod progress;
+pub(crate) mod progress;
 mod scenario;
-pub mod scenario_view;
-pub mod snapshot;
+pub(crate) mod scenario_view;
+pub(crate) mod snapshot;
 mod step;
 mod views;
 
@@ -26,7 +26,7 @@ use crate::http::{ApiError, ApiRequest, JsonResponse, Reply, json};
 use crate::surfaces::sim::Sim;
 
 /// A reply made later (a long-lived stream).
-pub type ReplyFuture<'a> = Pin<Box<dyn Future<Output = Reply> + Send + 'a>>;
+pub(crate) type ReplyFuture<'a> = Pin<Box<dyn Future<Output = Reply> + Send + 'a>>;
 
 /// Routes a layer above serves on the control port, behind the same guard (the dashboard:
 /// its page, views and live transcript).
@@ -45,7 +45,7 @@ pub(crate) use handlers::secrets_shown;
 const MAX_BODY: usize = 64 * 1024;
 
 /// Answers one control request, with `extension`'s routes beside the control API's.
-pub async fn handle(sim: Arc<Sim>, extension: Option<Arc<dyn Extension>>, req: Request<Incoming>) -> Reply {
+pub(crate) async fn handle(sim: Arc<Sim>, extension: Option<Arc<dyn Extension>>, req: Request<Incoming>) -> Reply {
     let arrived = std::time::Instant::now();
     let target = req.uri().path_and_query().map_or_else(|| req.uri().path().to_owned(), |p| p.as_str().to_owned());
     let extension = extension.as_deref();

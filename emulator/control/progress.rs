@@ -43,7 +43,7 @@ fn state(track: &Track, p: &Progress) -> (Option<&'static str>, Option<VirtualTi
 }
 
 /// One step as the view shows it: `kind`, `text`, `state` and, while pending, `due`.
-pub fn step_json(step: &Step, snap: &ScriptSnapshot) -> Value {
+pub(crate) fn step_json(step: &Step, snap: &ScriptSnapshot) -> Value {
     let (state, due) = state(&step.track, &snap.progress);
     let mut v = json!({ "kind": step.kind, "text": step.text, "state": state });
     if let (Some(due), Some(map)) = (due, v.as_object_mut()) {
@@ -53,7 +53,7 @@ pub fn step_json(step: &Step, snap: &ScriptSnapshot) -> Value {
 }
 
 /// The clock, what comes next, and the invoices the customer plan acts on.
-pub fn progress_json(steps: &[Step], snap: &ScriptSnapshot) -> Value {
+pub(crate) fn progress_json(steps: &[Step], snap: &ScriptSnapshot) -> Value {
     let invoices: Vec<_> = snap
         .invoices
         .iter()
@@ -104,7 +104,7 @@ fn customer_text(action: CustomerAction, order: Option<&str>, identifier: &str) 
 /// `POST /clock/step`'s answer: the time before (`from`), the moment stepped to (`at`), the
 /// time after (`now`: later than `at` after a scripted clock jump), what the script did
 /// there (`fired`), the World's transitions on the way (`events`), and what comes `next`.
-pub fn stepped_json(stepped: &Stepped<ScriptSnapshot>) -> Value {
+pub(crate) fn stepped_json(stepped: &Stepped<ScriptSnapshot>) -> Value {
     let (before, after) = (&stepped.before, &stepped.after);
     let fired = next_json(&steps(&before.scenario), before);
     json!({
@@ -119,7 +119,7 @@ pub fn stepped_json(stepped: &Stepped<ScriptSnapshot>) -> Value {
 
 /// `task_state tid=999888 task=… state=COMPLETED`: the event name, then its fields, as the
 /// report's transcript writes it.
-pub fn world_text(value: &Value) -> String {
+pub(crate) fn world_text(value: &Value) -> String {
     let Some(map) = value.as_object() else { return value.to_string() };
     let mut text = map.get("event").and_then(Value::as_str).unwrap_or("world").to_owned();
     for (k, v) in map.iter().filter(|(k, _)| k.as_str() != "event") {
@@ -130,6 +130,6 @@ pub fn world_text(value: &Value) -> String {
 }
 
 /// A World transition as the transcript writes it.
-pub fn event_text(event: &WorldEvent) -> String {
+pub(crate) fn event_text(event: &WorldEvent) -> String {
     world_text(&serde_json::to_value(&event.kind).unwrap_or_default())
 }

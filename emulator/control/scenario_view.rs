@@ -12,7 +12,7 @@ use crate::scenario::model::{Completion, CustomerEvent, FaultKind, Hold, Operato
 use crate::surfaces::sim::Sim;
 
 /// One script step in words, and how its progress can be known.
-pub struct Step {
+pub(crate) struct Step {
     /// `status`, `task`, `card`, `fault`, `link`, `operator`, `clock` or `tokens`.
     pub kind: &'static str,
     /// What it does, in words.
@@ -22,7 +22,7 @@ pub struct Step {
 }
 
 /// What tells whether a step happened.
-pub enum Track {
+pub(crate) enum Track {
     /// The `nth` (from 0) step of `order`'s status timeline.
     Status(String, usize),
     /// The `nth` (from 0) step of `order`'s task timeline.
@@ -41,12 +41,12 @@ pub enum Track {
 }
 
 /// `GET /scenario`, `GET /dashboard/scenario`.
-pub fn view(sim: &Sim) -> Result<Reply, ApiError> {
+pub(crate) fn view(sim: &Sim) -> Result<Reply, ApiError> {
     Ok(crate::http::json(StatusCode::OK, &view_json(sim)))
 }
 
 /// The served scenario with where its script stands, or `{"scenario": null}`.
-pub fn view_json(sim: &Sim) -> Value {
+pub(crate) fn view_json(sim: &Sim) -> Value {
     let Some(snap) = super::snapshot::current(sim) else { return json!({ "scenario": null }) };
     let s = &snap.scenario;
     let rules: Vec<_> = s.rules.iter().map(|r| json!({ "id": r.id, "area": r.area.title(), "row": r.row })).collect();
@@ -109,7 +109,7 @@ fn customer(s: &Scenario) -> String {
 }
 
 /// Every script step, in words.
-pub fn steps(s: &Scenario) -> Vec<Step> {
+pub(crate) fn steps(s: &Scenario) -> Vec<Step> {
     let mut out = Vec::new();
     let mut step = |kind: &'static str, text: String, track: Track| out.push(Step { kind, text, track });
     let sc = &s.script;

@@ -12,7 +12,7 @@ use crate::world::invoice::InvoiceStatus;
 
 /// The served scenario's script as it stands.
 #[derive(Clone, Debug)]
-pub struct ScriptSnapshot {
+pub(crate) struct ScriptSnapshot {
     /// The scenario.
     pub scenario: Arc<Scenario>,
     /// When its script began: its `at` times count from here.
@@ -28,7 +28,7 @@ pub struct ScriptSnapshot {
 }
 
 /// `view` as a snapshot; `None` for a script that is not payterm's own engine.
-pub fn of(view: ScriptView<'_>) -> Option<ScriptSnapshot> {
+pub(crate) fn of(view: ScriptView<'_>) -> Option<ScriptSnapshot> {
     let progress = runtime_of(view.script)?.progress(view.world);
     let invoices = progress
         .invoices
@@ -46,11 +46,11 @@ pub fn of(view: ScriptView<'_>) -> Option<ScriptSnapshot> {
 }
 
 /// The served scenario's script as it stands now (caught up first), if one is served.
-pub fn current(sim: &Sim) -> Option<ScriptSnapshot> {
+pub(crate) fn current(sim: &Sim) -> Option<ScriptSnapshot> {
     sim.look_at_script(of).flatten()
 }
 
 /// The scenario the Sim serves, if any.
-pub fn served_scenario(sim: &Sim) -> Option<Arc<Scenario>> {
+pub(crate) fn served_scenario(sim: &Sim) -> Option<Arc<Scenario>> {
     sim.recipe().as_ref().and_then(scenario_of)
 }

@@ -326,7 +326,7 @@ async fn shrink_and_write(
     Ok(Find { run: original.run, rule, original: o, shrunk: n, shrink_runs, budget_spent, file, reproduce, text })
 }
 
-/// Quotes `text` for a POSIX shell when it needs it ([`crate::printable::shell_word`]).
+/// Quotes `text` for a POSIX shell when it needs it (`printable::shell_word`).
 pub fn quote(text: &str) -> String {
     crate::printable::shell_word(text)
 }
