@@ -2,19 +2,20 @@
 //! API, GP tom deep links and the HyPe Initiator.
 //!
 //! # The API
-//! What a Rust test needs is re-exported here: [`MockCloud`] (the emulator in-process), the
+//! What a Rust test needs is re-exported here: [`MockCloud`] (the emulator in-process, with the
+//! [`HarnessKey`] its initiator service trusts), the
 //! scenario model ([`Scenario`], [`scenario::load`]), running one against an integration
 //! ([`run_scenario`], [`RunOptions`], [`Record`], [`RunError`]), judging the record ([`judge()`],
 //! [`Verdict`]) and the report model ([`ScenarioReport`]). The public modules are public for
 //! payterm's own tests and tools; their items may change between minor versions. The modules
 //! no test or tool outside the crate needs are private: `control`, `mock_cloud` (its types are
-//! re-exported above), `client`, `printable`, `strict_json` and `files`.
+//! re-exported above), `script` (likewise), `client`, `printable`, `strict_json` and `files`.
 //!
 //! # Layers
 //! Bottom to top (CONVENTIONS.md; `tests/layers.rs` fails on a use of a higher layer):
 //! base ([`exit_codes`], `printable`, [`redact`], [`time`], `strict_json`, `files`) →
 //! [`profile`] → [`world`] → [`http`], `client` → [`record`] → [`journal`] → [`surfaces`] →
-//! [`scenario`] → [`script`] → `control`, `mock_cloud` → [`runner`] → [`judge`](mod@judge) →
+//! [`scenario`] → `script` → `control`, `mock_cloud` → [`runner`] → [`judge`](mod@judge) →
 //! [`report`] → [`dashboard`] → [`explore`], [`certify`] → [`cli`].
 
 #![warn(unreachable_pub)]
@@ -38,7 +39,7 @@ pub mod redact;
 pub mod report;
 pub mod runner;
 pub mod scenario;
-pub mod script;
+mod script;
 mod strict_json;
 pub mod surfaces;
 pub mod time;
@@ -49,6 +50,7 @@ pub use mock_cloud::{MockCloud, MockCloudBuilder, StartError};
 pub use report::ScenarioReport;
 pub use runner::{Record, RunError, RunOptions, Target, run_scenario};
 pub use scenario::Scenario;
+pub use script::setup::HarnessKey;
 
 /// The user guide's Rust example (`docs/src/library.md`), compiled as a doc test so it cannot rot.
 #[cfg(doctest)]

@@ -6,9 +6,9 @@
 use std::sync::Arc;
 
 use ed25519_dalek::SigningKey;
+use payterm::HarnessKey;
 use payterm::MockCloud;
 use payterm::scenario::Scenario;
-use payterm::script::setup::HarnessKey;
 use payterm::surfaces::initiator::signing;
 use reqwest::StatusCode;
 use serde_json::{Value, json};

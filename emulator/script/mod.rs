@@ -3,10 +3,10 @@
 //! request; the surfaces' fault wrapper (`surfaces::faults`) answers struck requests.
 
 mod drive;
-pub mod plan;
+pub(crate) mod plan;
 mod runtime;
-pub mod served;
-pub mod setup;
-pub mod timeline;
+pub(crate) mod served;
+pub(crate) mod setup;
+pub(crate) mod timeline;
 
-pub use runtime::{CustomerDue, Progress, ScriptRuntime, StepAt};
+pub(crate) use runtime::{Progress, StepAt};

@@ -1,24 +1,24 @@
 //! [`FaultPlan`]: which request each scripted fault strikes. Faults count the requests that
 //! match them; the first fault whose window covers the count strikes.
 
-pub use crate::record::scripted::Strike;
+pub(crate) use crate::record::scripted::Strike;
 use crate::scenario::model::HttpFault;
 
 /// The scripted request faults and how many requests each has seen.
 #[derive(Clone, Debug, Default)]
-pub struct FaultPlan {
+pub(crate) struct FaultPlan {
     faults: Vec<(HttpFault, u32)>,
 }
 
 impl FaultPlan {
     /// A plan for `faults`.
-    pub fn new(faults: &[HttpFault]) -> Self {
+    pub(crate) fn new(faults: &[HttpFault]) -> Self {
         FaultPlan { faults: faults.iter().cloned().map(|f| (f, 0)).collect() }
     }
 
     /// Counts a request and says whether a fault strikes it. Every matching fault counts the
     /// request, so windows of different faults on one path stay independent.
-    pub fn decide(&mut self, method: &str, path: &str) -> Option<Strike> {
+    pub(crate) fn decide(&mut self, method: &str, path: &str) -> Option<Strike> {
         let mut strike = None;
         for (index, (fault, seen)) in self.faults.iter_mut().enumerate() {
             if !fault.matcher.matches(method, path) {

@@ -31,13 +31,14 @@ enum Timed {
         identifier: String,
         action: CustomerAction,
     },
-    /// A timeline's step ends by time at this moment: the next begins.
+    /// A timeline's step ends at this moment (its span is over, or its requests or customer
+    /// event have come): the next begins.
     Deadline(VirtualTime),
 }
 
 /// Where a script stands ([`ScriptRuntime::progress`]).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Progress {
+pub(crate) struct Progress {
     /// Per `[[script.operator]]` entry, in file order: when it is due, `None` once done.
     pub operator: Vec<Option<VirtualTime>>,
     /// Per `[[script.clock]]` entry: when the jump is due, `None` once done.
@@ -60,7 +61,7 @@ pub struct Progress {
 
 /// Where one timeline stands: the step now answered, and when it ends by time alone.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct StepAt {
+pub(crate) struct StepAt {
     /// The index of the step among the order's steps, in file order.
     pub index: usize,
     /// When the step ends and the next begins, if by time.
@@ -69,7 +70,7 @@ pub struct StepAt {
 
 /// A customer action the plan has scheduled.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct CustomerDue {
+pub(crate) struct CustomerDue {
     /// The invoice.
     pub identifier: String,
     /// What the customer does.
@@ -80,7 +81,7 @@ pub struct CustomerDue {
 
 /// One scenario's script at work.
 #[derive(Debug)]
-pub struct ScriptRuntime {
+pub(crate) struct ScriptRuntime {
     scenario: Arc<Scenario>,
     plan: FaultPlan,
     /// What each cue queued in the World stands for, indexed by the cue.
@@ -102,7 +103,7 @@ pub struct ScriptRuntime {
 impl ScriptRuntime {
     /// The script of `scenario`, starting at `world`'s time: its timed actions are queued in
     /// `world` as cues.
-    pub fn new(scenario: Arc<Scenario>, world: &mut World) -> Self {
+    pub(crate) fn new(scenario: Arc<Scenario>, world: &mut World) -> Self {
         let start = world.now();
         let mut status: HashMap<String, Vec<(StatusAnswer, Hold)>> = HashMap::new();
         for step in &scenario.script.status {
@@ -138,11 +139,6 @@ impl ScriptRuntime {
         rt
     }
 
-    /// The scenario.
-    pub fn scenario(&self) -> &Arc<Scenario> {
-        &self.scenario
-    }
-
     /// Queues `action` in the World's one queue, as a cue due at `at`.
     fn schedule(&mut self, world: &mut World, at: VirtualTime, action: Timed) {
         world.cue_at(at, Cue(self.actions.len() as u64));
@@ -168,7 +164,7 @@ impl ScriptRuntime {
     }
 
     /// Where the script stands in `world`, read without changing either (the dashboard shows it).
-    pub fn progress(&self, world: &World) -> Progress {
+    pub(crate) fn progress(&self, world: &World) -> Progress {
         let script = &self.scenario.script;
         let (operators, jumps) = (script.operator.len(), script.clock.len());
         let mut p = Progress {
@@ -220,7 +216,7 @@ impl ScriptRuntime {
 
     /// A cue this script queued fell due: the World stands at its moment. What must happen
     /// outside the World (a clock jump, tokens expiring) is returned for the Sim to carry out.
-    pub fn cue(&mut self, world: &mut World, Cue(index): Cue) -> Effects {
+    pub(crate) fn cue(&mut self, world: &mut World, Cue(index): Cue) -> Effects {
         let mut effects = Effects::default();
         let now = world.now();
         match self.actions.get(index as usize).cloned() {
@@ -239,7 +235,7 @@ impl ScriptRuntime {
     }
 
     /// Watches what happened in the World (called before the events are journalled).
-    pub fn observe(&mut self, world: &mut World, events: &[WorldEvent]) {
+    pub(crate) fn observe(&mut self, world: &mut World, events: &[WorldEvent]) {
         for event in events {
             self.observe_one(world, event);
         }
@@ -284,7 +280,7 @@ impl ScriptRuntime {
     }
 
     /// A poll of task `id`: counts toward its step's hold and moves the World to the step.
-    pub fn task_polled(&mut self, world: &mut World, id: &TaskId, now: VirtualTime) {
+    pub(crate) fn task_polled(&mut self, world: &mut World, id: &TaskId, now: VirtualTime) {
         let Some(order) = self.task_order.get(id).cloned() else { return };
         if let Some(step) = self.tasks.get_mut(&order).and_then(|t| t.answer(now)) {
             drive_task(world, id, &step);
@@ -295,7 +291,12 @@ impl ScriptRuntime {
     /// A `status` request about invoice `identifier`: the scripted answer, if the script
     /// replaces the World's (a fault, or a status the customer cannot produce). The status it
     /// prints is noted: a customer waiting for it to be seen goes on.
-    pub fn status_polled(&mut self, world: &mut World, identifier: &str, now: VirtualTime) -> Option<StatusAnswer> {
+    pub(crate) fn status_polled(
+        &mut self,
+        world: &mut World,
+        identifier: &str,
+        now: VirtualTime,
+    ) -> Option<StatusAnswer> {
         let answer = self.scripted_status(world, identifier, now);
         let printed = match answer {
             Some(StatusAnswer::Status(s)) => Some(s),
@@ -344,14 +345,14 @@ impl ScriptRuntime {
     }
 
     /// Counts a request and says whether a scripted fault strikes it.
-    pub fn strike(&mut self, method: &str, path: &str) -> Option<Strike> {
+    pub(crate) fn strike(&mut self, method: &str, path: &str) -> Option<Strike> {
         self.plan.decide(method, path)
     }
 
     /// The scripted answer replacing the deep link made for `reference`, if any.
     /// `key` is the link's reference, or `@void` / `@close_batch` for links that carry none
     /// (they belong to the scenario's only deep-link order of that kind).
-    pub fn link_override(&mut self, key: &str) -> Option<LinkOverride> {
+    pub(crate) fn link_override(&mut self, key: &str) -> Option<LinkOverride> {
         let by_operation = |op: Operation| {
             let mut matching =
                 self.scenario.orders.iter().filter(|o| o.surface == Surface::App2app && o.operation == op);

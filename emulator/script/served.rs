@@ -54,11 +54,11 @@ impl Recipe for Scenario {
 }
 
 /// The served recipe as a scenario (every recipe payterm serves is one).
-pub fn scenario_of(recipe: &Arc<dyn Recipe>) -> Option<Arc<Scenario>> {
+pub(crate) fn scenario_of(recipe: &Arc<dyn Recipe>) -> Option<Arc<Scenario>> {
     crate::surfaces::served::recipe_as::<Scenario>(recipe)
 }
 
 /// The served script as the engine's runtime.
-pub fn runtime_of(script: &dyn Script) -> Option<&ScriptRuntime> {
+pub(crate) fn runtime_of(script: &dyn Script) -> Option<&ScriptRuntime> {
     script.as_any().downcast_ref::<ScriptRuntime>()
 }

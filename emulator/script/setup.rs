@@ -21,7 +21,7 @@ pub struct HarnessKey {
 }
 
 /// The World `scenario` starts in, at `start`, every id drawn from `seed`.
-pub fn world_for(
+pub(crate) fn world_for(
     scenario: &Scenario,
     seed: u64,
     start: VirtualTime,

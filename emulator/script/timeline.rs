@@ -7,7 +7,7 @@ use crate::time::VirtualTime;
 
 /// Where a timeline stands.
 #[derive(Clone, Debug)]
-pub struct Timeline<S> {
+pub(crate) struct Timeline<S> {
     steps: Vec<(S, Hold)>,
     current: usize,
     started: Option<VirtualTime>,
@@ -17,22 +17,17 @@ pub struct Timeline<S> {
 
 impl<S: Clone> Timeline<S> {
     /// A timeline of `steps`, not started.
-    pub fn new(steps: Vec<(S, Hold)>) -> Self {
+    pub(crate) fn new(steps: Vec<(S, Hold)>) -> Self {
         Timeline { steps, current: 0, started: None, polls: 0, events: Vec::new() }
     }
 
-    /// Whether it has any step.
-    pub fn is_empty(&self) -> bool {
-        self.steps.is_empty()
-    }
-
     /// Records that the customer did `event` (a step waiting for it may end).
-    pub fn customer(&mut self, event: CustomerEvent) {
+    pub(crate) fn customer(&mut self, event: CustomerEvent) {
         self.events.push(event);
     }
 
     /// Moves past every step whose hold has ended by `now`.
-    pub fn catch_up(&mut self, now: VirtualTime) {
+    pub(crate) fn catch_up(&mut self, now: VirtualTime) {
         let started = *self.started.get_or_insert(now);
         let mut step_start = started;
         while self.current + 1 < self.steps.len() {
@@ -57,7 +52,7 @@ impl<S: Clone> Timeline<S> {
     }
 
     /// The step a request at `now` is answered with; the request counts toward its hold.
-    pub fn answer(&mut self, now: VirtualTime) -> Option<S> {
+    pub(crate) fn answer(&mut self, now: VirtualTime) -> Option<S> {
         self.catch_up(now);
         let step = self.steps.get(self.current).map(|(s, _)| s.clone());
         self.polls += 1;
@@ -65,7 +60,7 @@ impl<S: Clone> Timeline<S> {
     }
 
     /// When the current step ends by time alone, if it does (the next step then begins).
-    pub fn deadline(&self) -> Option<VirtualTime> {
+    pub(crate) fn deadline(&self) -> Option<VirtualTime> {
         match (self.steps.get(self.current), self.started) {
             (Some((_, Hold::For(d))), Some(started)) if self.current + 1 < self.steps.len() => Some(started + *d),
             _ => None,
@@ -75,7 +70,7 @@ impl<S: Clone> Timeline<S> {
     /// When the current step ends, as far as is known at `now`: by time, at its deadline; held
     /// for requests or a customer event that has come, at `now` (it ends right after the
     /// answer that completed it). `None` before the timeline begins and at its last step.
-    pub fn ends(&self, now: VirtualTime) -> Option<VirtualTime> {
+    pub(crate) fn ends(&self, now: VirtualTime) -> Option<VirtualTime> {
         let started = self.started?;
         let (_, hold) = self.steps.get(self.current).filter(|_| self.current + 1 < self.steps.len())?;
         match *hold {
@@ -87,18 +82,18 @@ impl<S: Clone> Timeline<S> {
     }
 
     /// The index of the step now answered, once the timeline has begun.
-    pub fn position(&self) -> Option<usize> {
+    pub(crate) fn position(&self) -> Option<usize> {
         self.started.map(|_| self.current)
     }
 
     /// Starts the clock of the first step at `now` if nothing has yet.
-    pub fn begin(&mut self, now: VirtualTime) {
+    pub(crate) fn begin(&mut self, now: VirtualTime) {
         self.started.get_or_insert(now);
     }
 
     /// Ends the current step at `now`, the next one beginning then; false (and nothing
     /// changes) when it is the last step, which has no next one.
-    pub fn pass(&mut self, now: VirtualTime) -> bool {
+    pub(crate) fn pass(&mut self, now: VirtualTime) -> bool {
         if self.current + 1 >= self.steps.len() {
             return false;
         }
@@ -109,7 +104,7 @@ impl<S: Clone> Timeline<S> {
     }
 
     /// The step now, without counting a request.
-    pub fn peek(&mut self, now: VirtualTime) -> Option<S> {
+    pub(crate) fn peek(&mut self, now: VirtualTime) -> Option<S> {
         self.catch_up(now);
         self.steps.get(self.current).map(|(s, _)| s.clone())
     }

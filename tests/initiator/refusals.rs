@@ -7,8 +7,8 @@ use std::sync::Arc;
 
 use base64::Engine;
 use ed25519_dalek::SigningKey;
+use payterm::HarnessKey;
 use payterm::MockCloud;
-use payterm::script::setup::HarnessKey;
 use payterm::surfaces::initiator::exit_codes::{DOCUMENT_REFUSED, NOT_AN_OPERATOR};
 use payterm::surfaces::initiator::signing;
 use serde_json::json;
