@@ -56,6 +56,14 @@ async fn invoice(c: &Cloud) -> Value {
     answer
 }
 
+/// Issues the invoice `TEST-2024` and presents its URI to the virtual customer, whose plan
+/// then starts.
+async fn presented_invoice(c: &Cloud) -> Value {
+    let answer = invoice(c).await;
+    c.control_post(&format!("/invoices/{}/present", answer["identifier"].as_str().unwrap()), json!({})).await;
+    answer
+}
+
 async fn status(c: &Cloud, invoice: &Value) -> Value {
     hype(c, "/hype/v1/status", invoice["autofeed"].clone()).await
 }
@@ -150,8 +158,7 @@ status = \"completed_success\"
 "
     ))
     .await;
-    let inv = invoice(&c).await;
-    c.control_post(&format!("/invoices/{}/present", inv["identifier"].as_str().unwrap()), json!({})).await;
+    let inv = presented_invoice(&c).await;
     // Act: one jump past the payment (at 5 s) and its minute in process, nobody asking.
     c.advance_secs(100);
     let (_, ledger) = c.control_get("/ledger").await;
@@ -186,8 +193,7 @@ async fn the_customer_plan_opens_pays_and_completes_on_the_virtual_clock() {
         "{INITIATOR_HEAD}\n[customer]\nopens_after = \"20s\"\npays_after = \"5s\"\ncompletes_after = \"30s\"\n"
     ))
     .await;
-    let inv = invoice(&c).await;
-    c.control_post(&format!("/invoices/{}/present", inv["identifier"].as_str().unwrap()), json!({})).await;
+    let inv = presented_invoice(&c).await;
     let mut seen = Vec::new();
     for secs in [19, 1, 5, 29, 1] {
         c.advance_secs(secs);
@@ -206,8 +212,7 @@ async fn a_customer_who_waits_to_be_seen_ends_no_status_the_integration_has_not_
         "{INITIATOR_HEAD}\n[customer]\nopens_after = \"2s\"\npays_after = \"2s\"\nwaits_to_be_seen = true\n"
     ))
     .await;
-    let inv = invoice(&c).await;
-    c.control_post(&format!("/invoices/{}/present", inv["identifier"].as_str().unwrap()), json!({})).await;
+    let inv = presented_invoice(&c).await;
     // Act: a loaded machine: nobody asks for two virtual minutes; then asked again and again.
     c.advance_secs(120);
     let first = said(&status(&c, &inv).await);
@@ -239,8 +244,7 @@ fault = \"bad_signature\"
 "
     ))
     .await;
-    let inv = invoice(&c).await;
-    c.control_post(&format!("/invoices/{}/present", inv["identifier"].as_str().unwrap()), json!({})).await;
+    let inv = presented_invoice(&c).await;
 
     // Act
     let first = said(&status(&c, &inv).await);
@@ -272,8 +276,7 @@ status = \"completed_success\"
 "
     ))
     .await;
-    let inv = invoice(&c).await;
-    c.control_post(&format!("/invoices/{}/present", inv["identifier"].as_str().unwrap()), json!({})).await;
+    let inv = presented_invoice(&c).await;
 
     // Act
     c.advance_secs(11);
